@@ -1,0 +1,3 @@
+from trpipe.cli import main
+
+main()

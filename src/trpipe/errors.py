@@ -1,0 +1,60 @@
+"""Errors a user can act on. Each carries the exit code the command line uses for it."""
+
+
+class TrpipeError(Exception):
+    """An error with a one-line message meant for the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(TrpipeError):
+    """The input cannot be read as an article: missing, unreadable, binary, empty, undecodable."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UsageError(TrpipeError):
+    """Options that do not fit together."""
+
+    exit_code = 2
+
+
+class RegistryError(TrpipeError):
+    """The model registry file is missing or malformed."""
+
+    exit_code = 2
+
+
+class PairError(TrpipeError):
+    """No model is known for the requested language pair."""
+
+    exit_code = 2
+
+
+class ModelError(TrpipeError):
+    """A model cannot be found, fetched or loaded."""
+
+    exit_code = 4
+
+
+class MissingExtraError(TrpipeError):
+    """An optional dependency is not installed."""
+
+    exit_code = 4
+
+    def __init__(self, package: str, extra: str, purpose: str):
+        super().__init__(f"{purpose} needs the '{package}' package: install it with pip install 'trpipe[{extra}]'")
+        self.package = package
+        self.extra = extra

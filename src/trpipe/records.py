@@ -1,0 +1,110 @@
+"""Plain records passed between the stages. Every record carries the span of the source it came from.
+
+All offsets are Python string indices into ``Source.text``, the decoded input (BOM dropped, line endings kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Source:
+    """The decoded input document."""
+
+    path: str
+    text: str
+    encoding: str
+    sha256: str
+    lang: str | None = None
+    doc_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "lang": self.lang,
+            "encoding": self.encoding,
+            "sha256": self.sha256,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Sentence:
+    """One unit sent to the translation model: ``source.text[start:end] == text``."""
+
+    start: int
+    end: int
+    text: str
+    translation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Segment:
+    """A paragraph-level unit of the article (title, heading, byline, date, caption, paragraph, list item)."""
+
+    id: str
+    kind: str
+    start: int
+    end: int
+    line: int
+    text: str
+    sentences: list[Sentence] = field(default_factory=list)
+    translation: str | None = None
+    flags: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "line": self.line,
+            "text": self.text,
+            "translation": self.translation,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "flags": list(self.flags),
+        }
+
+
+@dataclass
+class SummarySentence:
+    """A summary sentence and the ids of the source segments it draws on."""
+
+    text: str
+    cites: list[str]
+    unsupported: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "cites": list(self.cites)}
+        if self.unsupported:
+            out["unsupported"] = list(self.unsupported)
+        return out
+
+
+@dataclass
+class Document:
+    """The result of translating one article."""
+
+    source: Source
+    target_lang: str
+    segments: list[Segment]
+    provenance: dict[str, Any]
+    summary: dict[str, list[SummarySentence]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_dict(),
+            "target_lang": self.target_lang,
+            "segments": [s.to_dict() for s in self.segments],
+            "summary": (
+                None
+                if self.summary is None
+                else {lang: [s.to_dict() for s in sents] for lang, sents in self.summary.items()}
+            ),
+            "provenance": self.provenance,
+        }

@@ -1,0 +1,129 @@
+"""The model registry: ``models.yaml`` maps language pairs to translation models and languages to summarisers.
+
+Lookup order for the file: ``--models FILE``, then the ``TRPIPE_MODELS`` environment variable, then the
+``models.yaml`` shipped with trpipe. Entries may be hub ids or local folders (relative to the file).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trpipe.errors import PairError, RegistryError
+
+ENV_VAR = "TRPIPE_MODELS"
+ANY_LANGUAGE = "*"
+_TASKS = ("translation", "summarisation")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registry entry: which model, at which revision, with which decoding settings."""
+
+    task: str
+    key: str
+    model: str
+    revision: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    target_token: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.model).is_dir()
+
+
+def default_registry_path() -> Path:
+    """The models.yaml shipped in the wheel, or the one at the root of a source checkout."""
+    packaged = Path(__file__).with_name("models.yaml")
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "models.yaml"
+
+
+class Registry:
+    """Parsed models.yaml."""
+
+    def __init__(self, data: dict[str, Any], path: Path):
+        self.path = path
+        self.defaults = data.get("defaults") or {}
+        self.entries: dict[str, dict[str, dict[str, Any]]] = {}
+        for task in _TASKS:
+            table = data.get(task) or {}
+            if not isinstance(table, dict):
+                raise RegistryError(f"{path}: '{task}' must be a mapping")
+            for key, entry in table.items():
+                if isinstance(entry, str):
+                    entry = {"model": entry}
+                if not isinstance(entry, dict) or not entry.get("model"):
+                    raise RegistryError(f"{path}: {task} entry '{key}' has no 'model'")
+            self.entries[task] = {str(k): (v if isinstance(v, dict) else {"model": v}) for k, v in table.items()}
+
+    def _spec(self, task: str, key: str, entry: dict[str, Any]) -> ModelSpec:
+        settings = {**(self.defaults.get(task) or {}), **entry}
+        model = str(settings.pop("model"))
+        revision = settings.pop("revision", None)
+        target_token = settings.pop("target_token", None)
+        local = (self.path.parent / model).expanduser()
+        if model.startswith((".", "/", "~")) or local.is_dir():
+            model = str(local.resolve())
+            revision = None
+        return ModelSpec(task, key, model, revision, settings, target_token)
+
+    def pairs(self) -> list[str]:
+        return sorted(self.entries["translation"])
+
+    def translation(self, source_lang: str, target_lang: str, override: str | None = None) -> ModelSpec:
+        """The translation model for a pair; ``override`` (a hub id or folder) replaces the model only."""
+        key = f"{source_lang}-{target_lang}"
+        override = _resolve_override(override)
+        entry = self.entries["translation"].get(key)
+        if entry is None and override is None:
+            raise PairError(
+                f"no translation model for {key} in {self.path}; pairs available: {', '.join(self.pairs())}"
+            )
+        entry = dict(entry or {"model": override})
+        if override is not None:
+            entry.update(model=override, revision=None)
+        return self._spec("translation", key, entry)
+
+    def has_pair(self, source_lang: str, target_lang: str) -> bool:
+        return f"{source_lang}-{target_lang}" in self.entries["translation"]
+
+    def summariser(self, lang: str, override: str | None = None) -> ModelSpec:
+        """The summariser for texts in ``lang`` (falling back to the '*' entry)."""
+        table = self.entries["summarisation"]
+        override = _resolve_override(override)
+        entry = table.get(lang) or table.get(ANY_LANGUAGE)
+        if entry is None and override is None:
+            raise PairError(f"no summarisation model for '{lang}' in {self.path}; languages: {', '.join(table)}")
+        entry = dict(entry or {"model": override})
+        if override is not None:
+            entry.update(model=override, revision=None)
+        return self._spec("summarisation", lang, entry)
+
+
+def _resolve_override(override: str | None) -> str | None:
+    """A model given on the command line: a folder relative to the working directory, or a hub id."""
+    if override and Path(override).expanduser().is_dir():
+        return str(Path(override).expanduser().resolve())
+    return override
+
+
+def load_registry(path: str | os.PathLike | None = None) -> Registry:
+    """Load the registry from ``path``, ``$TRPIPE_MODELS`` or the shipped models.yaml."""
+    chosen = Path(path or os.environ.get(ENV_VAR) or default_registry_path()).expanduser()
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError(f"{chosen}: cannot read the model registry ({exc.strerror or exc})") from None
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{chosen}: not valid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict):
+        raise RegistryError(f"{chosen}: the model registry must be a YAML mapping")
+    return Registry(data, chosen.resolve())

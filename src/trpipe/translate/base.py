@@ -1,0 +1,142 @@
+"""The Translator interface, the backend registry and the batch scheduler.
+
+A backend turns a list of model-ready sentences into a list of translations. Everything around it
+(normalisation, de-duplication, sorting by length, token-budget batching, putting results back in
+source order, progress) is done once here, for every backend.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from trpipe.errors import UsageError
+from trpipe.registry import ModelSpec
+from trpipe.textnorm import normalize_for_model
+
+# Backends shipped with trpipe, imported only when asked for so that heavy imports stay lazy.
+_BUILTIN_MODULES = {"transformers": "trpipe.translate.hf", "ctranslate2": "trpipe.translate.ct2"}
+_BACKENDS: dict[str, type[Translator]] = {}
+# Decoding settings used where the registry entry does not say; they are part of every provenance record.
+DECODING_DEFAULTS: dict[str, Any] = {
+    "num_beams": 4,
+    "max_input_tokens": 256,
+    "max_length": 512,
+    "max_new_tokens_ratio": 1.6,
+    "max_new_tokens_offset": 10,
+    "batch_tokens": 4096,
+}
+
+
+class Translator(ABC):
+    """Translates batches of sentences with one model."""
+
+    backend: str = "abstract"
+
+    def __init__(self, spec: ModelSpec):
+        self.spec = spec
+        self.settings: dict[str, Any] = {**DECODING_DEFAULTS, **spec.settings}
+
+    @property
+    def max_input_tokens(self) -> int:
+        """Sentences are cut to at most this many tokens before translation."""
+        return int(self.settings["max_input_tokens"])
+
+    @property
+    def batch_tokens(self) -> int:
+        """Token budget of one batch (longest sentence x batch size, padding included)."""
+        return int(self.settings["batch_tokens"])
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Number of model input tokens of each text (special tokens included)."""
+
+    @abstractmethod
+    def translate_batch(self, texts: Sequence[str]) -> list[str]:
+        """Translate model-ready texts (normalised, non-empty), one output per input, in order."""
+
+    def decoding(self) -> dict[str, Any]:
+        """The decoding settings that determine the output, for provenance and cache keys."""
+        decoding = {k: v for k, v in self.settings.items() if k != "batch_tokens"}
+        decoding["max_input_tokens"] = self.max_input_tokens
+        if self.spec.target_token:
+            decoding["target_token"] = self.spec.target_token
+        return decoding
+
+    def describe(self) -> dict[str, Any]:
+        """What produced the translations: model id, revision, backend, device."""
+        return {"model": self.spec.model, "revision": self.spec.revision, "backend": self.backend}
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the model (optional)."""
+
+
+def register_backend(name: str) -> Callable[[type[Translator]], type[Translator]]:
+    """Class decorator: make a Translator available under ``name`` (``--backend NAME``)."""
+
+    def decorate(cls: type[Translator]) -> type[Translator]:
+        cls.backend = name
+        _BACKENDS[name] = cls
+        return cls
+
+    return decorate
+
+
+def available_backends() -> list[str]:
+    return sorted(set(_BACKENDS) | set(_BUILTIN_MODULES))
+
+
+def load_translator(spec: ModelSpec, backend: str = "transformers", **options: Any) -> Translator:
+    """Instantiate the backend ``backend`` for ``spec`` (the model is loaded here, once)."""
+    if backend not in _BACKENDS and backend in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[backend])
+    if backend not in _BACKENDS:
+        raise UsageError(f"unknown backend '{backend}'; available: {', '.join(available_backends())}")
+    return _BACKENDS[backend](spec, **options)
+
+
+def plan_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int = 128) -> list[list[int]]:
+    """Indices grouped into batches, longest first, each within ``batch_tokens`` counting padding."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        width = lengths[current[0]] if current else lengths[i]
+        if current and (width * (len(current) + 1) > batch_tokens or len(current) >= max_batch):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def translate_texts(
+    translator: Translator,
+    texts: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Translate ``texts`` (raw source spans) and return translations in the same order.
+
+    Each text is normalised for the model; identical inputs are translated once; inputs are sorted
+    by token length and batched by the translator's token budget. An input with nothing to translate
+    (only invisible characters) is returned as it is.
+    """
+    prepared = [normalize_for_model(t) for t in texts]
+    counts = Counter(p for p in prepared if p)
+    unique = list(counts)
+    done: dict[str, str] = {}
+    if unique:
+        lengths = translator.count_tokens(unique)
+        for batch in plan_batches(lengths, translator.batch_tokens):
+            inputs = [unique[i] for i in batch]
+            outputs = translator.translate_batch(inputs)
+            if len(outputs) != len(inputs):
+                raise RuntimeError(f"backend {translator.backend} returned {len(outputs)} of {len(inputs)}")
+            done.update(zip(inputs, outputs))
+            if progress:
+                progress(sum(counts[x] for x in inputs))
+    return [done[p] if p else t for p, t in zip(prepared, texts)]

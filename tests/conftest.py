@@ -1,0 +1,80 @@
+"""Shared fixtures: tiny real models built once per session, a registry naming them, a test backend.
+
+The tiny models are real MarianMT / BART models with random weights and tokenizers trained on the
+sample article, saved with ``save_pretrained`` and loaded by trpipe's real loading code through a
+registry entry, exactly as a hub model would be. Their output is junk, so tests assert on structure.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from trpipe.translate.base import Translator, register_backend
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
+CHECK_DOC = REPO.parent / "shared" / "tools" / "check_doc.py"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
+
+
+@register_backend("test-echo")
+class EchoTranslator(Translator):
+    """Deterministic backend: the translation of ``x`` is ``⟨x⟩``; one token per word plus one.
+
+    It records every batch it receives so that tests can check ordering and batching.
+    """
+
+    def __init__(self, spec, device=None):
+        super().__init__(spec)
+        self.batches: list[list[str]] = []
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) + 1 for t in texts]
+
+    def translate_batch(self, texts: Sequence[str]) -> list[str]:
+        self.batches.append(list(texts))
+        return [f"⟨{t}⟩" for t in texts]
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """{'fr-en': folder, 'en-fr': folder, 'sum-en': folder}: tiny models built from the sample."""
+    import torch
+
+    from tiny_models import build_all
+
+    torch.set_num_threads(1)  # tiny models: threads only add contention on a 2-core machine
+    return build_all(tmp_path_factory.mktemp("tiny-models"), SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def tiny_registry(tiny_models, tmp_path_factory) -> Path:
+    """A registry file whose fr-en, en-fr and English summariser entries are the tiny local models."""
+    from tiny_models import write_registry
+
+    return write_registry(
+        tmp_path_factory.mktemp("registry") / "models.yaml",
+        {"fr-en": tiny_models["fr-en"], "en-fr": tiny_models["en-fr"]},
+        {"en": tiny_models["sum-en"]},
+    )
+
+
+@pytest.fixture
+def echo_registry(tmp_path) -> Path:
+    """A registry for the test-echo backend (the model names are never loaded)."""
+    from tiny_models import write_registry
+
+    return write_registry(tmp_path / "models.yaml", {"fr-en": "echo/fr-en", "en-fr": "echo/en-fr"})
+
+
+@pytest.fixture
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
