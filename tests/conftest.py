@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,8 @@ SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
 CHECK_DOC = REPO.parent / "shared" / "tools" / "check_doc.py"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
+# The translation memory of a test session lives in a folder of its own, never in the user's cache.
+os.environ["TRPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-cache-")
 
 
 @register_backend("test-echo")

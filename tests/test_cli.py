@@ -29,7 +29,7 @@ def test_markdown_to_stdout(run, tiny_registry):
     assert result.output.startswith("# ")
     for i in range(1, 16):
         assert f'<a id="p{i}"></a>**p{i}**' in result.output
-    assert "· line 1\n" in result.output and "> PAR" in result.output
+    assert "**p1** · title · line 1" in result.output and "> PAR" in result.output
 
 
 def test_json_to_file(run, tiny_registry, tmp_path):
@@ -67,7 +67,7 @@ def test_stdin(run, echo_registry):
         input="Bonjour le monde. Il fait beau.\n",
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["source"]["path"] == "<stdin>"
+    assert json.loads(result.stdout)["source"]["path"] == "<stdin>"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import click
 from trpipe import __version__
 from trpipe.errors import TrpipeError
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl")
 
 
 class TrpipeGroup(click.Group):
@@ -42,68 +42,63 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("article", metavar="ARTICLE")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--to", "target_lang", required=True, metavar="LANG", help="Target language code, e.g. en.")
 @click.option("--from", "source_lang", metavar="LANG", help="Source language code (detected when omitted).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o suffix, else md).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Output file, or folder with several inputs.")
 @click.option("--models", "models_file", type=click.Path(), help="Model registry file (default: $TRPIPE_MODELS).")
 @click.option("--model", metavar="ID_OR_PATH", help="Translation model for this run (hub id or folder).")
-@click.option("--backend", default="transformers", show_default=True, help="Translation backend.")
+@click.option("--backend", default="transformers", show_default=True, help="transformers or ctranslate2.")
 @click.option("--device", metavar="DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")
 @click.option("--encoding", metavar="NAME", help="Input encoding (detected when omitted).")
 @click.option("--summary/--no-summary", default=True, help="Summarise the article (on by default).")
 @click.option("--summary-model", metavar="ID_OR_PATH", help="Summarisation model for this run.")
 @click.option("--summary-sentences", type=click.IntRange(1, 20), metavar="N", help="Sentences in the summary.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--summary-ratio",
+    type=click.FloatRange(0, 1, min_open=True),
+    metavar="R",
+    help="Summary length as a share of the article's sentences (default: 3 to 5 sentences by length).",
+)
+@click.option("--glossary", type=click.Path(dir_okay=False), help="TSV of terms: source, required translation.")
+@click.option("--strict", is_flag=True, help="Exit 3 when any check flags a sentence (outputs are written).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Folder of the translation memory.")
+@click.option("--no-cache", is_flag=True, help="Do not use the translation memory.")
+@click.option("--force", is_flag=True, help="Redo outputs that are already complete and current.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing line.")
 def translate(
-    article,
-    target_lang,
-    source_lang,
-    fmt,
-    output,
-    models_file,
-    model,
-    backend,
-    device,
-    encoding,
-    summary,
-    summary_model,
-    summary_sentences,
-    quiet,
+    inputs, output, fmt, models_file, encoding, glossary, strict, cache_dir, no_cache, force, quiet, **options
 ) -> None:
-    """Translate ARTICLE (a file, or - for stdin) into LANG, citing the source for every segment."""
-    from trpipe.pipeline import Pipeline, Settings
-    from trpipe.progress import Progress
-    from trpipe.read import read_source
-    from trpipe.registry import load_registry
-    from trpipe.render import format_for_path, render, write_atomic
+    """Translate articles into LANG, citing the source for every segment.
 
-    fmt = fmt or (format_for_path(output) if output else "md")
-    registry = load_registry(models_file)
-    source = read_source(article, encoding)
-    settings = Settings(
-        target_lang=target_lang,
-        source_lang=source_lang,
-        model=model,
-        backend=backend,
-        device=device,
-        summary=summary,
-        summary_model=summary_model,
-        summary_sentences=summary_sentences,
+    INPUT is a file, - for stdin, a folder (searched recursively for .txt, .md and .html files) or a
+    JSONL file of {"id", "text"} records. With several articles, -o names a folder and each output is
+    named after its input (article-03.fr.txt gives article-03.fr.json).
+    """
+    from trpipe.run import RunOptions, run_translate
+
+    result = run_translate(
+        RunOptions(
+            inputs=list(inputs),
+            output=output,
+            fmt=fmt,
+            models_file=models_file,
+            encoding=encoding,
+            glossary=glossary,
+            strict=strict,
+            cache_dir=cache_dir,
+            use_cache=not no_cache,
+            force=force,
+            progress=not quiet,
+            settings=options,
+        ),
+        echo=lambda text: click.echo(text, nl=False),
+        warn=lambda message: click.echo(f"trpipe: {message}", err=True),
+        closing=None if quiet else lambda line: click.echo(f"trpipe: {line}", err=True),
     )
-    progress = Progress(enabled=None if not quiet else False)
-    pipeline = Pipeline(registry, settings, progress)
-    try:
-        document = pipeline.run(source)
-    finally:
-        progress.close()
-        pipeline.close()
-    text = render(document, fmt)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    if result:
+        raise click.exceptions.Exit(result)
 
 
 def main() -> None:

@@ -56,9 +56,10 @@ class Segment:
     sentences: list[Sentence] = field(default_factory=list)
     translation: str | None = None
     flags: list[dict[str, str]] = field(default_factory=list)
+    path: str | None = None  # where the segment stood in a web page or Markdown file, when known
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "kind": self.kind,
             "start": self.start,
@@ -69,6 +70,9 @@ class Segment:
             "sentences": [s.to_dict() for s in self.sentences],
             "flags": list(self.flags),
         }
+        if self.path is not None:
+            out["path"] = self.path
+        return out
 
 
 @dataclass

@@ -157,6 +157,38 @@ def segment_text(text: str, lang: str | None = None) -> list[Segment]:
     return segments
 
 
+def segment_blocks(text: str, blocks: Sequence, lang: str | None = None) -> list[Segment]:
+    """One segment per extracted block (``trpipe.extract.Block``: start, end, kind, path), in order.
+
+    The same span invariant as ``segment_text`` holds: each block is stripped to its non-space span
+    and an empty one is skipped; blocks must not overlap (extraction guarantees it).
+    """
+    segments: list[Segment] = []
+    line, counted, previous_end = 1, 0, 0
+    for block in sorted(blocks, key=lambda b: b.start):
+        start, end = _strip_span(text, block.start, block.end)
+        if start >= end:
+            continue
+        if start < previous_end:
+            raise ValueError(f"block {block.start}:{block.end} overlaps the previous one")
+        previous_end = end
+        line += text.count("\n", counted, start)
+        counted = start
+        segments.append(
+            Segment(
+                id=f"p{len(segments) + 1}",
+                kind=block.kind if block.kind in KINDS else "paragraph",
+                start=start,
+                end=end,
+                line=line,
+                text=text[start:end],
+                sentences=split_sentences(text, start, end, lang),
+                path=getattr(block, "path", None),
+            )
+        )
+    return segments
+
+
 @lru_cache(maxsize=32)
 def _segmenter(lang: str):
     import pysbd

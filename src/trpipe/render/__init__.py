@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from trpipe.records import Document
-from trpipe.render.json import render_json
-from trpipe.render.markdown import render_markdown
 
-RENDERERS: dict[str, Callable[[Document], str]] = {"md": render_markdown, "json": render_json}
-SUFFIXES = {"md": ".md", "json": ".json"}
+# format -> (module, function, file suffix); modules are imported when used (tmx/xliff need translate-toolkit)
+RENDERERS: dict[str, tuple[str, str, str]] = {
+    "md": ("trpipe.render.markdown", "render_markdown", ".md"),
+    "json": ("trpipe.render.json", "render_json", ".json"),
+    "html": ("trpipe.render.html", "render_html", ".html"),
+    "tmx": ("trpipe.render.tmx", "render_tmx", ".tmx"),
+    "xliff": ("trpipe.render.xliff", "render_xliff", ".xlf"),
+    "jsonl": ("trpipe.render.jsonl", "render_jsonl", ".jsonl"),
+}
+SUFFIXES = {fmt: suffix for fmt, (_, _, suffix) in RENDERERS.items()}
+_EXTRA_SUFFIXES = {".markdown": "md", ".htm": "html", ".xliff": "xliff", ".ndjson": "jsonl"}
+# Formats that can carry the run's fingerprint in a comment (JSON carries it in provenance).
+_COMMENTED = {"md", "html", "tmx", "xliff"}
+
+
+def renderer(fmt: str) -> Callable[[Document], str]:
+    module, function, _ = RENDERERS[fmt]
+    return getattr(importlib.import_module(module), function)
 
 
 def render(document: Document, fmt: str) -> str:
-    """``document`` in format ``fmt`` (one of RENDERERS)."""
-    return RENDERERS[fmt](document)
+    """``document`` in format ``fmt`` (a key of RENDERERS), ending with its fingerprint where it has one."""
+    text = renderer(fmt)(document)
+    fingerprint = document.provenance.get("fingerprint")
+    if fingerprint and fmt in _COMMENTED:
+        text = text.rstrip("\n") + f"\n<!-- trpipe-fingerprint: {fingerprint} -->\n"
+    return text
 
 
 def format_for_path(path: str | os.PathLike, default: str = "md") -> str:
@@ -26,7 +45,7 @@ def format_for_path(path: str | os.PathLike, default: str = "md") -> str:
     for fmt, known in SUFFIXES.items():
         if suffix == known:
             return fmt
-    return default
+    return _EXTRA_SUFFIXES.get(suffix, default)
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:

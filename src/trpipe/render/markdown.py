@@ -31,9 +31,11 @@ def _summary_sentence(sentence: SummarySentence) -> str:
 
 def _segment(segment: Segment) -> str:
     head = f'<a id="{segment.id}"></a>**{segment.id}** · {segment.kind} · line {segment.line}'
+    body = f"{_quote(segment.text)}\n\n{escape(segment.translation or '')}\n"
     if segment.flags:
-        head += " · ⚠ " + "; ".join(escape(f"{f['check']}: {f['detail']}") for f in segment.flags)
-    return f"{head}\n\n{_quote(segment.text)}\n\n{escape(segment.translation or '')}\n"
+        head += f" · ⚠ {len(segment.flags)} flag{'s' if len(segment.flags) > 1 else ''}"
+        body += "\n" + "\n".join(f"- ⚠ **{f['check']}**: {escape(f['detail'])}" for f in segment.flags) + "\n"
+    return f"{head}\n\n{body}"
 
 
 def render_markdown(document: Document) -> str:

@@ -1,0 +1,271 @@
+"""The CTranslate2 backend on the tiny Marian model: conversion once, same decoding and document contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import CHECK_DOC, SAMPLE
+from tiny_models import install_in_hub_cache, write_registry
+from trpipe import translate_document
+from trpipe.errors import MissingExtraError, UsageError
+from trpipe.registry import load_registry
+from trpipe.render import render
+from trpipe.translate.base import load_translator
+from trpipe.translate.memory import CACHE_ENV_VAR, memory_key
+
+TEXTS = ["Bonjour à tous.", "Le régime chinois a reçu 75 milliards de dollars de subventions publiques.", "Oui."]
+
+
+@pytest.fixture(scope="module")
+def ct2():
+    return pytest.importorskip("ctranslate2", reason="the ctranslate2 extra is not installed (pip install trpipe[ct2])")
+
+
+@pytest.fixture(scope="module")
+def model_copy(tiny_models, tmp_path_factory):
+    """A private copy of the tiny fr-en model (its conversion is written beside it) and a registry for it."""
+    root = tmp_path_factory.mktemp("ct2")
+    folder = shutil.copytree(tiny_models["fr-en"], root / "fr-en")
+    return folder, write_registry(root / "models.yaml", {"fr-en": folder})
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "trpipe-cache"))
+    return tmp_path / "trpipe-cache"
+
+
+def load(registry, **options):
+    return load_translator(load_registry(registry).translation("fr", "en"), "ctranslate2", **options)
+
+
+@pytest.fixture(scope="module")
+def fr_en(ct2, model_copy):
+    return load(model_copy[1], device="cpu")
+
+
+def test_missing_extra_names_the_extra(echo_registry, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import ctranslate2 now raises ImportError
+    with pytest.raises(MissingExtraError, match=r"ctranslate2 backend needs the 'ctranslate2' package.*trpipe\[ct2\]"):
+        load(echo_registry)
+
+
+def test_conversion_is_made_once_beside_the_model(fr_en, model_copy):
+    folder, registry = model_copy
+    assert fr_en.model_dir == folder / "ctranslate2-int8"
+    model_bin = fr_en.model_dir / "model.bin"
+    stamp = model_bin.stat().st_mtime_ns
+    assert not [p for p in folder.iterdir() if ".converting-" in p.name]  # no temporary folder left
+    again = load(registry, device="cpu")
+    assert not again.converted and again.model_dir == fr_en.model_dir
+    assert model_bin.stat().st_mtime_ns == stamp
+    assert again.translate_batch(TEXTS[:1]) == fr_en.translate_batch(TEXTS[:1])
+
+
+def test_translates_a_batch_in_order(fr_en):
+    out = fr_en.translate_batch(TEXTS)
+    assert len(out) == 3 and all(isinstance(t, str) and t.strip() == t and t for t in out)
+    assert fr_en.translate_batch(TEXTS[1:2]) == out[1:2]  # batching and padding do not change a result
+    assert fr_en.translate_batch([]) == []
+
+
+def test_decoding_is_bounded_like_the_transformers_backend(fr_en, monkeypatch):
+    assert fr_en.max_new_tokens(5) < fr_en.max_new_tokens(50) <= int(fr_en.settings["max_length"])
+    real, seen = fr_en.translator, []
+
+    class Spy:
+        def translate_batch(self, source, **options):
+            results = real.translate_batch(source, **options)
+            seen.append((max(map(len, source)), options, max(len(r.hypotheses[0]) for r in results)))
+            return results
+
+    monkeypatch.setattr(fr_en, "translator", Spy())
+    fr_en.translate_batch(TEXTS)
+    ((width, options, longest),) = seen
+    assert options["beam_size"] == 2 and options["max_input_length"] == 0
+    # the tiny model never ends by itself: it stops at the bound, one token short of transformers' count,
+    # which includes the forced end token
+    assert longest == options["max_decoding_length"] == fr_en.max_new_tokens(width) - 1
+
+
+def test_provenance(fr_en, echo_registry, model_copy):
+    info = fr_en.describe()
+    assert info["backend"] == "ctranslate2" and info["architecture"] == "MarianMTModel"
+    assert info["device"] == "cpu" and info["compute_type"].startswith("int8")
+    assert info["model"] == str(model_copy[0]) and info["commit"] is None
+    # the decoding settings are those any backend reports for the same registry entry
+    assert (
+        fr_en.decoding()
+        == load_translator(load_registry(model_copy[1]).translation("fr", "en"), "test-echo").decoding()
+    )
+
+
+def test_compute_type_is_chosen_and_keyed(ct2, fr_en, model_copy):
+    with pytest.raises(UsageError, match="compute type bfloat17 is not supported"):
+        load(model_copy[1], compute_type="bfloat17")
+    with pytest.raises(UsageError, match="--device mps"):
+        load(model_copy[1], device="mps")
+    full = load(model_copy[1], device="cpu", compute_type="float32")
+    assert full.describe()["compute_type"] == "float32" and full.model_dir.name == "ctranslate2-float32"
+    assert memory_key(full)[0] != memory_key(fr_en)[0]  # the translation memory keeps them apart
+    assert all(full.translate_batch(TEXTS))
+
+
+def test_sample_document_meets_the_contract(ct2, model_copy, tmp_path):
+    doc = translate_document(
+        SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2"
+    )
+    path = tmp_path / "out.json"
+    path.write_text(render(doc, "json"), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(CHECK_DOC), str(path), "--min-segments", "15"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["provenance"]["models"]["translation"]["backend"] == "ctranslate2"
+    assert "backend:ctranslate2" in data["provenance"]["signature"]
+    for seg in data["segments"]:
+        assert all(s["translation"] for s in seg["sentences"])
+
+
+def test_three_thousand_word_paragraph_is_translated_completely(ct2, model_copy, tmp_path):
+    sentences = SAMPLE.read_text(encoding="utf-8").replace("\n", " ").split(". ")
+    words, paragraph = 0, []
+    while words < 3000:
+        for s in sentences:
+            paragraph.append(s.strip() + ".")
+            words += len(s.split())
+    text = " ".join(paragraph)
+    path = tmp_path / "long.fr.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = translate_document(path, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
+    (seg,) = doc.segments
+    assert len(seg.sentences) >= 100
+    assert "".join("".join(s.text for s in seg.sentences).split()) == "".join(text.split())
+    assert all(s.translation for s in seg.sentences)
+
+
+def test_an_unwritable_model_folder_converts_into_the_cache(ct2, model_copy, private_cache, monkeypatch, tmp_path):
+    import trpipe.translate.ct2 as backend
+
+    folder = shutil.copytree(model_copy[0], tmp_path / "readonly", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
+    mkdtemp = backend.tempfile.mkdtemp
+
+    def refuse(prefix=None, dir=None, **kw):  # the tests run as root: chmod would not stop a write
+        if dir is not None and dir == folder:
+            raise PermissionError(13, "Permission denied")
+        return mkdtemp(prefix=prefix, dir=dir, **kw)
+
+    monkeypatch.setattr(backend.tempfile, "mkdtemp", refuse)
+    translator = load(registry, device="cpu")
+    assert translator.converted and private_cache in translator.model_dir.parents
+    assert not (folder / "ctranslate2-int8").exists()
+    assert load(registry, device="cpu").converted is False  # found in the cache next time
+
+
+def test_killed_and_stale_conversions_are_replaced(ct2, model_copy, tmp_path):
+    folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
+    half = folder / "ctranslate2-int8"
+    half.mkdir()
+    (half / "model.bin").write_bytes(b"\0" * 10)  # a conversion killed before it was complete
+    translator = load(registry, device="cpu")
+    assert translator.converted and (half / "trpipe-ct2.json").is_file()
+    assert all(translator.translate_batch(TEXTS))
+    (folder / "model.safetensors").touch()  # the model changed in place: its conversion is stale
+    assert load(registry, device="cpu").converted
+    assert load(registry, device="cpu").converted is False
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["ctranslate2-int8"]
+
+
+# One of two runs converting the same model at once: it starts converting when told to.
+CONVERT = """
+import os, sys, time
+from pathlib import Path
+from trpipe.translate.ct2 import ensure_converted, import_ctranslate2
+from trpipe.registry import load_registry
+registry, folder, go, worker = sys.argv[1:]
+spec = load_registry(registry).translation("fr", "en")
+ct2 = import_ctranslate2()
+open(f"{go}.{worker}", "w").close()
+while not os.path.exists(go):
+    time.sleep(0.001)
+place, converted = ensure_converted(ct2, spec, Path(folder), None, "int8")
+print(place, converted)
+"""
+
+
+def test_two_runs_converting_at_once_end_with_one_complete_model(ct2, model_copy, tmp_path):
+    folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
+    go = tmp_path / "go"
+    args = [sys.executable, "-c", CONVERT, str(registry), str(folder), str(go)]
+    procs = [subprocess.Popen([*args, str(w)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(2)]
+    deadline = time.monotonic() + 120
+    while not all(go.with_name(f"go.{w}").exists() for w in range(2)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # both have imported everything: convert together
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err.decode()[-2000:] for _, err in outputs]
+    assert {out.decode().split()[0] for out, _ in outputs} == {str(folder / "ctranslate2-int8")}
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["ctranslate2-int8"]  # no leftovers
+    translator = load(registry, device="cpu")
+    assert translator.converted is False and all(translator.translate_batch(TEXTS))
+
+
+def test_threads_converting_at_once_convert_once(ct2, model_copy, tmp_path):
+    from trpipe.translate.ct2 import ensure_converted
+
+    folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    spec = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": folder})).translation("fr", "en")
+    results, barrier = [], threading.Barrier(2)
+
+    def convert():
+        barrier.wait()
+        results.append(ensure_converted(ct2, spec, folder, None, "int8", tmp_path / "cache"))
+
+    threads = [threading.Thread(target=convert) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [(folder / "ctranslate2-int8", False), (folder / "ctranslate2-int8", True)]
+
+
+def test_hub_model_converts_into_the_cache_by_commit(ct2, tiny_models, private_cache, tmp_path, monkeypatch):
+    commit = install_in_hub_cache(tiny_models["fr-en"], tmp_path / "hub", "Helsinki-NLP/opus-mt-fr-en")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": "Helsinki-NLP/opus-mt-fr-en"})
+    translator = load(registry, device="cpu")
+    expected = private_cache / "ctranslate2" / "Helsinki-NLP--opus-mt-fr-en" / commit / "int8"
+    assert translator.model_dir == expected and translator.converted
+    info = translator.describe()
+    assert (info["model"], info["revision"], info["commit"]) == ("Helsinki-NLP/opus-mt-fr-en", None, commit)
+    assert not any(p.name.startswith("ctranslate2") for p in (tmp_path / "hub").rglob("*"))  # hub cache untouched
+    assert all(translator.translate_batch(TEXTS))
+    assert load(registry, device="cpu").converted is False
+
+
+@pytest.mark.requires_cuda
+def test_gpu_path(ct2, model_copy, tmp_path):
+    if ct2.get_cuda_device_count() == 0:
+        pytest.skip("CTranslate2 finds no CUDA device")
+    translator = load(model_copy[1])  # auto: CUDA when present
+    info = translator.describe()
+    assert info["device"] == "cuda" and info["compute_type"] in {"int8_float16", "float16"}
+    out = translator.translate_batch(TEXTS)
+    assert len(out) == 3 and all(out)
+    doc = translate_document(
+        SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2"
+    )
+    assert doc.provenance["models"]["translation"]["device"] == "cuda"
+    assert all(s.translation for seg in doc.segments for s in seg.sentences)
