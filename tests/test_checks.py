@@ -8,6 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trpipe.checks import (
     CHECKS,
@@ -255,8 +257,8 @@ def test_a_spoilt_translation_raises_the_right_flag(source, translation, check):
     ("source", "translation"),
     [
         (
-            "On February 12, 2021, the Grand Est region granted €800,000 to Huawei for its first factory outside China.",
-            "Le 12 février 2021, la région Grand Est a accordé 800 000 € à Huawei pour sa première usine hors de Chine.",
+            "On February 12, 2021, the Grand Est region granted €800,000 to Huawei for its first plant outside China.",
+            "Le 12 février 2021, la région Grand Est a accordé 800 000 € à Huawei pour sa première usine hors Chine.",
         ),
         (
             "According to the Wall Street Journal, Huawei received $75 billion in subsidies from the Chinese state.",
@@ -270,10 +272,14 @@ def test_a_spoilt_translation_raises_the_right_flag(source, translation, check):
 )
 def test_the_checks_work_from_english_too(source, translation):
     assert check_sentence(source, translation, "en", "fr") == []
-    assert (
-        check_numbers(source, translation.replace("2021", "2012").replace("75", "57"), "en", "fr")
-        or "2021" not in source
-    )
+
+
+def test_a_changed_figure_is_flagged_from_english_too():
+    source = "On February 12, 2021, the region granted €800,000 and 1.5 million in loans."
+    good = "Le 12 février 2021, la région a accordé 800 000 € et 1,5 million de prêts."
+    assert check_numbers(source, good, "en", "fr") == []
+    for bad in (good.replace("800 000", "80 000"), good.replace("1,5", "15"), good.replace("12 février", "2 février")):
+        assert check_numbers(source, bad, "en", "fr")[0]["check"] == "numbers"
 
 
 def test_every_flag_has_a_check_name_and_a_one_line_detail():
@@ -282,6 +288,21 @@ def test_every_flag_has_a_check_name_and_a_one_line_detail():
             assert set(flag) == {"check", "detail"}
             assert flag["check"] in CHECKS
             assert flag["detail"] and "\n" not in flag["detail"] and flag["detail"] == flag["detail"].strip()
+
+
+_PIECES = st.sampled_from(
+    'le 12 février 2021 800 000 € 800.000 1,5 2,5 milliards billion Mrd M€ 1er 2eme Grand Est « » “ ” " '
+    "Huawei IPVM the the the de , . : ' ’ - 15 % 12/02/2021 March May k".split(" ")
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_PIECES, max_size=30), st.text(max_size=80), st.sampled_from([("fr", "en"), ("en", "fr"), ("de", "en")])
+)
+def test_checks_never_fail_on_odd_text(pieces, noise, pair):
+    for flag in check_sentence(" ".join(pieces), noise + " ".join(reversed(pieces)), *pair):
+        assert set(flag) == {"check", "detail"} and flag["check"] in CHECKS and "\n" not in flag["detail"]
 
 
 def test_details_quote_the_offending_items():

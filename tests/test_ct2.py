@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -195,6 +196,7 @@ from trpipe.registry import load_registry
 registry, folder, go, worker = sys.argv[1:]
 spec = load_registry(registry).translation("fr", "en")
 ct2 = import_ctranslate2()
+import ctranslate2.converters, transformers  # the slow imports, before the start
 open(f"{go}.{worker}", "w").close()
 while not os.path.exists(go):
     time.sleep(0.001)
@@ -203,6 +205,7 @@ print(place, converted)
 """
 
 
+@pytest.mark.slow
 def test_two_runs_converting_at_once_end_with_one_complete_model(ct2, model_copy, tmp_path):
     folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
     registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
@@ -219,6 +222,50 @@ def test_two_runs_converting_at_once_end_with_one_complete_model(ct2, model_copy
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["ctranslate2-int8"]  # no leftovers
     translator = load(registry, device="cpu")
     assert translator.converted is False and all(translator.translate_batch(TEXTS))
+
+
+def test_a_run_that_finishes_second_keeps_the_first_conversion(ct2, model_copy, tmp_path, monkeypatch):
+    """The interleaving of two runs, made deterministic: B converts and installs while A is converting."""
+    from trpipe.translate import ct2 as backend
+    from trpipe.translate.memory import folder_fingerprint
+
+    folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    spec = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": folder})).translation("fr", "en")
+    converter, calls = ct2.converters.TransformersConverter, []
+
+    class Interleaved(converter):
+        def convert(self, output_dir, **kwargs):
+            calls.append(output_dir)
+            if len(calls) == 1:  # run A is converting: run B converts and installs in the meantime
+                assert backend.convert_model(ct2, folder, folder / "ctranslate2-int8", "int8", identity) is not None
+                stamps.append((folder / "ctranslate2-int8" / "model.bin").stat().st_mtime_ns)
+            return super().convert(output_dir, **kwargs)
+
+    identity = {"model": spec.model, "version": folder_fingerprint(folder), "quantization": "int8"}
+    stamps: list[int] = []
+    monkeypatch.setattr(ct2.converters, "TransformersConverter", Interleaved)
+    place, converted = backend.ensure_converted(ct2, spec, folder, None, "int8", tmp_path / "cache")
+    assert len(calls) == 2 and converted and place == folder / "ctranslate2-int8"
+    assert (place / "model.bin").stat().st_mtime_ns == stamps[0]  # B's conversion stayed in place
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["ctranslate2-int8"]  # A's was removed
+
+
+def test_a_failed_conversion_leaves_nothing(ct2, model_copy, tmp_path, monkeypatch):
+    from trpipe.errors import ModelError
+    from trpipe.translate.ct2 import ensure_converted
+
+    folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    spec = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": folder})).translation("fr", "en")
+
+    def fail(self, output_dir, **kwargs):
+        (Path(output_dir) / "model.bin").parent.mkdir(parents=True)
+        (Path(output_dir) / "model.bin").write_bytes(b"half")
+        raise ValueError("No conversion is registered for the model configuration")
+
+    monkeypatch.setattr(ct2.converters.TransformersConverter, "convert", fail)
+    with pytest.raises(ModelError, match="cannot convert the model for CTranslate2 .No conversion is registered"):
+        ensure_converted(ct2, spec, folder, None, "int8", tmp_path / "cache")
+    assert not [p for p in folder.iterdir() if p.is_dir()]
 
 
 def test_threads_converting_at_once_convert_once(ct2, model_copy, tmp_path):

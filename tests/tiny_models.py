@@ -253,12 +253,18 @@ def write_registry(
     summarisation: dict[str, str | Path] | None = None,
     **defaults: object,
 ) -> Path:
-    """A models.yaml of trpipe's schema whose entries are the given folders (or hub ids)."""
+    """A models.yaml of trpipe's schema whose entries are the given folders (or hub ids).
+
+    Decoding is kept small (2 beams, short summaries) so that tests on random weights stay fast.
+    """
     import yaml
 
     data = {
         "version": 1,
-        "defaults": {"translation": {"num_beams": 2, "max_input_tokens": 128, **defaults}},
+        "defaults": {
+            "translation": {"num_beams": 2, "max_input_tokens": 128, **defaults},
+            "summarisation": {"num_beams": 2, "max_length": 60, "min_length": 10},
+        },
         "translation": {pair: {"model": str(folder)} for pair, folder in translation.items()},
         "summarisation": {lang: {"model": str(folder)} for lang, folder in (summarisation or {}).items()},
     }

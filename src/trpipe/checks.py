@@ -149,7 +149,7 @@ def _scale_exponent(word: str, lang: str) -> int:
     word = word.lower()
     if word.startswith(("billion", "trillion")):  # short scale in English, long scale elsewhere
         return (9 if word.startswith("b") else 12) + (0 if lang == "en" else 3)
-    return 9 if word == "mil millones" else 6 if word == "m" else _SCALE_EXPONENT[word]
+    return 9 if word == "mil millones" else 6 if word == "m" else _SCALE_EXPONENT.get(word, 0)
 
 
 def find_numbers(text: str, lang: str, lenient: bool = False) -> list[NumberMention]:
@@ -164,8 +164,8 @@ def find_numbers(text: str, lang: str, lenient: bool = False) -> list[NumberMent
     def mask(match: re.Match[str]) -> str:
         return " " * len(match.group(0))
 
-    def add_date(match: re.Match[str], day: str, month: int, year: str | None) -> str:
-        if not 1 <= int(day) <= 31:
+    def add_date(match: re.Match[str], day: str, month: int | None, year: str | None) -> str:
+        if not month or not 1 <= int(day) <= 31:
             return match.group(0)
         dates = {("date", int(day), month, int(year) if year else None)}
         if lenient:
@@ -173,8 +173,8 @@ def find_numbers(text: str, lang: str, lenient: bool = False) -> list[NumberMent
         found.append(NumberMention(match.group(0), frozenset(dates)))
         return mask(match)
 
-    text = _DAY_MONTH.sub(lambda m: add_date(m, m[1], _MONTHS[m[2].lower()], m[3]), text)
-    text = _MONTH_DAY.sub(lambda m: add_date(m, m[2], _MONTHS[m[1].lower()], m[3]), text)
+    text = _DAY_MONTH.sub(lambda m: add_date(m, m[1], _MONTHS.get(m[2].lower()), m[3]), text)
+    text = _MONTH_DAY.sub(lambda m: add_date(m, m[2], _MONTHS.get(m[1].lower()), m[3]), text)
 
     def numeric_date(match: re.Match[str]) -> str:
         first, second, year = int(match[1]), int(match[3]), int(match[4])
@@ -297,6 +297,7 @@ for _line in " ".join(_EQUIVALENT_GROUPS.split()).split(";"):
     _group = {_fold(form) for form in _line.split("|") if form.strip()}
     for _form in _group:
         _EQUIVALENTS.setdefault(_form, set()).update(_group)
+_NON_LATIN_LANGS = frozenset("ar bg el fa he hi ja ka ko mk ru sr th uk zh".split())  # names are transliterated
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _OPENERS = '.!?…:«“„"'
 
@@ -320,11 +321,8 @@ def _name_kept(name: str, folded_translation: str) -> bool:
         return True
     if len(folded) > 4 and folded.replace(" ", "") in folded_translation.replace(" ", ""):
         return True  # EpochTimes / Epoch Times
-    words = [w for w in folded.split() if w not in _PARTICLES]
-    if len(words) < 2:
-        return False
-    found = [any(_mentions(folded_translation, form) for form in _equivalents(w)) for w in words]
-    return found[-1] or all(found)
+    words = [w for w in folded.split() if w not in _PARTICLES]  # the last word: the surname or the head
+    return len(words) > 1 and any(_mentions(folded_translation, form) for form in _equivalents(words[-1]))
 
 
 def find_names(text: str, lang: str) -> list[str]:
@@ -373,9 +371,11 @@ def check_names(source: str, translation: str, source_lang: str, target_lang: st
 
     A name is kept when it appears accent- and case-insensitively (as a word prefix, so plurals and
     possessives count), or one of its equivalents does (Chine = China, Etats Unis = United States). A
-    multi-word name is also kept when its last word (the surname or head: Glucksmann, Brumath) appears, or
-    when each of its words does.
+    multi-word name is also kept when its last word (the surname or head: Glucksmann, Brumath), or that word's
+    equivalent, appears. Not judged for targets in a non-Latin script, where names are transliterated.
     """
+    if _lang(target_lang) in _NON_LATIN_LANGS:
+        return []
     folded = _fold(translation)
     missing = [name for name in find_names(source, source_lang) if not _name_kept(name, folded)]
     if not missing:
@@ -386,8 +386,8 @@ def check_names(source: str, translation: str, source_lang: str, target_lang: st
 # ----------------------------------------------------------------------------------------------- quotes
 
 _QUOTE_PAIR = re.compile(r"«[^«»]*[^\s«»][^«»]*»|“[^“”]*”|„[^„“”]*[“”]|\"[^\"]+\"|‹[^‹›]*›|‘[^‘’]*’")
-_QUOTE_PAIR_LOOSE = re.compile(_QUOTE_PAIR.pattern + r"|(?<![\w'])'[^']+'(?!\w)")
-_QUOTE_MARK = re.compile(r"[«»“”„‹›‘\"]|(?<!\w)'|'(?!\w)")
+_QUOTE_PAIR_LOOSE = re.compile(_QUOTE_PAIR.pattern + r"|(?<![\w'])'[^']+'(?!\w)|「[^「」]*」|『[^『』]*』")
+_QUOTE_MARK = re.compile(r"[«»“”„‹›‘\"「」『』]|(?<!\w)'|'(?!\w)")
 
 
 def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:

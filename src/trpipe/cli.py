@@ -43,7 +43,9 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--to", "target_lang", required=True, metavar="LANG", help="Target language code, e.g. en.")
+@click.option(
+    "--to", "targets", required=True, multiple=True, metavar="LANG", help="Target language code, e.g. en (repeatable)."
+)
 @click.option("--from", "source_lang", metavar="LANG", help="Source language code (detected when omitted).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o suffix, else md).")
 @click.option("-o", "--output", type=click.Path(), help="Output file, or folder with several inputs.")
@@ -78,6 +80,8 @@ def translate(
     """
     from trpipe.run import RunOptions, run_translate
 
+    targets = options.pop("targets")
+    options.update(target_lang=targets[0], extra_targets=list(targets[1:]))
     result = run_translate(
         RunOptions(
             inputs=list(inputs),

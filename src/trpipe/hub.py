@@ -95,6 +95,22 @@ def locate(spec: ModelSpec) -> tuple[str, str | None, bool]:
     return spec.model, revision, False
 
 
+def model_available(spec: ModelSpec, timeout: float = 5.0) -> bool:
+    """Whether ``spec`` can be loaded: a model folder, a cached hub model, or a repo on a reachable hub."""
+    if spec.is_local:
+        return (Path(spec.model) / "config.json").is_file()
+    if cached_commit(spec.model, spec.revision or "main"):
+        return True
+    if hub_offline() or not hub_reachable(timeout):
+        return False
+    from huggingface_hub import repo_exists
+
+    try:
+        return bool(repo_exists(spec.model))
+    except Exception:  # network trouble: treat as not available, never hang or crash on a probe
+        return False
+
+
 def _from_pretrained(loader: Any, name: str, revision: str | None, local_only: bool, **kwargs: Any) -> Any:
     if revision is not None:
         kwargs["revision"] = revision

@@ -123,8 +123,18 @@ def decode_source(data: bytes, name: str, encoding: str | None = None) -> Source
     )
 
 
+def extract_article(source: Source) -> Source:
+    """Reduce a web page or Markdown file to its article text (offsets then refer to that text)."""
+    from trpipe.extract import extract
+
+    extracted = extract(source.text, source.path)
+    if extracted is not None:
+        source.text, source.blocks, source.meta = extracted.text, extracted.blocks, dict(extracted.meta)
+    return source
+
+
 def read_source(path: str | os.PathLike, encoding: str | None = None) -> Source:
-    """Read and decode one article from a path or ``-`` (stdin)."""
+    """Read and decode one article from a path or ``-`` (stdin); web pages and Markdown are extracted."""
     path = os.fspath(path)
     name = STDIN_NAME if path == STDIN else path
-    return decode_source(read_bytes(path), name, encoding)
+    return extract_article(decode_source(read_bytes(path), name, encoding))

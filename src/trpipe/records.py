@@ -5,7 +5,7 @@ All offsets are Python string indices into ``Source.text``, the decoded input (B
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -19,6 +19,10 @@ class Source:
     sha256: str
     lang: str | None = None
     doc_id: str | None = None
+    # Set when the input was a web page or Markdown: the blocks of the extracted text (trpipe.extract.Block)
+    # and what the page said about itself. Not serialised: ``text`` is already the extracted text.
+    blocks: list[Any] | None = field(default=None, repr=False)
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,9 +42,13 @@ class Sentence:
     end: int
     text: str
     translation: str | None = None
+    translations: dict[str, str] = field(default_factory=dict)  # every target language, with several
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
+        if len(self.translations) > 1:
+            out["translations"] = dict(self.translations)
+        return out
 
 
 @dataclass
@@ -57,6 +65,9 @@ class Segment:
     translation: str | None = None
     flags: list[dict[str, str]] = field(default_factory=list)
     path: str | None = None  # where the segment stood in a web page or Markdown file, when known
+    lang: str | None = None  # the segment's own language (differs from the article's for a quote, say)
+    kept: bool = False  # already in the target language: kept as it is, not translated
+    translations: dict[str, str] = field(default_factory=dict)  # every target language, with several
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -72,6 +83,12 @@ class Segment:
         }
         if self.path is not None:
             out["path"] = self.path
+        if self.lang is not None:
+            out["lang"] = self.lang
+        if self.kept:
+            out["kept"] = True
+        if len(self.translations) > 1:
+            out["translations"] = dict(self.translations)
         return out
 
 
@@ -99,11 +116,13 @@ class Document:
     segments: list[Segment]
     provenance: dict[str, Any]
     summary: dict[str, list[SummarySentence]] | None = None
+    target_langs: list[str] = field(default_factory=list)  # all targets, the first is target_lang
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source.to_dict(),
             "target_lang": self.target_lang,
+            **({"target_langs": list(self.target_langs)} if len(self.target_langs) > 1 else {}),
             "segments": [s.to_dict() for s in self.segments],
             "summary": (
                 None

@@ -7,6 +7,7 @@ Lookup order for the file: ``--models FILE``, then the ``TRPIPE_MODELS`` environ
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from trpipe.errors import PairError, RegistryError
 
 ENV_VAR = "TRPIPE_MODELS"
 ANY_LANGUAGE = "*"
+PIVOT_LANGUAGE = "en"
+CONVENTION = "Helsinki-NLP/opus-mt-{src}-{tgt}"
 _TASKS = ("translation", "summarisation")
 
 
@@ -90,6 +93,46 @@ class Registry:
 
     def has_pair(self, source_lang: str, target_lang: str) -> bool:
         return f"{source_lang}-{target_lang}" in self.entries["translation"]
+
+    def convention(self, source_lang: str, target_lang: str) -> ModelSpec:
+        """The opus-mt model that the naming convention gives for a pair missing from the registry."""
+        model = CONVENTION.format(src=source_lang, tgt=target_lang)
+        return self._spec("translation", f"{source_lang}-{target_lang}", {"model": model})
+
+    def route(
+        self,
+        source_lang: str,
+        target_lang: str,
+        override: str | None = None,
+        available: Callable[[ModelSpec], bool] | None = None,
+    ) -> list[ModelSpec]:
+        """The models that take ``source_lang`` to ``target_lang``: one, or two through English.
+
+        Order: ``override``; the registry's entry; the opus-mt convention where ``available`` says the
+        model exists (cached, or on a reachable hub); else a pivot src→en→tgt whose legs are found the
+        same way. A PairError lists the registry's pairs when nothing works.
+        """
+        if override is not None or self.has_pair(source_lang, target_lang):
+            return [self.translation(source_lang, target_lang, override)]
+        direct = self._leg(source_lang, target_lang, available)
+        if direct:
+            return [direct]
+        if PIVOT_LANGUAGE not in (source_lang, target_lang):
+            first = self._leg(source_lang, PIVOT_LANGUAGE, available)
+            second = self._leg(PIVOT_LANGUAGE, target_lang, available)
+            if first and second:
+                return [first, second]
+        raise PairError(
+            f"no translation model for {source_lang}-{target_lang} in {self.path}, neither "
+            f"{CONVENTION.format(src=source_lang, tgt=target_lang)} nor a route through {PIVOT_LANGUAGE} "
+            f"could be found; pairs available: {', '.join(self.pairs())}"
+        )
+
+    def _leg(self, source_lang: str, target_lang: str, available: Callable[[ModelSpec], bool] | None):
+        if self.has_pair(source_lang, target_lang):
+            return self.translation(source_lang, target_lang)
+        spec = self.convention(source_lang, target_lang)
+        return spec if available is not None and available(spec) else None
 
     def summariser(self, lang: str, override: str | None = None) -> ModelSpec:
         """The summariser for texts in ``lang`` (falling back to the '*' entry)."""

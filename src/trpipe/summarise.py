@@ -39,6 +39,7 @@ SUMMARY_KINDS = {"title", "heading", "paragraph", "list_item", "caption"}
 MIN_LEXICAL_RECALL = 0.34
 MAX_CITES = 3
 MAX_LEVELS = 8
+CHUNKS_PER_BATCH = 4  # chunks summarised in one generate call
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = set(
     """a an the and or but of to in on at for from by with as is are was were be been being it its this that these
@@ -185,8 +186,11 @@ def summarise_units(
         final = len(chunks) == 1 or _level == MAX_LEVELS - 1
         new_tokens = summariser.max_summary_tokens if final else map_tokens
         next_units: list[Unit] = []
-        for chunk in chunks:
-            summary = summariser.summarise([[u.text for u in chunk]], max_sentences, new_tokens)[0]
+        summaries: list[str] = []
+        for i in range(0, len(chunks), CHUNKS_PER_BATCH):
+            batch = [[u.text for u in chunk] for chunk in chunks[i : i + CHUNKS_PER_BATCH]]
+            summaries += summariser.summarise(batch, max_sentences, new_tokens)
+        for chunk, summary in zip(chunks, summaries):
             for sentence in summary_sentences(summary, lang, max_sentences if final else None):
                 next_units.append(Unit(sentence, tuple(align(sentence, chunk, summariser, trace))))
         if final:

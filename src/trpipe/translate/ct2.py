@@ -171,7 +171,7 @@ def convert_model(
             raise ModelError(f"{source}: cannot convert the model for CTranslate2 ({exc})") from None
         marker = {"identity": identity, "ctranslate2": ct2.__version__, "source": str(source)}
         (out / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        for _ in range(3):
+        for attempt in range(3):
             try:
                 os.replace(out, place)  # atomic; fails when ``place`` is a non-empty folder
                 return place
@@ -180,7 +180,7 @@ def convert_model(
                     return place
                 if place.exists():  # a stale or unloadable conversion: move it aside, then retry
                     with contextlib.suppress(OSError):
-                        os.replace(place, work / f"old-{os.getpid()}")
+                        os.replace(place, work / f"old-{attempt}")
         os.replace(out, place)  # last try: let its error through
         return place
     finally:

@@ -1,0 +1,45 @@
+"""Translating through a pivot language: src→en→tgt with two translators, as one Translator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trpipe.translate.base import Translator
+
+
+class PivotTranslator(Translator):
+    """Chains two translators; citations are unaffected since spans belong to the source sentences."""
+
+    backend = "pivot"
+
+    def __init__(self, first: Translator, second: Translator, pivot_lang: str):
+        super().__init__(first.spec)
+        self.first, self.second, self.pivot_lang = first, second, pivot_lang
+        self.settings = first.settings
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.first.max_input_tokens
+
+    @property
+    def batch_tokens(self) -> int:
+        return min(self.first.batch_tokens, self.second.batch_tokens)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.first.count_tokens(texts)
+
+    def translate_batch(self, texts: Sequence[str]) -> list[str]:
+        from trpipe.translate.base import translate_texts
+
+        return translate_texts(self.second, self.first.translate_batch(texts))
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": "pivot", "pivot": self.pivot_lang, "legs": [self.first.describe(), self.second.describe()]}
+
+    def decoding(self) -> dict[str, Any]:
+        return {"legs": [self.first.decoding(), self.second.decoding()]}
+
+    @property
+    def hits(self) -> int:
+        return getattr(self.first, "hits", 0) + getattr(self.second, "hits", 0)
