@@ -47,6 +47,12 @@ class EchoTranslator(Translator):
         return [f"⟨{t}⟩" for t in texts]
 
 
+@pytest.fixture(autouse=True)
+def own_translation_memory(tmp_path_factory, monkeypatch):
+    """Each test gets an empty translation memory, so no test sees another's cached sentences."""
+    monkeypatch.setenv("TRPIPE_CACHE_DIR", str(tmp_path_factory.mktemp("tm")))
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """{'fr-en': folder, 'en-fr': folder, 'sum-en': folder}: tiny models built from the sample."""

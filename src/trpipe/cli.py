@@ -26,6 +26,9 @@ class TrpipeGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("trpipe: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (| head): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            ctx.exit(141)
         except Exception as exc:  # a bug: one line, unless TRPIPE_DEBUG asks for the traceback
             if os.environ.get("TRPIPE_DEBUG"):
                 raise
@@ -51,7 +54,12 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(), help="Output file, or folder with several inputs.")
 @click.option("--models", "models_file", type=click.Path(), help="Model registry file (default: $TRPIPE_MODELS).")
 @click.option("--model", metavar="ID_OR_PATH", help="Translation model for this run (hub id or folder).")
-@click.option("--backend", default="transformers", show_default=True, help="transformers or ctranslate2.")
+@click.option(
+    "--backend",
+    default="transformers",
+    show_default=True,
+    help="transformers, or ctranslate2 (pip install 'trpipe[ct2]').",
+)
 @click.option("--device", metavar="DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")
 @click.option("--encoding", metavar="NAME", help="Input encoding (detected when omitted).")
 @click.option("--summary/--no-summary", default=True, help="Summarise the article (on by default).")
@@ -65,7 +73,9 @@ def cli() -> None:
 )
 @click.option("--glossary", type=click.Path(dir_okay=False), help="TSV of terms: source, required translation.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any check flags a sentence (outputs are written).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Folder of the translation memory.")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False), help="Folder of the translation memory and converted models."
+)
 @click.option("--no-cache", is_flag=True, help="Do not use the translation memory.")
 @click.option("--force", is_flag=True, help="Redo outputs that are already complete and current.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing line.")
@@ -103,6 +113,55 @@ def translate(
     )
     if result:
         raise click.exceptions.Exit(result)
+
+
+@cli.group()
+def models() -> None:
+    """The model registry: list, pull and inspect models."""
+
+
+_models_option = click.option("--models", "models_file", type=click.Path(), help="Model registry file.")
+
+
+@models.command("list")
+@_models_option
+def models_list(models_file) -> None:
+    """The registry's pairs and summarisers; * marks those on this machine (cache or folder)."""
+    from trpipe.models import list_models
+    from trpipe.registry import load_registry
+
+    registry = load_registry(models_file)
+    click.echo(f"# {registry.path}")
+    for row in list_models(registry):
+        mark = "*" if row.cached else " "
+        revision = f"@{row.revision}" if row.revision else ""
+        click.echo(f"{mark} {row.task:<13} {row.key:<7} {row.model}{revision}")
+
+
+@models.command("pull")
+@click.argument("names", nargs=-1, required=True, metavar="PAIR_OR_ID...")
+@_models_option
+def models_pull(names, models_file) -> None:
+    """Download models (fr-en, summary:en, or a hub id) into the Hugging Face cache for offline use."""
+    from trpipe.models import pull, resolve_name
+    from trpipe.registry import load_registry
+
+    registry = load_registry(models_file)
+    for name in names:
+        spec = resolve_name(registry, name)
+        click.echo(f"{name}: {spec.model} -> {pull(spec)}")
+
+
+@models.command("info")
+@click.argument("name", metavar="PAIR_OR_ID")
+@_models_option
+def models_info(name, models_file) -> None:
+    """Architecture, size, input limit and licence of a model, read from its files on this machine."""
+    from trpipe.models import model_info, resolve_name
+    from trpipe.registry import load_registry
+
+    for key, value in model_info(resolve_name(load_registry(models_file), name)).items():
+        click.echo(f"{key}: {value if value is not None else '-'}")
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from trpipe.records import Document, Segment, Source
 from trpipe.registry import PIVOT_LANGUAGE, ModelSpec, Registry, load_registry
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.summariser import HFSummariser, Summariser
-from trpipe.translate.base import Translator, load_translator, translate_texts
+from trpipe.translate.base import Translator, load_translator, translate_any_length, translate_texts
 
 # A segment is taken to be in another language than its article only on firm evidence.
 SEGMENT_LANG_MIN_LETTERS = 40
@@ -301,13 +301,13 @@ class Pipeline:
         if count is None and settings.summary_ratio:
             sentences = sum(len(seg.sentences) for seg in document.segments)
             count = max(1, round(settings.summary_ratio * sentences))
-        trace = summarise_document(document, summariser, lambda texts: translate_texts(back, texts), count)
+        trace = summarise_document(document, summariser, lambda texts: translate_any_length(back, texts), count)
         summary = document.summary or {}
         primary = summary.get(settings.target_lang, [])
         for target, translator in others.items():
             from trpipe.records import SummarySentence
 
-            texts = translate_texts(translator, [s.text for s in primary])
+            texts = translate_any_length(translator, [s.text for s in primary])
             summary[target] = [SummarySentence(text, list(s.cites)) for text, s in zip(texts, primary)]
             flag_unsupported(summary[target], document, use_translation_first=True)
         provenance = document.provenance

@@ -51,15 +51,28 @@ class RunResult:
 
 
 def translator_factory(settings: Settings, use_cache: bool, cache_dir: str | None) -> Callable[[ModelSpec], Translator]:
-    """Loads a backend for a spec, wrapped by the translation memory unless it is bypassed."""
+    """Loads a backend for a spec, wrapped by the translation memory unless it is bypassed.
+
+    The memory is opened before the model is loaded, so that a broken cache fails at once.
+    ``--cache-dir`` also moves the CTranslate2 conversions of hub models.
+    """
 
     def make(spec: ModelSpec) -> Translator:
-        translator = load_translator(spec, settings.backend, device=settings.device)
-        if not use_cache:
-            return translator
-        from trpipe.translate.memory import CachedTranslator, memory_path
+        memory = None
+        if use_cache:
+            from trpipe.translate.memory import CachedTranslator, TranslationMemory, memory_path
 
-        return CachedTranslator(translator, memory_path(cache_dir))
+            memory = TranslationMemory(memory_path(cache_dir))
+        options: dict[str, Any] = {"device": settings.device}
+        if settings.backend == "ctranslate2" and cache_dir:
+            options["cache_dir"] = cache_dir
+        try:
+            translator = load_translator(spec, settings.backend, **options)
+        except BaseException:
+            if memory is not None:
+                memory.close()
+            raise
+        return CachedTranslator(translator, memory) if memory is not None else translator
 
     return make
 

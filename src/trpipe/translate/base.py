@@ -58,9 +58,13 @@ class Translator(ABC):
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
         """Translate model-ready texts (normalised, non-empty), one output per input, in order."""
 
+    def recall(self, texts: Sequence[str]) -> dict[str, str]:
+        """Translations of ``texts`` known without translating (a translation memory); none by default."""
+        return {}
+
     def decoding(self) -> dict[str, Any]:
         """The decoding settings that determine the output, for provenance and cache keys."""
-        decoding = {k: v for k, v in self.settings.items() if k != "batch_tokens"}
+        decoding = {k: v for k, v in self.settings.items() if k != "batch_tokens" and not k.startswith("ct2_")}
         decoding["max_input_tokens"] = self.max_input_tokens
         if self.spec.target_token:
             decoding["target_token"] = self.spec.target_token
@@ -130,9 +134,13 @@ def translate_texts(
     unique = list(counts)
     done: dict[str, str] = {}
     if unique:
-        lengths = translator.count_tokens(unique)
+        done.update(translator.recall(unique))  # a translation memory answers before any batching
+        if progress and done:
+            progress(sum(counts[x] for x in done))
+        todo = [x for x in unique if x not in done]
+        lengths = translator.count_tokens(todo) if todo else []
         for batch in plan_batches(lengths, translator.batch_tokens):
-            inputs = [unique[i] for i in batch]
+            inputs = [todo[i] for i in batch]
             outputs = translator.translate_batch(inputs)
             if len(outputs) != len(inputs):
                 raise RuntimeError(f"backend {translator.backend} returned {len(outputs)} of {len(inputs)}")
@@ -140,3 +148,30 @@ def translate_texts(
             if progress:
                 progress(sum(counts[x] for x in inputs))
     return [done[p] if p else t for p, t in zip(prepared, texts)]
+
+
+def translate_any_length(translator: Translator, texts: Sequence[str]) -> list[str]:
+    """Like ``translate_texts``, for texts that may exceed the model's input limit (a pivot's
+    intermediate output, summary sentences): a long text is cut at clause or word boundaries into
+    pieces that fit, and their translations are joined. Nothing is truncated.
+    """
+    from trpipe.records import Sentence
+    from trpipe.segment import split_long
+
+    def count(text: str) -> int:
+        return translator.count_tokens([text])[0]
+
+    pieces: list[list[str]] = []
+    for text in texts:
+        prepared = normalize_for_model(text)
+        if not prepared:
+            pieces.append([text])
+            continue
+        parts = split_long(prepared, Sentence(0, len(prepared), prepared), count, translator.max_input_tokens)
+        pieces.append([p.text for p in parts])
+    flat = translate_texts(translator, [p for parts in pieces for p in parts])
+    out, i = [], 0
+    for parts in pieces:
+        out.append(" ".join(flat[i : i + len(parts)]))
+        i += len(parts)
+    return out

@@ -30,9 +30,9 @@ class PivotTranslator(Translator):
         return self.first.count_tokens(texts)
 
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        from trpipe.translate.base import translate_texts
+        from trpipe.translate.base import translate_any_length
 
-        return translate_texts(self.second, self.first.translate_batch(texts))
+        return translate_any_length(self.second, self.first.translate_batch(texts))
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "pivot", "pivot": self.pivot_lang, "legs": [self.first.describe(), self.second.describe()]}
