@@ -78,9 +78,36 @@ def cli() -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Do not use the translation memory.")
 @click.option("--force", is_flag=True, help="Redo outputs that are already complete and current.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local, or ray (pip install 'trpipe[ray]') to run on a Ray cluster.",
+)
+@click.option("--ray-address", metavar="ADDR", help="Ray cluster to join (default: start a local Ray).")
+@click.option("--actors", type=click.IntRange(1), default=1, show_default=True, help="Ray: model-holding actors.")
+@click.option("--num-cpus", type=click.FloatRange(0), help="Ray: CPUs per actor.")
+@click.option("--num-gpus", type=click.FloatRange(0), help="Ray: GPUs per actor.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no closing line.")
 def translate(
-    inputs, output, fmt, models_file, encoding, glossary, strict, cache_dir, no_cache, force, quiet, **options
+    inputs,
+    output,
+    fmt,
+    models_file,
+    encoding,
+    glossary,
+    strict,
+    cache_dir,
+    no_cache,
+    force,
+    quiet,
+    engine,
+    ray_address,
+    actors,
+    num_cpus,
+    num_gpus,
+    **options,
 ) -> None:
     """Translate articles into LANG, citing the source for every segment.
 
@@ -102,6 +129,8 @@ def translate(
             glossary=glossary,
             strict=strict,
             cache_dir=cache_dir,
+            engine=engine,
+            ray={"address": ray_address, "actors": actors, "num_cpus": num_cpus, "num_gpus": num_gpus},
             use_cache=not no_cache,
             force=force,
             progress=not quiet,

@@ -42,6 +42,8 @@ class RunOptions:
     use_cache: bool = True
     force: bool = False
     progress: bool = True
+    engine: str = "local"
+    ray: dict[str, Any] = field(default_factory=dict)  # address, actors, num_cpus, num_gpus
 
 
 @dataclass
@@ -120,6 +122,10 @@ def run_translate(
     closing: Callable[[str], None] | None = None,
 ) -> int:
     """Run ``trpipe translate``; return the exit status (errors that stop the run are raised)."""
+    if options.engine == "ray":
+        from trpipe.ray_engine import run_ray
+
+        return run_ray(options, echo, warn, closing)
     registry = load_registry(options.models_file)
     settings = Settings(**options.settings)
     glossary = None
