@@ -128,14 +128,16 @@ def test_a_unit_longer_than_the_budget_is_split_not_truncated():
 @pytest.mark.parametrize(
     ("sentence", "support", "unsupported"),
     [
-        ("Huawei received 800,000 euros in 2021.", ["Huawei a reçu 800 000 euros en 2021."], []),
-        ("Huawei received 900,000 euros.", ["Huawei a reçu 800 000 euros."], ["900,000"]),
-        ("Huawei worked with Megvii.", ["Huawei a travaillé avec une entreprise."], ["Megvii"]),
-        ("The Région Grand Est paid.", ["la région Grand Est a payé"], []),
+        ("The region paid 800,000 euros in 2021.", "La région a payé 800 000 euros en 2021.", []),
+        ("The region paid €800,000.", "La région a versé une aide de 800.000 euros.", []),
+        ("The region paid 900,000 euros.", "La région a payé 800 000 euros.", ["900,000"]),
+        ("The firm worked with Megvii.", "L'entreprise a travaillé avec une autre entreprise.", ["Megvii"]),
+        ("The Région Grand Est paid.", "la région Grand Est a payé", []),
+        ("Huawei received 75 billion dollars from China.", "Huawei aurait reçu 75 milliards de dollars de Chine.", []),
     ],
 )
 def test_unsupported_numbers_and_names(sentence, support, unsupported):
-    assert unsupported_items(sentence, support) == unsupported
+    assert unsupported_items(sentence, "en", [(support, "fr")]) == unsupported
 
 
 def tiny_pipeline(registry, **settings):

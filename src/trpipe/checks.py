@@ -60,7 +60,7 @@ def _quoted(text: str, limit: int = 60) -> str:
     return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Casefolded, accents stripped, punctuation as spaces: 'États-Unis' -> 'etats unis'."""
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
@@ -234,7 +234,7 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
 # ------------------------------------------------------------------------------------------------ names
 
 _STOPWORDS = frozenset(
-    _fold(
+    fold(
         # fr
         "le la les l un une des du de d au aux à a en dans sur sous par pour avec sans selon après avant depuis"
         " pendant entre chez vers contre parmi il elle ils elles on nous vous je tu ce cet cette ces c ça cela"
@@ -294,7 +294,7 @@ christmas|noel|weihnachten|navidad|natale; easter|paques|ostern|pascua|pasqua
 """
 _EQUIVALENTS: dict[str, set[str]] = {}
 for _line in " ".join(_EQUIVALENT_GROUPS.split()).split(";"):
-    _group = {_fold(form) for form in _line.split("|") if form.strip()}
+    _group = {fold(form) for form in _line.split("|") if form.strip()}
     for _form in _group:
         _EQUIVALENTS.setdefault(_form, set()).update(_group)
 _NON_LATIN_LANGS = frozenset("ar bg el fa he hi ja ka ko mk ru sr th uk zh".split())  # names are transliterated
@@ -315,8 +315,8 @@ def _mentions(folded_text: str, form: str) -> bool:
     return re.search(rf"(?<![^\W\d_]){re.escape(form)}{tail}", folded_text) is not None
 
 
-def _name_kept(name: str, folded_translation: str) -> bool:
-    folded = _fold(name)
+def name_kept(name: str, folded_translation: str) -> bool:
+    folded = fold(name)
     if any(_mentions(folded_translation, form) for form in _equivalents(folded)):
         return True
     if len(folded) > 4 and folded.replace(" ", "") in folded_translation.replace(" ", ""):
@@ -342,7 +342,7 @@ def find_names(text: str, lang: str) -> list[str]:
     title_case = len(tokens) >= 4 and sum(t[0].isupper() for _, _, t in tokens) >= 0.7 * len(tokens)
     only_strong = title_case or _lang(lang) == "de"
     namely = [
-        s or (not only_strong and t[0].isupper() and len(t) >= 2 and _fold(t) not in _STOPWORDS)
+        s or (not only_strong and t[0].isupper() and len(t) >= 2 and fold(t) not in _STOPWORDS)
         for s, (_, _, t) in zip(strong, tokens)
     ]
     runs: list[list[int]] = []
@@ -376,8 +376,8 @@ def check_names(source: str, translation: str, source_lang: str, target_lang: st
     """
     if _lang(target_lang) in _NON_LATIN_LANGS:
         return []
-    folded = _fold(translation)
-    missing = [name for name in find_names(source, source_lang) if not _name_kept(name, folded)]
+    folded = fold(translation)
+    missing = [name for name in find_names(source, source_lang) if not name_kept(name, folded)]
     if not missing:
         return []
     return [_flag("names", "not in the translation: " + ", ".join(map(_quoted, missing)))]
@@ -450,7 +450,7 @@ def load_glossary(path: str | Path) -> Glossary:
 
 
 def _count_term(folded_text: str, term: str) -> int:
-    words = _fold(term).split()
+    words = fold(term).split()
     if not words:
         return 0
     return len(re.findall(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?:s|es|x)?(?!\w)", folded_text))
@@ -462,7 +462,7 @@ def check_terms(
     """Flag glossary terms of the source whose required rendering is missing, occurrence by occurrence."""
     if not glossary:
         return []
-    folded_source, folded_translation = _fold(source), _fold(translation)
+    folded_source, folded_translation = fold(source), fold(translation)
     flags = []
     for term, target in glossary.entries:
         wanted = _count_term(folded_source, term)
@@ -536,7 +536,7 @@ def check_untranslated(source: str, translation: str, source_lang: str, target_l
     if source_lang == target_lang or not translation.strip():
         return []
     common_words = [w for w in re.findall(r"[^\W\d_]{3,}", source) if w[0].islower()]
-    if _fold(source) == _fold(translation) and len(common_words) >= 2:
+    if fold(source) == fold(translation) and len(common_words) >= 2:
         return [_flag("untranslated", "translation is identical to the source")]
     if len(re.findall(r"[^\W\d_]+", translation)) >= LANGID_MIN_WORDS:
         lang, prob = identify(translation)

@@ -309,7 +309,7 @@ class Pipeline:
 
             texts = translate_any_length(translator, [s.text for s in primary])
             summary[target] = [SummarySentence(text, list(s.cites)) for text, s in zip(texts, primary)]
-            flag_unsupported(summary[target], document, use_translation_first=True)
+            flag_unsupported(summary[target], document, target)
         provenance = document.provenance
         provenance["models"]["summary"] = {**summariser.describe(), "backend": "transformers"}
         provenance["models"]["back_translation"] = back.describe()

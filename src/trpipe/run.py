@@ -20,7 +20,7 @@ from trpipe.pipeline import Pipeline, Settings
 from trpipe.progress import Progress
 from trpipe.records import Document
 from trpipe.registry import ModelSpec, load_registry
-from trpipe.render import SUFFIXES, format_for_path, render, write_atomic
+from trpipe.render import SUFFIXES, file_mode, format_for_path, render, write_atomic
 from trpipe.translate.base import Translator, load_translator
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FLAGGED = 0, 1, 3
@@ -110,6 +110,7 @@ class _Stream:
             os.fsync(self.handle.fileno())
             self.handle.close()
             if keep:
+                os.chmod(self.tmp, file_mode())
                 os.replace(self.tmp, self.output)
             else:
                 Path(self.tmp).unlink(missing_ok=True)

@@ -207,50 +207,35 @@ def article_units(document: Document) -> list[Unit]:
     ]
 
 
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_NAME = re.compile(r"\b[A-ZÀ-ÝŒ][\w’'-]*(?:\s+[A-ZÀ-ÝŒ][\w’'-]*)*")
+def unsupported_items(sentence: str, lang: str, support: Sequence[tuple[str, str]]) -> list[str]:
+    """Numbers and names of ``sentence`` (in ``lang``) found in none of the ``(text, lang)`` supports.
+
+    Numbers are compared by value after locale normalisation and names as the translation checks
+    compare them (trpipe.checks), so "800 000 €" supports "€800,000" and "Chine" supports "China".
+    """
+    from trpipe.checks import find_names, find_numbers, fold, name_kept
+
+    values: set = set()
+    for text, text_lang in support:
+        for mention in find_numbers(text, text_lang, lenient=True):
+            values |= mention.values
+    missing = [m.text for m in find_numbers(sentence, lang) if not m.values & values]
+    folded = fold(" ".join(text for text, _ in support))
+    missing += [name for name in find_names(sentence, lang) if not name_kept(name, folded)]
+    return list(dict.fromkeys(missing))
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def _number_value(token: str) -> str:
-    digits = re.sub(r"[.,\u00a0\u202f ](?=\d{3}\b)", "", token)
-    return digits.replace(",", ".")
-
-
-def unsupported_items(sentence: str, support: Sequence[str]) -> list[str]:
-    """Numbers and capitalised names of ``sentence`` found in none of the ``support`` texts."""
-    pool = " ".join(support)
-    numbers = {_number_value(n) for n in _NUMBER.findall(pool)}
-    folded_pool = _fold(pool)
-    missing: list[str] = []
-    for token in _NUMBER.findall(sentence):
-        if _number_value(token) not in numbers and token not in missing:
-            missing.append(token)
-    first_word = sentence.split()[0] if sentence.split() else ""
-    for match in _NAME.finditer(sentence):
-        words = [w for w in match.group().split() if _fold(w) not in _STOPWORDS]
-        if match.start() == 0 and words and words[0] == first_word and not first_word.isupper():
-            words = words[1:]  # the sentence's first word is capitalised anyway
-        for word in words:
-            core = word.strip("’'-")
-            if len(core) > 1 and _fold(core) not in folded_pool and core not in missing:
-                missing.append(core)
-    return missing
-
-
-def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, use_translation_first: bool) -> None:
-    """Fill ``unsupported`` of each sentence from its cited segments (source text and translation)."""
+def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, lang: str) -> None:
+    """Fill ``unsupported`` of each sentence (in ``lang``) from its cited segments, source and translation."""
     by_id = {s.id: s for s in document.segments}
+    source_lang = document.source.lang or lang
     for sentence in sentences:
-        cited = [by_id[c] for c in sentence.cites if c in by_id]
-        support = [t for seg in cited for t in (seg.translation or "", seg.text)]
-        if not use_translation_first:
-            support.reverse()
-        sentence.unsupported = unsupported_items(sentence.text, support)
+        support = []
+        for cite in sentence.cites:
+            if cite in by_id:
+                seg = by_id[cite]
+                support += [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
+        sentence.unsupported = unsupported_items(sentence.text, lang, support)
 
 
 def summarise_document(
@@ -269,9 +254,9 @@ def summarise_document(
     trace = SummaryTrace()
     units = article_units(document)
     sentences = summarise_units(units, summariser, count, target, trace) if units else []
-    flag_unsupported(sentences, document, use_translation_first=True)
+    flag_unsupported(sentences, document, target)
     back = back_translate([s.text for s in sentences]) if sentences else []
     source_sentences = [SummarySentence(text, list(s.cites)) for text, s in zip(back, sentences)]
-    flag_unsupported(source_sentences, document, use_translation_first=False)
+    flag_unsupported(source_sentences, document, source)
     document.summary = {target: sentences, source: source_sentences}
     return trace

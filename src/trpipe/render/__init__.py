@@ -48,6 +48,13 @@ def format_for_path(path: str | os.PathLike, default: str = "md") -> str:
     return _EXTRA_SUFFIXES.get(suffix, default)
 
 
+def file_mode() -> int:
+    """The permissions a new file gets from the umask (mkstemp's files are private: 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one, never a part."""
     target = Path(path)
@@ -58,6 +65,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
