@@ -213,7 +213,8 @@ def unsupported_items(sentence: str, lang: str, support: Sequence[tuple[str, str
     Numbers are compared by value after locale normalisation and names as the translation checks
     compare them (trpipe.checks), so "800 000 €" supports "€800,000" and "Chine" supports "China".
     """
-    from trpipe.checks import find_names, find_numbers, fold, name_kept
+    from trpipe.checks import find_names, fold, name_kept
+    from trpipe.numbers import find_numbers
 
     values: set = set()
     for text, text_lang in support:

@@ -8,6 +8,7 @@ source order, progress) is done once here, for every backend.
 from __future__ import annotations
 
 import importlib
+import math
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -76,6 +77,34 @@ class Translator(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model (optional)."""
+
+
+class SubwordTranslator(Translator):
+    """A Translator whose model reads a Hugging Face tokenizer's subwords (the transformers and CTranslate2
+    backends): token counting, the input limit, the target-token prefix and the bound on new tokens.
+
+    Subclasses set ``tokenizer``, ``input_limit`` and ``prefix`` (``spec.target_token`` + space, or "").
+    """
+
+    tokenizer: Any
+    input_limit: int
+    prefix: str = ""
+
+    @property
+    def max_input_tokens(self) -> int:
+        return min(super().max_input_tokens, self.input_limit)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=True)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def max_new_tokens(self, input_tokens: int) -> int:
+        """New tokens allowed for a batch whose longest input has ``input_tokens`` tokens."""
+        settings = self.settings
+        bound = math.ceil(
+            float(settings["max_new_tokens_ratio"]) * input_tokens + int(settings["max_new_tokens_offset"])
+        )
+        return max(1, min(bound, int(settings["max_length"])))
 
 
 def register_backend(name: str) -> Callable[[type[Translator]], type[Translator]]:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -42,7 +41,7 @@ from typing import Any
 
 from trpipe.errors import MissingExtraError, ModelError, UsageError
 from trpipe.registry import ModelSpec
-from trpipe.translate.base import Translator, register_backend
+from trpipe.translate.base import SubwordTranslator, register_backend
 
 MARKER = "trpipe-ct2.json"
 COMPUTE_SETTING = "ct2_compute_type"
@@ -230,7 +229,7 @@ def available_threads() -> int:
 
 
 @register_backend("ctranslate2")
-class CT2Translator(Translator):
+class CT2Translator(SubwordTranslator):
     """Translate with a CTranslate2 conversion of a transformers model: int8 on CPU, int8_float16 on CUDA."""
 
     def __init__(
@@ -281,22 +280,6 @@ class CT2Translator(Translator):
             )
             self.translator = ct2.Translator(str(self.model_dir), **options)
         self.compute_type = str(getattr(self.translator, "compute_type", self.compute_type))
-
-    @property
-    def max_input_tokens(self) -> int:
-        return min(super().max_input_tokens, self.input_limit)
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=True)
-        return [len(ids) for ids in encoded["input_ids"]]
-
-    def max_new_tokens(self, input_tokens: int) -> int:
-        """Tokens allowed for a batch whose longest input has ``input_tokens`` tokens (as the transformers backend)."""
-        settings = self.settings
-        bound = math.ceil(
-            float(settings["max_new_tokens_ratio"]) * input_tokens + int(settings["max_new_tokens_offset"])
-        )
-        return max(1, min(bound, int(settings["max_length"])))
 
     def translate_options(self, input_tokens: int) -> dict[str, Any]:
         return {

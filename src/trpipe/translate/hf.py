@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from trpipe.hub import load_seq2seq, model_input_limit
 from trpipe.registry import ModelSpec
-from trpipe.translate.base import Translator, register_backend
+from trpipe.translate.base import SubwordTranslator, register_backend
 
 
 @register_backend("transformers")
-class HFTranslator(Translator):
+class HFTranslator(SubwordTranslator):
     """Translate with ``AutoModelForSeq2SeqLM.generate``; CUDA in float16 where present, else CPU."""
 
     def __init__(self, spec: ModelSpec, device: str | None = None):
@@ -21,22 +20,6 @@ class HFTranslator(Translator):
         self.device = self.info["device"]
         self.input_limit = model_input_limit(self.tokenizer, self.model)
         self.prefix = f"{spec.target_token} " if spec.target_token else ""
-
-    @property
-    def max_input_tokens(self) -> int:
-        return min(super().max_input_tokens, self.input_limit)
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=True)
-        return [len(ids) for ids in encoded["input_ids"]]
-
-    def max_new_tokens(self, input_tokens: int) -> int:
-        """New tokens allowed for a batch whose longest input has ``input_tokens`` tokens."""
-        settings = self.settings
-        bound = math.ceil(
-            float(settings["max_new_tokens_ratio"]) * input_tokens + int(settings["max_new_tokens_offset"])
-        )
-        return max(1, min(bound, int(settings["max_length"])))
 
     def generate_kwargs(self, input_tokens: int) -> dict[str, Any]:
         return {

@@ -1,0 +1,573 @@
+"""``trpipe translate --engine ray``: the same run on a Ray cluster (``pip install 'trpipe[ray]'``).
+
+The work is split like this:
+
+driver (this process)
+    expands the inputs (streamed, as with the local engine), refuses colliding output names, and decides
+    what to skip: an input whose output exists is read here and fingerprinted with the same
+    ``Pipeline.run_signature`` as the local engine (a Pipeline that holds the registry but never loads a
+    model). The rest becomes a Ray Dataset of small rows (index, name, path; the text itself only for
+    JSONL records and stdin). The driver then writes every output as results stream back: files
+    atomically with their fingerprint, one JSONL stream, or one Parquet file. Writing on the driver needs
+    no shared filesystem for outputs, keeps the resume logic in one place, and costs only shipping the
+    rendered text back (kilobytes per article, next to seconds of translation).
+Ray Data, stage 1 (tasks, ``read_articles``)
+    reads the bytes of each article where the workers run; a file that cannot be read becomes a failed
+    row with the local engine's message, not a failed job.
+Ray Data, stage 2 (a pool of ``TranslateBatch`` actors, ``map_batches``)
+    each actor builds one Pipeline, so the translation and summary models are loaded once per actor;
+    a batch of articles goes through ``Pipeline.run_group`` (their sentences share model batches) and
+    comes back rendered, with what the report needs (sentences, flags, warnings, cache hits, errors).
+
+The translation memory is shared by the actors of one node and not across nodes: every actor opens the
+SQLite memory at the same path, which is safe for several processes on one machine (WAL) and unsafe on a
+network filesystem, so on a cluster each node keeps its own memory on its local disk. The memory only
+saves model time; resuming a run rests on the output fingerprints, which do not depend on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from trpipe.batch import (
+    InputItem,
+    RunReport,
+    check_output_folder,
+    expand_inputs,
+    fingerprint,
+    grouped,
+    is_collection,
+    output_is_current,
+    remove_stale_temporaries,
+)
+from trpipe.errors import InputError, MissingExtraError, PairError, TrpipeError, UsageError
+from trpipe.pipeline import Pipeline, Settings
+from trpipe.progress import Progress
+from trpipe.read import STDIN, decode_source, extract_article, read_bytes
+from trpipe.records import Source
+from trpipe.registry import load_registry
+from trpipe.render import SUFFIXES, render, write_atomic
+from trpipe.run import EXIT_FLAGGED, EXIT_OK, EXIT_SOME_FAILED, RunOptions, RunResult, _choose_format, _Stream
+
+# Articles per map_batches call (one Pipeline.run_group): the defaults of batch.run_articles.
+BATCH_ARTICLES = 16
+GROUP_CHARS = 200_000
+_TEXT_COLUMNS = ("kind", "name", "path", "doc_id")
+PARQUET_SUFFIX = ".parquet"
+
+
+class RayRunError(TrpipeError):
+    """An error raised in an actor that stops the run (a model that cannot be loaded, a bad device, ...)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # ray without the [data] extra fails here (no pyarrow)
+    except ImportError:
+        raise MissingExtraError("ray", "ray", "--engine ray") from None
+    return ray
+
+
+# ------------------------------------------------------------------------------------- Ray Data stages
+
+
+def read_articles(batch: dict[str, Any]) -> dict[str, Any]:
+    """Stage 1: the bytes of every ``file`` row (records and stdin carry theirs), or why they cannot be read."""
+    import numpy as np
+
+    data, errors = [], []
+    for kind, path, given in zip(batch["kind"], batch["path"], batch["data"]):
+        error = ""
+        if kind == "file":
+            try:
+                given = read_bytes(str(path))
+            except InputError as exc:
+                given, error = b"", exc.reason
+        data.append(bytes(given))
+        errors.append(error)
+    return {**batch, "data": np.array(data, dtype=object), "read_error": np.array(errors, dtype=object)}
+
+
+def _effective_device(requested: str | None) -> str | None:
+    """``auto`` in an actor means the GPUs Ray gave it: Ray leaves every GPU visible to an actor without one."""
+    if (requested or "auto").lower() != "auto":
+        return requested
+    import ray
+
+    return "cuda" if ray.get_gpu_ids() else "cpu"
+
+
+class TranslateBatch:
+    """Stage 2, a Ray Data callable class: one Pipeline (models loaded once) per actor."""
+
+    def __init__(
+        self,
+        registry,
+        settings: dict[str, Any],
+        fmt: str,
+        encoding: str | None,
+        glossary,
+        use_cache: bool,
+        cache_dir: str | None,
+        threads: int,
+        version: str,
+    ):
+        from trpipe import __version__
+        from trpipe.run import translator_factory
+        from trpipe.summariser import HFSummariser
+
+        self.fmt, self.encoding = fmt, encoding
+        self.fatal: TrpipeError | None = None
+        if version != __version__:
+            self.fatal = UsageError(f"the Ray workers run trpipe {__version__} and the driver trpipe {version}")
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+        self.warnings: list[str] = []
+        settings_ = Settings(**settings)
+        device = _effective_device(settings_.device)
+        loading = dataclasses.replace(settings_, device=device)  # the fingerprint keeps the user's choice
+        self.pipeline = Pipeline(
+            registry,
+            settings_,
+            translator_factory=translator_factory(loading, use_cache, cache_dir),
+            summariser_factory=lambda spec: HFSummariser(spec, device=device),
+            on_warning=self.warnings.append,
+            glossary=glossary,
+        )
+        if self.fatal is None:
+            self._preload()
+
+    def _preload(self) -> None:
+        """Load the models now when the source language is known (otherwise on the first article).
+
+        A failure is not kept: the same load is tried again where the local engine tries it, and fails the
+        same way there (a missing summary model is a warning per article, a missing translation model stops).
+        """
+        pipeline, settings = self.pipeline, self.pipeline.settings
+        source = settings.source_lang
+        if not source:
+            return
+        try:
+            for target in settings.targets:
+                if target != source:
+                    pipeline.translator_for(source, target)
+            if settings.summary:
+                pipeline.summariser(pipeline.registry.summariser(settings.target_lang, settings.summary_model))
+                pipeline.translator_for(settings.target_lang, source)
+        except TrpipeError:
+            pass
+
+    def _source(self, kind: str, name: str, doc_id: str, data: bytes) -> Source:
+        if kind == "record":  # as InputItem.load: a record is plain text, never extracted
+            source = decode_source(data, name)
+            source.doc_id = doc_id or None
+            return source
+        return extract_article(decode_source(data, name, self.encoding))
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "doc_id", "data", "read_error"))))
+        metas: list[dict[str, Any]] = [{} for _ in rows]
+        texts = ["" for _ in rows]
+        pipeline = self.pipeline
+        hits_before = sum(getattr(t, "hits", 0) for t in pipeline.translators())
+        try:
+            if self.fatal is not None:
+                raise self.fatal
+            loaded: list[tuple[int, Source, str]] = []
+            for i, (_index, kind, name, doc_id, data, read_error) in enumerate(rows):
+                try:
+                    if read_error:
+                        raise InputError(name, read_error)
+                    source = self._source(kind, name, doc_id, data)
+                    print_ = fingerprint(source, pipeline.run_signature(pipeline.source_language(source), self.fmt))
+                except (InputError, PairError) as exc:
+                    metas[i] = _failure(exc)
+                    continue
+                loaded.append((i, source, print_))
+            results = pipeline.run_group([source for _, source, _ in loaded])
+            for (i, _source, print_), result in zip(loaded, results):
+                if isinstance(result, TrpipeError):
+                    if not isinstance(result, (InputError, PairError)):
+                        raise result
+                    metas[i] = _failure(result)
+                    continue
+                result.provenance["fingerprint"] = print_
+                texts[i] = render(result, self.fmt)
+                metas[i] = {
+                    "ok": True,
+                    "sentences": sum(len(seg.sentences) for seg in result.segments),
+                    "flags": [flag["check"] for seg in result.segments for flag in seg.flags],
+                    "doc": result.source.doc_id or result.source.path,
+                    "source_lang": result.source.lang,
+                }
+        except TrpipeError as exc:  # stops the run, as it stops the local engine
+            metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
+            texts = ["" for _ in rows]
+        if metas:
+            metas[0]["cache_hits"] = sum(getattr(t, "hits", 0) for t in pipeline.translators()) - hits_before
+            metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
+        return {
+            "index": np.array([row[0] for row in rows], dtype=np.int64),
+            "text": np.array(texts, dtype=object),
+            "meta": np.array([json.dumps(m, ensure_ascii=False) for m in metas], dtype=object),
+        }
+
+    def __del__(self):
+        pipeline = getattr(self, "pipeline", None)
+        if pipeline is not None:
+            pipeline.close()
+
+
+def _failure(exc: InputError | PairError) -> dict[str, Any]:
+    if isinstance(exc, InputError):
+        return {"ok": False, "error": exc.reason, "error_kind": "input"}
+    return {"ok": False, "error": str(exc), "error_kind": "pair"}
+
+
+# ------------------------------------------------------------------------------------------------ driver
+
+
+def _no_models(spec):
+    raise RuntimeError(f"the Ray driver never loads models (asked for {spec.model})")
+
+
+class _Plan:
+    """What the driver sends to Ray (rows) and what it needs to handle each result (items, outputs)."""
+
+    def __init__(self):
+        self.rows: list[dict[str, Any]] = []
+        self.items: list[InputItem] = []
+        self.outputs: list[Path | None] = []
+        self.sizes: list[int] = []  # bytes, for grouping (the local engine counts characters)
+
+    def add(self, item: InputItem, out: Path | None, kind: str, data: bytes = b"") -> None:
+        self.rows.append(
+            {
+                "index": len(self.items),
+                "kind": kind,
+                "name": item.name,
+                "path": item.path or "",
+                "doc_id": item.output_stem.name if item.output_stem and kind == "record" else "",
+                "data": data,
+            }
+        )
+        self.items.append(item)
+        self.outputs.append(out)
+        size = len(data)
+        if kind == "file":
+            with contextlib.suppress(OSError):
+                size = os.stat(item.path or item.name).st_size
+        self.sizes.append(size)
+
+
+def _plan(
+    items: Iterator[InputItem],
+    driver: Pipeline,
+    fmt: str,
+    options: RunOptions,
+    folder: Path | None,
+    fail: Callable[[str, str], None],
+    report: RunReport,
+) -> _Plan:
+    """Decide, as ``batch.run_articles`` does, which inputs fail at once, which are current, which to run."""
+    plan = _Plan()
+    used: dict[Path, str] = {}
+    for item in items:
+        out = item.output_path(folder, SUFFIXES[fmt]) if folder is not None else None
+        try:
+            if out is not None:
+                if out in used:
+                    raise InputError(item.name, f"its output {out} would overwrite that of {used[out]}")
+                used[out] = item.name
+            if item.error:
+                raise InputError(item.name, item.error)
+            kind, data = "file", b""
+            if item.record_text is not None:
+                kind, data = "record", item.record_text.encode("utf-8")
+            elif item.path == STDIN:
+                kind, data = "bytes", read_bytes(STDIN)
+            if out is not None and not options.force and out.exists():
+                source = (
+                    item.load(options.encoding)
+                    if kind != "bytes"
+                    else extract_article(decode_source(data, item.name, options.encoding))
+                )
+                print_ = fingerprint(source, driver.run_signature(driver.source_language(source), fmt))
+                if output_is_current(out, print_):
+                    report.skipped += 1
+                    continue
+        except (InputError, PairError) as exc:
+            fail(item.name, exc.reason if isinstance(exc, InputError) else str(exc))
+            continue
+        plan.add(item, out, kind, data)
+    return plan
+
+
+class _ParquetSink:
+    """One Parquet file (a row per article: ids, languages, fingerprint, the JSON document), replaced atomically."""
+
+    def __init__(self, output: str):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.pa, self.output = pa, Path(output)
+        self.schema = pa.schema(
+            [(name, pa.string()) for name in ("doc", "source_path", "source_lang", "target_lang", "fingerprint")]
+            + [("document", pa.string())]
+        )
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", suffix=".tmp", dir=self.output.parent)
+        os.close(fd)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        self.pending: list[dict[str, str]] = []
+
+    def write(self, text: str, doc: str) -> None:
+        document = json.loads(text)
+        self.pending.append(
+            {
+                "doc": doc,
+                "source_path": document["source"]["path"],
+                "source_lang": document["source"]["lang"],
+                "target_lang": document["target_lang"],
+                "fingerprint": document["provenance"].get("fingerprint"),
+                "document": text,
+            }
+        )
+        if len(self.pending) >= 256:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.writer.write_table(self.pa.Table.from_pylist(self.pending, schema=self.schema))
+            self.pending = []
+
+    def close(self, keep: bool) -> None:
+        try:
+            if keep:
+                self.flush()
+            self.writer.close()
+            if keep:
+                os.replace(self.tmp, self.output)
+        finally:
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+def _start_ray(ray, options: RunOptions) -> bool:
+    """Join ``--ray-address`` or start a local Ray; True when this call started it (and must shut it down)."""
+    if ray.is_initialized():
+        return False
+    common = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    address = options.ray.get("address")
+    if address:
+        ray.init(address=address, **common)
+    else:
+        actors = int(options.ray.get("actors") or 1)
+        wanted = math.ceil(actors * float(options.ray.get("num_cpus") or 1))
+        ray.init(num_cpus=max(os.cpu_count() or 1, wanted), **common)
+    return True
+
+
+def run_ray(
+    options: RunOptions,
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+    closing: Callable[[str], None] | None = None,
+) -> int:
+    """Run ``trpipe translate`` on Ray; the same outputs, messages and exit status as the local engine."""
+    ray = _import_ray()
+    from trpipe import __version__
+
+    result = RunResult(RunReport())
+    report = result.report
+    registry = load_registry(options.models_file)
+    glossary = None
+    if options.glossary:
+        from trpipe.checks import load_glossary
+
+        glossary = load_glossary(options.glossary)
+    collection = is_collection(options.inputs)
+    parquet = collection and bool(options.output) and Path(options.output).suffix.lower() == PARQUET_SUFFIX
+    if parquet:
+        if options.fmt not in (None, "json"):
+            raise UsageError(f"-o {options.output}: a Parquet dataset holds JSON documents, not --format {options.fmt}")
+        fmt = "json"
+    else:
+        fmt = _choose_format(options, collection)
+    driver = Pipeline(
+        registry,
+        Settings(**dict(options.settings)),
+        translator_factory=_no_models,
+        summariser_factory=_no_models,
+        glossary=glossary,
+    )
+
+    def fail(name: str, reason: str) -> None:
+        report.failed.append((name, reason))
+        warn(f"error: {name}: {reason}")
+
+    if not collection:
+        if options.output and Path(options.output).is_dir():
+            raise UsageError(f"-o {options.output}: is a folder; give a file name for a single input")
+        (item,) = list(expand_inputs(options.inputs))
+        plan = _Plan()
+        if item.path == STDIN:
+            plan.add(item, None, "bytes", read_bytes(STDIN))
+        else:
+            read_bytes(item.path or item.name)  # a missing or unreadable file is exit 2 before Ray starts
+            plan.add(item, None, "file")
+        mode, folder = "single", None
+    else:
+        stream = fmt == "jsonl" and not (options.output and Path(options.output).is_dir())
+        mode = "parquet" if parquet else "stream" if stream else "folder"
+        folder = check_output_folder(options.output) if mode == "folder" else None
+        plan = _plan(expand_inputs(options.inputs), driver, fmt, options, folder, fail, report)
+
+    sink: Any = None
+    if mode == "stream":
+        sink = _Stream(options.output, echo)
+    elif mode == "parquet":
+        sink = _ParquetSink(options.output)
+    progress = Progress(enabled=None if options.progress else False, desc="translating (ray)")
+
+    def handle(index: int, text: str, meta: dict[str, Any]) -> None:
+        item, out = plan.items[index], plan.outputs[index]
+        for message in meta.get("warnings", []):
+            warn(f"warning: {message}")
+        report.cache_hits += meta.get("cache_hits", 0)
+        if "fatal" in meta:
+            raise RayRunError(meta["fatal"], meta["exit_code"])
+        if not meta["ok"]:
+            if mode == "single":  # one article: its error is the run's, as with the local engine
+                raise (
+                    InputError(item.name, meta["error"]) if meta["error_kind"] == "input" else PairError(meta["error"])
+                )
+            fail(item.name, meta["error"])
+            progress.article_done(ok=False)
+            return
+        result.flags.update(meta["flags"])
+        report.sentences += meta["sentences"]
+        if mode == "folder":
+            remove_stale_temporaries(out)
+            write_atomic(out, text)
+        elif mode == "single" and options.output:
+            write_atomic(options.output, text)
+        elif mode == "single":
+            echo(text)
+        elif mode == "stream":
+            sink.write(text)
+        else:
+            sink.write(text, meta["doc"])
+        report.ok += 1
+        progress.add_sentences(meta["sentences"])
+        progress.sentences_done(meta["sentences"])
+        progress.article_done()
+
+    kept = started = False
+    try:
+        if plan.rows:
+            started = _start_ray(ray, options)
+            with contextlib.closing(
+                _execute(ray, plan.rows, plan.sizes, options, registry, glossary, fmt, __version__)
+            ) as results:
+                for index, text, meta in results:
+                    handle(index, text, meta)
+        kept = True
+    finally:
+        progress.close()
+        if sink is not None:
+            sink.close(keep=kept)
+        if started:
+            ray.shutdown()
+    return _finish(result, options, closing)
+
+
+def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str, version: str):
+    """Run the two stages over ``rows``; yield ``(index, text, meta)`` in input order as results arrive."""
+    import pyarrow as pa
+    from ray.data import ActorPoolStrategy, DataContext
+
+    actors = int(options.ray.get("actors") or 1)
+    num_cpus = float(options.ray.get("num_cpus") or 1)
+    num_gpus = options.ray.get("num_gpus") or None
+    if options.use_cache and not options.cache_dir and not options.ray.get("address"):
+        from trpipe.translate.memory import default_cache_dir
+
+        cache_dir = str(default_cache_dir())  # a local Ray: the driver's memory, as with the local engine
+    else:
+        cache_dir = options.cache_dir  # a cluster: --cache-dir on every node, or each node's default
+    # One Arrow block per group of articles, the local engine's groups: a model's output can depend on the
+    # other sentences in its batch (padding), so the same groups give the same translations.
+    schema = pa.schema([("index", pa.int64())] + [(k, pa.string()) for k in _TEXT_COLUMNS] + [("data", pa.binary())])
+    groups = grouped(zip(rows, sizes), BATCH_ARTICLES, GROUP_CHARS, lambda entry: entry[1])
+    blocks = [pa.Table.from_pylist([row for row, _ in group], schema=schema) for group in groups]
+
+    context = DataContext.get_current()
+    saved = (context.enable_progress_bars, context.print_on_execution_start, context.execution_options.preserve_order)
+    ray_data_log = logging.getLogger("ray.data")
+    saved_level = ray_data_log.level
+    context.enable_progress_bars = False  # trpipe draws its own bar
+    context.print_on_execution_start = False
+    context.execution_options.preserve_order = True  # outputs, messages and JSONL in input order
+    ray_data_log.setLevel(logging.ERROR)
+    try:
+        dataset = ray.data.from_arrow(blocks)
+        # batch_size=None: every call gets one whole block, i.e. one group. Reading is I/O: it reserves no core.
+        dataset = dataset.map_batches(read_articles, batch_format="numpy", batch_size=None, num_cpus=0)
+        dataset = dataset.map_batches(
+            TranslateBatch,
+            batch_format="numpy",
+            batch_size=None,
+            compute=ActorPoolStrategy(size=min(actors, len(blocks))),  # no actor without a group to do
+            num_cpus=num_cpus,
+            num_gpus=num_gpus,
+            fn_constructor_kwargs={
+                "registry": registry,
+                "settings": dict(options.settings),
+                "fmt": fmt,
+                "encoding": options.encoding,
+                "glossary": glossary,
+                "use_cache": options.use_cache,
+                "cache_dir": cache_dir,
+                "threads": max(1, round(num_cpus)),
+                "version": version,
+            },
+        )
+        for row in dataset.iter_rows():
+            yield int(row["index"]), row["text"], json.loads(row["meta"])
+    finally:
+        context.enable_progress_bars, context.print_on_execution_start = saved[0], saved[1]
+        context.execution_options.preserve_order = saved[2]
+        ray_data_log.setLevel(saved_level)
+
+
+def _finish(result: RunResult, options: RunOptions, closing: Callable[[str], None] | None) -> int:
+    """The closing lines and exit status, as ``run.run_translate`` ends."""
+    report = result.report
+    if closing:
+        closing(report.closing_line())
+        if result.flags:
+            closing("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(result.flags.items())))
+        if report.failed:
+            closing("failed: " + "; ".join(f"{name} ({reason})" for name, reason in report.failed))
+    if report.failed:
+        return EXIT_SOME_FAILED
+    if options.strict and result.flags:
+        return EXIT_FLAGGED
+    return EXIT_OK
