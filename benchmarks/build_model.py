@@ -171,8 +171,9 @@ def french_spm(texts: list[str], goal: float = TOKENS_PER_WORD) -> tuple[bytes, 
 def build_tokenizer(out: Path, texts: list[str]) -> dict:
     """source.spm, target.spm, vocab.json (59,514 entries) and the MarianTokenizer files in ``out``."""
     import sentencepiece as spm
-    from tiny_models import ENGLISH_TEXT
     from transformers import MarianTokenizer
+
+    from tiny_models import ENGLISH_TEXT
 
     source, size, ratio = french_spm(texts)
     target = train_spm(_lines([ENGLISH_TEXT]), 1000)

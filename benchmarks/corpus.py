@@ -56,15 +56,51 @@ REGIONS = ["Grand Est", "Hauts-de-France", "Occitanie", "Normandie", "Bretagne",
 PEOPLE = ["Raphaël Glucksmann", "Marie Lefèvre", "Antoine Dubreuil", "Claire Moreau", "Julien Garnier", "Sophie Roux"]
 PRESIDENTS = ["Jean Rottner", "Franck Leroy", "Carole Delga", "Hervé Morin", "Loïg Chesnais-Girard", "Alain Rousset"]
 PARTNERS = ["Megvii", "SenseTime", "iFlytek", "Yitu", "CloudWalk"]
-MEDIA = ["l’AFP", "Reuters", "Le Monde", "Libération", "Le Figaro", "Les Echos", "franceinfo", "Mediapart",
-         "Ouest-France", "les Dernières Nouvelles d’Alsace", "Rue89 Strasbourg", "L’Express", "Le Parisien"]
+MEDIA = [
+    "l’AFP",
+    "Reuters",
+    "Le Monde",
+    "Libération",
+    "Le Figaro",
+    "Les Echos",
+    "franceinfo",
+    "Mediapart",
+    "Ouest-France",
+    "les Dernières Nouvelles d’Alsace",
+    "Rue89 Strasbourg",
+    "L’Express",
+    "Le Parisien",
+]
 AUTHORS = ["LAURENT GEY", "MARC DURAND", "ÉLISE PERRIN", "THOMAS BLANC", "NADIA HAMIDI", "PAUL ROCHE"]
 DAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
-LEADS = ["Selon {media}, ", "D’après {media}, ", "{day}, ", "Par ailleurs, ", "En outre, ", "De plus, ",
-         "Comme l’a rappelé {media}, ", "Toujours selon {media}, ", "{day} matin, ", "Dans le même temps, ",
-         "Selon une source proche du dossier, ", "Interrogé par {media}, un responsable a confirmé que "]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+LEADS = [
+    "Selon {media}, ",
+    "D’après {media}, ",
+    "{day}, ",
+    "Par ailleurs, ",
+    "En outre, ",
+    "De plus, ",
+    "Comme l’a rappelé {media}, ",
+    "Toujours selon {media}, ",
+    "{day} matin, ",
+    "Dans le même temps, ",
+    "Selon une source proche du dossier, ",
+    "Interrogé par {media}, un responsable a confirmé que ",
+]
 TITLES = [
     "{amount} € de subvention régionale pour l’usine {company} de {town}",
     "{company} à {town} : {amount} € d’aides, la région {region} sous le feu des critiques",
@@ -100,7 +136,7 @@ def _redraw_numbers(text: str, rng: random.Random) -> str:
 
 def _lead(text: str, lead: str) -> str:
     first = text.split(" ", 1)[0]
-    keep_case = first[:1] in "«\"“" or first[:1].isdigit() or first.isupper() or first.strip(",") in _PROPER
+    keep_case = first[:1] in '«"“' or first[:1].isdigit() or first.isupper() or first.strip(",") in _PROPER
     return lead + (text if keep_case else text[:1].lower() + text[1:])
 
 

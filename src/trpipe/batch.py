@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trpipe.errors import InputError, PairError, TrpipeError, UsageError
-from trpipe.read import STDIN, decode_source, read_source
+from trpipe.errors import InputError, OutputError, PairError, TrpipeError, UsageError
+from trpipe.read import STDIN, decode_source, extract_article, read_source
 from trpipe.records import Document, Source
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -36,14 +36,15 @@ class InputItem:
     output_stem: Path | None = None  # output path relative to the output folder, without suffix
     record_text: str | None = None
     error: str | None = None  # known bad before reading (e.g. a malformed JSONL line)
+    doc_id: str | None = None  # a JSONL record's id
 
     def load(self, encoding: str | None = None) -> Source:
         if self.error:
             raise InputError(self.name, self.error)
         if self.record_text is not None:
             source = decode_source(self.record_text.encode("utf-8"), self.name)
-            source.doc_id = self.output_stem.name if self.output_stem else None
-            return source
+            source.doc_id = self.doc_id
+            return extract_article(source, sniff=True)  # a record holding a web page is extracted too
         return read_source(self.path or self.name, encoding)
 
     def output_path(self, folder: Path, suffix: str) -> Path:
@@ -57,17 +58,23 @@ def _file_item(path: Path, relative: Path) -> InputItem:
 
 
 def _jsonl_items(path: Path) -> Iterator[InputItem]:
+    """One item per record of a JSONL file; a bad line or record is an item that fails with its reason."""
     try:
-        handle = path.open(encoding="utf-8-sig")
+        handle = path.open("rb")
     except OSError as exc:
         yield InputItem(name=str(path), error=f"cannot be read ({exc.strerror or exc})")
         return
     with handle:
         seen: set[str] = set()
-        for number, line in enumerate(handle, 1):
+        for number, raw in enumerate(handle, 1):
+            name = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield InputItem(name=name, error="not UTF-8 (JSON Lines must be UTF-8)")
+                continue
             if not line.strip():
                 continue
-            name = f"{path}:{number}"
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -76,13 +83,14 @@ def _jsonl_items(path: Path) -> Iterator[InputItem]:
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 yield InputItem(name=name, error='a record needs a "text" string')
                 continue
-            doc_id = str(record.get("id", number))
+            raw_id = record.get("id")
+            doc_id = str(number) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
             stem = _UNSAFE.sub("_", doc_id).strip("._") or f"record-{number}"
             if stem in seen:
                 yield InputItem(name=name, error=f"duplicate id {doc_id!r}")
                 continue
             seen.add(stem)
-            yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"])
+            yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"], doc_id=doc_id)
 
 
 def is_collection(inputs: Sequence[str]) -> bool:
@@ -223,19 +231,23 @@ def run_articles(
 
     size = lambda entry: len(entry[1].text)  # noqa: E731
     for group in grouped(pending(), group_articles, group_chars, size):
-        results = pipeline.run_group([source for _, source, _, _ in group])
-        for (item, _source, out, print_), result in zip(group, results):
+
+        def finished(index: int, result: Document | TrpipeError, group=group) -> None:
+            # called for each article as soon as it is done, so a killed run loses at most one article
+            item, _source, out, print_ = group[index]
             if isinstance(result, TrpipeError):
                 if not isinstance(result, (InputError, PairError)):
                     raise result
                 fail(item.name, result.reason if isinstance(result, InputError) else str(result))
-                continue
+                return
             result.provenance["fingerprint"] = print_
             report.sentences += sum(len(seg.sentences) for seg in result.segments)
             if out is not None:
                 remove_stale_temporaries(out)
             emit(item, result, out)
             report.ok += 1
+
+        pipeline.run_group([source for _, source, _, _ in group], on_result=finished)
     return report
 
 
@@ -245,5 +257,13 @@ def check_output_folder(output: str | os.PathLike | None) -> Path:
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {output}: several inputs need a folder, and this is a file")
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists() and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        raise UsageError(
+            f"-o {output}: several inputs write one file each into a folder; name a folder "
+            f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot create the output folder ({exc.strerror or exc})") from None
     return folder

@@ -25,6 +25,12 @@ class InputError(TrpipeError):
         self.reason = reason
 
 
+class OutputError(TrpipeError):
+    """An output file or folder cannot be written."""
+
+    exit_code = 2
+
+
 class UsageError(TrpipeError):
     """Options that do not fit together."""
 

@@ -8,6 +8,8 @@ instead of minutes of retries.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import socket
 from pathlib import Path
@@ -93,6 +95,28 @@ def locate(spec: ModelSpec) -> tuple[str, str | None, bool]:
             f"{how_to_get(spec.model)}"
         )
     return spec.model, revision, False
+
+
+def folder_fingerprint(folder: str | os.PathLike) -> str:
+    """A short hash of the names, sizes and modification times of the files directly in ``folder``.
+
+    Identifies a local model folder's current contents well enough to notice a model retrained or
+    replaced in place (sub-folders, such as converted models, are ignored).
+    """
+    entries = []
+    with os.scandir(folder) as it:
+        for entry in it:
+            if entry.is_file():
+                st = entry.stat()
+                entries.append((entry.name, st.st_size, st.st_mtime_ns))
+    return hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()[:16]
+
+
+def model_identity(spec: ModelSpec) -> str:
+    """What the model's files are, without loading it: a folder's fingerprint, or the cached commit."""
+    if spec.is_local:
+        return "folder:" + folder_fingerprint(spec.model)
+    return "commit:" + (cached_commit(spec.model, spec.revision or "main") or f"uncached@{spec.revision or 'main'}")
 
 
 def model_available(spec: ModelSpec, timeout: float = 5.0) -> bool:

@@ -59,9 +59,13 @@ def _lang_code(value: str | None, option: str) -> str | None:
 
 
 def _spec_dict(spec: ModelSpec) -> dict[str, Any]:
+    """A model entry as it decides an output: id, revision, what its files are now, settings."""
+    from trpipe.hub import model_identity
+
     return {
         "model": spec.model,
         "revision": spec.revision,
+        "identity": model_identity(spec),
         "settings": spec.settings,
         "target_token": spec.target_token,
     }
@@ -208,10 +212,15 @@ class Pipeline:
             return lang
         return article_lang
 
-    def run_group(self, sources: Sequence[Source]) -> list[Document | TrpipeError]:
+    def run_group(
+        self,
+        sources: Sequence[Source],
+        on_result: Callable[[int, Document | TrpipeError], None] | None = None,
+    ) -> list[Document | TrpipeError]:
         """Translate several articles; sentences of all of them that share a model share batches.
 
-        Returns one Document per source, or the TrpipeError that stopped that source (the others go on).
+        Returns one Document per source, or the TrpipeError that stopped that source (the others go on);
+        ``on_result(index, result)`` is called for each as soon as it is complete (after its summary).
         """
         results: list[Document | TrpipeError] = []
         for source in sources:
@@ -238,6 +247,8 @@ class Pipeline:
                 except PairError as exc:
                     results[i] = exc
             self.progress.article_done(ok=not isinstance(results[i], TrpipeError))
+            if on_result is not None:
+                on_result(i, results[i])
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str) -> None:

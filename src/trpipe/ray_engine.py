@@ -33,6 +33,7 @@ import json
 import logging
 import math
 import os
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -61,6 +62,7 @@ from trpipe.run import EXIT_FLAGGED, EXIT_OK, EXIT_SOME_FAILED, RunOptions, RunR
 # Articles per map_batches call (one Pipeline.run_group): the defaults of batch.run_articles.
 BATCH_ARTICLES = 16
 GROUP_CHARS = 200_000
+ACTORS_START_S = 900  # how long the actor pool may take to start (and load its models)
 _TEXT_COLUMNS = ("kind", "name", "path", "doc_id")
 PARQUET_SUFFIX = ".parquet"
 
@@ -131,6 +133,7 @@ class TranslateBatch:
         from trpipe.summariser import HFSummariser
 
         self.fmt, self.encoding = fmt, encoding
+        self.actor = f"{socket.gethostname()}:{os.getpid()}"  # which actor did a group (for benchmarks, tests)
         self.fatal: TrpipeError | None = None
         if version != __version__:
             self.fatal = UsageError(f"the Ray workers run trpipe {__version__} and the driver trpipe {version}")
@@ -223,6 +226,7 @@ class TranslateBatch:
         if metas:
             metas[0]["cache_hits"] = sum(getattr(t, "hits", 0) for t in pipeline.translators()) - hits_before
             metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
+            metas[0]["actor"] = self.actor
         return {
             "index": np.array([row[0] for row in rows], dtype=np.int64),
             "text": np.array(texts, dtype=object),
@@ -519,12 +523,20 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
     blocks = [pa.Table.from_pylist([row for row, _ in group], schema=schema) for group in groups]
 
     context = DataContext.get_current()
-    saved = (context.enable_progress_bars, context.print_on_execution_start, context.execution_options.preserve_order)
+    saved = (
+        context.enable_progress_bars,
+        context.print_on_execution_start,
+        context.execution_options.preserve_order,
+        context.wait_for_min_actors_s,
+    )
     ray_data_log = logging.getLogger("ray.data")
     saved_level = ray_data_log.level
     context.enable_progress_bars = False  # trpipe draws its own bar
     context.print_on_execution_start = False
     context.execution_options.preserve_order = True  # outputs, messages and JSONL in input order
+    # Start the whole pool (models loaded) before the first group, so that groups spread over the actors,
+    # and fail clearly where the cluster cannot hold it.
+    context.wait_for_min_actors_s = ACTORS_START_S
     ray_data_log.setLevel(logging.ERROR)
     try:
         dataset = ray.data.from_arrow(blocks)
@@ -534,7 +546,8 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
             TranslateBatch,
             batch_format="numpy",
             batch_size=None,
-            compute=ActorPoolStrategy(size=min(actors, len(blocks))),  # no actor without a group to do
+            # No actor without a group to do; a group goes to an idle actor, not behind another in a busy one.
+            compute=ActorPoolStrategy(size=min(actors, len(blocks)), max_tasks_in_flight_per_actor=1),
             num_cpus=num_cpus,
             num_gpus=num_gpus,
             fn_constructor_kwargs={
@@ -549,11 +562,19 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
                 "version": version,
             },
         )
-        for row in dataset.iter_rows():
-            yield int(row["index"]), row["text"], json.loads(row["meta"])
+        try:
+            for row in dataset.iter_rows():
+                yield int(row["index"]), row["text"], json.loads(row["meta"])
+        except ray.exceptions.GetTimeoutError:
+            each = f"{num_cpus:g} CPU" + (f" and {num_gpus:g} GPU" if num_gpus else "")
+            raise RayRunError(
+                f"Ray could not start {min(actors, len(blocks))} actor(s) with {each} each "
+                f"within {ACTORS_START_S} s: the cluster lacks the resources, or loading the models takes longer",
+                UsageError.exit_code,
+            ) from None
     finally:
         context.enable_progress_bars, context.print_on_execution_start = saved[0], saved[1]
-        context.execution_options.preserve_order = saved[2]
+        context.execution_options.preserve_order, context.wait_for_min_actors_s = saved[2], saved[3]
         ray_data_log.setLevel(saved_level)
 
 

@@ -65,6 +65,21 @@ def read_bytes(path: str) -> bytes:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark: NUL in every other byte of mostly-Latin text."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if zeros.count(0) > 0.6 * len(zeros):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "\x00" not in text:
+                return encoding, text
+    return None
+
+
 def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     """Return ``(encoding_name, text)`` for ``data``; raise InputError for binary or undecodable data."""
     for bom, encoding in _BOMS:
@@ -77,6 +92,9 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
                 ) from None
             return encoding, text.lstrip("\ufeff")
     if b"\x00" in data:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise InputError(name, "looks like a binary file (it contains NUL bytes), not text")
     try:
         return "utf-8", data.decode("utf-8")
@@ -123,11 +141,14 @@ def decode_source(data: bytes, name: str, encoding: str | None = None) -> Source
     )
 
 
-def extract_article(source: Source) -> Source:
-    """Reduce a web page or Markdown file to its article text (offsets then refer to that text)."""
+def extract_article(source: Source, sniff: bool = False) -> Source:
+    """Reduce a web page or Markdown file to its article text (offsets then refer to that text).
+
+    The format follows the file name's suffix; with ``sniff`` (stdin, JSONL records) only the text decides.
+    """
     from trpipe.extract import extract
 
-    extracted = extract(source.text, source.path)
+    extracted = extract(source.text, "" if sniff else source.path)
     if extracted is not None:
         source.text, source.blocks, source.meta = extracted.text, extracted.blocks, dict(extracted.meta)
     return source
@@ -137,4 +158,4 @@ def read_source(path: str | os.PathLike, encoding: str | None = None) -> Source:
     """Read and decode one article from a path or ``-`` (stdin); web pages and Markdown are extracted."""
     path = os.fspath(path)
     name = STDIN_NAME if path == STDIN else path
-    return extract_article(decode_source(read_bytes(path), name, encoding))
+    return extract_article(decode_source(read_bytes(path), name, encoding), sniff=path == STDIN)

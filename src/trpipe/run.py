@@ -14,13 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.batch import InputItem, RunReport, check_output_folder, expand_inputs, is_collection, run_articles
-from trpipe.errors import UsageError
+from trpipe.batch import (
+    InputItem,
+    RunReport,
+    check_output_folder,
+    expand_inputs,
+    fingerprint,
+    is_collection,
+    output_is_current,
+    remove_stale_temporaries,
+    run_articles,
+)
+from trpipe.errors import OutputError
 from trpipe.pipeline import Pipeline, Settings
 from trpipe.progress import Progress
 from trpipe.records import Document
 from trpipe.registry import ModelSpec, load_registry
-from trpipe.render import SUFFIXES, file_mode, format_for_path, render, write_atomic
+from trpipe.render import SUFFIXES, check_writable, file_mode, format_for_path, render, write_atomic
 from trpipe.translate.base import Translator, load_translator
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FLAGGED = 0, 1, 3
@@ -94,8 +104,11 @@ class _Stream:
         self.output, self.echo, self.handle, self.tmp = output, echo, None, None
         if output:
             target = Path(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            check_writable(target)
+            try:
+                fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            except OSError as exc:
+                raise OutputError(f"{output}: cannot be written ({exc.strerror or exc})") from None
             self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
     def write(self, text: str) -> None:
@@ -206,15 +219,24 @@ def run_translate(
 
 
 def _run_one(options: RunOptions, pipeline: Pipeline, fmt: str, echo, result: RunResult, count) -> None:
-    """A single article: errors are raised (exit 2 for bad input), output to -o or stdout."""
-    if options.output and Path(options.output).is_dir():
-        raise UsageError(f"-o {options.output}: is a folder; give a file name for a single input")
+    """A single article: errors are raised (exit 2 for bad input), output to -o or stdout.
+
+    With ``-o``, an output that is complete and current (same source and settings) is not redone.
+    """
+    if options.output:
+        check_writable(options.output)
     (item,) = list(expand_inputs(options.inputs))
     source = item.load(options.encoding)
+    print_ = fingerprint(source, pipeline.run_signature(pipeline.source_language(source), fmt))
+    if options.output and not options.force and output_is_current(Path(options.output), print_):
+        result.report.skipped = 1
+        return
     document = pipeline.run(source)
+    document.provenance["fingerprint"] = print_
     count(document)
     text = render(document, fmt)
     if options.output:
+        remove_stale_temporaries(Path(options.output))
         write_atomic(options.output, text)
     else:
         echo(text)

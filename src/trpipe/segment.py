@@ -18,7 +18,7 @@ from trpipe.textnorm import normalize_for_model
 
 KINDS = ("title", "heading", "byline", "date", "caption", "paragraph", "list_item")
 
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # LF, CRLF and old Mac CR line ends
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–·▪]|\d{1,3}[.)])\s+\S")
 _BYLINE = re.compile(r"^(?:par|by|von|door|di|por|af|av|от|автор)\s+\S+(?:\s+\S+){0,8}$|^(?:©|\(c\))", re.IGNORECASE)
 _CAPTION = re.compile(

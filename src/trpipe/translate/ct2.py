@@ -199,7 +199,8 @@ def ensure_converted(
 
     ``reuse=False`` converts again even where a current conversion exists (one that failed to load).
     """
-    from trpipe.translate.memory import default_cache_dir, folder_fingerprint
+    from trpipe.hub import folder_fingerprint
+    from trpipe.translate.memory import default_cache_dir
 
     identity = {
         "model": spec.model,

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import TrpipeError
+from trpipe.hub import folder_fingerprint
 from trpipe.translate.base import Translator
 
 log = logging.getLogger("trpipe")
@@ -81,21 +82,6 @@ def memory_path(cache_dir: str | os.PathLike | None = None) -> Path:
     """The translation memory file in ``cache_dir`` (``--cache-dir``) or the default cache folder."""
     folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     return folder / MEMORY_FILE
-
-
-def folder_fingerprint(folder: str | os.PathLike) -> str:
-    """A short hash of the names, sizes and modification times of the files directly in ``folder``.
-
-    Identifies a local model folder's current contents well enough to notice a model retrained or
-    replaced in place (sub-folders, such as converted models, are ignored).
-    """
-    entries = []
-    with os.scandir(folder) as it:
-        for entry in it:
-            if entry.is_file():
-                st = entry.stat()
-                entries.append((entry.name, st.st_size, st.st_mtime_ns))
-    return hashlib.sha256(json.dumps(sorted(entries)).encode()).hexdigest()[:16]
 
 
 def memory_key(translator: Translator) -> tuple[str, str]:

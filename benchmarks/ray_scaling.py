@@ -1,0 +1,101 @@
+"""Measure ``--engine ray`` with one and two actors against the local engine on this machine.
+
+    python benchmarks/ray_scaling.py [--articles 32] [--work /tmp/trpipe-bench]
+
+The model is a random-weight MarianMT of a middle size (d_model 128, 2+2 layers, ffn 512, 4 heads,
+a SentencePiece vocabulary trained on the sample article), built offline with tests/tiny_models.py: its
+output is junk, but a sentence costs what it costs with such a model. EOS is suppressed, so every
+sentence is decoded to the bound set in the registry (input tokens + 5, 4 beams): the work per article is
+fixed.
+The articles are the first 1,500 characters of the sample article (12 sentences) with their numbers
+changed; no summary, no translation memory (--no-cache), every output redone (--force).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+MID = {"d_model": 128, "init_std": 0.5} | {
+    f"{side}_{key}": value
+    for side in ("encoder", "decoder")
+    for key, value in (("layers", 2), ("attention_heads", 4), ("ffn_dim", 512))
+}
+# opus-mt's beams; new tokens bounded by the input's length (a translation about as long as its source)
+DECODING = {"num_beams": 4, "max_input_tokens": 256, "max_new_tokens_ratio": 1.0, "max_new_tokens_offset": 5}
+
+
+def build(work: Path) -> Path:
+    import tiny_models
+
+    registry = work / "models.yaml"
+    if registry.exists():
+        return registry
+    tiny_models.TINY = MID
+    french = tiny_models.SAMPLE.read_text(encoding="utf-8")
+    model = tiny_models.build_marian(
+        work / "fr-en", [french], [tiny_models.ENGLISH_TEXT], vocab_size=1000, source_lang="fr", target_lang="en"
+    )
+    return tiny_models.write_registry(registry, {"fr-en": model}, {}, **DECODING)
+
+
+def articles(work: Path, count: int) -> Path:
+    folder = work / f"in-{count}"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        text = (REPO / "samples" / "huawei-brumath.fr.txt").read_text(encoding="utf-8")
+        text = text[: text.index("\n", 1500) + 1]  # the title and first paragraphs: a short news item
+        for i in range(count):
+            changed = re.sub(r"\d+", lambda m, i=i: str(int(m.group()) + i), text)
+            (folder / f"article-{i:03d}.fr.txt").write_text(changed, encoding="utf-8")
+    return folder
+
+
+def run(registry: Path, folder: Path, out: Path, *extra: str) -> tuple[float, str]:
+    env = {**os.environ, "TRPIPE_MODELS": str(registry), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "trpipe", "translate", str(folder), "--from", "fr", "--to", "en"]
+    command += ["--device", "cpu", "--no-summary", "--no-cache", "--force", "--format", "json", "-o", str(out)]
+    started = time.monotonic()
+    done = subprocess.run(command + list(extra), env=env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if done.returncode:
+        raise SystemExit(f"{' '.join(extra) or 'local'} failed ({done.returncode}):\n{done.stderr}")
+    closing = [line for line in done.stderr.splitlines() if "articles ok" in line][-1]
+    return wall, closing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=32)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/trpipe-bench"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    registry = build(args.work)
+    folder = articles(args.work, args.articles)
+    configs = [
+        ("local engine (torch: 2 threads)", ()),
+        ("ray, 1 actor, --num-cpus 1", ("--engine", "ray", "--actors", "1", "--num-cpus", "1")),
+        ("ray, 1 actor, --num-cpus 2", ("--engine", "ray", "--actors", "1", "--num-cpus", "2")),
+        ("ray, 2 actors, --num-cpus 1", ("--engine", "ray", "--actors", "2", "--num-cpus", "1")),
+    ]
+    print(f"{os.cpu_count()} CPUs, {args.articles} articles")
+    print("| run | wall s | articles/s | sentences | sentences/s (wall) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, extra in configs:
+        wall, closing = run(registry, folder, args.work / "out", *extra)
+        sentences = int(re.search(r"(\d+) sentences,", closing).group(1))
+        print(
+            f"| {name} | {wall:.1f} | {args.articles / wall:.2f} | {sentences} | {sentences / wall:.1f} |", flush=True
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""``--engine ray``: a folder through a local Ray with two actors gives the local engine's outputs.
+
+One local Ray instance serves the module (starting Ray takes seconds); ``run_ray`` joins it and leaves it
+running. The actors load the tiny real models from the session's registry (the ``test-echo`` backend is
+registered in this process only, so Ray workers would not know it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from trpipe.cli import cli
+
+ARTICLE = (
+    "Le conseil régional a voté un budget de {n} euros. Les travaux commenceront en {year}.\n\n"
+    "Le maire a déclaré que le projet numéro {n} était important pour la ville.\n"
+)
+ARTICLES = 17  # the local engine translates groups of 16 articles: 17 make two groups, one per actor
+BROKEN = "zz-broken.fr.txt"  # sorted last, so that it does not shift the groups (see docs/ray.md)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture
+def translate(monkeypatch, tiny_registry):
+    monkeypatch.setenv("TRPIPE_MODELS", str(tiny_registry))
+
+    def invoke(*args):
+        base = ["translate", "--to", "en", "--from", "fr", "--device", "cpu", "--format", "json"]
+        return CliRunner().invoke(cli, base + [str(a) for a in args])
+
+    return invoke
+
+
+@pytest.fixture
+def actors_seen(monkeypatch):
+    """The actors (host:pid) that sent back results, recorded on the driver."""
+    import trpipe.ray_engine as engine
+
+    seen: set[str] = set()
+    execute = engine._execute
+
+    def spy(*args, **kwargs):
+        for index, text, meta in execute(*args, **kwargs):
+            if "actor" in meta:
+                seen.add(meta["actor"])
+            yield index, text, meta
+
+    monkeypatch.setattr(engine, "_execute", spy)
+    return seen
+
+
+def make_folder(root: Path, count: int = ARTICLES) -> Path:
+    (root / "sub").mkdir(parents=True)
+    for i in range(count):
+        where = root / "sub" if i % 3 == 0 else root
+        (where / f"a{i:02d}.fr.txt").write_text(ARTICLE.format(n=1000 + i, year=2000 + i), encoding="utf-8")
+    (root / BROKEN).write_bytes(b"\x00\x01binary\x00" * 10)
+    return root
+
+
+def documents(folder: Path) -> dict[str, dict]:
+    """Every JSON output by relative path, without its creation time."""
+    docs = {}
+    for path in sorted(folder.rglob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        del doc["provenance"]["created"]
+        docs[str(path.relative_to(folder))] = doc
+    return docs
+
+
+def run_both(translate, folder: Path, tmp_path: Path, *options, count: int = ARTICLES) -> None:
+    """The local engine, then Ray with two actors: same messages, same outputs apart from timestamps."""
+    local = translate(folder, "-o", tmp_path / "local", *options)
+    ray = translate(folder, "-o", tmp_path / "ray", *options, "--engine", "ray", "--actors", "2")
+    for result in (local, ray):
+        assert result.exit_code == 1, result.output
+        assert f"error: {folder / BROKEN}: looks like a binary file (it contains NUL bytes), not text" in result.output
+        assert f"{count} articles ok, 1 failed" in result.output
+    expected = documents(tmp_path / "local")
+    assert len(expected) == count
+    assert documents(tmp_path / "ray") == expected
+
+
+@pytest.mark.slow
+def test_ray_engine_writes_the_local_engines_outputs_and_resumes(local_ray, translate, actors_seen, tmp_path):
+    folder = make_folder(tmp_path / "in")
+    run_both(translate, folder, tmp_path, "--no-summary")
+    assert len(actors_seen) == 2
+    out = tmp_path / "ray"
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
+    (folder / BROKEN).unlink()
+    again = translate(folder, "-o", out, "--no-summary", "--engine", "ray", "--actors", "2")
+    assert again.exit_code == 0, again.output
+    assert f"0 articles ok, 0 failed, {ARTICLES} skipped (current)" in again.output
+    assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
+    (folder / "a01.fr.txt").write_text(ARTICLE.format(n=7, year=1999), encoding="utf-8")
+    changed = translate(folder, "-o", out, "--no-summary", "--engine", "ray", "--actors", "2")
+    assert f"1 article ok, 0 failed, {ARTICLES - 1} skipped (current)" in changed.output
+    assert "7 euros" in json.loads((out / "a01.fr.json").read_text(encoding="utf-8"))["source"]["text"]
+
+
+@pytest.mark.slow
+def test_ray_engine_with_summaries(local_ray, translate, tmp_path):
+    run_both(translate, make_folder(tmp_path / "in", 4), tmp_path, "--summary", count=4)  # one group: one actor
+    assert all(doc["summary"]["en"] for doc in documents(tmp_path / "ray").values())
+
+
+def test_ray_engine_without_ray_names_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    article = tmp_path / "a.fr.txt"
+    article.write_text(ARTICLE.format(n=1, year=2001), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["translate", str(article), "--to", "en", "--engine", "ray"])
+    assert result.exit_code == 4
+    assert "--engine ray needs the 'ray' package: install it with pip install 'trpipe[ray]'" in result.output
