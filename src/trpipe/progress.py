@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 
@@ -36,6 +37,20 @@ class Progress:
             self.articles_failed += 1
         if self._bar is not None:
             self._bar.set_postfix(articles=self.articles_ok, failed=self.articles_failed, refresh=True)
+
+    def interrupt(self, say: Callable[[str], None]) -> Callable[[str], None]:
+        """``say`` wrapped so that its lines print above the bar instead of through it."""
+
+        def wrapped(message: str) -> None:
+            if self._bar is None:
+                say(message)
+                return
+            from tqdm import tqdm
+
+            with tqdm.external_write_mode(file=sys.stderr):
+                say(message)
+
+        return wrapped
 
     def close(self) -> None:
         if self._bar is not None:

@@ -150,6 +150,7 @@ def run_translate(
     collection = is_collection(options.inputs)
     fmt = _choose_format(options, collection)
     progress = Progress(enabled=None if options.progress else False)
+    warn = progress.interrupt(warn)
     pipeline = Pipeline(
         registry,
         settings,
