@@ -1,6 +1,10 @@
 """Measure ``--engine ray`` with one and two actors against the local engine on this machine.
 
-    python benchmarks/ray_scaling.py [--articles 32] [--work /tmp/trpipe-bench]
+    python benchmarks/ray_scaling.py [--sizes 32,96] [--repeat 2] [--work /tmp/trpipe-bench]
+
+Every configuration translates two folders (32 and 96 articles by default); the difference of the wall
+times gives the rate once running (articles/s, sentences/s), and what is left of the small run's wall
+time is the start (Ray, imports, model loads).
 
 The model is a random-weight MarianMT of a middle size (d_model 128, 2+2 layers, ffn 512, 4 heads,
 a SentencePiece vocabulary trained on the sample article), built offline with tests/tiny_models.py: its
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -59,8 +64,11 @@ def articles(work: Path, count: int) -> Path:
     return folder
 
 
-def run(registry: Path, folder: Path, out: Path, *extra: str) -> tuple[float, str]:
-    env = {**os.environ, "TRPIPE_MODELS": str(registry), "HF_HUB_OFFLINE": "1"}
+def run(
+    registry: Path, folder: Path, out: Path, extra: tuple[str, ...], env: dict[str, str]
+) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds of the process tree (Ray's processes included), the closing line."""
+    env = {**os.environ, "TRPIPE_MODELS": str(registry), "HF_HUB_OFFLINE": "1", **env}
     command = [sys.executable, "-m", "trpipe", "translate", str(folder), "--from", "fr", "--to", "en"]
     command += ["--device", "cpu", "--no-summary", "--no-cache", "--force", "--format", "json", "-o", str(out)]
     started = time.monotonic()
@@ -74,27 +82,39 @@ def run(registry: Path, folder: Path, out: Path, *extra: str) -> tuple[float, st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=32)
+    parser.add_argument("--sizes", default="32,96", help="two article counts (the difference gives the rate)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/trpipe-bench"))
+    parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
+    small, large = (int(n) for n in args.sizes.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
     registry = build(args.work)
-    folder = articles(args.work, args.articles)
+    folders = {n: articles(args.work, n) for n in (small, large)}
     configs = [
-        ("local engine (torch: 2 threads)", ()),
-        ("ray, 1 actor, --num-cpus 1", ("--engine", "ray", "--actors", "1", "--num-cpus", "1")),
-        ("ray, 1 actor, --num-cpus 2", ("--engine", "ray", "--actors", "1", "--num-cpus", "2")),
-        ("ray, 2 actors, --num-cpus 1", ("--engine", "ray", "--actors", "2", "--num-cpus", "1")),
+        ("local engine (torch: 2 threads)", (), {}),
+        ("local engine, OMP_NUM_THREADS=1", (), {"OMP_NUM_THREADS": "1"}),
+        ("ray, 1 actor, --num-cpus 1", ("--engine", "ray", "--actors", "1", "--num-cpus", "1"), {}),
+        ("ray, 2 actors, --num-cpus 1", ("--engine", "ray", "--actors", "2", "--num-cpus", "1"), {}),
     ]
-    print(f"{os.cpu_count()} CPUs, {args.articles} articles")
-    print("| run | wall s | articles/s | sentences | sentences/s (wall) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, extra in configs:
-        wall, closing = run(registry, folder, args.work / "out", *extra)
-        sentences = int(re.search(r"(\d+) sentences,", closing).group(1))
-        print(
-            f"| {name} | {wall:.1f} | {args.articles / wall:.2f} | {sentences} | {sentences / wall:.1f} |", flush=True
-        )
+    walls: dict[tuple[str, int], list[float]] = {}
+    sentences: dict[int, int] = {}
+    for _ in range(args.repeat):
+        for n in (small, large):
+            for name, extra, env in configs:
+                load = os.getloadavg()[0]
+                wall, closing = run(registry, folders[n], args.work / f"out-{n}", extra, env)
+                sentences[n] = int(re.search(r"(\d+) sentences,", closing).group(1))
+                walls.setdefault((name, n), []).append(wall)
+                print(f"  {name}, {n} articles: {wall:.1f} s (load average before: {load:.1f})", file=sys.stderr)
+    print(f"{os.cpu_count()} CPUs; medians of {args.repeat} runs; {small} and {large} articles")
+    print(f"| run | wall s, {small} articles | wall s, {large} articles | articles/s | sentences/s | start s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, _, _ in configs:
+        t_small, t_large = (statistics.median(walls[name, n]) for n in (small, large))
+        rate = (large - small) / (t_large - t_small)  # articles/s once started
+        per_sentence = (sentences[large] - sentences[small]) / (t_large - t_small)
+        start = t_small - small / rate  # Ray, imports, model loads
+        print(f"| {name} | {t_small:.1f} | {t_large:.1f} | {rate:.2f} | {per_sentence:.1f} | {start:.1f} |")
 
 
 if __name__ == "__main__":

@@ -7,17 +7,16 @@ driver (this process)
     what to skip: an input whose output exists is read here and fingerprinted with the same
     ``Pipeline.run_signature`` as the local engine (a Pipeline that holds the registry but never loads a
     model). The rest becomes a Ray Dataset of small rows (index, name, path; the text itself only for
-    JSONL records and stdin). The driver then writes every output as results stream back: files
-    atomically with their fingerprint, one JSONL stream, or one Parquet file. Writing on the driver needs
-    no shared filesystem for outputs, keeps the resume logic in one place, and costs only shipping the
-    rendered text back (kilobytes per article, next to seconds of translation).
-Ray Data, stage 1 (tasks, ``read_articles``)
-    reads the bytes of each article where the workers run; a file that cannot be read becomes a failed
-    row with the local engine's message, not a failed job.
-Ray Data, stage 2 (a pool of ``TranslateBatch`` actors, ``map_batches``)
-    each actor builds one Pipeline, so the translation and summary models are loaded once per actor;
-    a batch of articles goes through ``Pipeline.run_group`` (their sentences share model batches) and
-    comes back rendered, with what the report needs (sentences, flags, warnings, cache hits, errors).
+    JSONL records and stdin), one block per group of articles: the local engine's groups. The driver
+    then writes every output as results stream back, in input order: files atomically with their
+    fingerprint, one JSONL stream, or one Parquet file. Writing on the driver needs no shared filesystem
+    for outputs, keeps the resume logic in one place, and costs only shipping the rendered text back
+    (kilobytes per article, next to seconds of translation).
+Ray Data (``map_batches`` with the callable class ``TranslateBatch``, a fixed pool of actors)
+    each actor builds one Pipeline, so the translation and summary models are loaded once per actor. A
+    call gets one group: the actor reads its files (a file that cannot be read is a failed article with
+    the local engine's message, not a failed job), runs ``Pipeline.run_group`` (the articles' sentences
+    share model batches) and returns each article rendered, with what the report needs.
 
 The translation memory is shared by the actors of one node and not across nodes: every actor opens the
 SQLite memory at the same path, which is safe for several processes on one machine (WAL) and unsafe on a
@@ -87,21 +86,14 @@ def _import_ray():
 # ------------------------------------------------------------------------------------- Ray Data stages
 
 
-def read_articles(batch: dict[str, Any]) -> dict[str, Any]:
-    """Stage 1: the bytes of every ``file`` row (records and stdin carry theirs), or why they cannot be read."""
-    import numpy as np
-
-    data, errors = [], []
-    for kind, path, given in zip(batch["kind"], batch["path"], batch["data"]):
-        error = ""
-        if kind == "file":
-            try:
-                given = read_bytes(str(path))
-            except InputError as exc:
-                given, error = b"", exc.reason
-        data.append(bytes(given))
-        errors.append(error)
-    return {**batch, "data": np.array(data, dtype=object), "read_error": np.array(errors, dtype=object)}
+def read_article(kind: str, path: str, data: bytes) -> tuple[bytes, str]:
+    """The bytes of a ``file`` row, read where the actor runs (records and stdin carry theirs), or why not."""
+    if kind != "file":
+        return data, ""
+    try:
+        return read_bytes(path), ""
+    except InputError as exc:
+        return b"", exc.reason
 
 
 def _effective_device(requested: str | None) -> str | None:
@@ -185,7 +177,7 @@ class TranslateBatch:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "doc_id", "data", "read_error"))))
+        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data"))))
         metas: list[dict[str, Any]] = [{} for _ in rows]
         texts = ["" for _ in rows]
         pipeline = self.pipeline
@@ -194,8 +186,9 @@ class TranslateBatch:
             if self.fatal is not None:
                 raise self.fatal
             loaded: list[tuple[int, Source, str]] = []
-            for i, (_index, kind, name, doc_id, data, read_error) in enumerate(rows):
+            for i, (_index, kind, name, path, doc_id, given) in enumerate(rows):
                 try:
+                    data, read_error = read_article(kind, path, given)
                     if read_error:
                         raise InputError(name, read_error)
                     source = self._source(kind, name, doc_id, data)
@@ -488,7 +481,7 @@ def run_ray(
         if plan.rows:
             started = _start_ray(ray, options)
             with contextlib.closing(
-                _execute(ray, plan.rows, plan.sizes, options, registry, glossary, fmt, __version__)
+                _execute(ray, plan.rows, plan.sizes, options, registry, glossary, fmt, __version__, warn)
             ) as results:
                 for index, text, meta in results:
                     handle(index, text, meta)
@@ -502,7 +495,7 @@ def run_ray(
     return _finish(result, options, closing)
 
 
-def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str, version: str):
+def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str, version: str, warn):
     """Run the two stages over ``rows``; yield ``(index, text, meta)`` in input order as results arrive."""
     import pyarrow as pa
     from ray.data import ActorPoolStrategy, DataContext
@@ -521,6 +514,8 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
     schema = pa.schema([("index", pa.int64())] + [(k, pa.string()) for k in _TEXT_COLUMNS] + [("data", pa.binary())])
     groups = grouped(zip(rows, sizes), BATCH_ARTICLES, GROUP_CHARS, lambda entry: entry[1])
     blocks = [pa.Table.from_pylist([row for row, _ in group], schema=schema) for group in groups]
+    pool = min(actors, len(blocks))  # no actor without a group to do
+    _check_resources(ray, pool, num_cpus, num_gpus or 0, local=not options.ray.get("address"), warn=warn)
 
     context = DataContext.get_current()
     saved = (
@@ -540,14 +535,12 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
     ray_data_log.setLevel(logging.ERROR)
     try:
         dataset = ray.data.from_arrow(blocks)
-        # batch_size=None: every call gets one whole block, i.e. one group. Reading is I/O: it reserves no core.
-        dataset = dataset.map_batches(read_articles, batch_format="numpy", batch_size=None, num_cpus=0)
-        dataset = dataset.map_batches(
+        dataset = dataset.map_batches(  # batch_size=None: every call gets one whole block, i.e. one group
             TranslateBatch,
             batch_format="numpy",
             batch_size=None,
-            # No actor without a group to do; a group goes to an idle actor, not behind another in a busy one.
-            compute=ActorPoolStrategy(size=min(actors, len(blocks)), max_tasks_in_flight_per_actor=1),
+            # A group goes to an idle actor, not behind another in a busy one.
+            compute=ActorPoolStrategy(size=pool, max_tasks_in_flight_per_actor=1),
             num_cpus=num_cpus,
             num_gpus=num_gpus,
             fn_constructor_kwargs={
@@ -568,7 +561,7 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
         except ray.exceptions.GetTimeoutError:
             each = f"{num_cpus:g} CPU" + (f" and {num_gpus:g} GPU" if num_gpus else "")
             raise RayRunError(
-                f"Ray could not start {min(actors, len(blocks))} actor(s) with {each} each "
+                f"Ray could not start {pool} actor(s) with {each} each "
                 f"within {ACTORS_START_S} s: the cluster lacks the resources, or loading the models takes longer",
                 UsageError.exit_code,
             ) from None
@@ -576,6 +569,22 @@ def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str
         context.enable_progress_bars, context.print_on_execution_start = saved[0], saved[1]
         context.execution_options.preserve_order, context.wait_for_min_actors_s = saved[2], saved[3]
         ray_data_log.setLevel(saved_level)
+
+
+def _check_resources(ray, actors: int, num_cpus: float, num_gpus: float, local: bool, warn) -> None:
+    """A local Ray that cannot hold the pool is a usage error; a cluster may still grow (autoscaler)."""
+    total = ray.cluster_resources()
+    have_cpus, have_gpus = total.get("CPU", 0), total.get("GPU", 0)
+    if actors * num_cpus <= have_cpus and actors * num_gpus <= have_gpus:
+        return
+    message = (
+        f"{actors} actor(s) with {num_cpus:g} CPU and {num_gpus:g} GPU each need {actors * num_cpus:g} CPU and "
+        f"{actors * num_gpus:g} GPU; the Ray {'instance' if local else 'cluster'} has {have_cpus:g} CPU and "
+        f"{have_gpus:g} GPU"
+    )
+    if local:
+        raise UsageError(f"--actors/--num-cpus/--num-gpus: {message}")
+    warn(f"warning: {message}; waiting up to {ACTORS_START_S} s for it to grow")
 
 
 def _finish(result: RunResult, options: RunOptions, closing: Callable[[str], None] | None) -> int:
