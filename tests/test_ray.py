@@ -1,6 +1,7 @@
 """``--engine ray``: a folder through a local Ray with two actors gives the local engine's outputs.
 
-One local Ray instance serves the module (starting Ray takes seconds); ``run_ray`` joins it and leaves it
+The first test lets ``run_ray`` start (and stop) a local Ray as the command line does; then one local Ray
+instance serves the rest of the module (starting Ray takes seconds), which ``run_ray`` joins and leaves
 running. The actors load the tiny real models from the session's registry (the ``test-echo`` backend is
 registered in this process only, so Ray workers would not know it).
 """
@@ -29,7 +30,7 @@ BROKEN = "zz-broken.fr.txt"  # sorted last, so that it does not shift the groups
 def local_ray():
     ray = pytest.importorskip("ray")
     pytest.importorskip("ray.data")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     yield ray
     ray.shutdown()
 
@@ -96,6 +97,16 @@ def run_both(translate, folder: Path, tmp_path: Path, *options, count: int = ART
 
 
 @pytest.mark.slow
+def test_ray_engine_starts_its_own_ray_with_summaries(translate, tmp_path):
+    """The first test of the module: no Ray runs yet, so ``run_ray`` starts a local one and stops it."""
+    ray = pytest.importorskip("ray")
+    was_running = ray.is_initialized()
+    run_both(translate, make_folder(tmp_path / "in", 4), tmp_path, "--summary", count=4)  # one group: one actor
+    assert all(doc["summary"]["en"] for doc in documents(tmp_path / "ray").values())
+    assert ray.is_initialized() == was_running  # what it started, it stopped
+
+
+@pytest.mark.slow
 def test_ray_engine_writes_the_local_engines_outputs_and_resumes(local_ray, translate, actors_seen, tmp_path):
     folder = make_folder(tmp_path / "in")
     run_both(translate, folder, tmp_path, "--no-summary")
@@ -114,9 +125,29 @@ def test_ray_engine_writes_the_local_engines_outputs_and_resumes(local_ray, tran
 
 
 @pytest.mark.slow
-def test_ray_engine_with_summaries(local_ray, translate, tmp_path):
-    run_both(translate, make_folder(tmp_path / "in", 4), tmp_path, "--summary", count=4)  # one group: one actor
-    assert all(doc["summary"]["en"] for doc in documents(tmp_path / "ray").values())
+def test_ray_engine_writes_jsonl_records_to_one_parquet_file(local_ray, translate, tmp_path):
+    import pyarrow.parquet as pq
+
+    records = tmp_path / "records.jsonl"
+    lines = [
+        json.dumps({"id": "a-1", "text": ARTICLE.format(n=1, year=2001)}),
+        "{not json",
+        json.dumps({"id": "b/2", "text": "<html><body><article><h1>Le budget</h1><p>Le conseil a voté.</p></article>"}),
+    ]
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local = translate(records, "-o", tmp_path / "local", "--no-summary")
+    ray = translate(records, "-o", tmp_path / "out.parquet", "--no-summary", "--engine", "ray")
+    for result in (local, ray):
+        assert result.exit_code == 1, result.output
+        assert f"error: {records}:2: not valid JSON" in result.output
+    expected = documents(tmp_path / "local")
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [row["doc"] for row in rows] == ["a-1", "b/2"]
+    for row in rows:
+        document = json.loads(row["document"])
+        assert row["fingerprint"] == document["provenance"]["fingerprint"]
+        del document["provenance"]["created"]
+        assert document == expected[row["doc"].replace("/", "_") + ".json"]
 
 
 def test_ray_engine_without_ray_names_the_extra(monkeypatch, tmp_path):

@@ -257,6 +257,8 @@ def check_output_folder(output: str | os.PathLike | None) -> Path:
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {output}: several inputs need a folder, and this is a file")
+    if not folder.exists() and folder.suffix.lower() == ".parquet":
+        raise UsageError(f"-o {output}: one Parquet dataset is written by --engine ray; name a folder here")
     if not folder.exists() and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
         raise UsageError(
             f"-o {output}: several inputs write one file each into a folder; name a folder "

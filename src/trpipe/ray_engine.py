@@ -27,12 +27,10 @@ saves model time; resuming a run rests on the output fingerprints, which do not 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import math
 import os
-import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,14 +47,14 @@ from trpipe.batch import (
     output_is_current,
     remove_stale_temporaries,
 )
-from trpipe.errors import InputError, MissingExtraError, PairError, TrpipeError, UsageError
+from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError
 from trpipe.pipeline import Pipeline, Settings
 from trpipe.progress import Progress
-from trpipe.read import STDIN, decode_source, extract_article, read_bytes
-from trpipe.records import Source
+from trpipe.ray_actor import TranslateBatch, _decode
+from trpipe.read import STDIN, read_bytes
 from trpipe.registry import load_registry
-from trpipe.render import SUFFIXES, render, write_atomic
-from trpipe.run import EXIT_FLAGGED, EXIT_OK, EXIT_SOME_FAILED, RunOptions, RunResult, _choose_format, _Stream
+from trpipe.render import SUFFIXES, check_writable, file_mode, write_atomic
+from trpipe.run import OutputStream, RunOptions, RunResult, choose_format, finish_run
 
 # Articles per map_batches call (one Pipeline.run_group): the defaults of batch.run_articles.
 BATCH_ARTICLES = 16
@@ -83,162 +81,7 @@ def _import_ray():
     return ray
 
 
-# ------------------------------------------------------------------------------------- Ray Data stages
-
-
-def read_article(kind: str, path: str, data: bytes) -> tuple[bytes, str]:
-    """The bytes of a ``file`` row, read where the actor runs (records and stdin carry theirs), or why not."""
-    if kind != "file":
-        return data, ""
-    try:
-        return read_bytes(path), ""
-    except InputError as exc:
-        return b"", exc.reason
-
-
-def _effective_device(requested: str | None) -> str | None:
-    """``auto`` in an actor means the GPUs Ray gave it: Ray leaves every GPU visible to an actor without one."""
-    if (requested or "auto").lower() != "auto":
-        return requested
-    import ray
-
-    return "cuda" if ray.get_gpu_ids() else "cpu"
-
-
-class TranslateBatch:
-    """Stage 2, a Ray Data callable class: one Pipeline (models loaded once) per actor."""
-
-    def __init__(
-        self,
-        registry,
-        settings: dict[str, Any],
-        fmt: str,
-        encoding: str | None,
-        glossary,
-        use_cache: bool,
-        cache_dir: str | None,
-        threads: int,
-        version: str,
-    ):
-        from trpipe import __version__
-        from trpipe.run import translator_factory
-        from trpipe.summariser import HFSummariser
-
-        self.fmt, self.encoding = fmt, encoding
-        self.actor = f"{socket.gethostname()}:{os.getpid()}"  # which actor did a group (for benchmarks, tests)
-        self.fatal: TrpipeError | None = None
-        if version != __version__:
-            self.fatal = UsageError(f"the Ray workers run trpipe {__version__} and the driver trpipe {version}")
-        import torch
-
-        torch.set_num_threads(max(1, threads))
-        self.warnings: list[str] = []
-        settings_ = Settings(**settings)
-        device = _effective_device(settings_.device)
-        loading = dataclasses.replace(settings_, device=device)  # the fingerprint keeps the user's choice
-        self.pipeline = Pipeline(
-            registry,
-            settings_,
-            translator_factory=translator_factory(loading, use_cache, cache_dir),
-            summariser_factory=lambda spec: HFSummariser(spec, device=device),
-            on_warning=self.warnings.append,
-            glossary=glossary,
-        )
-        if self.fatal is None:
-            self._preload()
-
-    def _preload(self) -> None:
-        """Load the models now when the source language is known (otherwise on the first article).
-
-        A failure is not kept: the same load is tried again where the local engine tries it, and fails the
-        same way there (a missing summary model is a warning per article, a missing translation model stops).
-        """
-        pipeline, settings = self.pipeline, self.pipeline.settings
-        source = settings.source_lang
-        if not source:
-            return
-        try:
-            for target in settings.targets:
-                if target != source:
-                    pipeline.translator_for(source, target)
-            if settings.summary:
-                pipeline.summariser(pipeline.registry.summariser(settings.target_lang, settings.summary_model))
-                pipeline.translator_for(settings.target_lang, source)
-        except TrpipeError:
-            pass
-
-    def _source(self, kind: str, name: str, doc_id: str, data: bytes) -> Source:
-        if kind == "record":  # as InputItem.load: a record is plain text, never extracted
-            source = decode_source(data, name)
-            source.doc_id = doc_id or None
-            return source
-        return extract_article(decode_source(data, name, self.encoding))
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        import numpy as np
-
-        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data"))))
-        metas: list[dict[str, Any]] = [{} for _ in rows]
-        texts = ["" for _ in rows]
-        pipeline = self.pipeline
-        hits_before = sum(getattr(t, "hits", 0) for t in pipeline.translators())
-        try:
-            if self.fatal is not None:
-                raise self.fatal
-            loaded: list[tuple[int, Source, str]] = []
-            for i, (_index, kind, name, path, doc_id, given) in enumerate(rows):
-                try:
-                    data, read_error = read_article(kind, path, given)
-                    if read_error:
-                        raise InputError(name, read_error)
-                    source = self._source(kind, name, doc_id, data)
-                    print_ = fingerprint(source, pipeline.run_signature(pipeline.source_language(source), self.fmt))
-                except (InputError, PairError) as exc:
-                    metas[i] = _failure(exc)
-                    continue
-                loaded.append((i, source, print_))
-            results = pipeline.run_group([source for _, source, _ in loaded])
-            for (i, _source, print_), result in zip(loaded, results):
-                if isinstance(result, TrpipeError):
-                    if not isinstance(result, (InputError, PairError)):
-                        raise result
-                    metas[i] = _failure(result)
-                    continue
-                result.provenance["fingerprint"] = print_
-                texts[i] = render(result, self.fmt)
-                metas[i] = {
-                    "ok": True,
-                    "sentences": sum(len(seg.sentences) for seg in result.segments),
-                    "flags": [flag["check"] for seg in result.segments for flag in seg.flags],
-                    "doc": result.source.doc_id or result.source.path,
-                    "source_lang": result.source.lang,
-                }
-        except TrpipeError as exc:  # stops the run, as it stops the local engine
-            metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
-            texts = ["" for _ in rows]
-        if metas:
-            metas[0]["cache_hits"] = sum(getattr(t, "hits", 0) for t in pipeline.translators()) - hits_before
-            metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
-            metas[0]["actor"] = self.actor
-        return {
-            "index": np.array([row[0] for row in rows], dtype=np.int64),
-            "text": np.array(texts, dtype=object),
-            "meta": np.array([json.dumps(m, ensure_ascii=False) for m in metas], dtype=object),
-        }
-
-    def __del__(self):
-        pipeline = getattr(self, "pipeline", None)
-        if pipeline is not None:
-            pipeline.close()
-
-
-def _failure(exc: InputError | PairError) -> dict[str, Any]:
-    if isinstance(exc, InputError):
-        return {"ok": False, "error": exc.reason, "error_kind": "input"}
-    return {"ok": False, "error": str(exc), "error_kind": "pair"}
-
-
-# ------------------------------------------------------------------------------------------------ driver
+# ------------------------------------------------------------------------------------- in the actors
 
 
 def _no_models(spec):
@@ -261,7 +104,7 @@ class _Plan:
                 "kind": kind,
                 "name": item.name,
                 "path": item.path or "",
-                "doc_id": item.output_stem.name if item.output_stem and kind == "record" else "",
+                "doc_id": item.doc_id or "" if kind == "record" else "",
                 "data": data,
             }
         )
@@ -272,6 +115,23 @@ class _Plan:
             with contextlib.suppress(OSError):
                 size = os.stat(item.path or item.name).st_size
         self.sizes.append(size)
+
+
+def _input(item: InputItem) -> tuple[str, bytes]:
+    """``(kind, data)``: files are read by the actors; records and stdin travel with the row."""
+    if item.record_text is not None:
+        return "record", item.record_text.encode("utf-8")
+    if item.path == STDIN:
+        return "bytes", read_bytes(STDIN)
+    return "file", b""
+
+
+def _current(item: InputItem, kind: str, data: bytes, out: Path, driver: Pipeline, fmt: str, encoding) -> bool:
+    """Whether ``out`` is complete and current for ``item``: read and fingerprinted here, as the local engine does."""
+    if not out.exists():
+        return False
+    source = _decode(kind, item.name, "", data, encoding) if kind == "bytes" else item.load(encoding)  # stdin: once
+    return output_is_current(out, fingerprint(source, driver.run_signature(driver.source_language(source), fmt)))
 
 
 def _plan(
@@ -295,24 +155,30 @@ def _plan(
                 used[out] = item.name
             if item.error:
                 raise InputError(item.name, item.error)
-            kind, data = "file", b""
-            if item.record_text is not None:
-                kind, data = "record", item.record_text.encode("utf-8")
-            elif item.path == STDIN:
-                kind, data = "bytes", read_bytes(STDIN)
-            if out is not None and not options.force and out.exists():
-                source = (
-                    item.load(options.encoding)
-                    if kind != "bytes"
-                    else extract_article(decode_source(data, item.name, options.encoding))
-                )
-                print_ = fingerprint(source, driver.run_signature(driver.source_language(source), fmt))
-                if output_is_current(out, print_):
-                    report.skipped += 1
-                    continue
+            kind, data = _input(item)
+            if out is not None and not options.force and _current(item, kind, data, out, driver, fmt, options.encoding):
+                report.skipped += 1
+                continue
         except (InputError, PairError) as exc:
             fail(item.name, exc.reason if isinstance(exc, InputError) else str(exc))
             continue
+        plan.add(item, out, kind, data)
+    return plan
+
+
+def _plan_one(driver: Pipeline, fmt: str, options: RunOptions, report: RunReport) -> _Plan:
+    """A single article, as ``run._run_one``: errors are raised (exit 2), a current ``-o`` is not redone."""
+    if options.output:
+        check_writable(options.output)
+    (item,) = list(expand_inputs(options.inputs))
+    kind, data = _input(item)
+    if kind == "file":
+        read_bytes(item.path or item.name)  # a missing or unreadable file is exit 2 before Ray starts
+    out = Path(options.output) if options.output else None
+    plan = _Plan()
+    if out is not None and not options.force and _current(item, kind, data, out, driver, fmt, options.encoding):
+        report.skipped = 1
+    else:
         plan.add(item, out, kind, data)
     return plan
 
@@ -329,8 +195,11 @@ class _ParquetSink:
             [(name, pa.string()) for name in ("doc", "source_path", "source_lang", "target_lang", "fingerprint")]
             + [("document", pa.string())]
         )
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", suffix=".tmp", dir=self.output.parent)
+        check_writable(self.output)
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", suffix=".tmp", dir=self.output.parent)
+        except OSError as exc:
+            raise OutputError(f"{output}: cannot be written ({exc.strerror or exc})") from None
         os.close(fd)
         self.writer = pq.ParquetWriter(self.tmp, self.schema)
         self.pending: list[dict[str, str]] = []
@@ -361,9 +230,15 @@ class _ParquetSink:
                 self.flush()
             self.writer.close()
             if keep:
+                os.chmod(self.tmp, file_mode())
                 os.replace(self.tmp, self.output)
         finally:
             Path(self.tmp).unlink(missing_ok=True)
+
+
+def _cpus_per_actor(options: RunOptions) -> float:
+    given = options.ray.get("num_cpus")
+    return 1.0 if given is None else float(given)
 
 
 def _start_ray(ray, options: RunOptions) -> bool:
@@ -373,11 +248,16 @@ def _start_ray(ray, options: RunOptions) -> bool:
     common = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     address = options.ray.get("address")
     if address:
-        ray.init(address=address, **common)
+        try:
+            ray.init(address=address, **common)
+        except (ConnectionError, TimeoutError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UsageError(f"--ray-address {address}: cannot join the Ray cluster ({reason})") from None
     else:
         actors = int(options.ray.get("actors") or 1)
-        wanted = math.ceil(actors * float(options.ray.get("num_cpus") or 1))
-        ray.init(num_cpus=max(os.cpu_count() or 1, wanted), **common)
+        wanted = math.ceil(actors * _cpus_per_actor(options))
+        # address="local": a new instance, even where `ray start` left a cluster (or its stale address file)
+        ray.init(address="local", num_cpus=max(os.cpu_count() or 1, wanted), **common)
     return True
 
 
@@ -406,7 +286,7 @@ def run_ray(
             raise UsageError(f"-o {options.output}: a Parquet dataset holds JSON documents, not --format {options.fmt}")
         fmt = "json"
     else:
-        fmt = _choose_format(options, collection)
+        fmt = choose_format(options, collection)
     driver = Pipeline(
         registry,
         Settings(**dict(options.settings)),
@@ -414,34 +294,29 @@ def run_ray(
         summariser_factory=_no_models,
         glossary=glossary,
     )
+    progress = Progress(enabled=None if options.progress else False, desc="translating (ray)")
+    warn = progress.interrupt(warn)
 
     def fail(name: str, reason: str) -> None:
         report.failed.append((name, reason))
         warn(f"error: {name}: {reason}")
 
-    if not collection:
-        if options.output and Path(options.output).is_dir():
-            raise UsageError(f"-o {options.output}: is a folder; give a file name for a single input")
-        (item,) = list(expand_inputs(options.inputs))
-        plan = _Plan()
-        if item.path == STDIN:
-            plan.add(item, None, "bytes", read_bytes(STDIN))
+    try:
+        if not collection:
+            mode, plan = "single", _plan_one(driver, fmt, options, report)
         else:
-            read_bytes(item.path or item.name)  # a missing or unreadable file is exit 2 before Ray starts
-            plan.add(item, None, "file")
-        mode, folder = "single", None
-    else:
-        stream = fmt == "jsonl" and not (options.output and Path(options.output).is_dir())
-        mode = "parquet" if parquet else "stream" if stream else "folder"
-        folder = check_output_folder(options.output) if mode == "folder" else None
-        plan = _plan(expand_inputs(options.inputs), driver, fmt, options, folder, fail, report)
-
-    sink: Any = None
-    if mode == "stream":
-        sink = _Stream(options.output, echo)
-    elif mode == "parquet":
-        sink = _ParquetSink(options.output)
-    progress = Progress(enabled=None if options.progress else False, desc="translating (ray)")
+            stream = fmt == "jsonl" and not (options.output and Path(options.output).is_dir())
+            mode = "parquet" if parquet else "stream" if stream else "folder"
+            folder = check_output_folder(options.output) if mode == "folder" else None
+            plan = _plan(expand_inputs(options.inputs), driver, fmt, options, folder, fail, report)
+        sink: Any = None
+        if mode == "stream":
+            sink = OutputStream(options.output, echo)
+        elif mode == "parquet":
+            sink = _ParquetSink(options.output)
+    except BaseException:
+        progress.close()
+        raise
 
     def handle(index: int, text: str, meta: dict[str, Any]) -> None:
         item, out = plan.items[index], plan.outputs[index]
@@ -460,11 +335,9 @@ def run_ray(
             return
         result.flags.update(meta["flags"])
         report.sentences += meta["sentences"]
-        if mode == "folder":
+        if out is not None:  # a folder's file, or the single article's -o
             remove_stale_temporaries(out)
             write_atomic(out, text)
-        elif mode == "single" and options.output:
-            write_atomic(options.output, text)
         elif mode == "single":
             echo(text)
         elif mode == "stream":
@@ -492,16 +365,16 @@ def run_ray(
             sink.close(keep=kept)
         if started:
             ray.shutdown()
-    return _finish(result, options, closing)
+    return finish_run(result, options, closing)
 
 
 def _execute(ray, rows, sizes, options: RunOptions, registry, glossary, fmt: str, version: str, warn):
-    """Run the two stages over ``rows``; yield ``(index, text, meta)`` in input order as results arrive."""
+    """Translate ``rows`` on a pool of actors; yield ``(index, text, meta)`` in input order as results arrive."""
     import pyarrow as pa
     from ray.data import ActorPoolStrategy, DataContext
 
     actors = int(options.ray.get("actors") or 1)
-    num_cpus = float(options.ray.get("num_cpus") or 1)
+    num_cpus = _cpus_per_actor(options)
     num_gpus = options.ray.get("num_gpus") or None
     if options.use_cache and not options.cache_dir and not options.ray.get("address"):
         from trpipe.translate.memory import default_cache_dir
@@ -585,19 +458,3 @@ def _check_resources(ray, actors: int, num_cpus: float, num_gpus: float, local: 
     if local:
         raise UsageError(f"--actors/--num-cpus/--num-gpus: {message}")
     warn(f"warning: {message}; waiting up to {ACTORS_START_S} s for it to grow")
-
-
-def _finish(result: RunResult, options: RunOptions, closing: Callable[[str], None] | None) -> int:
-    """The closing lines and exit status, as ``run.run_translate`` ends."""
-    report = result.report
-    if closing:
-        closing(report.closing_line())
-        if result.flags:
-            closing("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(result.flags.items())))
-        if report.failed:
-            closing("failed: " + "; ".join(f"{name} ({reason})" for name, reason in report.failed))
-    if report.failed:
-        return EXIT_SOME_FAILED
-    if options.strict and result.flags:
-        return EXIT_FLAGGED
-    return EXIT_OK

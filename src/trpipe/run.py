@@ -89,7 +89,7 @@ def translator_factory(settings: Settings, use_cache: bool, cache_dir: str | Non
     return make
 
 
-def _choose_format(options: RunOptions, collection: bool) -> str:
+def choose_format(options: RunOptions, collection: bool) -> str:
     if options.fmt:
         return options.fmt
     if options.output and (not collection or Path(options.output).suffix.lower() in (".jsonl", ".ndjson")):
@@ -97,7 +97,7 @@ def _choose_format(options: RunOptions, collection: bool) -> str:
     return "md"
 
 
-class _Stream:
+class OutputStream:
     """One output stream for many documents (JSONL): stdout, or a file replaced atomically at the end."""
 
     def __init__(self, output: str | None, echo: Callable[[str], None]):
@@ -148,7 +148,7 @@ def run_translate(
 
         glossary = load_glossary(options.glossary)
     collection = is_collection(options.inputs)
-    fmt = _choose_format(options, collection)
+    fmt = choose_format(options, collection)
     progress = Progress(enabled=None if options.progress else False)
     warn = progress.interrupt(warn)
     pipeline = Pipeline(
@@ -168,7 +168,7 @@ def run_translate(
         if not collection:
             _run_one(options, pipeline, fmt, echo, result, count)
         elif fmt == "jsonl" and not (options.output and Path(options.output).is_dir()):
-            stream = _Stream(options.output, echo)
+            stream = OutputStream(options.output, echo)
             kept = False
             try:
                 run_articles(
@@ -206,13 +206,19 @@ def run_translate(
         progress.close()
         result.report.cache_hits = sum(getattr(t, "hits", 0) for t in pipeline.translators())
         pipeline.close()
+    return finish_run(result, options, closing)
+
+
+def finish_run(result: RunResult, options: RunOptions, closing: Callable[[str], None] | None) -> int:
+    """The closing lines (counts, flags by check, failed articles) and the exit status of a run."""
+    report = result.report
     if closing:
-        closing(result.report.closing_line())
+        closing(report.closing_line())
         if result.flags:
             closing("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(result.flags.items())))
-        if result.report.failed:
-            closing("failed: " + "; ".join(f"{name} ({reason})" for name, reason in result.report.failed))
-    if result.report.failed:
+        if report.failed:
+            closing("failed: " + "; ".join(f"{name} ({reason})" for name, reason in report.failed))
+    if report.failed:
         return EXIT_SOME_FAILED
     if options.strict and result.flags:
         return EXIT_FLAGGED
