@@ -170,9 +170,29 @@ def _instrument(translator, stats: Stats) -> None:
         inner.translator = Counted(inner.translator)
 
 
+def _transformers_without_torch() -> None:
+    """An experiment (sweep.py), not trpipe's behaviour: let the ctranslate2 backend load its tokenizer and
+    config without importing torch. ``from transformers import AutoTokenizer`` (or AutoConfig) imports
+    torch when it is installed; MarianTokenizer's own module and a config read from config.json do not."""
+    from types import SimpleNamespace
+
+    import transformers
+    from transformers.models.marian.tokenization_marian import MarianTokenizer
+
+    class ConfigFromJson:
+        @staticmethod
+        def from_pretrained(name, **kwargs):
+            return SimpleNamespace(**json.loads((Path(name) / "config.json").read_text(encoding="utf-8")))
+
+    transformers.AutoTokenizer = MarianTokenizer
+    transformers.AutoConfig = ConfigFromJson
+
+
 def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
     """(b), (c), (d): trpipe's ``run_translate``, as ``trpipe translate`` runs it."""
     started = time.perf_counter()
+    if args.no_torch:
+        _transformers_without_torch()
     import trpipe.run as trun
 
     if args.backend == "transformers":
@@ -230,7 +250,7 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
         settings={"target_lang": "en", "source_lang": "fr", "backend": args.backend, "device": "cpu", "summary": False},
         output=output,
         fmt="json",
-        models_file=str(REGISTRY),
+        models_file=args.models or str(REGISTRY),
         cache_dir=str(CACHE_DIR),
         use_cache=args.cache,
         force=True,
@@ -255,6 +275,7 @@ def child_main(args: argparse.Namespace) -> None:
     else:
         child_trpipe(args, stats)
     stats.data["peak_rss_self_mb"] = _status_mb("VmHWM")
+    stats.data["torch_imported"] = "torch" in sys.modules
     Path(args.result).write_text(json.dumps(stats.data), encoding="utf-8")
 
 
@@ -287,11 +308,12 @@ def wait_quiet(max_wait: float, threshold: float) -> tuple[float, float]:
         time.sleep(4)
 
 
-def run_child(argv: list[str], result: Path, script: Path | None = None) -> dict:
+def run_child(argv: list[str], result: Path, script: Path | None = None, extra_env: dict | None = None) -> dict:
     """Run a child (this script, or ``script``); return its stats plus wall and CPU time, peak RSS and the
     CPU load of other processes while it ran."""
     result.unlink(missing_ok=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRPIPE_CACHE_DIR": str(CACHE_DIR), "TOKENIZERS_PARALLELISM": "false"}
+    env.update(extra_env or {})
     busy0, _ = cpu_busy()
     started = time.perf_counter()
     script = script or Path(__file__).resolve()
@@ -671,16 +693,21 @@ def write_results(bench: Bench, corpora: dict[str, dict], machine: dict, started
         "",
         "## All runs",
         "",
-        "| contender | corpus | run | seconds | load s | model s | target tokens | peak RSS MB | CPU s | "
+        "`seconds`: the work; `load s`: imports, model loading, warm-up; `model s`: time inside `generate` "
+        "or CTranslate2's `translate_batch`; `process s`: the whole subprocess, start to exit; `CPU s`: its "
+        "CPU time (both cores); `other cores`: CPU used by other processes meanwhile.",
+        "",
+        "| contender | corpus | run | seconds | load s | model s | process s | target tokens | peak RSS MB | CPU s | "
         "other cores | load avg |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in bench.runs:
         run = f"#{r['rep']}" if r["timed"] else "fill"
         lines.append(
             f"| {CONTENDERS[r['contender']]} | {r['corpus']} | {run} | {r['run_s']:.2f} | "
-            f"{r['load_s'] + r.get('warmup_s', 0):.2f} | {r['model_s']:.2f} | {r['target_tokens']} | "
-            f"{r['peak_rss_mb']:.0f} | {r['cpu_s']:.1f} | {r['foreign_cores']:.2f} | {r['loadavg']} |"
+            f"{r['load_s'] + r.get('warmup_s', 0):.2f} | {r['model_s']:.2f} | {r['wall_s']:.1f} | "
+            f"{r['target_tokens']} | {r['peak_rss_mb']:.0f} | {r['cpu_s']:.1f} | {r['foreign_cores']:.2f} | "
+            f"{r['loadavg']} |"
         )
     problems = token_check(bench, corpora)
     lines += [
@@ -718,13 +745,23 @@ def parent_main(args: argparse.Namespace) -> None:
     problems = token_check(bench, corpora)
     print("work check:", "ok" if not problems else "; ".join(problems))
     print(f"total {elapsed / 60:.1f} min; load average now {machine['load_end']}")
-    (WORK / "runs.json").write_text(
-        json.dumps({"runs": bench.runs, "corpora": corpora, "machine": machine}, indent=1, default=str),
-        encoding="utf-8",
-    )
+    saved = {"runs": bench.runs, "corpora": corpora, "machine": machine, "build": build}
+    saved.update(started=started_clock, elapsed=elapsed, repeats=args.repeats, max_wait=args.max_wait)
+    (WORK / "runs.json").write_text(json.dumps(saved, indent=1, default=str), encoding="utf-8")
     if args.write:
         write_results(bench, corpora, machine, started_clock, elapsed)
         print(f"wrote {RESULTS.relative_to(REPO)}")
+
+
+def rewrite_results(args: argparse.Namespace) -> None:
+    """Write RESULTS.md again from the last full run's benchmarks/.work/runs.json (e.g. after editing the
+    Analysis section or this script's wording); nothing is measured."""
+    saved = json.loads((WORK / "runs.json").read_text(encoding="utf-8"))
+    args.repeats, args.max_wait = saved["repeats"], saved["max_wait"]
+    bench = Bench(args, saved["build"])
+    bench.runs = saved["runs"]
+    write_results(bench, saved["corpora"], saved["machine"], saved["started"], saved["elapsed"])
+    print(f"wrote {RESULTS.relative_to(REPO)} from {(WORK / 'runs.json').relative_to(REPO)}")
 
 
 def main() -> None:
@@ -736,6 +773,7 @@ def main() -> None:
     parser.add_argument("--max-wait", type=float, default=300, help="seconds to wait for a quiet machine per run")
     parser.add_argument("--retries", type=int, default=2, help="reruns of a run that other processes disturbed")
     parser.add_argument("--no-write", dest="write", action="store_false", help="do not write RESULTS.md")
+    parser.add_argument("--rewrite", action="store_true", help="rewrite RESULTS.md from the last run, measure nothing")
     # child-process options (internal)
     parser.add_argument("--child", choices=["naive", "trpipe"], help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -746,9 +784,14 @@ def main() -> None:
     parser.add_argument("--cache", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-warmup", dest="warmup", action="store_false", help=argparse.SUPPRESS)
     parser.add_argument("--new-tokens", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--models", help=argparse.SUPPRESS)
+    parser.add_argument("--no-torch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args)
+        return
+    if args.rewrite:
+        rewrite_results(args)
         return
     if args.quick:
         args.corpus, args.repeats, args.write = "sample", 1, False

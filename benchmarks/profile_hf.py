@@ -39,7 +39,8 @@ def profile(label: str, run, steps: int, rows: int) -> dict:
     total = sum(e.self_cpu_time_total for e in events)
     gemm = sum(e.self_cpu_time_total for e in events if e.key.startswith(GEMM))
     top = sorted(events, key=lambda e: -e.self_cpu_time_total)[:rows]
-    print(f"\n== {label}: {plain:.2f} s without the profiler, {steps} decoding steps, {plain / steps * 1000:.1f} ms a step")
+    per_step = plain / steps * 1000
+    print(f"\n== {label}: {plain:.2f} s without the profiler, {steps} decoding steps, {per_step:.1f} ms a step")
     print(f"   matrix products: {gemm / total:.0%} of the operators' self time")
     for e in top:
         print(f"   {e.key:<45} {e.self_cpu_time_total / total:6.1%}  {e.count:6d} calls")

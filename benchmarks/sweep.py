@@ -25,23 +25,27 @@ sys.path.insert(0, str(HERE))
 
 import bench  # noqa: E402
 
-# name: (kind, options)
+# name: (kind, options). "pipeline" variants run bench.py's trpipe child (run_translate, the real code
+# path) with a registry whose settings differ, an environment variable, or torch kept out of the
+# ctranslate2 backend; "core" variants time the translation step alone (``translate_texts``, or the
+# naive loop per paragraph or per sentence), for settings that the registry cannot change.
 VARIANTS: dict[str, tuple[str, dict]] = {
+    "c": ("pipeline", {"backend": "ctranslate2"}),
+    "c-bt2048": ("pipeline", {"backend": "ctranslate2", "registry": {"batch_tokens": 2048}}),
+    "c-bt1024": ("pipeline", {"backend": "ctranslate2", "registry": {"batch_tokens": 1024}}),
+    "c-bt512": ("pipeline", {"backend": "ctranslate2", "registry": {"batch_tokens": 512}}),
+    "c-arena2": ("pipeline", {"backend": "ctranslate2", "env": {"MALLOC_ARENA_MAX": "2"}}),
+    "c-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True}),
+    "c-bt1024-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True, "registry": {"batch_tokens": 1024}}),
+    "b": ("pipeline", {"backend": "transformers"}),
+    "b-bt8192": ("pipeline", {"backend": "transformers", "registry": {"batch_tokens": 8192}}),
+    "b-bt2048": ("pipeline", {"backend": "transformers", "registry": {"batch_tokens": 2048}}),
+    "b-bt1024": ("pipeline", {"backend": "transformers", "registry": {"batch_tokens": 1024}}),
     "naive-paragraph": ("naive", {"unit": "paragraph"}),
     "naive-sentence": ("naive", {"unit": "sentence"}),
-    "naive-paragraph-1thread": ("naive", {"unit": "paragraph", "torch_threads": 1}),
-    "hf-bt4096": ("transformers", {"batch_tokens": 4096}),
-    "hf-bt2048": ("transformers", {"batch_tokens": 2048}),
-    "hf-bt1024": ("transformers", {"batch_tokens": 1024}),
-    "hf-bt512": ("transformers", {"batch_tokens": 512}),
-    "hf-bt256": ("transformers", {"batch_tokens": 256}),
-    "ct2-bt4096": ("ctranslate2", {"batch_tokens": 4096}),
-    "ct2-bt2048": ("ctranslate2", {"batch_tokens": 2048}),
-    "ct2-bt1024": ("ctranslate2", {"batch_tokens": 1024}),
-    "ct2-bt512": ("ctranslate2", {"batch_tokens": 512}),
-    "ct2-bt4096-inter2-mbs1024": ("ctranslate2", {"batch_tokens": 4096, "inter": 2, "intra": 1, "mbs": 1024}),
-    "ct2-bt4096-inter2-mbs512": ("ctranslate2", {"batch_tokens": 4096, "inter": 2, "intra": 1, "mbs": 512}),
-    "ct2-bt8192-inter2-mbs1024": ("ctranslate2", {"batch_tokens": 8192, "inter": 2, "intra": 1, "mbs": 1024}),
+    "core-ct2": ("ctranslate2", {"batch_tokens": 4096}),
+    "core-ct2-inter2-mbs1024": ("ctranslate2", {"batch_tokens": 4096, "inter": 2, "intra": 1, "mbs": 1024}),
+    "core-ct2-inter2-mbs512": ("ctranslate2", {"batch_tokens": 4096, "inter": 2, "intra": 1, "mbs": 512}),
 }
 
 
@@ -49,6 +53,26 @@ def corpus_paths(name: str) -> list[Path]:
     if name == "sample":
         return [bench.SAMPLE]
     return sorted(bench.ARTICLES_DIR.glob("*.txt"))[: int(name)]
+
+
+def run_pipeline_variant(name: str, options: dict, corpus: str, new_tokens: int) -> dict:
+    """bench.py's trpipe child (``run_translate``) with this variant's registry, environment and flags."""
+    from build_model import write_registry
+
+    inputs = [str(bench.SAMPLE)] if corpus == "sample" else [str(p) for p in corpus_paths(corpus)]
+    if corpus == "50":
+        inputs = [str(bench.ARTICLES_DIR)]
+    registry = bench.REGISTRY
+    if options.get("registry"):
+        registry = write_registry(
+            bench.WORK / f"models-{name}.yaml", bench.MODEL_DIR, new_tokens, **options["registry"]
+        )
+    out = bench.OUT_DIR / f"sweep-{name}"
+    argv = ["--child", "trpipe", "--backend", options["backend"], "--output", str(out), "--new-tokens", str(new_tokens)]
+    argv += ["--models", str(registry), "--inputs", *inputs]
+    if options.get("no_torch"):
+        argv.append("--no-torch")
+    return bench.run_child(argv, bench.WORK / "sweep-result.json", extra_env=options.get("env"))
 
 
 def child(args: argparse.Namespace) -> None:
@@ -160,15 +184,20 @@ def main() -> None:
     for _ in range(args.repeats):
         for name in names:
             bench.wait_quiet(args.max_wait, bench.QUIET_CORES)
-            argv = ["--variant", name, "--plan", str(plan_path), "--new-tokens", str(k)]
-            data = bench.run_child(argv, bench.WORK / "sweep-result.json", Path(__file__).resolve())
+            kind, options = VARIANTS[name]
+            if kind == "pipeline":
+                data = run_pipeline_variant(name, options, args.corpus, k)
+            else:
+                argv = ["--variant", name, "--plan", str(plan_path), "--new-tokens", str(k)]
+                data = bench.run_child(argv, bench.WORK / "sweep-result.json", Path(__file__).resolve())
             data.update(variant=name, corpus=args.corpus)
             results.append(data)
             check = "" if data["target_tokens"] == expected else f"  TOKENS {data['target_tokens']} != {expected}"
             print(
                 f"{name:<28} {data['run_s']:8.2f} s  {data['target_tokens'] / data['run_s']:7.1f} tokens/s  "
                 f"model {data['model_s']:7.2f} s  peak {data['peak_rss_mb']:5.0f} MB  "
-                f"other {data['foreign_cores']:.2f} cores  batches {data.get('batches', '')}{check}",
+                f"other {data['foreign_cores']:.2f} cores  torch {data.get('torch_imported', '-')}  "
+                f"batches {data.get('batches', '')}{check}",
                 flush=True,
             )
     out = bench.WORK / "sweep.json"
