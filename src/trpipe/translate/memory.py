@@ -121,7 +121,17 @@ class TranslationMemory:
             raise self._error("cannot open", exc) from None
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._setup()
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    self._setup()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Two processes creating the file at once: switching to WAL can report "locked" at
+                    # once instead of waiting on busy_timeout. Try again until the timeout.
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
         except sqlite3.Error as exc:
             self._db.close()
             raise self._error("cannot open", exc) from None
@@ -158,7 +168,8 @@ class TranslationMemory:
                 )
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def _model_id(self, key: str, description: str | None, create: bool) -> int | None:
