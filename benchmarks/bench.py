@@ -188,11 +188,35 @@ def _transformers_without_torch() -> None:
     transformers.AutoConfig = ConfigFromJson
 
 
+def _ct2_parallel_batches(inter: int | None, max_batch: int | None) -> None:
+    """An experiment (sweep.py), not trpipe's behaviour: CTranslate2 with ``inter`` workers of
+    cores/inter threads each, and each trpipe batch cut by CTranslate2 into batches of ``max_batch`` tokens
+    (so that the workers share a call's batches)."""
+    import ctranslate2
+
+    from trpipe.translate import ct2 as backend
+
+    if inter:
+        original = ctranslate2.Translator
+        cores = len(os.sched_getaffinity(0))
+
+        def translator(*a, **kw):
+            kw.update(inter_threads=inter, intra_threads=max(1, cores // inter))
+            return original(*a, **kw)
+
+        ctranslate2.Translator = translator
+    if max_batch:
+        options = backend.CT2Translator.translate_options
+        backend.CT2Translator.translate_options = lambda self, n: {**options(self, n), "max_batch_size": max_batch}
+
+
 def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
     """(b), (c), (d): trpipe's ``run_translate``, as ``trpipe translate`` runs it."""
     started = time.perf_counter()
     if args.no_torch:
         _transformers_without_torch()
+    if args.ct2_inter or args.ct2_mbs:
+        _ct2_parallel_batches(args.ct2_inter, args.ct2_mbs)
     import trpipe.run as trun
 
     if args.backend == "transformers":
@@ -786,6 +810,8 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--models", help=argparse.SUPPRESS)
     parser.add_argument("--no-torch", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ct2-inter", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ct2-mbs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args)

@@ -37,6 +37,12 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "c-arena2": ("pipeline", {"backend": "ctranslate2", "env": {"MALLOC_ARENA_MAX": "2"}}),
     "c-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True}),
     "c-bt1024-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True, "registry": {"batch_tokens": 1024}}),
+    "c-inter2-mbs1024-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True, "inter": 2, "mbs": 1024}),
+    "c-inter2-mbs512-notorch": ("pipeline", {"backend": "ctranslate2", "no_torch": True, "inter": 2, "mbs": 512}),
+    "c-bt2048-inter2-mbs1024-notorch": (
+        "pipeline",
+        {"backend": "ctranslate2", "no_torch": True, "inter": 2, "mbs": 1024, "registry": {"batch_tokens": 2048}},
+    ),
     "b": ("pipeline", {"backend": "transformers"}),
     "b-bt8192": ("pipeline", {"backend": "transformers", "registry": {"batch_tokens": 8192}}),
     "b-bt2048": ("pipeline", {"backend": "transformers", "registry": {"batch_tokens": 2048}}),
@@ -72,6 +78,8 @@ def run_pipeline_variant(name: str, options: dict, corpus: str, new_tokens: int)
     argv += ["--models", str(registry), "--inputs", *inputs]
     if options.get("no_torch"):
         argv.append("--no-torch")
+    if options.get("inter"):
+        argv += ["--ct2-inter", str(options["inter"]), "--ct2-mbs", str(options["mbs"])]
     return bench.run_child(argv, bench.WORK / "sweep-result.json", extra_env=options.get("env"))
 
 
@@ -199,6 +207,16 @@ def main() -> None:
                 f"other {data['foreign_cores']:.2f} cores  torch {data.get('torch_imported', '-')}  "
                 f"batches {data.get('batches', '')}{check}",
                 flush=True,
+            )
+    if args.repeats > 1:
+        print("\nbest of each variant:")
+        for name in names:
+            runs = [r for r in results if r["variant"] == name]
+            best = min(runs, key=lambda r: r["run_s"])
+            median = sorted(r["run_s"] for r in runs)[len(runs) // 2]
+            print(
+                f"{name:<32} best {best['run_s']:7.2f} s ({best['target_tokens'] / best['run_s']:6.1f} tokens/s), "
+                f"median {median:7.2f} s, peak RSS {max(r['peak_rss_mb'] for r in runs):5.0f} MB"
             )
     out = bench.WORK / "sweep.json"
     previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else []
