@@ -10,11 +10,12 @@ from collections.abc import Sequence
 import pytest
 
 from conftest import CHECK_DOC, SAMPLE
+from trpipe.checks import unsupported_items
 from trpipe.pipeline import Pipeline, Settings
 from trpipe.read import decode_source, read_source
 from trpipe.registry import ModelSpec, load_registry
 from trpipe.render import render
-from trpipe.summarise import Unit, align, lexical_scores, summarise_units, unsupported_items
+from trpipe.summarise import Unit, align, lexical_scores, summarise_units
 from trpipe.summariser import Summariser
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -419,6 +419,42 @@ def check_sentence(
         *check_repetition(*args),
         *check_untranslated(*args),
     ]
+
+
+def check_document(document, glossary: Glossary | None = None) -> None:
+    """Flag every translated sentence of ``document`` (a trpipe.records.Document) that fails a check.
+
+    Each flag is added to its segment's ``flags`` as ``{"check", "detail"}``; segments kept as they are
+    (already in the target language) are not checked.
+    """
+    target_lang = document.target_lang
+    for seg in document.segments:
+        if seg.kept:
+            continue
+        source_lang = seg.lang or document.source.lang or ""
+        for index, sentence in enumerate(seg.sentences):
+            for flag in check_sentence(sentence.text, sentence.translation or "", source_lang, target_lang, glossary):
+                where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
+                seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+
+
+# ------------------------------------------------------------------------------------------- summaries
+
+
+def unsupported_items(sentence: str, lang: str, support: Sequence[tuple[str, str]]) -> list[str]:
+    """Numbers and names of ``sentence`` (in ``lang``) found in none of the ``(text, lang)`` supports.
+
+    Numbers are compared by value after locale normalisation and names as the translation checks
+    compare them (trpipe.checks), so "800 000 €" supports "€800,000" and "Chine" supports "China".
+    """
+    values: set = set()
+    for text, text_lang in support:
+        for mention in find_numbers(text, text_lang, lenient=True):
+            values |= mention.values
+    missing = [m.text for m in find_numbers(sentence, lang) if not m.values & values]
+    folded = fold(" ".join(text for text, _ in support))
+    missing += [name for name in find_names(sentence, lang) if not name_kept(name, folded)]
+    return list(dict.fromkeys(missing))
 
 
 def summarise_flags(flag_lists: Iterable[Iterable[Flag]]) -> dict[str, int]:

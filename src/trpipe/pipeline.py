@@ -278,19 +278,9 @@ class Pipeline:
 
     def check(self, document: Document) -> None:
         """Flag every translated sentence that fails a model-free check (numbers, names, quotes, ...)."""
-        from trpipe.checks import check_sentence
+        from trpipe.checks import check_document
 
-        target_lang = document.target_lang
-        for seg in document.segments:
-            if seg.kept:
-                continue
-            source_lang = seg.lang or document.source.lang or ""
-            for index, sentence in enumerate(seg.sentences):
-                for flag in check_sentence(
-                    sentence.text, sentence.translation or "", source_lang, target_lang, self.glossary
-                ):
-                    where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
-                    seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+        check_document(document, self.glossary)
 
     def summarise(self, document: Document) -> None:
         """Add the cited summary in every target and the source language.

@@ -207,27 +207,10 @@ def article_units(document: Document) -> list[Unit]:
     ]
 
 
-def unsupported_items(sentence: str, lang: str, support: Sequence[tuple[str, str]]) -> list[str]:
-    """Numbers and names of ``sentence`` (in ``lang``) found in none of the ``(text, lang)`` supports.
-
-    Numbers are compared by value after locale normalisation and names as the translation checks
-    compare them (trpipe.checks), so "800 000 €" supports "€800,000" and "Chine" supports "China".
-    """
-    from trpipe.checks import find_names, fold, name_kept
-    from trpipe.numbers import find_numbers
-
-    values: set = set()
-    for text, text_lang in support:
-        for mention in find_numbers(text, text_lang, lenient=True):
-            values |= mention.values
-    missing = [m.text for m in find_numbers(sentence, lang) if not m.values & values]
-    folded = fold(" ".join(text for text, _ in support))
-    missing += [name for name in find_names(sentence, lang) if not name_kept(name, folded)]
-    return list(dict.fromkeys(missing))
-
-
 def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, lang: str) -> None:
     """Fill ``unsupported`` of each sentence (in ``lang``) from its cited segments, source and translation."""
+    from trpipe.checks import unsupported_items
+
     by_id = {s.id: s for s in document.segments}
     source_lang = document.source.lang or lang
     for sentence in sentences:
