@@ -217,7 +217,8 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
         _transformers_without_torch()
     if args.ct2_inter or args.ct2_mbs:
         _ct2_parallel_batches(args.ct2_inter, args.ct2_mbs)
-    import trpipe.run as trun
+    import trpipe.engines as engines
+    import trpipe.session as tsession
 
     if args.backend == "transformers":
         import torch
@@ -230,8 +231,7 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
     # process, like the naive loop's imports, kept out of the timed work.
     import trpipe.checks
     import trpipe.hub
-    import trpipe.language
-    import trpipe.pipeline
+    import trpipe.languages
     import trpipe.render
     import trpipe.render.json
     import trpipe.segment
@@ -239,19 +239,17 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
 
     stats.data["import_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    trpipe.language.identify("Le conseil régional a adopté mardi un nouveau budget.")
+    trpipe.languages.identify("Le conseil régional a adopté mardi un nouveau budget.")
     trpipe.segment.segment_text("Bonjour. Au revoir.", "fr")
     trpipe.checks.check_sentence("Le 12 mars, 800 euros.", "On March 12, 800 euros.", "fr", "en")
     stats.data["pipeline_warmup_s"] = time.perf_counter() - started
     stats.data.update(load_s=0.0, warmup_s=0.0)
-    original = trun.translator_factory
+    original = tsession.Session._load_translator
 
-    def factory(settings, use_cache, cache_dir):
-        make = original(settings, use_cache, cache_dir)
-
-        def timed(spec):
+    def factory():
+        def timed(self, spec, settings):
             start = time.perf_counter()
-            translator = make(spec)
+            translator = original(self, spec, settings)
             stats.data["load_s"] += time.perf_counter() - start
             _instrument(translator, stats)
             if args.warmup:
@@ -266,23 +264,25 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
 
         return timed
 
-    trun.translator_factory = factory
+    tsession.Session._load_translator = factory()
     single = len(args.inputs) == 1 and Path(args.inputs[0]).is_file()
     output = str(Path(args.output) / (Path(args.inputs[0]).stem + ".json")) if single else args.output
-    options = trun.RunOptions(
-        inputs=args.inputs,
-        settings={"target_lang": "en", "source_lang": "fr", "backend": args.backend, "device": "cpu", "summary": False},
+    from trpipe.settings import Settings
+
+    request = engines.RunRequest(
+        inputs=tuple(args.inputs),
+        settings=Settings(targets=("en",), source_lang="fr", backend=args.backend, device="cpu", summary=False),
         output=output,
         fmt="json",
         models_file=args.models or str(REGISTRY),
         cache_dir=str(CACHE_DIR),
-        use_cache=args.cache,
+        cache=args.cache,
         force=True,
         progress=False,
     )
     warnings: list[str] = []
     started = time.perf_counter()
-    code = trun.run_translate(options, echo=lambda text: None, warn=warnings.append)
+    code = engines.run_translate(request, echo=lambda text: None, warn=warnings.append)
     total = time.perf_counter() - started
     translator = stats.data.pop("_translator", None)
     stats.data["run_s"] = total - stats.data["load_s"] - stats.data["warmup_s"]

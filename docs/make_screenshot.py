@@ -65,10 +65,11 @@ def screenshot(html_path: Path, png_path: Path, width: int = 1280, height: int =
 
 def demo_document():
     """The sample article through the pipeline with an echo translator, a hand-written summary and a flag."""
-    from trpipe.pipeline import Pipeline, Settings
     from trpipe.read import read_source
     from trpipe.records import SummarySentence
     from trpipe.registry import load_registry
+    from trpipe.session import Session
+    from trpipe.settings import Settings
     from trpipe.translate.base import Translator
 
     class Echo(Translator):
@@ -85,12 +86,9 @@ def demo_document():
 
     source = read_source(SAMPLE)
     source.path = "samples/huawei-brumath.fr.txt"
-    settings = Settings(target_lang="en", source_lang="fr", summary=False)
-    pipeline = Pipeline(load_registry(None), settings, translator_factory=Echo)
-    try:
-        document = pipeline.run(source)
-    finally:
-        pipeline.close()
+    settings = Settings(targets=("en",), source_lang="fr", summary=False)
+    with Session(load_registry(None), settings, cache=False, translator_factory=lambda spec, _: Echo(spec)) as session:
+        document = session.run(source)
 
     def cite(*needles: str) -> list[str]:
         return [next(s.id for s in document.segments if needle in s.text) for needle in needles]

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from trpipe.batch import InputItem, RunReport, expand_inputs, run_articles
 from trpipe.cli import cli
-from trpipe.pipeline import Pipeline, Settings
 from trpipe.registry import load_registry
+from trpipe.session import Session
+from trpipe.settings import Settings
 from trpipe.translate.base import load_translator
 
 ARTICLE = "Le conseil régional a voté un budget de {n} euros. Les travaux commenceront en {year}.\n"
@@ -155,10 +155,11 @@ def test_translation_memory_serves_a_rerun(run, tmp_path):
     assert "0 cache hits" in run(folder, "--format", "json", "-o", tmp_path / "c", "--no-cache").output
 
 
-def echo_pipeline(echo_registry, **kwargs):
-    return Pipeline(
+def echo_session(echo_registry, **kwargs):
+    return Session(
         load_registry(echo_registry),
-        Settings(target_lang="en", source_lang="fr", backend="test-echo", summary=False),
+        Settings(targets=("en",), source_lang="fr", backend="test-echo", summary=False),
+        cache=False,
         **kwargs,
     )
 
@@ -166,14 +167,13 @@ def echo_pipeline(echo_registry, **kwargs):
 def test_sentences_of_several_articles_share_batches(echo_registry, tmp_path):
     made = []
 
-    def factory(spec):
+    def factory(spec, settings=None):
         made.append(load_translator(spec, "test-echo"))
         return made[-1]
 
-    pipeline = echo_pipeline(echo_registry, translator_factory=factory)
+    session = echo_session(echo_registry, translator_factory=factory)
     folder = make_folder(tmp_path / "in", 6)
-    docs = []
-    run_articles(expand_inputs([str(folder)]), pipeline, lambda item, doc, out: docs.append(doc), RunReport())
+    docs = [result.document for result in session.translate_many([folder])]
     assert len(made) == 1 and len(docs) == 6  # one model for the run
     (batch,) = made[0].batches  # 12 sentences of 6 articles in one batch
     assert len(batch) == 12
@@ -189,16 +189,15 @@ def test_inputs_are_streamed_group_by_group(echo_registry):
     def items():
         for i in range(1000):
             pulled.append(i)
-            yield InputItem(name=f"r{i}", record_text=ARTICLE.format(n=i, year=2000))
+            yield {"id": f"r{i}", "text": ARTICLE.format(n=i, year=2000)}
 
     emitted = []
-
-    def emit(item, doc, out):
+    sentences = 0
+    for result in echo_session(echo_registry).translate_many(items()):
         emitted.append(len(pulled))
-
-    report = run_articles(items(), echo_pipeline(echo_registry), emit, RunReport(), group_articles=16)
-    assert report.ok == 1000 and report.sentences == 2000
-    assert emitted[0] <= 17  # the first output is written before the 18th input is even read
+        sentences += sum(len(seg.sentences) for seg in result.document.segments)
+    assert len(emitted) == 1000 and sentences == 2000
+    assert emitted[0] <= 17  # the first output is handed over before the 18th input is even read
 
 
 KILL_SCRIPT = """

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import CHECK_DOC, SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
-from trpipe import translate_document
+from trpipe import translate_file
 from trpipe.errors import MissingExtraError, UsageError
 from trpipe.registry import load_registry
 from trpipe.render import render
@@ -120,9 +120,7 @@ def test_compute_type_is_chosen_and_keyed(ct2, fr_en, model_copy):
 
 
 def test_sample_document_meets_the_contract(ct2, model_copy, tmp_path):
-    doc = translate_document(
-        SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2"
-    )
+    doc = translate_file(SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
     path = tmp_path / "out.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
     result = subprocess.run(
@@ -146,7 +144,7 @@ def test_three_thousand_word_paragraph_is_translated_completely(ct2, model_copy,
     text = " ".join(paragraph)
     path = tmp_path / "long.fr.txt"
     path.write_text(text, encoding="utf-8")
-    doc = translate_document(path, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
+    doc = translate_file(path, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
     (seg,) = doc.segments
     assert len(seg.sentences) >= 100
     assert "".join("".join(s.text for s in seg.sentences).split()) == "".join(text.split())
@@ -311,8 +309,6 @@ def test_gpu_path(ct2, model_copy, tmp_path):
     assert info["device"] == "cuda" and info["compute_type"] in {"int8_float16", "float16"}
     out = translator.translate_batch(TEXTS)
     assert len(out) == 3 and all(out)
-    doc = translate_document(
-        SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2"
-    )
+    doc = translate_file(SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
     assert doc.provenance["models"]["translation"]["device"] == "cuda"
     assert all(s.translation for seg in doc.segments for s in seg.sentences)

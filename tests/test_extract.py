@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trpipe.errors import InputError
-from trpipe.extract import detect_format, extract, extract_html, extract_markdown
+from trpipe.read.extract import detect_format, extract, extract_html, extract_markdown
 from trpipe.segment import segment_blocks
 
 PAGE = """<!DOCTYPE html>

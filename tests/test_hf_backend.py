@@ -11,7 +11,7 @@ import pytest
 
 from conftest import CHECK_DOC, SAMPLE
 from tiny_models import write_registry
-from trpipe import translate_document
+from trpipe import translate_file
 from trpipe.errors import ModelError
 from trpipe.registry import load_registry
 from trpipe.render import render
@@ -53,7 +53,7 @@ def test_provenance_records_model_and_device(fr_en):
 
 
 def test_sample_document_meets_the_contract(tiny_registry, tmp_path):
-    doc = translate_document(SAMPLE, "en", registry=tiny_registry, source_lang="fr", summary=False)
+    doc = translate_file(SAMPLE, "en", registry=tiny_registry, source_lang="fr", summary=False)
     path = tmp_path / "out.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
     result = subprocess.run(
@@ -77,7 +77,7 @@ def test_three_thousand_word_paragraph_is_translated_completely(tiny_registry, t
     text = " ".join(paragraph)
     path = tmp_path / "long.fr.txt"
     path.write_text(text, encoding="utf-8")
-    doc = translate_document(path, "en", registry=tiny_registry, source_lang="fr", summary=False)
+    doc = translate_file(path, "en", registry=tiny_registry, source_lang="fr", summary=False)
     assert len(doc.segments) == 1
     seg = doc.segments[0]
     assert len(text.split()) >= 3000
@@ -130,5 +130,5 @@ def test_hub_id_loads_from_the_cache_pinned_to_its_commit(tiny_models, tmp_path,
     info = translator.describe()
     assert (info["model"], info["revision"], info["commit"]) == ("Helsinki-NLP/opus-mt-fr-en", "main", commit)
     assert translator.translate_batch(["Bonjour à tous."])[0]
-    doc = translate_document(SAMPLE, "en", source_lang="fr", summary=False)
+    doc = translate_file(SAMPLE, "en", source_lang="fr", summary=False)
     assert f"@{commit}" in doc.provenance["signature"]

@@ -196,7 +196,7 @@ def test_a_failing_memory_does_not_stop_the_run(echo_registry, tmp_path, monkeyp
         assert translate_texts(translator, ["a", "c"]) == ["⟨a⟩", "⟨c⟩"]  # now without the memory
     assert translator.memory is None
     assert [r.getMessage() for r in caplog.records].count(
-        "trpipe: warning: tm.sqlite3: cannot write the translation memory (disk I/O error); going on without it"
+        "tm.sqlite3: cannot write the translation memory (disk I/O error); going on without it"
     ) == 1
 
 

@@ -14,10 +14,11 @@ from conftest import CHECK_DOC, SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe.cli import cli
 from trpipe.errors import PairError
-from trpipe.pipeline import Pipeline, Settings
 from trpipe.read import decode_source, read_source
 from trpipe.registry import load_registry
 from trpipe.render import render
+from trpipe.session import Session
+from trpipe.settings import Settings
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_models_info_and_pull_without_the_model_or_network(hub_cache):
 def test_a_missing_pair_uses_the_opus_mt_convention_when_cached(tiny_models, hub_cache, tmp_path):
     install_in_hub_cache(tiny_models["fr-en"], hub_cache, "Helsinki-NLP/opus-mt-it-en")
     registry = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": tiny_models["fr-en"]}))
-    pipeline = Pipeline(registry, Settings(target_lang="en", source_lang="it", summary=False))
+    pipeline = Session(registry, Settings(targets=("en",), source_lang="it", summary=False))
     assert [s.model for s in pipeline.route("it", "en")] == ["Helsinki-NLP/opus-mt-it-en"]
     with pytest.raises(PairError, match="pairs available: fr-en"):
         pipeline.route("xx", "yy")
@@ -72,8 +73,8 @@ def test_a_missing_pair_uses_the_opus_mt_convention_when_cached(tiny_models, hub
 def test_pivot_through_english_records_both_legs(tiny_models, hub_cache, tmp_path):
     # fr-de is neither in the registry nor cached: fr→en→de, with a tiny model standing in for en-de.
     registry = write_registry(tmp_path / "m.yaml", {"fr-en": tiny_models["fr-en"], "en-de": tiny_models["en-fr"]})
-    pipeline = Pipeline(
-        load_registry(registry), Settings(target_lang="de", source_lang="fr", summary=False, device="cpu")
+    pipeline = Session(
+        load_registry(registry), Settings(targets=("de",), source_lang="fr", summary=False, device="cpu")
     )
     doc = pipeline.run(read_source(SAMPLE))
     legs = doc.provenance["models"]["translation"]["legs"]
@@ -141,8 +142,8 @@ def test_a_segment_already_in_the_target_language_is_kept(echo_registry):
         f"{ENGLISH_QUOTE}\n\n"
         "Le conseil régional n'a pas encore répondu à ces critiques, selon nos informations."
     )
-    pipeline = Pipeline(
-        load_registry(echo_registry), Settings(target_lang="en", source_lang="fr", backend="test-echo", summary=False)
+    pipeline = Session(
+        load_registry(echo_registry), Settings(targets=("en",), source_lang="fr", backend="test-echo", summary=False)
     )
     doc = pipeline.run(decode_source(text.encode(), "mixed.fr.txt"))
     kept = [s for s in doc.segments if s.kept]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from trpipe.pipeline import Pipeline, Settings, join_translations
 from trpipe.read import decode_source
 from trpipe.registry import load_registry
+from trpipe.session import Session, join_translations
+from trpipe.settings import Settings
 from trpipe.translate.base import load_translator, plan_batches, translate_texts
 
 
 def echo_pipeline(registry_path, **settings):
     registry = load_registry(registry_path)
-    return Pipeline(registry, Settings(target_lang="en", backend="test-echo", **settings))
+    return Session(registry, Settings(targets=("en",), backend="test-echo", **settings))
 
 
 def test_plan_batches_respects_the_token_budget():
@@ -68,11 +69,11 @@ def test_model_is_loaded_once_per_pipeline(echo_registry, sample_text):
     loads = []
     registry = load_registry(echo_registry)
 
-    def factory(spec):
+    def factory(spec, settings=None):
         loads.append(spec.model)
         return load_translator(spec, "test-echo")
 
-    pipeline = Pipeline(registry, Settings(target_lang="en", source_lang="fr"), translator_factory=factory)
+    pipeline = Session(registry, Settings(targets=("en",), source_lang="fr"), translator_factory=factory)
     for _ in range(3):
         pipeline.run(decode_source(sample_text.encode(), "s.txt"))
     assert loads == ["echo/fr-en"]

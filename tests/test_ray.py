@@ -49,7 +49,7 @@ def translate(monkeypatch, tiny_registry):
 @pytest.fixture
 def actors_seen(monkeypatch):
     """The actors (host:pid) that sent back results, recorded on the driver."""
-    import trpipe.ray_engine as engine
+    import trpipe.engines.ray as engine
 
     seen: set[str] = set()
     execute = engine._execute

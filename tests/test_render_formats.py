@@ -17,12 +17,13 @@ from trpipe.render.xliff import render_xliff
 
 @pytest.fixture
 def sample_doc(echo_registry, sample_text) -> Document:
-    from trpipe.pipeline import Pipeline, Settings
     from trpipe.registry import load_registry
+    from trpipe.session import Session
+    from trpipe.settings import Settings
 
     source = Source(path="samples/huawei-brumath.fr.txt", text=sample_text, encoding="utf-8", sha256="0" * 64)
-    pipeline = Pipeline(
-        load_registry(echo_registry), Settings(target_lang="en", source_lang="fr", backend="test-echo", summary=False)
+    pipeline = Session(
+        load_registry(echo_registry), Settings(targets=("en",), source_lang="fr", backend="test-echo", summary=False)
     )
     try:
         return pipeline.run(source)

@@ -11,12 +11,13 @@ import pytest
 
 from conftest import CHECK_DOC, SAMPLE
 from trpipe.checks import unsupported_items
-from trpipe.pipeline import Pipeline, Settings
 from trpipe.read import decode_source, read_source
 from trpipe.registry import ModelSpec, load_registry
 from trpipe.render import render
+from trpipe.session import Session
+from trpipe.settings import Settings
 from trpipe.summarise import Unit, align, lexical_scores, summarise_units
-from trpipe.summariser import Summariser
+from trpipe.summarise.models import Summariser
 
 
 class CopySummariser(Summariser):
@@ -45,9 +46,9 @@ class CopySummariser(Summariser):
 
 
 def echo_document(echo_registry, text: str, **settings):
-    pipeline = Pipeline(
+    pipeline = Session(
         load_registry(echo_registry),
-        Settings(target_lang="en", source_lang="fr", backend="test-echo", summary=False, **settings),
+        Settings(targets=("en",), source_lang="fr", backend="test-echo", summary=False, **settings),
     )
     return pipeline.run(decode_source(text.encode(), "article.fr.txt"))
 
@@ -142,7 +143,7 @@ def test_unsupported_numbers_and_names(sentence, support, unsupported):
 
 
 def tiny_pipeline(registry, **settings):
-    return Pipeline(load_registry(registry), Settings(target_lang="en", source_lang="fr", device="cpu", **settings))
+    return Session(load_registry(registry), Settings(targets=("en",), source_lang="fr", device="cpu", **settings))
 
 
 def test_sample_summary_with_tiny_models(tiny_registry, tmp_path):
@@ -206,9 +207,9 @@ def test_cross_attention_shares(tiny_registry):
 
 def test_a_missing_summariser_keeps_the_translation(echo_registry, sample_text):
     warnings: list[str] = []
-    pipeline = Pipeline(
+    pipeline = Session(
         load_registry(echo_registry),
-        Settings(target_lang="en", source_lang="fr", backend="test-echo"),
+        Settings(targets=("en",), source_lang="fr", backend="test-echo"),
         on_warning=warnings.append,
     )
     doc = pipeline.run(decode_source(sample_text.encode(), "a.txt"))

@@ -241,7 +241,8 @@ def install_in_hub_cache(
     """
     commit = commit or hashlib.sha1(f"{repo_id}@{revision}".encode()).hexdigest()
     repo = Path(cache_dir) / ("models--" + repo_id.replace("/", "--"))
-    shutil.copytree(model_dir, repo / "snapshots" / commit, dirs_exist_ok=True)
+    ignore = shutil.ignore_patterns("ctranslate2-*")  # conversions made beside a local model are not its files
+    shutil.copytree(model_dir, repo / "snapshots" / commit, dirs_exist_ok=True, ignore=ignore)
     (repo / "refs").mkdir(parents=True, exist_ok=True)
     (repo / "refs" / revision).write_text(commit)
     return commit

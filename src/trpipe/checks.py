@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from trpipe.errors import InputError
-from trpipe.language import identify
+from trpipe.languages import identify
 from trpipe.numbers import MONTHS, base_lang, find_numbers
 
 CHECKS = ("numbers", "names", "quotes", "terms", "length", "repetition", "untranslated")

@@ -1,6 +1,15 @@
 """Errors a user can act on. Each carries the exit code the command line uses for it."""
 
 
+def shown(name: object) -> str:
+    """A name as messages show it: printable names as they are, others escaped (repr-style), so that a
+    file name holding a newline or a control character never splits or garbles a one-line message."""
+    text = str(name)
+    if text.isprintable():
+        return text
+    return repr(text)[1:-1]
+
+
 class TrpipeError(Exception):
     """An error with a one-line message meant for the user."""
 
@@ -20,7 +29,7 @@ class InputError(TrpipeError):
     exit_code = 2
 
     def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{shown(path)}: {reason}")
         self.path = path
         self.reason = reason
 
@@ -64,3 +73,15 @@ class MissingExtraError(TrpipeError):
         super().__init__(f"{purpose} needs the '{package}' package: install it with pip install 'trpipe[{extra}]'")
         self.package = package
         self.extra = extra
+
+
+class ArticleError(TrpipeError):
+    """An unexpected failure while processing one article (a bug): that article fails, the others go on."""
+
+    exit_code = 70
+
+    def __init__(self, name: str, exc: BaseException):
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        self.reason = f"internal error: {type(exc).__name__}: {detail} (please report it; TRPIPE_DEBUG=1 shows it)"
+        super().__init__(f"{shown(name)}: {self.reason}")
+        self.path = name

@@ -25,13 +25,11 @@ class Source:
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "lang": self.lang,
-            "encoding": self.encoding,
-            "sha256": self.sha256,
-            "text": self.text,
-        }
+        out: dict[str, Any] = {"path": self.path}
+        if self.doc_id is not None:
+            out["id"] = self.doc_id  # a JSONL record's id
+        out.update(lang=self.lang, encoding=self.encoding, sha256=self.sha256, text=self.text)
+        return out
 
 
 @dataclass
@@ -43,9 +41,15 @@ class Sentence:
     text: str
     translation: str | None = None
     translations: dict[str, str] = field(default_factory=dict)  # every target language, with several
+    # The translation model's confidence in ``translation``: mean log-probability per generated token
+    # (None when the backend cannot tell, or the sentence was kept as it is).
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # per target language, with several
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
+        if self.score is not None:
+            out["score"] = round(self.score, 4)
         if len(self.translations) > 1:
             out["translations"] = dict(self.translations)
         return out
@@ -117,6 +121,18 @@ class Document:
     provenance: dict[str, Any]
     summary: dict[str, list[SummarySentence]] | None = None
     target_langs: list[str] = field(default_factory=list)  # all targets, the first is target_lang
+
+    def translated_text(self, lang: str | None = None) -> str:
+        """The whole article in translation (``lang``: one of the targets, default the main one): each
+        segment replaced by its translation, the source's line breaks and spacing between segments kept."""
+        text, parts, cursor = self.source.text, [], 0
+        for seg in self.segments:
+            parts.append(text[cursor : seg.start])
+            translated = seg.translations.get(lang) if lang else seg.translation
+            parts.append(translated if translated is not None else seg.text)
+            cursor = seg.end
+        parts.append(text[cursor:])
+        return "".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {

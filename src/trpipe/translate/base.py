@@ -59,9 +59,18 @@ class Translator(ABC):
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
         """Translate model-ready texts (normalised, non-empty), one output per input, in order."""
 
+    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
+        """Like ``translate_batch``, each output with the model's confidence: the mean log-probability
+        per generated token, or None where the backend cannot tell."""
+        return [(t, None) for t in self.translate_batch(texts)]
+
     def recall(self, texts: Sequence[str]) -> dict[str, str]:
         """Translations of ``texts`` known without translating (a translation memory); none by default."""
         return {}
+
+    def recall_scored(self, texts: Sequence[str]) -> dict[str, tuple[str, float | None]]:
+        """``recall`` with the scores stored beside the translations (None where none was stored)."""
+        return {source: (text, None) for source, text in self.recall(texts).items()}
 
     def decoding(self) -> dict[str, Any]:
         """The decoding settings that determine the output, for provenance and cache keys."""
@@ -122,13 +131,40 @@ def available_backends() -> list[str]:
     return sorted(set(_BACKENDS) | set(_BUILTIN_MODULES))
 
 
-def load_translator(spec: ModelSpec, backend: str = "transformers", **options: Any) -> Translator:
-    """Instantiate the backend ``backend`` for ``spec`` (the model is loaded here, once)."""
+def resolve_backend(spec: ModelSpec, backend: str) -> str:
+    """The backend that ``auto`` means for ``spec``: CTranslate2 where it is installed, else transformers."""
+    if backend != "auto":
+        return backend
+    try:
+        importlib.import_module("ctranslate2")
+    except ImportError:
+        return "transformers"
+    return "ctranslate2"
+
+
+def load_translator(spec: ModelSpec, backend: str = "auto", **options: Any) -> Translator:
+    """Instantiate the backend ``backend`` for ``spec`` (the model is loaded here, once).
+
+    ``options`` (device, cache_dir, progress, ...) are passed to the backends that take them.
+    """
+    backend = resolve_backend(spec, backend)
     if backend not in _BACKENDS and backend in _BUILTIN_MODULES:
         importlib.import_module(_BUILTIN_MODULES[backend])
     if backend not in _BACKENDS:
         raise UsageError(f"unknown backend '{backend}'; available: {', '.join(available_backends())}")
-    return _BACKENDS[backend](spec, **options)
+    cls = _BACKENDS[backend]
+    return cls(spec, **accepted_options(cls, options))
+
+
+def accepted_options(cls: type, options: dict[str, Any]) -> dict[str, Any]:
+    """The ``options`` that ``cls(spec, ...)`` accepts (all of them when it takes ``**kwargs``)."""
+    import inspect
+
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return dict(options)
+    names = {p.name for p in parameters}
+    return {k: v for k, v in options.items() if k in names}
 
 
 def plan_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int = 128) -> list[list[int]]:
@@ -158,25 +194,34 @@ def translate_texts(
     by token length and batched by the translator's token budget. An input with nothing to translate
     (only invisible characters) is returned as it is.
     """
+    return [text for text, _ in translate_scored(translator, texts, progress)]
+
+
+def translate_scored(
+    translator: Translator,
+    texts: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[str, float | None]]:
+    """``translate_texts`` with each translation's model score (see ``Translator.translate_batch_scored``)."""
     prepared = [normalize_for_model(t) for t in texts]
     counts = Counter(p for p in prepared if p)
     unique = list(counts)
-    done: dict[str, str] = {}
+    done: dict[str, tuple[str, float | None]] = {}
     if unique:
-        done.update(translator.recall(unique))  # a translation memory answers before any batching
+        done.update(translator.recall_scored(unique))  # a translation memory answers before any batching
         if progress and done:
             progress(sum(counts[x] for x in done))
         todo = [x for x in unique if x not in done]
         lengths = translator.count_tokens(todo) if todo else []
         for batch in plan_batches(lengths, translator.batch_tokens):
             inputs = [todo[i] for i in batch]
-            outputs = translator.translate_batch(inputs)
+            outputs = translator.translate_batch_scored(inputs)
             if len(outputs) != len(inputs):
                 raise RuntimeError(f"backend {translator.backend} returned {len(outputs)} of {len(inputs)}")
             done.update(zip(inputs, outputs))
             if progress:
                 progress(sum(counts[x] for x in inputs))
-    return [done[p] if p else t for p, t in zip(prepared, texts)]
+    return [done[p] if p else (t, None) for p, t in zip(prepared, texts)]
 
 
 def translate_any_length(translator: Translator, texts: Sequence[str]) -> list[str]:

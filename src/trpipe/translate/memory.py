@@ -39,7 +39,7 @@ log = logging.getLogger("trpipe")
 
 CACHE_ENV_VAR = "TRPIPE_CACHE_DIR"
 MEMORY_FILE = "translation-memory.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: translations.score (the model's mean log-probability per token)
 # Bump to invalidate every stored translation (e.g. when backends change how they post-process output).
 KEY_FORMAT = 1
 BUSY_TIMEOUT_S = 30.0
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS translations (
     source TEXT NOT NULL,
     translation TEXT NOT NULL,
     created REAL NOT NULL,
+    score REAL,
     PRIMARY KEY (model, source)
 ) WITHOUT ROWID;
 """
@@ -161,6 +162,11 @@ class TranslationMemory:
             row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) < SCHEMA_VERSION:  # schema 1 had no score column
+                columns = {r[1] for r in db.execute("PRAGMA table_info(translations)")}
+                if "score" not in columns:
+                    db.execute("ALTER TABLE translations ADD COLUMN score REAL")
+                db.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise CacheError(
                     f"{self.path}: this translation memory was made by a newer trpipe (schema {row[0]}, "
@@ -189,8 +195,12 @@ class TranslationMemory:
 
     def get_many(self, key: str, texts: Iterable[str]) -> dict[str, str]:
         """The stored translations of those ``texts`` that are in the memory under ``key``."""
+        return {source: text for source, (text, _) in self.get_many_scored(key, texts).items()}
+
+    def get_many_scored(self, key: str, texts: Iterable[str]) -> dict[str, tuple[str, float | None]]:
+        """``get_many`` with the score stored beside each translation (None where none was)."""
         wanted = list(dict.fromkeys(texts))
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, float | None]] = {}
         if not wanted:
             return found
         with self._lock:
@@ -201,17 +211,18 @@ class TranslationMemory:
                 for chunk in _chunks(wanted, _CHUNK):
                     marks = ",".join("?" * len(chunk))
                     rows = self._db.execute(
-                        f"SELECT source, translation FROM translations WHERE model = ? AND source IN ({marks})",
+                        f"SELECT source, translation, score FROM translations WHERE model = ? AND source IN ({marks})",
                         (model, *chunk),
                     )
-                    found.update(rows.fetchall())
+                    found.update((source, (text, score)) for source, text, score in rows.fetchall())
             except sqlite3.Error as exc:
                 raise self._error("cannot read", exc) from None
         return found
 
-    def put_many(self, key: str, pairs: Iterable[tuple[str, str]], description: str | None = None) -> None:
-        """Store ``(source, translation)`` pairs under ``key`` in one transaction (existing rows are kept)."""
-        rows = list(pairs)
+    def put_many(self, key: str, pairs: Iterable[tuple], description: str | None = None) -> None:
+        """Store ``(source, translation)`` or ``(source, translation, score)`` rows under ``key`` in one
+        transaction (existing rows are kept)."""
+        rows = [(row[0], row[1], row[2] if len(row) > 2 else None) for row in pairs]
         if not rows:
             return
         now = time.time()
@@ -221,8 +232,9 @@ class TranslationMemory:
                 try:
                     model = self._model_id(key, description, create=True)
                     self._db.executemany(
-                        "INSERT OR IGNORE INTO translations (model, source, translation, created) VALUES (?, ?, ?, ?)",
-                        [(model, s, t, now) for s, t in rows],
+                        "INSERT OR IGNORE INTO translations (model, source, translation, created, score) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [(model, s, t, now, score) for s, t, score in rows],
                     )
                     self._db.execute("COMMIT")
                 except BaseException:
@@ -266,9 +278,11 @@ class CachedTranslator(Translator):
     by the memory, ``misses`` those the inner translator translated.
     """
 
-    def __init__(self, inner: Translator, memory: TranslationMemory | str | os.PathLike):
+    def __init__(self, inner: Translator, memory: TranslationMemory | str | os.PathLike, owns_memory: bool = True):
         # No super().__init__: spec and settings are the inner translator's own objects.
+        # ``owns_memory=False``: the memory is shared (a Session's) and stays open when this closes.
         self.inner = inner
+        self.owns_memory = owns_memory or not isinstance(memory, TranslationMemory)
         self.spec = inner.spec
         self.settings = inner.settings
         self.backend = inner.backend
@@ -292,18 +306,21 @@ class CachedTranslator(Translator):
         return self.inner.count_tokens(texts)
 
     def _disable(self, exc: CacheError) -> None:
-        log.warning("trpipe: warning: %s; going on without it", exc)
+        log.warning("%s; going on without it", exc)
         memory, self.memory = self.memory, None
-        if memory is not None:
+        if memory is not None and self.owns_memory:
             with contextlib.suppress(sqlite3.Error):
                 memory.close()
 
     def recall(self, texts: Sequence[str]) -> dict[str, str]:
         """The translations of ``texts`` already in the memory (counted as hits); nothing is translated."""
+        return {source: text for source, (text, _) in self.recall_scored(texts).items()}
+
+    def recall_scored(self, texts: Sequence[str]) -> dict[str, tuple[str, float | None]]:
         if self.memory is None:
             return {}
         try:
-            found = self.memory.get_many(self.key, texts)
+            found = self.memory.get_many_scored(self.key, texts)
         except CacheError as exc:
             self._disable(exc)
             return {}
@@ -311,17 +328,21 @@ class CachedTranslator(Translator):
         return found
 
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        found = self.recall(texts)
+        return [text for text, _ in self.translate_batch_scored(texts)]
+
+    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
+        found = self.recall_scored(texts)
         todo = list(dict.fromkeys(t for t in texts if t not in found))
         if todo:
-            outputs = self.inner.translate_batch(todo)
+            outputs = self.inner.translate_batch_scored(todo)
             if len(outputs) != len(todo):
                 raise RuntimeError(f"backend {self.backend} returned {len(outputs)} of {len(todo)}")
             self.misses += len(todo)
             new = dict(zip(todo, outputs))
             if self.memory is not None:
                 try:
-                    self.memory.put_many(self.key, new.items(), self.key_description)
+                    rows = [(source, text, score) for source, (text, score) in new.items()]
+                    self.memory.put_many(self.key, rows, self.key_description)
                 except CacheError as exc:
                     self._disable(exc)
             found.update(new)
@@ -337,6 +358,6 @@ class CachedTranslator(Translator):
         try:
             self.inner.close()
         finally:
-            if self.memory is not None:
+            if self.memory is not None and self.owns_memory:
                 self.memory.close()
-                self.memory = None
+            self.memory = None

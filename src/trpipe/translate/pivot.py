@@ -34,6 +34,15 @@ class PivotTranslator(Translator):
 
         return translate_any_length(self.second, self.first.translate_batch(texts))
 
+    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
+        """Each output scored by the first leg (the one that reads the source): the second leg's input
+        is the first leg's output, so its score says nothing about the source."""
+        from trpipe.translate.base import translate_any_length
+
+        first = self.first.translate_batch_scored(texts)
+        seconds = translate_any_length(self.second, [text for text, _ in first])
+        return [(text, score) for text, (_, score) in zip(seconds, first)]
+
     def describe(self) -> dict[str, Any]:
         return {"backend": "pivot", "pivot": self.pivot_lang, "legs": [self.first.describe(), self.second.describe()]}
 

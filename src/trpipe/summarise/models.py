@@ -54,6 +54,9 @@ class Summariser(ABC):
     def describe(self) -> dict[str, Any]:
         return {"model": self.spec.model, "revision": self.spec.revision}
 
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the model (optional)."""
+
     def decoding(self) -> dict[str, Any]:
         keys = ("num_beams", "max_input_tokens", "min_length", "max_length", "no_repeat_ngram_size", "length_penalty")
         return {k: self.settings[k] for k in keys if k in self.settings}
@@ -135,4 +138,12 @@ class HFSummariser(Summariser):
         return [s / total for s in shares] if total > 0 and math.isfinite(total) else None
 
     def describe(self) -> dict[str, Any]:
-        return dict(self.info)
+        return {**self.info, "backend": "transformers"}
+
+    def close(self) -> None:
+        self.model = None
+
+
+def load_summariser(spec: ModelSpec, backend: str = "auto", **options: Any) -> Summariser:
+    """The summariser for ``spec`` on ``backend`` (``auto``: CTranslate2 where it can run the model)."""
+    return HFSummariser(spec, device=options.get("device"))

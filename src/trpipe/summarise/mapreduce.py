@@ -24,32 +24,19 @@ Method
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
+from trpipe.progress import Progress
 from trpipe.records import Document, SummarySentence
 from trpipe.segment import split_long, split_sentences
-from trpipe.summariser import Summariser
+from trpipe.summarise.align import MIN_LEXICAL_RECALL, align
+from trpipe.summarise.models import Summariser
 
 SUMMARY_KINDS = {"title", "heading", "paragraph", "list_item", "caption"}
-MIN_LEXICAL_RECALL = 0.34
-MAX_CITES = 3
 MAX_LEVELS = 8
 CHUNKS_PER_BATCH = 4  # chunks summarised in one generate call
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = set(
-    """a an the and or but of to in on at for from by with as is are was were be been being it its this that these
-    those he she they we you i his her their our your has have had not no will would can could should may might than
-    then there here which who whom whose what when where why how also into over under about after before between
-    le la les un une des du de d l et ou mais à au aux en dans sur par pour avec sans est sont était été être il elle
-    ils elles nous vous je son sa ses leur leurs ce cet cette ces qui que quoi dont où ne pas plus se s qu c n y
-    der die das und oder ein eine von zu mit im ist sind el los las y o del con por para es son il lo gli e di da
-    """.split()
-)
 
 
 @dataclass
@@ -81,57 +68,6 @@ class SummaryTrace:
 def default_sentence_count(words: int) -> int:
     """3 sentences for a short article, 4 for a medium one, 5 for a long one."""
     return 3 if words < 300 else 4 if words < 900 else 5
-
-
-def _segment_order(segment_id: str) -> int:
-    return int(segment_id[1:]) if segment_id[1:].isdigit() else 0
-
-
-def content_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [w for w in _WORD.findall(folded) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
-
-
-def lexical_scores(sentence: str, units: Sequence[str]) -> tuple[list[float], list[set[str]]]:
-    """For each unit: 0.7 x ROUGE-1 recall + 0.3 x ROUGE-2 recall of the sentence, and the words it covers."""
-    words = content_words(sentence)
-    unigrams, bigrams = set(words), set(pairwise(words))
-    scores, covered = [], []
-    for unit in units:
-        unit_words = content_words(unit)
-        common = unigrams & set(unit_words)
-        r1 = len(common) / len(unigrams) if unigrams else 0.0
-        r2 = len(bigrams & set(pairwise(unit_words))) / len(bigrams) if bigrams else 0.0
-        scores.append(0.7 * r1 + 0.3 * r2)
-        covered.append(common)
-    return scores, covered
-
-
-def align(sentence: str, units: Sequence[Unit], summariser: Summariser, trace: SummaryTrace) -> list[str]:
-    """Original segment ids that ``sentence`` draws on, among ``units`` (see the module docstring)."""
-    texts = [u.text for u in units]
-    scores, covered = lexical_scores(sentence, texts)
-    best = max(range(len(units)), key=lambda i: scores[i])
-    chosen = [best]
-    if scores[best] >= MIN_LEXICAL_RECALL:
-        trace.alignment["lexical"] += 1
-        have = set(covered[best])
-        for i in sorted(range(len(units)), key=lambda i: -scores[i]):
-            if len(chosen) >= MAX_CITES:
-                break
-            if i not in chosen and len(covered[i] - have) >= 2:
-                chosen.append(i)
-                have |= covered[i]
-    else:
-        shares = summariser.attention(texts, sentence)
-        if shares:
-            trace.alignment["attention"] += 1
-            chosen = [max(range(len(units)), key=lambda i: shares[i])]
-        else:
-            trace.alignment["lexical"] += 1
-    cites = {c for i in chosen for c in units[i].cites}
-    return sorted(cites, key=_segment_order)
 
 
 def fit_units(units: Sequence[Unit], summariser: Summariser, budget: int, lang: str) -> list[Unit]:
@@ -222,25 +158,48 @@ def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, l
         sentence.unsupported = unsupported_items(sentence.text, lang, support)
 
 
-def summarise_document(
-    document: Document,
+def summarise_documents(
+    documents: Sequence[Document],
     summariser: Summariser,
-    back_translate: Any,
-    max_sentences: int | None = None,
-) -> SummaryTrace:
-    """Set ``document.summary`` to ``{target: [...], source: [...]}``; return how it was made.
+    translate: Callable[[Sequence[str], str, str], list[str]],
+    counts: Sequence[int | None],
+    languages: Sequence[Sequence[str]],
+    progress: Progress | None = None,
+) -> list[SummaryTrace]:
+    """Summarise several translated documents; set each ``document.summary``; return how each was made.
 
-    ``back_translate(texts) -> translations`` turns target-language sentences into the source language.
+    ``counts[i]``: sentences wanted for document i (None: by its length). ``languages[i]``: the languages
+    its summary is translated into from the main target (its source language first, then other targets).
+    ``translate(texts, from_lang, to_lang)`` translates any-length texts; each pair of languages is one
+    call for the whole group.
     """
-    target, source = document.target_lang, document.source.lang or "src"
-    words = len(document.source.text.split())
-    count = max_sentences or default_sentence_count(words)
-    trace = SummaryTrace()
-    units = article_units(document)
-    sentences = summarise_units(units, summariser, count, target, trace) if units else []
-    flag_unsupported(sentences, document, target)
-    back = back_translate([s.text for s in sentences]) if sentences else []
-    source_sentences = [SummarySentence(text, list(s.cites)) for text, s in zip(back, sentences)]
-    flag_unsupported(source_sentences, document, source)
-    document.summary = {target: sentences, source: source_sentences}
-    return trace
+    traces: list[SummaryTrace] = []
+    primaries: list[list[SummarySentence]] = []
+    for document, count in zip(documents, counts):
+        target = document.target_lang
+        words = len(document.source.text.split())
+        trace = SummaryTrace()
+        units = article_units(document)
+        if progress is not None:
+            progress.stage("summarising")
+        sentences = summarise_units(units, summariser, count or default_sentence_count(words), target, trace)
+        flag_unsupported(sentences, document, target)
+        traces.append(trace)
+        primaries.append(sentences if units else [])
+    jobs: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (from, to) -> [(document, sentence)]
+    for i, (document, langs) in enumerate(zip(documents, languages)):
+        document.summary = {document.target_lang: primaries[i]}
+        for lang in langs:
+            document.summary[lang] = []
+            jobs.setdefault((document.target_lang, lang), []).extend((i, j) for j in range(len(primaries[i])))
+    for (source_lang, lang), where in jobs.items():
+        if progress is not None:
+            progress.stage(f"translating the summaries {source_lang}→{lang}")
+        texts = translate([primaries[i][j].text for i, j in where], source_lang, lang) if where else []
+        for (i, j), text in zip(where, texts):
+            documents[i].summary[lang].append(SummarySentence(text, list(primaries[i][j].cites)))
+    for document in documents:
+        for lang, sentences in document.summary.items():
+            if lang != document.target_lang:
+                flag_unsupported(sentences, document, lang)
+    return traces

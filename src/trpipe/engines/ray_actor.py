@@ -1,6 +1,6 @@
-"""The Ray actor of ``--engine ray``: holds the models once and translates one group of articles per call.
+"""The Ray actor of ``--engine ray``: one Session (models loaded once) per actor, one group of articles per call.
 
-See ``trpipe.ray_engine`` for the driver and docs in the README ("Beyond one machine: Ray").
+See ``trpipe.engines.ray`` for the driver, and the README ("Beyond one machine: Ray").
 """
 
 from __future__ import annotations
@@ -11,22 +11,33 @@ import os
 import socket
 from typing import Any
 
-from trpipe.batch import fingerprint
+from trpipe.engines.plan import fingerprint
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
-from trpipe.pipeline import Pipeline, Settings
-from trpipe.read import decode_source, extract_article, read_bytes
+from trpipe.read import decode_source, decode_text, extract_article, read_bytes
 from trpipe.records import Source
 from trpipe.render import render
+from trpipe.session import Session
+from trpipe.settings import Settings
 
 
-def read_article(kind: str, path: str, data: bytes) -> tuple[bytes, str]:
+def read_article(kind: str, path: str, data: bytes, max_bytes: int | None) -> tuple[bytes, str]:
     """The bytes of a ``file`` row, read where the actor runs (records and stdin carry theirs), or why not."""
     if kind != "file":
         return data, ""
     try:
-        return read_bytes(path), ""
+        return read_bytes(path, max_bytes), ""
     except InputError as exc:
         return b"", exc.reason
+
+
+def decode_row(kind: str, name: str, doc_id: str, data: bytes, settings: Settings) -> Source:
+    """An article's Source from a row's bytes, as ``InputItem.load`` makes it from a file, a record or stdin."""
+    if kind == "record":  # a record is JSON text: --encoding does not apply
+        source = decode_text(data.decode("utf-8", "surrogatepass"), name)
+        source.doc_id = doc_id or None
+        return source
+    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding)
+    return extract_article(decoded, sniff=kind == "bytes")
 
 
 def _effective_device(requested: str | None) -> str | None:
@@ -39,14 +50,13 @@ def _effective_device(requested: str | None) -> str | None:
 
 
 class TranslateBatch:
-    """The Ray Data callable class: one Pipeline (models loaded once) per actor, one group per call."""
+    """The Ray Data callable class: one Session per actor, one group of articles per call."""
 
     def __init__(
         self,
         registry,
-        settings: dict[str, Any],
+        settings: Settings,
         fmt: str,
-        encoding: str | None,
         glossary,
         use_cache: bool,
         cache_dir: str | None,
@@ -54,28 +64,24 @@ class TranslateBatch:
         version: str,
     ):
         from trpipe import __version__
-        from trpipe.run import translator_factory
-        from trpipe.summariser import HFSummariser
 
-        self.fmt, self.encoding = fmt, encoding
+        self.fmt = fmt
         self.actor = f"{socket.gethostname()}:{os.getpid()}"  # which actor did a group (for benchmarks, tests)
         self.fatal: TrpipeError | None = None
         if version != __version__:
             self.fatal = UsageError(f"the Ray workers run trpipe {__version__} and the driver trpipe {version}")
-        import torch
-
-        torch.set_num_threads(max(1, threads))
         self.warnings: list[str] = []
-        settings_ = Settings(**settings)
-        device = _effective_device(settings_.device)
-        loading = dataclasses.replace(settings_, device=device)  # the fingerprint keeps the user's choice
-        self.pipeline = Pipeline(
+        self.settings = settings  # the user's choices: what the fingerprints say
+        # Models load on the device Ray gave this actor; the fingerprints keep the user's choice.
+        loading = dataclasses.replace(settings, device=_effective_device(settings.device))
+        self.session = Session(
             registry,
-            settings_,
-            translator_factory=translator_factory(loading, use_cache, cache_dir),
-            summariser_factory=lambda spec: HFSummariser(spec, device=device),
-            on_warning=self.warnings.append,
+            loading,
+            cache=use_cache,
+            cache_dir=cache_dir,
             glossary=glossary,
+            on_warning=self.warnings.append,
+            threads=threads,
         )
         if self.fatal is None:
             self._preload()
@@ -86,22 +92,20 @@ class TranslateBatch:
         A failure is not kept: the same load is tried again where the local engine tries it, and fails the
         same way there (a missing summary model is a warning per article, a missing translation model stops).
         """
-        pipeline, settings = self.pipeline, self.pipeline.settings
+        session, settings = self.session, self.session.settings
         source = settings.source_lang
-        if not source:
+        if not source or not settings.targets:
             return
         try:
             for target in settings.targets:
                 if target != source:
-                    pipeline.translator_for(source, target)
+                    session.translator_for(source, target)
             if settings.summary:
-                pipeline.summariser(pipeline.registry.summariser(settings.target_lang, settings.summary_model))
-                pipeline.translator_for(settings.target_lang, source)
+                session.summariser(session.registry.summariser(settings.target_lang, settings.summary_model))
+                if settings.target_lang != source:
+                    session.translator_for(settings.target_lang, source)
         except TrpipeError:
             pass
-
-    def _source(self, kind: str, name: str, doc_id: str, data: bytes) -> Source:
-        return _decode(kind, name, doc_id, data, self.encoding)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -109,27 +113,28 @@ class TranslateBatch:
         rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data"))))
         metas: list[dict[str, Any]] = [{} for _ in rows]
         texts = ["" for _ in rows]
-        pipeline = self.pipeline
-        hits_before = sum(getattr(t, "hits", 0) for t in pipeline.translators())
+        session, settings = self.session, self.session.settings
+        hits_before = session.cache_hits()
         try:
             if self.fatal is not None:
                 raise self.fatal
             loaded: list[tuple[int, Source, str]] = []
             for i, (_index, kind, name, path, doc_id, given) in enumerate(rows):
                 try:
-                    data, read_error = read_article(kind, path, given)
+                    data, read_error = read_article(kind, path, given, settings.max_bytes)
                     if read_error:
                         raise InputError(name, read_error)
-                    source = self._source(kind, name, doc_id, data)
-                    print_ = fingerprint(source, pipeline.run_signature(pipeline.source_language(source), self.fmt))
+                    source = decode_row(kind, name, doc_id, data, settings)
+                    lang = session.source_language(source, self.settings)
+                    print_ = fingerprint(source, session.run_signature(lang, self.settings, self.fmt))
                 except (InputError, PairError) as exc:
                     metas[i] = _failure(exc)
                     continue
                 loaded.append((i, source, print_))
-            results = pipeline.run_group([source for _, source, _ in loaded])
+            results = session.run_group([source for _, source, _ in loaded], settings)
             for (i, _source, print_), result in zip(loaded, results):
                 if isinstance(result, TrpipeError):
-                    if not isinstance(result, (InputError, PairError)):
+                    if not isinstance(result, (InputError, PairError)) and result.exit_code != 70:
                         raise result
                     metas[i] = _failure(result)
                     continue
@@ -146,7 +151,7 @@ class TranslateBatch:
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
             texts = ["" for _ in rows]
         if metas:
-            metas[0]["cache_hits"] = sum(getattr(t, "hits", 0) for t in pipeline.translators()) - hits_before
+            metas[0]["cache_hits"] = session.cache_hits() - hits_before
             metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
             metas[0]["actor"] = self.actor
         return {
@@ -156,24 +161,12 @@ class TranslateBatch:
         }
 
     def __del__(self):
-        pipeline = getattr(self, "pipeline", None)
-        if pipeline is not None:
-            pipeline.close()
+        session = getattr(self, "session", None)
+        if session is not None:
+            session.close()
 
 
-def _decode(kind: str, name: str, doc_id: str, data: bytes, encoding: str | None) -> Source:
-    """An article's Source from its bytes, as ``InputItem.load`` makes it from a file, a record or stdin."""
-    if kind == "record":  # a record is UTF-8 JSON text: --encoding does not apply
-        source = decode_source(data, name)
-        source.doc_id = doc_id or None
-        return extract_article(source, sniff=True)
-    return extract_article(decode_source(data, name, encoding), sniff=kind == "bytes")
-
-
-def _failure(exc: InputError | PairError) -> dict[str, Any]:
+def _failure(exc: TrpipeError) -> dict[str, Any]:
     if isinstance(exc, InputError):
         return {"ok": False, "error": exc.reason, "error_kind": "input"}
-    return {"ok": False, "error": str(exc), "error_kind": "pair"}
-
-
-# ------------------------------------------------------------------------------------------------ driver
+    return {"ok": False, "error": getattr(exc, "reason", None) or str(exc), "error_kind": "pair"}

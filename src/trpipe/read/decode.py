@@ -1,4 +1,4 @@
-"""Reading: bytes from a file or stdin to decoded text, with the encoding detected and the BOM dropped.
+"""Decoding: bytes from a file or stdin to text, with the encoding detected and the BOM dropped.
 
 Line endings are kept exactly as they are, because every offset in the output refers to this text.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -46,21 +45,40 @@ _WESTERN = {
 _TEXT_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
 
 
-def read_bytes(path: str) -> bytes:
-    """Read raw bytes from ``path`` or stdin (``-``), turning OS errors into one-line InputErrors."""
+def _read_limited(handle, name: str, max_bytes: int | None) -> bytes:
+    if max_bytes is None:
+        return handle.read()
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(name, f"is larger than the size limit of {_size(max_bytes)} (--max-bytes to change it)")
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
+    """Read raw bytes from ``path`` or stdin (``-``), turning OS errors into one-line InputErrors.
+
+    Reading stops after ``max_bytes`` (an InputError): a huge file or an endless stream is refused.
+    """
     if path == STDIN:
-        return sys.stdin.buffer.read()
+        return _read_limited(sys.stdin.buffer, STDIN_NAME, max_bytes)
     p = Path(path)
     try:
         if p.is_dir():
             raise InputError(path, "is a directory, not a file")
-        return p.read_bytes()
+        with p.open("rb") as handle:
+            return _read_limited(handle, path, max_bytes)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except PermissionError:
         raise InputError(path, "permission denied") from None
     except IsADirectoryError:
         raise InputError(path, "is a directory, not a file") from None
+    except MemoryError:
+        raise InputError(path, "is too large to be read into memory") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
 
@@ -116,7 +134,7 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     return encoding, str(best)
 
 
-def decode_source(data: bytes, name: str, encoding: str | None = None) -> Source:
+def decode_source(data: bytes, name: str, encoding: str | None = None, strict_encoding: bool = False) -> Source:
     """Decode ``data`` (read from ``name``) into a Source, checking that it is a non-empty text."""
     if not data:
         raise InputError(name, "is empty")
@@ -139,23 +157,3 @@ def decode_source(data: bytes, name: str, encoding: str | None = None) -> Source
         encoding=encoding,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-
-
-def extract_article(source: Source, sniff: bool = False) -> Source:
-    """Reduce a web page or Markdown file to its article text (offsets then refer to that text).
-
-    The format follows the file name's suffix; with ``sniff`` (stdin, JSONL records) only the text decides.
-    """
-    from trpipe.extract import extract
-
-    extracted = extract(source.text, "" if sniff else source.path)
-    if extracted is not None:
-        source.text, source.blocks, source.meta = extracted.text, extracted.blocks, dict(extracted.meta)
-    return source
-
-
-def read_source(path: str | os.PathLike, encoding: str | None = None) -> Source:
-    """Read and decode one article from a path or ``-`` (stdin); web pages and Markdown are extracted."""
-    path = os.fspath(path)
-    name = STDIN_NAME if path == STDIN else path
-    return extract_article(decode_source(read_bytes(path), name, encoding), sniff=path == STDIN)

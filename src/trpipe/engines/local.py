@@ -1,0 +1,150 @@
+"""The local engine: the plan's articles through one Session in this process, into the plan's sink.
+
+Articles are translated in groups (their sentences share model batches, their summaries too) and each is
+written as soon as its group is done, so a killed run loses at most one group; the rerun resumes.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from trpipe.engines.plan import Plan, fingerprint, grouped
+from trpipe.engines.report import RunReport
+from trpipe.engines.request import RunRequest
+from trpipe.engines.sinks import Sink, open_sink
+from trpipe.engines.stream import StreamIndex
+from trpipe.errors import InputError, OutputError, PairError, TrpipeError
+from trpipe.progress import Progress
+from trpipe.records import Document, Source
+from trpipe.render import render
+from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
+
+
+def run_local(
+    request: RunRequest,
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+    closing: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Run ``trpipe translate`` in this process; return the exit status (errors that stop the run are raised)."""
+    from trpipe.render.parquet import parquet_available
+
+    plan = Plan(request.inputs, request.output, request.fmt, request.force, parquet_ok=parquet_available())
+    plan.prepare()
+    progress = progress or Progress(enabled=None if request.progress else False)
+    if plan.mode != "single":
+        progress.set_articles(plan.count())
+    warn = progress.interrupt(warn)
+    report = RunReport()
+    session = Session(
+        request.models_file,
+        request.settings,
+        cache=request.cache,
+        cache_dir=request.cache_dir,
+        glossary=request.glossary,
+        progress=progress,
+        on_warning=lambda message: warn(f"warning: {message}"),
+    )
+    try:
+        sink = open_sink(plan.mode, plan.output, echo)
+        kept = False
+        try:
+            if plan.mode == "single":
+                run_single(plan, session, sink, report)
+            else:
+                run_many(plan, session, sink, report, lambda name, reason: warn(f"error: {name}: {reason}"))
+            kept = True
+        finally:
+            sink.close(keep=kept)
+    finally:
+        progress.close()
+        report.cache_hits = session.cache_hits()
+        session.close()
+    return report.finish(request.strict, closing)
+
+
+def run_single(plan: Plan, session: Session, sink: Sink, report: RunReport) -> None:
+    """One article: its errors are the run's (exit 2 for bad input); -o FILE or stdout.
+
+    With ``-o``, an output that is complete and current (same source and settings) is not redone.
+    """
+    settings = session.settings_for()
+    ((item, out, _),) = list(plan.items())
+    source = item.load(settings)
+    print_ = fingerprint(source, session.run_signature(session.source_language(source, settings), settings, plan.fmt))
+    if plan.is_current(out, print_):
+        report.skipped = 1
+        return
+    document = session.run(source, settings)
+    document.provenance["fingerprint"] = print_
+    sink.write(out, render(document, plan.fmt))
+    report.count(document)
+
+
+def run_many(
+    plan: Plan, session: Session, sink: Sink, report: RunReport, on_failure: Callable[[str, str], None]
+) -> None:
+    """Every article of the plan, in groups; a failing article is reported and the run goes on."""
+    settings = session.settings_for()
+    previous = StreamIndex.open(plan) if plan.mode == "stream" else None
+
+    def fail(name: str, reason: str, early: bool = False) -> None:
+        report.failed.append((name, reason))
+        if early:  # failed before its group: the group's progress does not count it
+            session.progress.article_done(ok=False)
+        on_failure(name, reason)
+
+    def pending() -> Iterator[tuple[str, Source, Path | None, str]]:
+        for item, out, error in plan.items():
+            if error is not None:
+                fail(item.name, error.reason, early=True)
+                continue
+            try:
+                source = item.load(settings)
+                lang = session.source_language(source, settings)
+                print_ = fingerprint(source, session.run_signature(lang, settings, plan.fmt))
+            except (InputError, PairError) as exc:
+                fail(item.name, exc.reason if isinstance(exc, InputError) else str(exc), early=True)
+                continue
+            except Exception as exc:  # a bug met on this input only
+                fail(item.name, article_error(item.name, exc).reason, early=True)
+                continue
+            if plan.is_current(out, print_) or (previous is not None and previous.copy(print_, sink)):
+                report.skipped += 1
+                session.progress.article_done()
+                continue
+            yield item.name, source, out, print_
+
+    for group in grouped(pending(), GROUP_ARTICLES, GROUP_CHARS, lambda entry: len(entry[1].text)):
+
+        def finished(index: int, result: Document | TrpipeError, group=group) -> None:
+            name, _source, out, print_ = group[index]
+            if isinstance(result, TrpipeError):
+                if not isinstance(result, (InputError, PairError)) and result.exit_code != 70:
+                    raise result
+                fail(name, getattr(result, "reason", None) or str(result))
+                return
+            result.provenance["fingerprint"] = print_
+            try:
+                text = render(result, plan.fmt)
+                sink.write(out, text, result.to_dict() if plan.mode == "parquet" else None)
+            except OutputError as exc:
+                if _disk_full(exc):
+                    raise
+                fail(name, str(exc))
+                return
+            except Exception as exc:  # a renderer's bug on this article only
+                fail(name, article_error(name, exc).reason)
+                return
+            report.count(result)
+
+        session.run_group([source for _, source, _, _ in group], settings, on_result=finished)
+    if previous is not None:
+        previous.close()
+
+
+def _disk_full(exc: OutputError) -> bool:
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
