@@ -175,7 +175,7 @@ def test_long_article_goes_through_map_reduce_with_tiny_models(tiny_registry, tm
     pipeline = tiny_pipeline(tiny_registry, summary_sentences=3)
     source = decode_source(text.encode(), "long.fr.txt")
     seen: list[list[str]] = []
-    summariser = pipeline.summariser(pipeline.registry.summariser("en"))
+    summariser = pipeline.models.summariser(pipeline.registry.summariser("en"), pipeline.settings)
     original = summariser.summarise
 
     def spy(chunks, max_sentences, max_new_tokens):
@@ -199,7 +199,7 @@ def test_long_article_goes_through_map_reduce_with_tiny_models(tiny_registry, tm
 
 def test_cross_attention_shares(tiny_registry):
     pipeline = tiny_pipeline(tiny_registry)
-    summariser = pipeline.summariser(pipeline.registry.summariser("en"))
+    summariser = pipeline.models.summariser(pipeline.registry.summariser("en"), pipeline.settings)
     shares = summariser.attention(["The council approved a budget.", "The company opened a factory."], "A budget.")
     assert shares is not None and len(shares) == 2
     assert abs(sum(shares) - 1) < 1e-6 and all(s >= 0 for s in shares)

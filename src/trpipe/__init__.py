@@ -8,8 +8,7 @@ Importing this package is cheap: torch, transformers and ctranslate2 are importe
         doc = session.translate_text("Le conseil régional a voté le budget.", source_lang="fr")
 """
 
-__version__ = "0.2.0"
-
+from trpipe._version import __version__
 from trpipe.errors import InputError, ModelError, OutputError, PairError, TrpipeError, UsageError
 from trpipe.read import read_source
 from trpipe.records import Document, Segment, Sentence, Source, SummarySentence

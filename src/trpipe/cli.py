@@ -12,7 +12,7 @@ import signal
 
 import click
 
-from trpipe import __version__
+from trpipe._version import __version__
 from trpipe.errors import TrpipeError
 
 FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl")

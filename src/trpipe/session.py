@@ -20,8 +20,6 @@ group) → Document.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,12 +29,14 @@ from typing import Any
 
 from trpipe.errors import ArticleError, InputError, ModelError, PairError, TrpipeError
 from trpipe.languages import detect_language, identify
+from trpipe.loaded import ModelPool, TranslatorFactory
 from trpipe.progress import Progress
+from trpipe.provenance import run_signature, translation_provenance
 from trpipe.records import Document, Segment, Source
-from trpipe.registry import PIVOT_LANGUAGE, ModelSpec, Registry, load_registry
+from trpipe.registry import ModelSpec, Registry, load_registry
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
-from trpipe.translate.base import Translator, load_translator, translate_any_length, translate_scored
+from trpipe.translate.base import translate_any_length, translate_scored
 
 log = logging.getLogger("trpipe")
 
@@ -46,8 +46,6 @@ SEGMENT_LANG_MIN_PROB = 0.95
 # Articles whose sentences share model batches (translate_many, and the engines' groups).
 GROUP_ARTICLES = 16
 GROUP_CHARS = 200_000
-
-TranslatorFactory = Callable[[ModelSpec, Settings], Translator]
 
 
 @dataclass
@@ -61,19 +59,6 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def _spec_identity(spec: ModelSpec) -> dict[str, Any]:
-    """A model entry as it decides an output: id, revision, what its files are now, settings."""
-    from trpipe.hub import model_identity
-
-    return {
-        "model": spec.model,
-        "revision": spec.revision,
-        "identity": model_identity(spec),
-        "settings": spec.settings,
-        "target_token": spec.target_token,
-    }
 
 
 class Session:
@@ -111,19 +96,20 @@ class Session:
         self.glossary = glossary
         self.progress = progress or Progress(enabled=False)
         self.on_warning = on_warning or (lambda message: log.warning("%s", message))
-        self.threads = threads  # CPU threads per model (default: the CPUs this process may use)
-        self._translator_factory = translator_factory
-        self._summariser_factory = summariser_factory
         self.memory = None
         if cache:  # opened now, so that an unusable memory fails before any model is loaded
             from trpipe.translate.memory import TranslationMemory, memory_path
 
             self.memory = TranslationMemory(memory_path(self.cache_dir))
-        self._translators: dict[tuple, Translator] = {}
-        self._summarisers: dict[tuple, Any] = {}
-        self._routes: dict[tuple, list[ModelSpec]] = {}
-        self._by_pair: dict[tuple, Translator] = {}
-        self.loads = 0  # models loaded by this session (translators and summarisers)
+        self.models = ModelPool(
+            self.registry,
+            self.memory,
+            cache_dir=self.cache_dir,
+            threads=threads,
+            progress=self.progress,
+            translator_factory=translator_factory,
+            summariser_factory=summariser_factory,
+        )
 
     # ------------------------------------------------------------------------------- public calls
 
@@ -177,7 +163,7 @@ class Session:
         ``{"id": ..., "text": ...}``. A failure is a Result with ``error`` set; the others go on.
         Errors that concern every article (a model that cannot be loaded) are raised.
         """
-        from trpipe.engines.plan import expand_inputs, grouped
+        from trpipe.inputs import expand_inputs, grouped
 
         settings = self.settings_for(to, source_lang=source_lang, **overrides)
 
@@ -240,86 +226,6 @@ class Session:
             out.append(self.run(decode_text(entry, "<text>", sniff=False), settings).translated_text())
         return out[0] if isinstance(text, str) else out
 
-    # ----------------------------------------------------------------------------------- models
-
-    def translator(self, spec: ModelSpec, settings: Settings | None = None) -> Translator:
-        """The loaded translator for ``spec`` (loaded on first use, then reused), behind the memory."""
-        settings = settings or self.settings
-        key = (spec.model, spec.revision, settings.backend, settings.device)
-        if key not in self._translators:
-            self._translators[key] = self._load_translator(spec, settings)
-            self.loads += 1
-        return self._translators[key]
-
-    def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
-        if self._translator_factory is not None:
-            translator = self._translator_factory(spec, settings)
-        else:
-            translator = load_translator(spec, settings.backend, **self._model_options(settings))
-        if self.memory is None:
-            return translator
-        from trpipe.translate.memory import CachedTranslator
-
-        return CachedTranslator(translator, self.memory, owns_memory=False)
-
-    def _model_options(self, settings: Settings) -> dict[str, Any]:
-        """What every backend may take when it loads a model (each takes those it knows)."""
-        options: dict[str, Any] = {"device": settings.device, "progress": self.progress}
-        if self.cache_dir:
-            options["cache_dir"] = self.cache_dir
-        if self.threads:
-            options["threads"] = self.threads
-        return options
-
-    def translators(self) -> list[Translator]:
-        return list(self._translators.values())
-
-    def summariser(self, spec: ModelSpec, settings: Settings | None = None) -> Any:
-        """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
-        settings = settings or self.settings
-        key = (spec.model, spec.revision, settings.backend, settings.device)
-        if key not in self._summarisers:
-            if self._summariser_factory is not None:
-                self._summarisers[key] = self._summariser_factory(spec, settings)
-            else:
-                from trpipe.summarise.models import load_summariser
-
-                self._summarisers[key] = load_summariser(spec, settings.backend, **self._model_options(settings))
-            self.loads += 1
-        return self._summarisers[key]
-
-    def route(self, source_lang: str, target_lang: str, settings: Settings | None = None) -> list[ModelSpec]:
-        """The models from one language to another: none (same language), one, or two through English."""
-        settings = settings or self.settings
-        if source_lang == target_lang:
-            return []
-        # --model is for the article's own pair: from --from (or any detected language) into the main target
-        own_pair = target_lang == settings.target_lang and source_lang == (settings.source_lang or source_lang)
-        override = settings.model if own_pair else None
-        key = (source_lang, target_lang, override)
-        if key not in self._routes:
-            from trpipe.hub import model_available
-
-            self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
-        return self._routes[key]
-
-    def translator_for(self, source_lang: str, target_lang: str, settings: Settings | None = None) -> Translator:
-        """A translator from one language to another, pivoting through English where it must."""
-        settings = settings or self.settings
-        specs = self.route(source_lang, target_lang, settings)
-        key = (*tuple((s.model, s.revision) for s in specs), settings.backend, settings.device)
-        if key not in self._by_pair:
-            if not specs:
-                raise PairError(f"no translation needed from {source_lang} to {target_lang}")
-            if len(specs) == 1:
-                self._by_pair[key] = self.translator(specs[0], settings)
-            else:
-                from trpipe.translate.pivot import PivotTranslator
-
-                first, second = (self.translator(spec, settings) for spec in specs)
-                self._by_pair[key] = PivotTranslator(first, second, PIVOT_LANGUAGE)
-        return self._by_pair[key]
-
     # --------------------------------------------------------------------------- one article, or a group
 
     def run(self, source: Source, settings: Settings | None = None) -> Document:
@@ -336,35 +242,14 @@ class Session:
         return source.lang
 
     def run_signature(self, source_lang: str, settings: Settings | None = None, fmt: str = "") -> str:
-        """Every setting an output depends on (apart from the source bytes), as a stable string.
-
-        Model-free: it names the models' files (a folder's contents, a hub model's commit) without
-        loading them, so that a driver can decide what to skip.
-        """
-        from trpipe import __version__
-
-        settings = settings or self.settings
-        parts: dict[str, Any] = {
-            "trpipe": __version__,
-            "format": fmt,
-            "settings": settings.signature(),
-            "glossary": getattr(self.glossary, "fingerprint", None) or repr(self.glossary),
-            "routes": {t: [_spec_identity(s) for s in self.route(source_lang, t, settings)] for t in settings.targets},
-        }
-        if settings.summary:
-            try:
-                spec = self.registry.summariser(settings.target_lang, settings.summary_model)
-                parts["summary"] = _spec_identity(spec)
-                parts["back"] = [_spec_identity(s) for s in self.route(settings.target_lang, source_lang, settings)]
-            except PairError as exc:
-                parts["summary"] = str(exc)
-        return json.dumps(parts, sort_keys=True, default=str)
+        """Every setting an output depends on apart from the source bytes (see ``provenance.run_signature``)."""
+        return run_signature(self, source_lang, settings or self.settings, fmt)
 
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
         lang = self.source_language(source, settings)
         # An unknown pair fails here, for this article only; the first model also sets the sentence limit.
-        translators = [self.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
@@ -455,7 +340,7 @@ class Session:
                 else:
                     jobs.setdefault(lang, []).append(seg)
         for lang, segments in jobs.items():
-            translator = self.translator_for(lang, target, settings)
+            translator = self.models.translator_for(lang, target, settings)
             sentences = [s for seg in segments for s in seg.sentences]
             self.progress.stage(f"translating {lang}→{target}")
             outputs = translate_scored(translator, [s.text for s in sentences], self.progress.advance)
@@ -484,7 +369,7 @@ class Session:
 
         try:
             spec = self.registry.summariser(settings.target_lang, settings.summary_model)
-            summariser = self.summariser(spec, settings)
+            summariser = self.models.summariser(spec, settings)
         except (ModelError, PairError) as exc:
             for document in documents:
                 self._summary_skipped(document, exc)
@@ -493,7 +378,7 @@ class Session:
         for document in documents:
             try:  # every language the summary is translated into must be reachable
                 for lang in self._summary_languages(document, settings):
-                    self.translator_for(settings.target_lang, lang, settings)
+                    self.models.translator_for(settings.target_lang, lang, settings)
             except (ModelError, PairError) as exc:
                 self._summary_skipped(document, exc)
                 continue
@@ -502,7 +387,7 @@ class Session:
             return
 
         def translate(texts: Sequence[str], source_lang: str, target_lang: str) -> list[str]:
-            return translate_any_length(self.translator_for(source_lang, target_lang, settings), texts)
+            return translate_any_length(self.models.translator_for(source_lang, target_lang, settings), texts)
 
         counts = [self._summary_count(document, settings) for document in ready]
         traces = summarise_documents(
@@ -519,7 +404,7 @@ class Session:
             provenance["decoding"]["summary"] = summariser.decoding()
             source_lang = document.source.lang or ""
             if source_lang != settings.target_lang:
-                back = self.translator_for(settings.target_lang, source_lang, settings)
+                back = self.models.translator_for(settings.target_lang, source_lang, settings)
                 provenance["models"]["back_translation"] = back.describe()
                 provenance["decoding"]["back_translation"] = back.decoding()
             provenance["summary"] = trace.to_dict()
@@ -544,57 +429,28 @@ class Session:
         return None
 
     def provenance(self, document: Document, settings: Settings) -> dict[str, Any]:
-        from trpipe import __version__
-
+        """What produced ``document``'s translations (see ``provenance.translation_provenance``)."""
         source_lang = document.source.lang or ""
-        models, decoding = {}, {}
-        for target in settings.targets:
-            if target == source_lang:
-                continue
-            translator = self.translator_for(source_lang, target, settings)
-            models[target], decoding[target] = translator.describe(), translator.decoding()
-        primary = settings.target_lang
-        model, decode = models.get(primary, {}), decoding.get(primary, {})
-        legs = model.get("legs", [model]) if model else []
-        signature = "|".join(
-            [
-                f"trpipe:{__version__}",
-                "model:"
-                + (
-                    ">".join(f"{m.get('model')}@{m.get('commit') or m.get('revision') or 'local'}" for m in legs)
-                    or "none"
-                ),
-                f"backend:{legs[0].get('backend') if legs else None}",
-                *(f"{k}:{v}" for k, v in sorted(decode.items()) if k != "legs"),
-            ]
-        )
-        provenance: dict[str, Any] = {
-            "trpipe": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "models": {"translation": model},
-            "decoding": {"translation": decode},
-            "segmenter": "pysbd",
-            "signature": signature,
+        translators = {
+            target: self.models.translator_for(source_lang, target, settings)
+            for target in settings.targets
+            if target != source_lang
         }
-        if len(models) > 1:
-            provenance["models"]["translations"] = models
-            provenance["decoding"]["translations"] = decoding
-        if document.source.blocks is not None:
-            provenance["extractor"] = {"name": "trafilatura/markdown-it-py", **document.source.meta}
-        return provenance
+        return translation_provenance(document, settings, translators)
 
     # ------------------------------------------------------------------------------------- lifetime
 
+    def route(self, source_lang: str, target_lang: str, settings: Settings | None = None) -> list[ModelSpec]:
+        """The models from one language to another: none (same language), one, or two through English."""
+        return self.models.route(source_lang, target_lang, settings or self.settings)
+
     def cache_hits(self) -> int:
-        return sum(getattr(t, "hits", 0) for t in self._translators.values())
+        """Sentences the translation memory answered in this session."""
+        return self.models.cache_hits()
 
     def close(self) -> None:
         """Release the models and the translation memory (the session can be used again: models reload)."""
-        for model in [*self._translators.values(), *self._summarisers.values()]:
-            model.close()
-        self._translators.clear()
-        self._summarisers.clear()
-        self._by_pair.clear()
+        self.models.close()
         if self.memory is not None:
             self.memory.close()
             self.memory = None

@@ -112,7 +112,7 @@ def run_ray(
 ) -> int:
     """Run ``trpipe translate`` on Ray; the same outputs, messages and exit status as the local engine."""
     ray = import_ray()
-    from trpipe import __version__
+    from trpipe._version import __version__
 
     plan = Plan(request.inputs, request.output, request.fmt, request.force)
     plan.prepare()

@@ -63,7 +63,7 @@ class TranslateBatch:
         threads: int,
         version: str,
     ):
-        from trpipe import __version__
+        from trpipe._version import __version__
 
         self.fmt = fmt
         self.actor = f"{socket.gethostname()}:{os.getpid()}"  # which actor did a group (for benchmarks, tests)
@@ -99,11 +99,13 @@ class TranslateBatch:
         try:
             for target in settings.targets:
                 if target != source:
-                    session.translator_for(source, target)
+                    session.models.translator_for(source, target, settings)
             if settings.summary:
-                session.summariser(session.registry.summariser(settings.target_lang, settings.summary_model))
+                session.models.summariser(
+                    session.registry.summariser(settings.target_lang, settings.summary_model), settings
+                )
                 if settings.target_lang != source:
-                    session.translator_for(settings.target_lang, source)
+                    session.models.translator_for(settings.target_lang, source, settings)
         except TrpipeError:
             pass
 

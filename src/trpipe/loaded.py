@@ -1,0 +1,133 @@
+"""The models a Session holds: loaded on first use, kept until ``close()``, behind the translation memory.
+
+A model is keyed by what decides it (model id, revision, backend, device), so a call with other choices
+loads another model and a repeated call reuses the loaded one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from trpipe.errors import PairError
+from trpipe.progress import Progress
+from trpipe.registry import PIVOT_LANGUAGE, ModelSpec, Registry
+from trpipe.settings import Settings
+from trpipe.translate.base import Translator, load_translator
+
+TranslatorFactory = Callable[[ModelSpec, Settings], Translator]
+
+
+class ModelPool:
+    """Translators, summarisers and routes of one Session."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        memory: Any = None,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+        threads: int | None = None,
+        progress: Progress | None = None,
+        translator_factory: TranslatorFactory | None = None,
+        summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
+    ):
+        self.registry = registry
+        self.memory = memory
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
+        self.threads = threads
+        self.progress = progress or Progress(enabled=False)
+        self._translator_factory = translator_factory
+        self._summariser_factory = summariser_factory
+        self._translators: dict[tuple, Translator] = {}
+        self._summarisers: dict[tuple, Any] = {}
+        self._routes: dict[tuple, list[ModelSpec]] = {}
+        self._by_pair: dict[tuple, Translator] = {}
+        self.loads = 0  # models loaded (translators and summarisers)
+
+    def translator(self, spec: ModelSpec, settings: Settings) -> Translator:
+        """The loaded translator for ``spec`` (loaded on first use, then reused), behind the memory."""
+        key = (spec.model, spec.revision, settings.backend, settings.device)
+        if key not in self._translators:
+            self._translators[key] = self._load_translator(spec, settings)
+            self.loads += 1
+        return self._translators[key]
+
+    def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
+        if self._translator_factory is not None:
+            translator = self._translator_factory(spec, settings)
+        else:
+            translator = load_translator(spec, settings.backend, **self._model_options(settings))
+        if self.memory is None:
+            return translator
+        from trpipe.translate.memory import CachedTranslator
+
+        return CachedTranslator(translator, self.memory, owns_memory=False)
+
+    def _model_options(self, settings: Settings) -> dict[str, Any]:
+        """What every backend may take when it loads a model (each takes those it knows)."""
+        options: dict[str, Any] = {"device": settings.device, "progress": self.progress}
+        if self.cache_dir:
+            options["cache_dir"] = self.cache_dir
+        if self.threads:
+            options["threads"] = self.threads
+        return options
+
+    def translators(self) -> list[Translator]:
+        return list(self._translators.values())
+
+    def summariser(self, spec: ModelSpec, settings: Settings) -> Any:
+        """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
+        key = (spec.model, spec.revision, settings.backend, settings.device)
+        if key not in self._summarisers:
+            if self._summariser_factory is not None:
+                self._summarisers[key] = self._summariser_factory(spec, settings)
+            else:
+                from trpipe.summarise.models import load_summariser
+
+                self._summarisers[key] = load_summariser(spec, settings.backend, **self._model_options(settings))
+            self.loads += 1
+        return self._summarisers[key]
+
+    def route(self, source_lang: str, target_lang: str, settings: Settings) -> list[ModelSpec]:
+        """The models from one language to another: none (same language), one, or two through English."""
+        if source_lang == target_lang:
+            return []
+        # --model is for the article's own pair: from --from (or any detected language) into the main target
+        own_pair = target_lang == settings.target_lang and source_lang == (settings.source_lang or source_lang)
+        override = settings.model if own_pair else None
+        key = (source_lang, target_lang, override)
+        if key not in self._routes:
+            from trpipe.hub import model_available
+
+            self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
+        return self._routes[key]
+
+    def translator_for(self, source_lang: str, target_lang: str, settings: Settings) -> Translator:
+        """A translator from one language to another, pivoting through English where it must."""
+        specs = self.route(source_lang, target_lang, settings)
+        key = (*tuple((s.model, s.revision) for s in specs), settings.backend, settings.device)
+        if key not in self._by_pair:
+            if not specs:
+                raise PairError(f"no translation needed from {source_lang} to {target_lang}")
+            if len(specs) == 1:
+                self._by_pair[key] = self.translator(specs[0], settings)
+            else:
+                from trpipe.translate.pivot import PivotTranslator
+
+                first, second = (self.translator(spec, settings) for spec in specs)
+                self._by_pair[key] = PivotTranslator(first, second, PIVOT_LANGUAGE)
+        return self._by_pair[key]
+
+    def cache_hits(self) -> int:
+        return sum(getattr(t, "hits", 0) for t in self._translators.values())
+
+    def close(self) -> None:
+        """Release every model (they load again on next use)."""
+        for model in [*self._translators.values(), *self._summarisers.values()]:
+            model.close()
+        self._translators.clear()
+        self._summarisers.clear()
+        self._by_pair.clear()
