@@ -56,6 +56,7 @@ class ModelPool:
         return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
+        self.progress.stage(f"loading {spec.model}")
         if self._translator_factory is not None:
             translator = self._translator_factory(spec, settings)
         else:
@@ -82,6 +83,7 @@ class ModelPool:
         """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
         if key not in self._summarisers:
+            self.progress.stage(f"loading {spec.model}")
             if self._summariser_factory is not None:
                 self._summarisers[key] = self._summariser_factory(spec, settings)
             else:
