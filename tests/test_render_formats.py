@@ -443,3 +443,38 @@ def test_html_policy_allows_only_the_pages_own_style_and_script():
     assert digests == hashes
     assert page.index("Content-Security-Policy") < page.index("<style>")  # in force before anything loads
     assert not tree.xpath("//@style") and not tree.xpath("//@*[starts-with(name(), 'on')]")
+
+
+# ------------------------------------------------------------------------------------------------- Markdown
+
+
+def test_markdown_shows_the_original_title_and_every_target(two_targets):
+    from trpipe.render.markdown import render_markdown
+
+    text = render_markdown(two_targets)
+    title = next(s for s in two_targets.segments if s.kind == "title")
+    assert text.startswith("# fr-en⟨")
+    assert "*Original title (fr):* 800 000€ de subvention" in text
+    for seg in two_targets.segments:
+        block = text.split(f'<a id="{seg.id}"></a>', 1)[1].split("<a id=", 1)[0]
+        assert block.count("\n*en:* ") == 1 and block.count("\n*de:* ") == 1
+        assert block.index("*en:*") < block.index("*de:*")
+    assert title.translations["de"].startswith("fr-de")
+    assert "*translated fr → en, de with* en: echo/fr-en@c0ffee (scored-echo); de: echo/fr-de@c0ffee" in text
+
+
+def test_markdown_escapes_names_ids_and_line_starts():
+    from markdown_it import MarkdownIt
+
+    from trpipe.render.markdown import escape
+
+    document = hand_made()
+    document.source.path = "a`b`<img src=x onerror=alert(1)>.txt"
+    document.source.doc_id = "`</a><script>x</script>"
+    document.segments[1].translation = "1. not a list"
+    document.segments[1].flags = [{"check": "<b>", "detail": "- not a list either *really*"}]
+    page = MarkdownIt("commonmark", {"html": True}).render(render(document, "md"))
+    assert "<img" not in page and "<script" not in page and "<b>" not in page and "<code>" not in page
+    assert "<ol" not in page and "<em>really</em>" not in page
+    assert "a`b`&lt;img src=x onerror=alert(1)&gt;.txt" in page
+    assert escape("1) x") == "1\\) x" and escape("2021.") == "2021\\." and escape("2021.5") == "2021.5"
