@@ -4,7 +4,9 @@
     python docs/make_screenshot.py out.json         # a real `trpipe translate --format json` output instead
 
 Without an argument no model is used: the demo translation of a sentence is the sentence itself in
-⟨angle brackets⟩, the summary is hand-written and one flag is made up, so that every part of the page shows.
+⟨angle brackets⟩, the summary is hand-written, two flags are made up and so are the model scores (a few
+sentences get a low one), so that every part of the page shows: the title beside the source title, the
+flag overview, the shading of low-confidence sentences and the citation links.
 Needs Chromium (Debian: ``apt-get install -y chromium``); ``TRPIPE_CHROMIUM`` names another binary.
 tests/test_html_browser.py runs these functions too, so the script cannot silently rot.
 """
@@ -81,6 +83,10 @@ def demo_document():
         def translate_batch(self, texts):
             return [f"⟨{t}⟩" for t in texts]
 
+        def translate_batch_scored(self, texts):
+            # Made-up scores: sentences with a digit and a quote look unsure, the rest confident.
+            return [(f"⟨{t}⟩", demo_score(t)) for t in texts]
+
         def describe(self):
             return {"model": "none (demo: translation = ⟨source⟩)", "backend": self.backend}
 
@@ -110,10 +116,26 @@ def demo_document():
             SummarySentence("Huawei aurait reçu 75 milliards de dollars d'aides.", cite("75 milliards")),
         ],
     }
+    for segment in document.segments:  # the echo "translation" fails the checks everywhere: made-up flags only
+        segment.flags = []
     flagged = next(s for s in document.segments if "2eme budget" in s.text)
     flagged.flags = [{"check": "numbers", "detail": "demo flag: '2eme' has no counterpart in the translation"}]
-    document.provenance["note"] = "demo rendering: no model; hand-written summary; one made-up flag"
+    quoted = next(s for s in document.segments if "Glucksmann" in s.text)
+    quoted.flags = [
+        {"check": "names", "detail": "sentence 2: demo flag: 'Glucksmann' has no counterpart in the translation"}
+    ]
+    document.provenance["note"] = "demo rendering: no model; hand-written summary; made-up flags and scores"
     return document
+
+
+def demo_score(text: str) -> float:
+    """A made-up model score: low for sentences with a digit and a quotation mark or colon, else high."""
+    digits = any(ch.isdigit() for ch in text)
+    if digits and any(ch in text for ch in '«»“”"'):
+        return -2.3
+    if digits and ":" in text:
+        return -1.4
+    return -0.3
 
 
 def _load(path: Path):
@@ -121,7 +143,9 @@ def _load(path: Path):
 
     data = json.loads(path.read_text(encoding="utf-8"))
     src = data["source"]
-    source = Source(src["path"], src["text"], src.get("encoding", "?"), src.get("sha256", ""), src.get("lang"))
+    source = Source(
+        src["path"], src["text"], src.get("encoding", "?"), src.get("sha256", ""), src.get("lang"), src.get("id")
+    )
     segments = [
         Segment(
             s["id"],
@@ -130,7 +154,10 @@ def _load(path: Path):
             s["end"],
             s["line"],
             s["text"],
-            [Sentence(x["start"], x["end"], x["text"], x.get("translation")) for x in s.get("sentences", [])],
+            [
+                Sentence(x["start"], x["end"], x["text"], x.get("translation"), score=x.get("score"))
+                for x in s.get("sentences", [])
+            ],
             s.get("translation"),
             s.get("flags", []),
         )

@@ -1,4 +1,6 @@
-"""The HTML page in headless Chromium: it renders, and a citation link lands on (and highlights) its segment.
+"""The HTML page in headless Chromium: it renders, a citation link lands on (and highlights) its segment,
+the n/p keys walk the flagged segments, long tokens wrap, low scores are shaded, and nothing from the input
+(nor a script slipped into the page) runs.
 
 Needs Chromium (Debian: ``apt-get install -y chromium``); skipped with the reason when it is absent.
 The document is built by docs/make_screenshot.py, so the script that makes the docs' screenshot is tested too.
@@ -6,6 +8,9 @@ The document is built by docs/make_screenshot.py, so the script that makes the d
 
 from __future__ import annotations
 
+import base64
+import copy
+import hashlib
 import importlib.util
 import os
 import re
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from trpipe.records import Sentence
 from trpipe.render.html import render_html
 
 DOCS_SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "make_screenshot.py"
@@ -32,6 +38,16 @@ pytestmark = pytest.mark.skipif(
     reason="Chromium not installed (Debian: apt-get install -y chromium; or set TRPIPE_CHROMIUM)",
 )
 
+
+def with_script(page: str, script: str) -> str:
+    """``page`` with ``script`` (``<script>...</script>``) added before ``</body>`` and allowed by the page's
+    Content-Security-Policy (its hash added to script-src), as a test's own instrumentation."""
+    body = script.split(">", 1)[1].rsplit("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    page = page.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)
+    return page.replace("</body>", script + "\n</body>", 1)
+
+
 # Appended to a copy of the page: on load, click the summary's first citation of TARGET like a reader
 # would; once the hash change is handled, record where the cited segment ended up in the viewport.
 _CLICK = """<script>
@@ -46,8 +62,7 @@ window.addEventListener("hashchange", function () {
 window.addEventListener("load", function () {
   document.querySelector('.summary a.cite[href="#TARGET"]').click();
 });
-</script>
-</body>"""
+</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +74,7 @@ def page(tmp_path_factory):
     html = render_html(document)
     path.write_text(html, encoding="utf-8")
     clicked = folder / "clicked.html"
-    clicked.write_text(html.replace("</body>", _CLICK.replace("TARGET", target), 1), encoding="utf-8")
+    clicked.write_text(with_script(html, _CLICK.replace("TARGET", target)), encoding="utf-8")
     return {"document": document, "path": path, "clicked": clicked, "target": target, "folder": folder}
 
 
@@ -107,3 +122,108 @@ def test_screenshot(page):
     shots.screenshot(page["path"], png, 1000, 800)
     data = png.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
+
+
+def _attr(dom: str, name: str) -> str:
+    found = re.search(rf'{name}="([^"]*)"', _body(dom))
+    assert found, f"no {name} on <body>: the test's script did not run"
+    return found.group(1)
+
+
+# Presses n, n, p, like a reader walking the flags, and records where each press landed.
+_KEYS = """<script>
+window.addEventListener("load", function () {
+  var seen = [];
+  function press(key) { document.dispatchEvent(new KeyboardEvent("keydown", {key: key})); }
+  var keys = ["n", "n", "p"], i = 0;
+  function step() {
+    if (i > 0) seen.push(location.hash.slice(1));
+    if (i === keys.length) { document.body.setAttribute("data-walk", seen.join(" ")); return; }
+    press(keys[i++]);
+    setTimeout(step, 50);
+  }
+  step();
+});
+</script>"""
+
+
+def test_n_and_p_keys_walk_the_flagged_segments(page):
+    flagged = [s.id for s in page["document"].segments if s.flags]
+    assert len(flagged) >= 2
+    path = page["folder"] / "keys.html"
+    path.write_text(with_script(render_html(page["document"]), _KEYS), encoding="utf-8")
+    dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=5000", "--window-size=1280,800")
+    assert _attr(dom, "data-walk").split() == [flagged[0], flagged[1], flagged[0]]
+    assert "highlight" in _classes(dom, flagged[0])
+
+
+# Records the page's width against the viewport's, and the background of a shaded and a plain sentence.
+_MEASURE = """<script>
+window.addEventListener("load", function () {
+  var b = document.body, root = document.documentElement;
+  b.setAttribute("data-scroll-width", String(root.scrollWidth));
+  b.setAttribute("data-client-width", String(root.clientWidth));
+  var low = document.querySelector(".tgt .sent.low, .tgt .sent.very-low");
+  var plain = document.querySelector(".tgt .sent:not(.low):not(.very-low)");
+  b.setAttribute("data-low-bg", low ? getComputedStyle(low).backgroundColor : "none");
+  b.setAttribute("data-plain-bg", plain ? getComputedStyle(plain).backgroundColor : "none");
+});
+</script>"""
+
+LONG = "x" * 400 + "/" + "ÉÉ" * 150
+
+
+def test_long_unbroken_tokens_wrap_everywhere_and_low_scores_are_shaded(page):
+    document = copy.deepcopy(page["document"])
+    title = next(s for s in document.segments if s.kind == "title")
+    title.translation = f"Title {LONG}"
+    title.sentences = [Sentence(title.start, title.end, title.text, title.translation, score=-0.1)]
+    paragraph = next(s for s in document.segments if s.flags)
+    paragraph.flags.append({"check": "numbers", "detail": f"not in the translation: {LONG}"})
+    paragraph.sentences[0].translation = f"{LONG} {LONG}"
+    document.summary["en"][0].text += " " + LONG
+    document.source.path = f"in/{LONG}.txt"
+    document.provenance["models"]["translation"]["model"] = LONG
+    document.provenance["signature"] = LONG
+    path = page["folder"] / "long.html"
+    path.write_text(with_script(render_html(document), _MEASURE), encoding="utf-8")
+    for width in (1280, 420):
+        dom = shots.run_chromium(
+            path.as_uri(), "--dump-dom", "--virtual-time-budget=3000", f"--window-size={width},900"
+        )
+        assert int(_attr(dom, "data-scroll-width")) <= int(_attr(dom, "data-client-width")), width
+        assert _attr(dom, "data-low-bg") not in ("none", _attr(dom, "data-plain-bg"))
+
+
+# Slipped into the page as if escaping had failed: a script and event handlers that would mark <body>.
+_INJECTED = (
+    '<script>document.body.setAttribute("data-pwned", "script")</script>'
+    "<img src=\"x\" onerror=\"document.body.setAttribute('data-pwned', 'img')\">"
+    "<svg onload=\"document.body.setAttribute('data-pwned', 'svg')\"></svg>"
+)
+
+
+def test_the_policy_stops_a_script_slipped_into_the_page(page):
+    html = render_html(page["document"])
+    path = page["folder"] / "injected.html"
+    path.write_text(html.replace("<main", _INJECTED + "<main", 1), encoding="utf-8")
+    dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=3000")
+    assert "data-pwned" not in _body(dom)
+    assert 'data-target=""' in _body(dom)  # while the page's own script ran
+
+
+def test_hostile_input_runs_nothing(page):
+    document = copy.deepcopy(page["document"])
+    payload = _INJECTED + '"><script>document.body.setAttribute("data-pwned", "attr")</script>'
+    for segment in document.segments[:3]:
+        segment.text = segment.translation = payload
+        for sentence in segment.sentences:
+            sentence.translation = payload
+        segment.flags.append({"check": payload, "detail": payload})
+    document.source.path = document.source.doc_id = payload
+    document.summary["en"][0].text = payload
+    path = page["folder"] / "hostile.html"
+    path.write_text(render_html(document), encoding="utf-8")
+    dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=3000")
+    assert "data-pwned" not in _body(dom) and 'data-target=""' in _body(dom)
+    assert "<img" not in dom and "<svg" not in dom

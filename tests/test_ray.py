@@ -128,6 +128,8 @@ def test_ray_engine_writes_the_local_engines_outputs_and_resumes(local_ray, tran
 def test_ray_engine_writes_jsonl_records_to_one_parquet_file(local_ray, translate, tmp_path):
     import pyarrow.parquet as pq
 
+    from trpipe.render.parquet import parquet_document
+
     records = tmp_path / "records.jsonl"
     lines = [
         json.dumps({"id": "a-1", "text": ARTICLE.format(n=1, year=2001)}),
@@ -144,7 +146,7 @@ def test_ray_engine_writes_jsonl_records_to_one_parquet_file(local_ray, translat
     rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
     assert [row["doc"] for row in rows] == ["a-1", "b/2"]
     for row in rows:
-        document = json.loads(row["document"])
+        document = parquet_document(row)
         assert row["fingerprint"] == document["provenance"]["fingerprint"]
         del document["provenance"]["created"]
         assert document == expected[row["doc"].replace("/", "_") + ".json"]

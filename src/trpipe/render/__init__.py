@@ -1,4 +1,5 @@
-"""Rendering a Document to text formats (writing them is ``trpipe.engines.sinks``)."""
+"""Rendering a Document to text formats (writing them is ``trpipe.engines.sinks``; Parquet rows are
+``trpipe.render.parquet``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trpipe.records import Document
+from trpipe.render.common import encodable
 
 # format -> (module, function, file suffix); modules are imported when used (tmx/xliff need translate-toolkit)
 RENDERERS: dict[str, tuple[str, str, str]] = {
@@ -31,7 +33,7 @@ def renderer(fmt: str) -> Callable[[Document], str]:
 
 def render(document: Document, fmt: str) -> str:
     """``document`` in format ``fmt`` (a key of RENDERERS), ending with its fingerprint where it has one."""
-    text = renderer(fmt)(document)
+    text = encodable(renderer(fmt)(document))  # lone surrogates (JSON escapes its own) cannot be written
     fingerprint = document.provenance.get("fingerprint")
     if fingerprint and fmt in _COMMENTED:
         text = text.rstrip("\n") + f"\n<!-- trpipe-fingerprint: {fingerprint} -->\n"

@@ -1,21 +1,32 @@
-"""JSON Lines for data pipelines: one object per segment, the document id and languages first.
+"""JSON Lines: one line per document, for data pipelines and one stream over many inputs.
 
-With several inputs, the CLI concatenates the renderings into one stream (each ends with a newline).
+A line is ``{"doc": <id>, ...the JSON document...}``: the document's id (``source.id`` of a JSONL record,
+else ``source.path``) first, then every key of ``--format json`` (source, target_lang, segments with their
+sentences and flags, summary, provenance with its fingerprint), on one line. With several inputs the
+engines concatenate the lines into one stream, and resume it by each line's ``provenance.fingerprint``
+(``trpipe.engines.stream``).
+
+Every line break a reader might split on is escaped inside the strings (JSON escapes the C0 controls;
+U+0085, U+2028 and U+2029 are escaped here), so ``str.splitlines()`` and ``for line in file`` agree.
 """
 
 from __future__ import annotations
 
-import json
-
 from trpipe.records import Document
+from trpipe.render.common import doc_id, dumps
+from trpipe.render.json import json_document
+
+# Line separators that json.dumps(ensure_ascii=False) leaves as they are; they only occur inside strings.
+_SEPARATORS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def doc_id(document: Document) -> str:
-    """The id a row carries: ``source.doc_id`` when the input gave one, else the source path."""
-    return document.source.doc_id or document.source.path
+def jsonl_record(document: Document) -> dict:
+    """The object of a document's line: ``doc`` then the JSON document."""
+    return {"doc": doc_id(document), **json_document(document)}
 
 
 def render_jsonl(document: Document) -> str:
-    head = {"doc": doc_id(document), "source_lang": document.source.lang, "target_lang": document.target_lang}
-    lines = [json.dumps({**head, **segment.to_dict()}, ensure_ascii=False) for segment in document.segments]
-    return "".join(line + "\n" for line in lines)
+    line = dumps(jsonl_record(document))
+    for char, escaped in _SEPARATORS.items():
+        line = line.replace(char, escaped)
+    return line + "\n"
