@@ -52,6 +52,8 @@ class Sentence:
             out["score"] = round(self.score, 4)
         if len(self.translations) > 1:
             out["translations"] = dict(self.translations)
+            if self.scores:
+                out["scores"] = {lang: round(score, 4) for lang, score in self.scores.items()}
         return out
 
 
