@@ -1,0 +1,482 @@
+"""The ``names`` check: every name of the source in the translation, and no name the source lacks.
+
+Names are found with one list for the whole article (``ArticleNames``): a word written with a capital
+in mid-sentence anywhere in the article is a name in every sentence, so the name a sentence opens with is
+checked too. Acronyms (IPVM) and words with an inner capital (FusionSphere) are names anywhere; a
+sentence's first word also is when the language's dictionary (simplemma) does not know it. German
+capitalises every noun: there a capitalised word is a name when the dictionary does not know it, when
+CLDR knows it as a place, or when it stands next to another capitalised word (Deutsche Bank).
+
+A name is kept when its whole form or a CLDR equivalent of the whole name (Chine = China, Moscou =
+Moscow, Nations unies = United Nations) appears, or its acronym or expansion (LR = Les Républicains), or
+when one of its distinctive words appears and nothing different stands in the place of the others
+("Glucksmann" keeps "Raphaël Glucksmann", "André Glucksmann" does not; "New York Post" does not keep the
+"Washington Post"). Generic heads (région, parti, président) are not distinctive and may be translated;
+equivalences apply to whole names, never to words inside a name ("Great East" is not "Grand Est").
+Names in another script are compared through a transliteration (anyascii) and a spelling skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from trpipe.checks import locale
+from trpipe.checks.lexicon import acronyms, generic_words, religions
+from trpipe.checks.text import UNCASED_LANGS, Flag, base_lang, flag, fold, is_latin, known_word, quoted
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
+_OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
+_SKELETON = (("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ph", "f"), ("ck", "k"), ("ou", "u"), ("c", "k"))
+_SKELETON += (("q", "k"), ("w", "v"), ("y", "i"), ("j", "i"), ("x", "ks"), ("ë", "e"))
+
+
+@lru_cache(maxsize=65536)
+def skeleton(word: str) -> str:
+    """A spelling key: transliterated, folded, 'ou'/'u', 'y'/'i', 'c'/'k' ... merged (Ouïghour = Uyghur)."""
+    text = fold(word)
+    if not text.isascii():
+        from anyascii import anyascii
+
+        text = fold(anyascii(text))
+    for old, new in _SKELETON:
+        text = text.replace(old, new)
+    return text.replace(" ", "")
+
+
+def _stem(word: str) -> str:
+    """'ouighours' -> 'ouighour', 'parties' -> 'parti': a plural ending off, never below 4 letters."""
+    for ending in ("es", "s", "x", "en", "n"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+# Endings that inflect a name (plural, genitive, case) in the Latin-script languages, and the case endings a
+# transliterated Russian, Ukrainian or Polish name may carry (Путина -> Putina).
+_LATIN_ENDINGS = frozenset({"", "s", "es", "n", "en", "e", "er", "ern", "ns"})
+_TRANSLIT_ENDINGS = _LATIN_ENDINGS | {"a", "u", "i", "y", "o", "om", "em", "ov", "ym", "im", "ogo", "ego", "oi", "ei", "ia", "ie", "iu", "ą", "ę"}
+
+
+@lru_cache(maxsize=131072)
+def same_word(a: str, b: str) -> bool:
+    """Whether folded words ``a`` and ``b`` are one word inflected or spelt otherwise (Uighurs = Ouïghour).
+
+    The longer must be the shorter (or its stem) plus an inflection ending; "Megvi" is not "Megvii", nor
+    "Rotner" "Rottner".
+    """
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4:
+        return False
+    translit = not (a.isascii() and b.isascii())
+    endings = _TRANSLIT_ENDINGS if translit else _LATIN_ENDINGS
+    for x, y in ((a, b), (skeleton(a), skeleton(b))):
+        if x == y:
+            return True
+        short, long = sorted((x, y), key=len)
+        for stem in {short, _stem(short)}:
+            if len(stem) >= 4 and long.startswith(stem) and long[len(stem) :] in endings:
+                return True
+    return False
+
+
+@dataclass
+class ArticleNames:
+    """Words written as names (capitalised in mid-sentence) anywhere in an article, folded."""
+
+    lang: str
+    words: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], lang: str) -> ArticleNames:
+        names = cls(base_lang(lang))
+        for text in texts:
+            for run in name_runs(text, names.lang, None):
+                names.words.update(w for w in run.words if w not in _PARTICLES)
+        return names
+
+
+@dataclass
+class _Run:
+    start: int
+    end: int
+    text: str
+    words: list[str]
+    strong: bool
+
+
+_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
+
+
+def _unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
+    """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
+    elided = _ELISION.match(token)
+    if elided:
+        start, token = start + elided.end(), token[elided.end() :]
+    if token[-2:] in ("'s", "’s"):
+        end, token = end - 2, token[:-2]
+    return start, end, token
+
+
+def _is_strong(token: str) -> bool:
+    letters = [c for c in token if c.isalpha()]
+    if len(letters) < 2:
+        return False
+    return all(c.isupper() for c in letters) or any(c.isupper() for c in token[1:] if c.isalpha())
+
+
+@lru_cache(maxsize=64)
+def _not_names(lang: str) -> frozenset[str]:
+    """Capitalised words that are no names: months and weekdays (CLDR), the English 'I'."""
+    wide, short, _ = locale.month_names(lang)
+    return frozenset({*wide, *short, *locale.weekday_names(lang), "i"})
+
+
+def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
+    """Name-like runs of ``text``: capitalised words next to each other (particles between them allowed)."""
+    lang = base_lang(lang)
+    if lang in UNCASED_LANGS:
+        return _latin_runs(text)
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []  # a line in capitals: PAR LAURENT GEY – EPOCH TIMES
+    tokens = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text) if any(c.isalpha() for c in m[0])]
+    tokens = [_unelide(s, e, t) for s, e, t in tokens]
+    title_case = len(tokens) >= 4 and sum(t[0].isupper() for _, _, t in tokens) >= 0.7 * len(tokens)
+    skip = _not_names(lang)
+    flags = []
+    previous_end = 0
+    for i, (start, _, token) in enumerate(tokens):
+        gap = text[previous_end:start].strip()
+        previous_end = tokens[i][1]
+        initial = (i == 0 and not gap) or (bool(gap) and gap[-1] in _OPENERS)
+        folded = fold(token)
+        strong = _is_strong(token)
+        capital = token[0].isupper() and folded not in skip and len(token) >= 2
+        if strong:
+            namely = True
+        elif not capital or title_case:
+            namely = False
+        elif initial:
+            namely = bool(article and folded in article.words) or _known_place(folded) or (
+                not known_word(token, lang) and len(token) >= 3 and lang not in ("de",)
+            )
+        elif lang == "de":
+            namely = not known_word(token, lang) or _known_place(folded)
+        else:
+            namely = True
+        flags.append(namely)
+    if lang == "de" and not title_case:  # two capitalised words side by side: Deutsche Bank, Präsident Macron
+        for i in range(1, len(tokens)):
+            gap = text[tokens[i - 1][1] : tokens[i][0]]
+            both = tokens[i - 1][2][0].isupper() and tokens[i][2][0].isupper() and not gap.strip()
+            if both and fold(tokens[i][2]) not in skip and fold(tokens[i - 1][2]) not in skip:
+                before = text[tokens[i - 2][1] if i >= 2 else 0 : tokens[i - 1][0]].strip()
+                if i >= 2 and before[-1:] not in _OPENERS:
+                    flags[i - 1] = flags[i] = True
+    runs: list[list[int]] = []
+    for i, (start, _, token) in enumerate(tokens):
+        joined = bool(runs) and runs[-1][-1] == i - 1 and not text[tokens[i - 1][1] : start].strip()
+        if flags[i] and joined and (flags[i - 1] or fold(tokens[i - 1][2]) in _PARTICLES):
+            runs[-1].append(i)
+        elif flags[i]:
+            runs.append([i])
+        elif fold(token) in _PARTICLES and joined and flags[i - 1]:
+            runs[-1].append(i)
+    out = []
+    for run in runs:
+        while run and not flags[run[-1]]:
+            run.pop()
+        if not run:
+            continue
+        start, end = tokens[run[0]][0], tokens[run[-1]][1]
+        words = [fold(tokens[i][2]) for i in run]
+        out.append(_Run(start, end, text[start:end], words, any(_is_strong(tokens[i][2]) for i in run)))
+    return out
+
+
+def _latin_runs(text: str) -> list[_Run]:
+    """In a script without case: the Latin-script words (Huawei, IPVM) are the names it is sure of."""
+    out = []
+    for match in re.finditer(r"[A-Za-z][\w\-]*(?:[ \u00a0][A-Z][\w\-]*)*", text):
+        if len(match[0]) >= 2 and match[0][0].isupper():
+            out.append(_Run(match.start(), match.end(), match[0], fold(match[0]).split(), _is_strong(match[0])))
+    return out
+
+
+def _known_place(folded: str) -> bool:
+    return folded in locale.places()
+
+
+def find_names(text: str, lang: str, article: ArticleNames | None = None) -> list[str]:
+    """Names and acronyms of ``text``, a multi-word name as one item (see the module docstring)."""
+    return list(dict.fromkeys(run.text for run in name_runs(text, lang, article)))
+
+
+# ----------------------------------------------------------------------------------------- matching
+
+
+class _Words:
+    """Folded words indexed by their first letters, for fast inflection-tolerant lookups."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.all = words
+        self.set = set(words)
+        self.by_prefix: dict[str, list[str]] = {}
+        for word in self.set:
+            self.by_prefix.setdefault(skeleton(word)[:3], []).append(word)
+        self._places: frozenset[str] | None = None
+
+    @property
+    def places(self) -> frozenset[str]:
+        """Places the words derive from: 'londoniens' -> {'london'}, 'europeen' -> {'europe', 'europa'}."""
+        if self._places is None:
+            self._places = frozenset().union(*(locale.demonym_places(w) for w in self.set if len(w) >= 5))
+        return self._places
+
+    def has(self, word: str) -> bool:
+        if word in self.set:
+            return True
+        if len(word) < 4:
+            return False
+        return any(same_word(word, w) for w in self.by_prefix.get(skeleton(word)[:3], ()))
+
+
+class _Target:
+    """The translation's words, folded and transliterated, ready for lookups."""
+
+    def __init__(self, translation: str, lang: str, article: ArticleNames | None) -> None:
+        self.text = translation
+        self.folded = fold(translation)
+        self.words = self.folded.split()
+        self.index = _Words(self.words)
+        cased = base_lang(lang) not in UNCASED_LANGS
+        capitalised = [fold(t) for t in _TOKEN.findall(translation) if not cased or not t[:1].islower()]
+        self.names = _Words([w for t in capitalised for w in t.split()])
+        self.lang = base_lang(lang)
+        self.runs = name_runs(translation, lang, article)
+        self.acronyms = {"".join(w[0] for w in r.words if w not in _PARTICLES) for r in self.runs if len(r.words) > 1}
+        self.raw_acronyms = {fold(t) for t in re.findall(r"\b[A-ZА-Я]{2,}\b", translation)}
+
+    def has_word(self, word: str) -> bool:
+        return self.index.has(word)
+
+    def has_phrase(self, phrase: str) -> bool:
+        if not phrase:
+            return False
+        if " " not in phrase:
+            return self.has_word(phrase) if len(phrase) >= 4 else phrase in self.words
+        return re.search(rf"(?<!\w){re.escape(phrase)}", self.folded) is not None
+
+
+@lru_cache(maxsize=16384)
+def _word_equivalents(word: str) -> frozenset[str]:
+    """Forms of a proper noun in the shipped languages: CLDR places and languages, religions, acronyms."""
+    forms = set(locale.equivalents(word)) | set(religions().get(word, ())) | set(acronyms().get(word, ()))
+    if len(word) > 4 and locale.place_keys(_stem(word)):
+        forms |= set(locale.equivalents(_stem(word)))
+    return frozenset(forms)
+
+
+@lru_cache(maxsize=16384)
+def _demonym_prefixes(word: str) -> frozenset[str]:
+    """For a word derived from a place (European, chinoise), the stems of that place in every language."""
+    if len(word) < 5:
+        return frozenset()
+    stems = set()
+    for place in locale.demonym_places(word):
+        for form in locale.equivalents(place):
+            stem = form.rstrip("aeiouy")
+            if len(stem) >= 4 and " " not in form:
+                stems.add(stem)
+    return frozenset(stems)
+
+
+def _word_in(word: str, target: _Target) -> bool:
+    """A word of a source name in the translation: as written (with a capital where the target has case),
+    inflected, or a CLDR form of it."""
+    if target.names.has(word) or (len(word) <= 3 and word in target.names.set):
+        return True
+    if any(target.has_phrase(form) for form in _word_equivalents(word) if form != word):
+        return True
+    stems = _demonym_prefixes(word)
+    if stems and any(w.startswith(stem) for w in target.words for stem in stems):
+        return True
+    return not _word_equivalents(word).isdisjoint(target.index.places)
+
+
+def _generic(word: str) -> bool:
+    return word in generic_words() or _stem(word) in generic_words()
+
+
+def name_kept(name: str, target: _Target | str, lang: str = "en") -> bool:
+    """Whether ``name`` (from the source) is kept in ``target`` (a translation or its _Target)."""
+    if isinstance(target, str):
+        target = _Target(target, lang, None)
+    return _kept(name, fold(name).split(), target, set())[0]
+
+
+def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) -> tuple[bool, str]:
+    """(kept, what stands in its place when it is not)."""
+    folded = " ".join(words)
+    if any(target.has_phrase(form) for form in _word_equivalents(folded)):
+        return True, ""
+    if len(words) == 1 and (words[0] in target.acronyms or fold(words[0]) in target.raw_acronyms):
+        return True, ""
+    initials = "".join(w[0] for w in words if w not in _PARTICLES)
+    if len(words) > 1 and initials in target.raw_acronyms:
+        return True, ""  # Wall Street Journal -> WSJ
+    distinctive = [w for w in words if w not in _PARTICLES and not _generic(w)]
+    if not distinctive:
+        return any(target.has_word(g) for w in words for g in generic_words().get(w, {w})), ""
+    found = [w for w in distinctive if _word_in(w, target)]
+    if not found:
+        return False, ""
+    if len(found) == len(distinctive):
+        return True, ""
+    # Part of the name is kept: is something different standing in the place of the rest?
+    for run in target.runs:
+        if not any(same_word(f, w) for f in found for w in run.words):
+            continue
+        strangers = [
+            w
+            for w in run.words
+            if w not in _PARTICLES
+            and not _generic(w)
+            and not any(same_word(w, d) for d in distinctive)
+            and not any(same_word(w, s) for s in source_words)
+        ]
+        if strangers:
+            return False, run.text
+    return True, ""
+
+
+def accounted_for(run: _Run, source_folded: str, source_words: list[str] | _Words, source_lang: str) -> bool:
+    """Whether a name of the translation comes from the source (same name, equivalent, acronym)."""
+    index = source_words if isinstance(source_words, _Words) else _Words(list(source_words))
+    source_words = index.all
+    words = [w for w in run.words if w not in _PARTICLES]
+    if not words or all(_generic(w) for w in words):
+        return True
+    if _not_names("en") & set(words) or all(w in _not_names(source_lang) for w in words):
+        return True
+    joined = " ".join(run.words)
+    for form in _word_equivalents(joined):
+        if index.has(form) or (" " in form and re.search(rf"(?<!\w){re.escape(form)}", source_folded)):
+            return True
+    if len(words) == 1 and len(words[0]) >= 2:
+        letters = words[0]
+        expansions = ["".join(w[0] for w in source_words[i : i + len(letters)]) for i in range(len(source_words))]
+        if letters in expansions:
+            return True
+    for word in words:
+        if _generic(word):
+            continue
+        forms = _word_equivalents(word) | {word}
+        if any(index.has(form) for form in forms):
+            return True
+        stems = _demonym_prefixes(word)
+        if stems and any(w.startswith(stem) for w in index.set for stem in stems):
+            return True
+        if not forms.isdisjoint(index.places):
+            return True
+        if any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2):
+            return True
+    return False
+
+
+def check_names(
+    source: str,
+    translation: str,
+    source_lang: str,
+    target_lang: str,
+    article: ArticleNames | None = None,
+    target_article: ArticleNames | None = None,
+) -> list[Flag]:
+    """Flag source names the translation lacks or changes, and names it adds (see the module docstring)."""
+    source_lang, target_lang = base_lang(source_lang), base_lang(target_lang)
+    target = _Target(translation, target_lang, target_article)
+    source_folded = fold(source)
+    source_words = source_folded.split()
+    if source_lang in UNCASED_LANGS:
+        source_words = source_words + [skeleton(w) for w in source_words if not w.isascii()]
+    source_index = _Words(source_words)
+    runs = name_runs(source, source_lang, article)
+    missing, changed = [], []
+    for run in runs:
+        kept, stand_in = _kept(run.text, run.words, target, set(source_words))
+        if kept:
+            continue
+        (changed if stand_in else missing).append((run.text, stand_in))
+    for place in _places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
+        if not any(target.has_phrase(form) for form in locale.equivalents(place)):
+            missing.append((place, ""))
+    flags = []
+    if missing:
+        names = list(dict.fromkeys(n for n, _ in missing))
+        flags.append(flag("names", "not in the translation: " + ", ".join(map(quoted, names))))
+    for name, stand_in in dict.fromkeys(changed):
+        flags.append(flag("names", f"{quoted(name)} became {quoted(stand_in)}"))
+    if target_lang in UNCASED_LANGS:
+        return flags
+    judged = is_latin(source) or source_lang not in UNCASED_LANGS
+    stand_ins = {fold(s) for _, s in changed}
+    added = []
+    for run in target.runs:
+        if fold(run.text) in stand_ins:
+            continue
+        if judged and not accounted_for(run, source_folded, source_index, source_lang):
+            added.append(run.text)
+        elif not judged and _known_place(fold(run.text)):
+            if not any(f in source_folded for f in locale.equivalents(fold(run.text)) if not f.isascii()):
+                added.append(run.text)
+    if added:
+        flags.append(flag("names", "not in the source: " + ", ".join(map(quoted, dict.fromkeys(added)))))
+    return flags
+
+
+@lru_cache(maxsize=8)
+def _place_regex(lang: str) -> re.Pattern[str] | None:
+    """CLDR place names in a script without spaces or case (中国, 北京, الصين), longest first."""
+    names = [n for n in locale.places() if not n.isascii() and len(n) >= 2 and " " not in n]
+    names = [n for n in names if _script_of(n) == _script_of_lang(lang)]
+    if not names:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
+
+
+def _script_of(text: str) -> str:
+    char = next((c for c in text if c.isalpha()), "")
+    if "\u0600" <= char <= "\u06ff":
+        return "arab"
+    if "\u3040" <= char <= "\u30ff":
+        return "kana"
+    if "\u4e00" <= char <= "\u9fff":
+        return "han"
+    return "other"
+
+
+def _script_of_lang(lang: str) -> str:
+    return {"ar": "arab", "fa": "arab", "zh": "han", "ja": "han"}.get(lang, "other")
+
+
+def _places_in(text: str, lang: str) -> list[str]:
+    regex = _place_regex(lang)
+    if regex is None:
+        return []
+    places = list(dict.fromkeys(m[0] for m in regex.finditer(fold(text))))
+    if lang == "ja":
+        kana = _place_regex_kana()
+        if kana is not None:
+            places += list(dict.fromkeys(m[0] for m in kana.finditer(fold(text))))
+    return places
+
+
+@lru_cache(maxsize=1)
+def _place_regex_kana() -> re.Pattern[str] | None:
+    names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 3 and " " not in n]
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
