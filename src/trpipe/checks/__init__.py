@@ -125,7 +125,9 @@ def check_document(document, glossary: Glossary | None = None) -> None:
         source_lang = seg.lang or default_lang
         context = contexts.get(base_lang(source_lang))
         for index, sentence in enumerate(seg.sentences):
-            flags = check_sentence(sentence.text, sentence.translation or "", source_lang, target_lang, glossary, context)
+            flags = check_sentence(
+                sentence.text, sentence.translation or "", source_lang, target_lang, glossary, context
+            )
             for flag in flags:
                 where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
                 seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})

@@ -54,8 +54,13 @@ def _label(units: frozenset) -> str:
     return codes[0] if len(codes) == 1 else "/".join(codes[:3]) + ("…" if len(codes) > 3 else "")
 
 
+def _year(m: Mention) -> bool:
+    return not m.units and any(isinstance(v, Decimal) and v == int(v) and 1900 <= v <= 2100 for v in m.values)
+
+
 def _same_kind(a: Mention, b: Mention) -> bool:
-    return NUMBER_KINDS.get(a.kind, a.kind) == NUMBER_KINDS.get(b.kind, b.kind)
+    """Figures that may swap: of one kind (numbers, dates), both years or neither."""
+    return NUMBER_KINDS.get(a.kind, a.kind) == NUMBER_KINDS.get(b.kind, b.kind) and _year(a) == _year(b)
 
 
 def compare_numbers(
@@ -134,6 +139,12 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
                 f"{shown:,} for the source's {quoted(source_mention.text)}",
             )
         )
+    source_foreign = {m.text for m in src if m.foreign}
+    for mention in tgt:
+        if mention.foreign and not mention.alt and mention.text not in source_foreign:
+            flags.append(
+                flag("numbers", f"{quoted(mention.text)} is not written in the {target_lang} convention (decimal mark)")
+            )
     for first, second in swapped:
         flags.append(flag("numbers", f"figures swapped: {quoted(first.text)} and {quoted(second.text)}"))
     return flags
@@ -141,7 +152,8 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
 
 def check_units(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
     """Flag a figure whose currency or unit changed, or a unit the translation drops or adds."""
-    src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
+    src = [m for m in find_numbers(source, source_lang) if not m.weak]
+    tgt = [m for m in find_numbers(translation, target_lang) if not m.weak]
     problems: list[str] = []
     target_units = [t.units for t in tgt if t.units]
     source_units = [s.units for s in src if s.units]

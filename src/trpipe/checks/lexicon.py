@@ -29,7 +29,13 @@ republic|republique|republik|republica|repubblica|republiek|republika|респу
 assembly|assemblee|versammlung|asamblea|assemblea|assembleia|vergadering|ассамблея|zgromadzenie
 senate|senat|senado|senato|senaat|сенат
 army|armee|ejercito|esercito|exercito|leger|armia|армия|ordu|armen|bundeswehr|terre|heer|land
-bank|banque|banco|banca|банк|bankasi
+bank|banque|banco|banca|банк|bankasi|bundesbank|zentralbank|centralbank
+industry|industrie|industria|industria|промышленность|przemysl|sanayi|industri
+fund|fonds|fondo|fundo|fundusz|fonden|fon|klimafonds
+association|verband|asociacion|associazione|associacao|vereniging|stowarzyszenie|ассоциация|dernek|forbund|
+federation|federacion|federazione|federacao|federatie|федерация|federacja|federasyon
+chamber|chambre|kammer|kamer|camara|camera|izba|палата|kammare|house|haus|sejm|bundestag|bundesrat|duma|дума
+agency|agentur
 company|societe|compagnie|firma|empresa|societa|bedrijf|компания|spolka|sirket|foretag|group|groupe|gruppe|
 grupo|gruppo|groep|группа|grupa|grup|koncern|konzern
 union|unie|unione|uniao|союз|unia|birligi|unionen

@@ -13,7 +13,7 @@ import math
 import re
 from functools import lru_cache
 
-from trpipe.checks.text import base_lang, fold, known_word, lemma
+from trpipe.checks.text import base_lang, fold, fold_keep, known_word, lemma
 
 # The languages of models.yaml, and the regional locales whose forms appear in their news (en-GB
 # "kilometres", pt-PT "mil milhões", Levantine Arabic month names, traditional Chinese).
@@ -198,11 +198,14 @@ def currency_words(lang: str) -> dict[str, frozenset[str]]:
             for form in filter(None, forms):
                 folded = fold(form)
                 names.setdefault(folded, set()).add(code)
+                names.setdefault(unit_key(form), set()).add(code)
                 words = [w for w in folded.split() if len(w) >= 3 and likeness(w) < 4]
                 if len(words) > 1:  # "dirham des Émirats", "new shekel": a short common word is no head
                     words = [w for w in words if len(w) > 3 or not known_word(w, lang)] or words
                 if len(folded.split()) > 1 and words:
-                    head = max(words, key=lambda w: (frequency.get(lemma(w, lang), 0) + frequency.get(w, 0), -likeness(w)))
+                    head = max(
+                        words, key=lambda w: (frequency.get(lemma(w, lang), 0) + frequency.get(w, 0), -likeness(w))
+                    )
                     names.setdefault(head, set()).add(code)
     if base_lang(lang) in ("zh", "ja", "ko"):
         # No spaces: the head is a suffix shared by several names (米ドル, カナダ ドル -> ドル; 美元, 欧元 -> 元).
@@ -220,38 +223,46 @@ def currency_words(lang: str) -> dict[str, frozenset[str]]:
     return {n: frozenset(c) for n, c in names.items() if n and not n.isdigit()}
 
 
-@lru_cache(maxsize=64)
-def unit_words(lang: str) -> dict[str, str]:
-    """Folded unit names and abbreviations of ``lang`` -> CLDR unit id; 'per' forms -> 'per:' + id.
+def unit_key(text: str) -> str:
+    """How unit and currency forms are compared: lower case, no accents, symbols kept, spaces squeezed."""
+    return " ".join(fold_keep(text).split())
 
-    'kilomètres' and 'km' -> 'length-kilometer'; 'au kilomètre carré' -> 'per:area-square-kilometer'.
+
+@lru_cache(maxsize=64)
+def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
+    """Unit names and abbreviations of ``lang`` -> (CLDR unit id, whether only an abbreviation); 'per'
+    forms -> 'per:' + id. 'kilomètres' and 'km' -> 'length-kilometer'; 'km/h' -> 'speed-kilometer-per-hour'.
     """
     names: dict[str, str] = {}
+    long_forms: set[str] = set()
     for loc in locales(lang):
         patterns = loc._data.get("unit_patterns", {})
         display = loc._data.get("unit_display_names", {})
         for unit in UNITS:
             for width, forms in patterns.get(unit, {}).items():
                 for count, pattern in forms.items():
-                    text = pattern.replace("{0}", " ")
-                    key = fold(text) if not re.fullmatch(r"\W+", text.strip()) else text.strip()
+                    key = unit_key(pattern.replace("{0}", " "))
                     if not key:
                         continue
                     if count == "per":
                         names.setdefault(key, "per:" + unit)
-                    elif width != "narrow" or len(key) > 1:
-                        names.setdefault(key, unit)
-            for name in display.get(unit, {}).values():
-                key = fold(name)
+                        continue
+                    names.setdefault(key, unit)
+                    if width == "long":
+                        long_forms.add(key)
+            for width, name in display.get(unit, {}).items():
+                key = unit_key(name)
                 if key:
                     names.setdefault(key, unit)
+                    if width == "long":
+                        long_forms.add(key)
     # Percent signs are not in the unit patterns: % and its CLDR symbol.
     for loc in locales(lang):
         sign = loc.number_symbols.get("latn", {}).get("percentSign", "%")
         names.setdefault(sign.strip("\u061c\u200e"), "concentr-percent")
     names["%"] = "concentr-percent"
     names["‰"] = "concentr-permille"
-    return names
+    return {form: (unit, form not in long_forms) for form, unit in names.items()}
 
 
 @lru_cache(maxsize=64)

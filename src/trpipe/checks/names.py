@@ -25,8 +25,21 @@ from functools import lru_cache
 
 from trpipe.checks import locale
 from trpipe.checks.lexicon import acronyms, generic_words, religions
-from trpipe.checks.text import UNCASED_LANGS, Flag, base_lang, flag, fold, is_latin, known_word, quoted
+from trpipe.checks.text import (
+    UNCASED_LANGS,
+    Flag,
+    base_lang,
+    flag,
+    fold,
+    is_latin,
+    known_word,
+    lemma,
+    proper_noun,
+    quoted,
+    stopwords,
+)
 
+_INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "lt", "lv", "fi", "et", "hu", "tr"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
 _OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
@@ -57,8 +70,28 @@ def _stem(word: str) -> str:
 
 # Endings that inflect a name (plural, genitive, case) in the Latin-script languages, and the case endings a
 # transliterated Russian, Ukrainian or Polish name may carry (Путина -> Putina).
-_LATIN_ENDINGS = frozenset({"", "s", "es", "n", "en", "e", "er", "ern", "ns"})
-_TRANSLIT_ENDINGS = _LATIN_ENDINGS | {"a", "u", "i", "y", "o", "om", "em", "ov", "ym", "im", "ogo", "ego", "oi", "ei", "ia", "ie", "iu", "ą", "ę"}
+_LATIN_ENDINGS = frozenset({"", "s", "es", "n", "en", "ns", "ia", "ie"})
+_TRANSLIT_ENDINGS = _LATIN_ENDINGS | {
+    "a",
+    "u",
+    "i",
+    "y",
+    "o",
+    "om",
+    "em",
+    "ov",
+    "ym",
+    "im",
+    "ogo",
+    "ego",
+    "oi",
+    "ei",
+    "ia",
+    "ie",
+    "iu",
+    "ą",
+    "ę",
+}
 
 
 @lru_cache(maxsize=131072)
@@ -133,7 +166,8 @@ def _is_strong(token: str) -> bool:
 def _not_names(lang: str) -> frozenset[str]:
     """Capitalised words that are no names: months and weekdays (CLDR), the English 'I'."""
     wide, short, _ = locale.month_names(lang)
-    return frozenset({*wide, *short, *locale.weekday_names(lang), "i"})
+    units = {w for form in (*locale.currency_words(lang), *locale.unit_words(lang)) for w in form.split()}
+    return frozenset({*wide, *short, *locale.weekday_names(lang), *locale.scale_words(lang), *units, "i"})
 
 
 def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
@@ -162,22 +196,26 @@ def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
         elif not capital or title_case:
             namely = False
         elif initial:
-            namely = bool(article and folded in article.words) or _known_place(folded) or (
-                not known_word(token, lang) and len(token) >= 3 and lang not in ("de",)
+            namely = (
+                bool(article and folded in article.words)
+                or _known_place(folded)
+                or (len(token) >= 3 and lang not in ("de",) and not common_word(token, lang))
             )
         elif lang == "de":
-            namely = not known_word(token, lang) or _known_place(folded)
+            namely = not common_word(token, lang) or _known_place(folded)
         else:
             namely = True
         flags.append(namely)
-    if lang == "de" and not title_case:  # two capitalised words side by side: Deutsche Bank, Präsident Macron
+    if lang == "de" and not title_case:
+        # A capitalised adjective before a capitalised noun is a name: Deutsche Bahn, Europäische Union.
         for i in range(1, len(tokens)):
             gap = text[tokens[i - 1][1] : tokens[i][0]]
-            both = tokens[i - 1][2][0].isupper() and tokens[i][2][0].isupper() and not gap.strip()
-            if both and fold(tokens[i][2]) not in skip and fold(tokens[i - 1][2]) not in skip:
-                before = text[tokens[i - 2][1] if i >= 2 else 0 : tokens[i - 1][0]].strip()
-                if i >= 2 and before[-1:] not in _OPENERS:
-                    flags[i - 1] = flags[i] = True
+            first, second = tokens[i - 1][2], tokens[i][2]
+            if gap.strip() or not (first[0].isupper() and second[0].isupper()):
+                continue
+            if fold(second) in skip or fold(first) in skip or not _german_adjective(first):
+                continue
+            flags[i - 1] = flags[i] = True
     runs: list[list[int]] = []
     for i, (start, _, token) in enumerate(tokens):
         joined = bool(runs) and runs[-1][-1] == i - 1 and not text[tokens[i - 1][1] : start].strip()
@@ -210,6 +248,35 @@ def _latin_runs(text: str) -> list[_Run]:
 
 def _known_place(folded: str) -> bool:
     return folded in locale.places()
+
+
+@lru_cache(maxsize=16384)
+def _german_adjective(word: str) -> bool:
+    """A capitalised German word that is an adjective (its dictionary form is in lower case): Deutsche."""
+    import simplemma
+
+    if not re.search(r"(?:e|en|er|es|em)$", word) or fold(word) in stopwords("de"):
+        return False
+    form = simplemma.lemmatize(word.lower(), lang="de")
+    return form[:1].islower() and fold(form) not in locale.scale_words("de")
+
+
+@lru_cache(maxsize=65536)
+def common_word(word: str, lang: str) -> bool:
+    """Whether ``word`` is a word of the language's dictionary, or (German) a compound of two of them
+    (Klimafonds = Klima + Fonds): a translatable word, not a name of its own."""
+    if known_word(word, lang):
+        return not proper_noun(word, lang)
+    if base_lang(lang) != "de" or len(word) < 8:
+        return False
+    low = word.lower()
+    for cut in range(4, len(low) - 3):
+        head, tail = low[:cut], low[cut:]
+        for joint in ("", "s", "es", "n", "en"):
+            stem = head[: len(head) - len(joint)] if joint else head
+            if head.endswith(joint) and known_word(stem, lang) and known_word(tail, lang):
+                return True
+    return False
 
 
 def find_names(text: str, lang: str, article: ArticleNames | None = None) -> list[str]:
@@ -257,6 +324,7 @@ class _Target:
         cased = base_lang(lang) not in UNCASED_LANGS
         capitalised = [fold(t) for t in _TOKEN.findall(translation) if not cased or not t[:1].islower()]
         self.names = _Words([w for t in capitalised for w in t.split()])
+        self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
         self.lang = base_lang(lang)
         self.runs = name_runs(translation, lang, article)
         self.acronyms = {"".join(w[0] for w in r.words if w not in _PARTICLES) for r in self.runs if len(r.words) > 1}
@@ -320,6 +388,22 @@ def name_kept(name: str, target: _Target | str, lang: str = "en") -> bool:
     return _kept(name, fold(name).split(), target, set())[0]
 
 
+def _descriptive(run: _Run, lang: str) -> bool:
+    """A name made of the language's common words around a generic head (Agencia Estatal de Meteorología,
+    Tweede Kamer) or of one common word (Nordsee, Grünen): translated word by word, so not judged. A name of
+    common words without a generic head (Grand Est, Wall Street Journal) is kept as written and judged."""
+    if run.strong:
+        return False
+    words = [w for w in run.words if w not in _PARTICLES]
+    distinctive = [w for w in words if not _generic(w)]
+    tokens = run.text.split()
+    if any(_known_place(w) or locale.place_keys(lemma(w, lang)) for w in words):
+        return False
+    if any(not common_word(t.strip(".,;:()"), lang) for t in tokens if fold(t) in distinctive):
+        return False
+    return len(distinctive) <= 1 or len(distinctive) < len(words)
+
+
 def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) -> tuple[bool, str]:
     """(kept, what stands in its place when it is not)."""
     folded = " ".join(words)
@@ -339,20 +423,40 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
     if len(found) == len(distinctive):
         return True, ""
     # Part of the name is kept: is something different standing in the place of the rest?
-    for run in target.runs:
-        if not any(same_word(f, w) for f in found for w in run.words):
+    for sequence in target.sequences:
+        if not any(same_word(f, w) for f in found for w in sequence):
             continue
         strangers = [
             w
-            for w in run.words
+            for w in sequence
             if w not in _PARTICLES
             and not _generic(w)
             and not any(same_word(w, d) for d in distinctive)
             and not any(same_word(w, s) for s in source_words)
         ]
         if strangers:
-            return False, run.text
+            return False, " ".join(sequence)
     return True, ""
+
+
+def _capitalised_sequences(text: str) -> list[list[str]]:
+    """Folded words of each run of adjacent capitalised tokens (a sentence's first word only with others)."""
+    sequences: list[list[str]] = []
+    previous_end = -2
+    for match in _TOKEN.finditer(text):
+        start, end, token = _unelide(match.start(), match.end(), match[0])
+        if not token[:1].isupper():
+            if fold(token) in _PARTICLES and previous_end >= 0 and not text[previous_end:start].strip():
+                previous_end = end  # Hugo de Jonge: a particle inside a name
+            else:
+                previous_end = -2
+            continue
+        if sequences and not text[previous_end:start].strip() and previous_end >= 0:
+            sequences[-1].append(fold(token))
+        else:
+            sequences.append([fold(token)])
+        previous_end = end
+    return sequences
 
 
 def accounted_for(run: _Run, source_folded: str, source_words: list[str] | _Words, source_lang: str) -> bool:
@@ -404,12 +508,21 @@ def check_names(
     source_words = source_folded.split()
     if source_lang in UNCASED_LANGS:
         source_words = source_words + [skeleton(w) for w in source_words if not w.isascii()]
+    if source_lang in _INFLECTED:  # Polsce -> Polska, России -> Россия: the forms CLDR knows
+        source_words = source_words + [fold(lemma(w, source_lang)) for w in source_words]
     source_index = _Words(source_words)
     runs = name_runs(source, source_lang, article)
     missing, changed = [], []
+    spare = 0  # source names not found in the translation: it may have translated them
     for run in runs:
-        kept, stand_in = _kept(run.text, run.words, target, set(source_words))
+        words = run.words
+        if source_lang in _INFLECTED:
+            words = [w if _known_place(w) else fold(lemma(w, source_lang)) for w in words]
+        kept, stand_in = _kept(run.text, words, target, set(source_words))
         if kept:
+            continue
+        if _descriptive(run, source_lang):
+            spare += 1
             continue
         (changed if stand_in else missing).append((run.text, stand_in))
     for place in _places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
@@ -427,16 +540,28 @@ def check_names(
     stand_ins = {fold(s) for _, s in changed}
     added = []
     for run in target.runs:
-        if fold(run.text) in stand_ins:
+        if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
             continue
         if judged and not accounted_for(run, source_folded, source_index, source_lang):
             added.append(run.text)
         elif not judged and _known_place(fold(run.text)):
-            if not any(f in source_folded for f in locale.equivalents(fold(run.text)) if not f.isascii()):
+            # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
+            forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
+            if not any(f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms):
                 added.append(run.text)
-    if added:
+    if len(added) > spare:
         flags.append(flag("names", "not in the source: " + ", ".join(map(quoted, dict.fromkeys(added)))))
     return flags
+
+
+def _judged_in_target(run: _Run, lang: str) -> bool:
+    """A name of the translation is looked for in the source when it holds an acronym, a CLDR place, or a
+    word the target language's dictionary does not know (Olaf Scholz); a run of common words (North Sea,
+    Central Bank) may be the translation of a name and is not judged."""
+    if run.strong:
+        return True
+    words = [w for w in run.words if w not in _PARTICLES and not _generic(w)]
+    return any(_known_place(w) or not common_word(w, lang) for w in words)
 
 
 @lru_cache(maxsize=8)

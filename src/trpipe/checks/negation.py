@@ -86,7 +86,7 @@ _SPECS = {
     "en": _spec(
         "",
         "",
-        "not never no nobody nothing none nowhere neither cannot nor non",
+        "not never no nobody nothing none nowhere neither cannot nor non unable",
         "without",
         False,
         "nor",
@@ -94,8 +94,7 @@ _SPECS = {
     "de": _spec(
         "",
         "",
-        "nicht kein keine keinen keinem keiner keines nie niemals nichts niemand nirgends nirgendwo weder "
-        "keineswegs",
+        "nicht kein keine keinen keinem keiner keines nie niemals nichts niemand nirgends nirgendwo weder keineswegs",
         "ohne",
         False,
     ),
@@ -106,7 +105,9 @@ _SPECS = {
 }
 # English "nor" and Dutch "noch" are a negation of their own only when none comes before them; German
 # "noch" is "still", or closes "weder ... noch": never counted.
-_TR_SUFFIX = re.compile(r"[^\W\d_]{2,}(?:m[ae]d[ıi]|m[ıiuü]yor|m[ae]y[ae]c[ae]k|m[ae]m[ıi]ş|m[ae]z(?:ler)?)(?![^\W\d_]{3})")
+_TR_SUFFIX = re.compile(
+    r"[^\W\d_]{2,}(?:m[ae]d[ıi]|m[ıiuü]yor|m[ae]y[ae]c[ae]k|m[ae]m[ıi]ş|m[ae]z(?:ler)?)(?![^\W\d_]{3})"
+)
 _EN_NT = re.compile(r"[^\W\d_]+n['’]t\b", re.I)
 _ZH = re.compile(r"不|没|沒|未|无|無|非|别|別|勿|莫")
 _ZH_NOT = re.compile(
@@ -116,7 +117,9 @@ _ZH_NOT = re.compile(
 )
 _ZH_ONLY = re.compile(r"不仅|不僅|不但|并非|並非")  # one negation each ("not only" counts its "not")
 _JA = re.compile(r"(?<![少危])ない|なかった|ません|ず[、。にも]|無い|ぬ[、。]|非")
-_JA_NOT = re.compile(r"なければならない|なければなりません|なくてはならない|かもしれない|かもしれません|に違いない|非常")
+_JA_NOT = re.compile(
+    r"なければならない|なければなりません|なくてはならない|かもしれない|かもしれません|に違いない|非常"
+)
 _CLAUSE = re.compile(r"[,;:.!?()\[\]«»\"“”„—–]|\s-\s")
 _DETERMINERS = frozenset("un le les ce son mon ton du au des premier dernier".split())
 

@@ -29,14 +29,13 @@ class Mention(NamedTuple):
     kind: str = "number"  # number | ordinal | date | month | weekday | time
     weak: bool = False
     alt: frozenset = frozenset()  # the values in the other decimal convention, when they differ
+    foreign: bool = False  # written in the other convention: '16.4' in German, '2,5' in English
 
 
 NUMBER_KINDS = {"number": "number", "ordinal": "number", "date": "date", "month": "date", "weekday": "weekday"}
 
 _SPACE = "[ \u00a0\u202f\u2009]"
-_NUMBER = re.compile(
-    rf"(?<![\d.,/])(\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d])(?:[.,]\d+)?|\d+(?:[.,'’]\d+)*)"
-)
+_NUMBER = re.compile(rf"(?<![\d.,/])(\d{{1,3}}(?:{_SPACE}\d{{3}})+(?![\d])(?:[.,]\d+)?|\d+(?:[.,'’]\d+)*)")
 _ORDINAL_SUFFIX = re.compile(
     r"(?:ième|ieme|ème|eme|ère|ere|er|re|nd|st|rd|th|e|º|°|ª|o|a|\.(?!\d)|-?(?:ого|го|й|я|е|му|ом|м|ї|ий|ша|ге))"
 )
@@ -51,9 +50,13 @@ _DAY_BEFORE = re.compile(
 _DAY_AFTER = re.compile(r"\.?[ \u00a0]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,/]?\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_CJK_DATE = re.compile(r"(\d{2,4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?|(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_CJK_DATE = re.compile(
+    r"(\d{2,4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?|(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
+)
 _CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\s?(?::|h|H|時|时|点|點)\s?([0-5]\d)(?![\d.,:]?\d)")
-_HOUR_MARK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I)
+_HOUR_MARK = re.compile(
+    r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
+)
 _DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
 _CLOCK_PREFIX = re.compile(r"(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
 _EN_PERIOD = re.compile(r"[ \u00a0]?([ap])\.?[ \u00a0]?m\.?(?![^\W\d_])", re.I)
@@ -65,7 +68,7 @@ def _glued(text: str, start: int) -> bool:
     if before == "-" and start >= 2:
         before = text[start - 2]
         return before.isalpha() and not has_cjk(before)
-    return before.isalpha() and not has_cjk(before) or before == "_"
+    return (before.isalpha() and not has_cjk(before)) or before == "_"
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -110,9 +113,9 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
         table.setdefault(form, set()).update("cur:" + c for c in codes)
     for form, codes in locale._currency_symbols().items():
         table.setdefault(form, set()).update("cur:" + c for c in codes)
-    for form, unit in locale.unit_words(lang).items():
-        form = fold_keep(form)
-        if unit.startswith("per:") or (form.isalpha() and (len(form) == 1 or (len(form) <= 3 and known_word(form, lang)))):
+    for form, (unit, abbreviation) in locale.unit_words(lang).items():
+        short_word = abbreviation and form.isalpha() and (len(form) == 1 or (len(form) <= 3 and known_word(form, lang)))
+        if unit.startswith("per:") or short_word:
             continue  # "in" (inch), "t", "a": words first; 'per' forms are read by per_units
         table.setdefault(form, set()).add(unit)
     forms = sorted(table, key=len, reverse=True)
@@ -124,7 +127,9 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
 @lru_cache(maxsize=64)
 def _scale_regex(lang: str) -> re.Pattern[str]:
     # One-letter abbreviations are scales only where news writes them so: 10k, 11m, 10 M€ (not 5G, 4T).
-    words = sorted((w for w in locale.scale_words(lang) if len(w) > 1 or not w.isascii() or w in "km"), key=len, reverse=True)
+    words = sorted(
+        (w for w in locale.scale_words(lang) if len(w) > 1 or not w.isascii() or w in "km"), key=len, reverse=True
+    )
     tail = "" if base_lang(lang) in CJK_LANGS else r"(?![^\W\d_])"
     return re.compile("[ \u00a0\u202f]*(" + "|".join(re.escape(w) for w in words or ["\x00"]) + rf")\.?{tail}")
 
@@ -141,9 +146,9 @@ def _units_at(folded: str, start: int, end: int, lang: str) -> tuple[frozenset[s
     head = folded[max(0, start - 6) : start]
     for size in range(min(len(head), 6), 0, -1):
         piece = head[-size:].rstrip(" \u00a0")
-        if piece in table and (size == len(folded[:start]) or not folded[start - size - 1].isalnum()):
-            if any(u.startswith("cur:") for u in table[piece]):
-                return table[piece], start - size, end
+        alone = size == len(folded[:start]) or not folded[start - size - 1].isalnum()
+        if piece in table and alone and any(u.startswith("cur:") for u in table[piece]):
+            return table[piece], start - size, end
     return frozenset(), start, end
 
 
@@ -161,10 +166,11 @@ class _Reader:
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
 
-    def add(self, start: int, end: int, values, kind: str, units=frozenset(), weak=False, alt=frozenset()) -> None:
+    def add(self, start, end, values, kind: str, units=frozenset(), weak=False, alt=frozenset(), foreign=False) -> None:
         for i in range(start, end):
             self.taken[i] = True
-        self.found.append(Mention(start, end, self.raw[start:end].strip(), frozenset(values), units, kind, weak, alt))
+        text = self.raw[start:end].strip()
+        self.found.append(Mention(start, end, text, frozenset(values), units, kind, weak, alt, foreign))
 
     # ------------------------------------------------------------------------------------------ dates
 
@@ -293,7 +299,9 @@ class _Reader:
             prefix = _CLOCK_PREFIX.search(folded, max(0, match.start() - 12), match.start())
             if prefix and self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), int(match[2]), False)
-        for match in re.finditer(r"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:[ \u00a0]?[ap]\.?[ \u00a0]?m\.?)(?![^\W\d_]))", folded):
+        for match in re.finditer(
+            r"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:[ \u00a0]?[ap]\.?[ \u00a0]?m\.?)(?![^\W\d_]))", folded
+        ):
             if self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), 0, False)
         for match in _HOUR_MARK.finditer(folded):
@@ -318,7 +326,8 @@ class _Reader:
             value, well_formed = read_number(token, decimal_mark)
             if value is None:
                 continue
-            other, _ = read_number(token, other_mark)
+            other, other_formed = read_number(token, other_mark)
+            foreign = not well_formed and other_formed and bool(re.search(r"[.,]", token))
             alt = frozenset({other}) if other is not None and other != value and not well_formed else frozenset()
             if other is not None and other != value and well_formed and re.search(r"[.,]\d{3}(?!\d)", token):
                 alt = frozenset({other})
@@ -331,21 +340,27 @@ class _Reader:
                     metres = True
             else:
                 ordinal = _ORDINAL_SUFFIX.match(folded, end)
-                if ordinal and ordinal.end() > end and not re.match(r"[^\W\d_]", folded[ordinal.end() : ordinal.end() + 1]):
-                    if value == value.to_integral_value() and (ordinal[0] != "." or lang in ("de", "pl", "tr", "sv", "nl")):
+                if (
+                    ordinal
+                    and ordinal.end() > end
+                    and not re.match(r"[^\W\d_]", folded[ordinal.end() : ordinal.end() + 1])
+                ):
+                    if value == value.to_integral_value() and (
+                        ordinal[0] != "." or lang in ("de", "pl", "tr", "sv", "nl")
+                    ):
                         kind, end = "ordinal", ordinal.end()
                 elif letters and not self._unit_follows(end):
                     continue  # 5G, 3D, 4x4: part of a name or a code
             units, start, end = _units_at(folded, start, end, lang)
             scaled = {value * Decimal(10) ** exponent} | ({value} if metres else set())
             alt = frozenset(a * Decimal(10) ** exponent for a in alt)
-            figures.append([start, end, exponent, scaled, units, kind, weak, alt])
+            figures.append([start, end, exponent, scaled, units, kind, weak, alt, foreign])
         for i, figure in enumerate(figures):
             following = figures[i + 1] if i + 1 < len(figures) else None
             if following and following[2] and not figure[2] and _RANGE_JOIN.fullmatch(folded[figure[1] : following[0]]):
                 figure[3] |= {v * Decimal(10) ** following[2] for v in figure[3]}  # "1 à 2 milliards"
                 figure[4] = figure[4] or following[4]
-            self.add(figure[0], figure[1], figure[3], figure[5], figure[4], figure[6], figure[7])
+            self.add(figure[0], figure[1], figure[3], figure[5], figure[4], figure[6], figure[7], figure[8])
 
     def _unit_follows(self, end: int) -> bool:
         regex, _ = _unit_regex(self.lang)
@@ -376,13 +391,18 @@ def _find_numbers(text: str, lang: str) -> tuple[Mention, ...]:
     return tuple(sorted(reader.found))
 
 
+_PER_FAMILIES = ("length-", "area-", "mass-", "volume-", "temperature-", "energy-", "power-", "speed-")
+
+
 def per_units(text: str, lang: str) -> set[str]:
     """Units named in a 'per' phrase without a figure: 'per square mile', 'au kilomètre carré'."""
     regex, table = _unit_regex(lang)
     folded = fold_keep(ascii_digits(text))
     found = set()
-    for match in re.finditer(r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|al|a|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded):
+    for match in re.finditer(
+        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded
+    ):
         unit = regex.match(folded, match.end())
         if unit:
-            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if not u.startswith("cur:")}
-    return {u.removeprefix("per:") for u in found}
+            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if u.startswith(_PER_FAMILIES)}
+    return found

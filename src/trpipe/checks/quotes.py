@@ -12,14 +12,27 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from trpipe.checks.text import Flag, flag, fold, quoted
+from trpipe.checks.names import name_runs
+from trpipe.checks.text import Flag, flag, quoted
 
-_OPENERS = {"«": "»", "“": "”", "„": "“”", "‚": "‘’", "‹": "›", "「": "」", "『": "』", "‘": "’", "”": "”", '"': '"', "'": "'"}
-_CLOSERS = set("»”“’›」』\"")
+_OPENERS = {
+    "«": "»",
+    "“": "”",
+    "„": "“”",
+    "‚": "‘’",
+    "‹": "›",
+    "「": "」",
+    "『": "』",
+    "‘": "’",
+    "”": "”",
+    '"': '"',
+    "'": "'",
+}
+_CLOSERS = set('»”“’›」』"')
 # The share of a sentence a quote may gain or lose before its boundary is judged moved, and the least
 # number of characters that counts.
-SHARE_TOLERANCE = 0.22
-MIN_SHIFT_CHARS = 14
+SHARE_TOLERANCE = 0.14
+MIN_SHIFT_CHARS = 10
 
 
 class Quote(NamedTuple):
@@ -33,7 +46,6 @@ def find_quotes(text: str) -> list[Quote]:
     """Quoted pieces of ``text``, outermost only."""
     quotes: list[Quote] = []
     stack: list[tuple[str, int]] = []
-    first_open: int | None = None
     for i, char in enumerate(text):
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
@@ -43,7 +55,7 @@ def find_quotes(text: str) -> list[Quote]:
         if stack and char in _OPENERS.get(stack[-1][0], "") and not (char == '"' and space_before and after.isalnum()):
             if char in "’'" and after.isalnum():
                 continue
-            opener, start = stack.pop()
+            _, start = stack.pop()
             if not stack:
                 quotes.append(Quote(start, i, True, True))
             continue
@@ -53,12 +65,10 @@ def find_quotes(text: str) -> list[Quote]:
             if char == "”" and not after.isalnum():
                 continue
             stack.append((char, i + 1))
-            first_open = i if first_open is None else first_open
             continue
-        if char in _CLOSERS and char not in "'’" and not stack:
-            # closes a quote opened before this sentence: the text up to here is quoted
-            if not any(q.end > 0 and q.start == 0 for q in quotes):
-                quotes.insert(0, Quote(0, i, True, False))
+        # a closing mark of a quote opened before this sentence: the text up to here is quoted
+        if char in _CLOSERS and char not in "'’" and not stack and not any(q.start == 0 for q in quotes):
+            quotes.insert(0, Quote(0, i, True, False))
     if stack:
         quotes.append(Quote(stack[0][1], len(text), False, True))
     return sorted(quotes)
@@ -68,11 +78,16 @@ def _letters(text: str) -> int:
     return sum(c.isalnum() for c in text)
 
 
-def _items(text: str) -> set[str]:
-    """Figures and capitalised words of a piece of text, folded: what must stay inside (or outside) a quote."""
-    figures = set(re.findall(r"\d+", text))
-    names = {fold(w) for w in re.findall(r"(?<![\w])[A-ZÀ-ÖØ-ÞА-ЯЁ][\w\-]{2,}", text)}
-    return figures | {n for n in names if n}
+def _items(text: str, start: int, end: int, lang: str, inside: bool) -> set[str]:
+    """Figures and names of ``text`` inside (or outside) ``start:end``, folded: what a quote mark must not cross."""
+    found = set()
+    for match in re.finditer(r"\d+", text):
+        if (start <= match.start() < end) == inside:
+            found.add(match[0])
+    for run in name_runs(text, lang, None):
+        if (start <= run.start < end) == inside:
+            found.update(w for w in run.words if len(w) >= 3)
+    return found
 
 
 def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
@@ -91,7 +106,9 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
     for qs, qt in zip(src, tgt):
         if qs.closed != qt.closed or qs.opened != qt.opened:
             what = "closing" if qs.closed != qt.closed else "opening"
-            flags.append(flag("quotes", f"the {what} mark of {quoted(source[qs.start : qs.end])} moved out of the sentence"))
+            flags.append(
+                flag("quotes", f"the {what} mark of {quoted(source[qs.start : qs.end])} moved out of the sentence")
+            )
             continue
         share_s = _letters(source[qs.start : qs.end]) / total_s
         share_t = _letters(translation[qt.start : qt.end]) / total_t
@@ -105,12 +122,17 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
                 )
             )
             continue
-        inside_s, inside_t = _items(source[qs.start : qs.end]), _items(translation[qt.start : qt.end])
-        outside_t = _items(translation[: qt.start] + " " + translation[qt.end :])
-        moved_out = {i for i in inside_s if i.isdigit() and i in outside_t and i not in inside_t}
-        outside_s = _items(source[: qs.start] + " " + source[qs.end :])
-        moved_in = {i for i in outside_s if i.isdigit() and i in inside_t and i not in inside_s}
+        inside_s = _items(source, qs.start, qs.end, source_lang, True)
+        inside_t = _items(translation, qt.start, qt.end, target_lang, True)
+        outside_s = _items(source, qs.start, qs.end, source_lang, False)
+        outside_t = _items(translation, qt.start, qt.end, target_lang, False)
+        moved_out = {i for i in inside_s if i in outside_t and i not in inside_t and i not in outside_s}
+        moved_in = {i for i in outside_s if i in inside_t and i not in inside_s and i not in outside_t}
         if moved_out or moved_in:
             moved = sorted(moved_out | moved_in)
-            flags.append(flag("quotes", f"{', '.join(moved)} moved across the quote marks of {quoted(source[qs.start : qs.end])}"))
+            flags.append(
+                flag(
+                    "quotes", f"{', '.join(moved)} moved across the quote marks of {quoted(source[qs.start : qs.end])}"
+                )
+            )
     return flags

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from trpipe.checks.figures import covers, units_compatible
 from trpipe.checks.names import accounted_for, name_runs, same_word
 from trpipe.checks.numbers import find_numbers
-from trpipe.checks.text import base_lang, fold, lemma
+from trpipe.checks.text import fold, lemma, stopwords
 
 # Chosen on the summary sentences of benchmarks/checks_eval (see benchmarks/CHECKS.md): supported
 # sentences, compressed or reworded, keep at least half their content words; unsupported ones less.
@@ -25,17 +24,9 @@ WEAK_SUPPORT_RECALL = 0.5
 MIN_CONTENT_WORDS = 3
 
 
-@lru_cache(maxsize=32)
-def _stopwords(lang: str) -> frozenset[str]:
-    import stopwordsiso
-
-    lang = base_lang(lang)
-    return frozenset(fold(w) for w in stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
-
-
 def content_words(text: str, lang: str) -> list[str]:
     """The lemmas of ``text``'s content words (folded), figures included."""
-    stop = _stopwords(lang)
+    stop = stopwords(lang)
     out = []
     for word in re.findall(r"[^\W_]+", fold(text)):
         if word in stop or (len(word) < 3 and not word.isdigit()):

@@ -141,3 +141,25 @@ def words(text: str) -> list[Token]:
 
 def squeeze(text: str) -> str:
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=65536)
+def proper_noun(word: str, lang: str) -> bool:
+    """Whether simplemma gives ``word`` a capitalised dictionary form (Barcelona, Poland): a proper noun.
+    Not judged for German, where every noun's dictionary form is capitalised."""
+    lang = base_lang(lang)
+    if lang not in _SIMPLEMMA_LANGS or lang in ("de", "lb"):
+        return False
+    import simplemma
+
+    form = simplemma.lemmatize(word.lower(), lang=lang)
+    return form[:1].isupper()
+
+
+@lru_cache(maxsize=64)
+def stopwords(lang: str) -> frozenset[str]:
+    """The stop-words of ``lang`` (stopwords-iso), folded; empty where it has none."""
+    import stopwordsiso
+
+    lang = base_lang(lang)
+    return frozenset(fold(w) for w in stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
