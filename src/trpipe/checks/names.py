@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trpipe.checks import locale
-from trpipe.checks.lexicon import acronyms, generic_words, religions
+from trpipe.checks.lexicon import generic_words
+from trpipe.checks.spelling import (
+    Words,
+    demonym_prefixes,
+    generic,
+    places_in,
+    same_word,
+    skeleton,
+    word_equivalents,
+)
 from trpipe.checks.text import (
     UNCASED_LANGS,
     Flag,
@@ -43,78 +52,6 @@ _INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "l
 _TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
 _OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
-_SKELETON = (("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ph", "f"), ("ck", "k"), ("ou", "u"), ("c", "k"))
-_SKELETON += (("q", "k"), ("w", "v"), ("y", "i"), ("j", "i"), ("x", "ks"), ("ë", "e"))
-
-
-@lru_cache(maxsize=65536)
-def skeleton(word: str) -> str:
-    """A spelling key: transliterated, folded, 'ou'/'u', 'y'/'i', 'c'/'k' ... merged (Ouïghour = Uyghur)."""
-    text = fold(word)
-    if not text.isascii():
-        from anyascii import anyascii
-
-        text = fold(anyascii(text))
-    for old, new in _SKELETON:
-        text = text.replace(old, new)
-    return text.replace(" ", "")
-
-
-def _stem(word: str) -> str:
-    """'ouighours' -> 'ouighour', 'parties' -> 'parti': a plural ending off, never below 4 letters."""
-    for ending in ("es", "s", "x", "en", "n"):
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
-
-
-# Endings that inflect a name (plural, genitive, case) in the Latin-script languages, and the case endings a
-# transliterated Russian, Ukrainian or Polish name may carry (Путина -> Putina).
-_LATIN_ENDINGS = frozenset({"", "s", "es", "n", "en", "ns", "ia", "ie"})
-_TRANSLIT_ENDINGS = _LATIN_ENDINGS | {
-    "a",
-    "u",
-    "i",
-    "y",
-    "o",
-    "om",
-    "em",
-    "ov",
-    "ym",
-    "im",
-    "ogo",
-    "ego",
-    "oi",
-    "ei",
-    "ia",
-    "ie",
-    "iu",
-    "ą",
-    "ę",
-}
-
-
-@lru_cache(maxsize=131072)
-def same_word(a: str, b: str) -> bool:
-    """Whether folded words ``a`` and ``b`` are one word inflected or spelt otherwise (Uighurs = Ouïghour).
-
-    The longer must be the shorter (or its stem) plus an inflection ending; "Megvi" is not "Megvii", nor
-    "Rotner" "Rottner".
-    """
-    if a == b:
-        return True
-    if min(len(a), len(b)) < 4:
-        return False
-    translit = not (a.isascii() and b.isascii())
-    endings = _TRANSLIT_ENDINGS if translit else _LATIN_ENDINGS
-    for x, y in ((a, b), (skeleton(a), skeleton(b))):
-        if x == y:
-            return True
-        short, long = sorted((x, y), key=len)
-        for stem in {short, _stem(short)}:
-            if len(stem) >= 4 and long.startswith(stem) and long[len(stem) :] in endings:
-                return True
-    return False
 
 
 @dataclass
@@ -287,32 +224,6 @@ def find_names(text: str, lang: str, article: ArticleNames | None = None) -> lis
 # ----------------------------------------------------------------------------------------- matching
 
 
-class _Words:
-    """Folded words indexed by their first letters, for fast inflection-tolerant lookups."""
-
-    def __init__(self, words: list[str]) -> None:
-        self.all = words
-        self.set = set(words)
-        self.by_prefix: dict[str, list[str]] = {}
-        for word in self.set:
-            self.by_prefix.setdefault(skeleton(word)[:3], []).append(word)
-        self._places: frozenset[str] | None = None
-
-    @property
-    def places(self) -> frozenset[str]:
-        """Places the words derive from: 'londoniens' -> {'london'}, 'europeen' -> {'europe', 'europa'}."""
-        if self._places is None:
-            self._places = frozenset().union(*(locale.demonym_places(w) for w in self.set if len(w) >= 5))
-        return self._places
-
-    def has(self, word: str) -> bool:
-        if word in self.set:
-            return True
-        if len(word) < 4:
-            return False
-        return any(same_word(word, w) for w in self.by_prefix.get(skeleton(word)[:3], ()))
-
-
 class _Target:
     """The translation's words, folded and transliterated, ready for lookups."""
 
@@ -320,10 +231,10 @@ class _Target:
         self.text = translation
         self.folded = fold(translation)
         self.words = self.folded.split()
-        self.index = _Words(self.words)
+        self.index = Words(self.words)
         cased = base_lang(lang) not in UNCASED_LANGS
         capitalised = [fold(t) for t in _TOKEN.findall(translation) if not cased or not t[:1].islower()]
-        self.names = _Words([w for t in capitalised for w in t.split()])
+        self.names = Words([w for t in capitalised for w in t.split()])
         self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
         self.lang = base_lang(lang)
         self.runs = name_runs(translation, lang, article)
@@ -341,44 +252,17 @@ class _Target:
         return re.search(rf"(?<!\w){re.escape(phrase)}", self.folded) is not None
 
 
-@lru_cache(maxsize=16384)
-def _word_equivalents(word: str) -> frozenset[str]:
-    """Forms of a proper noun in the shipped languages: CLDR places and languages, religions, acronyms."""
-    forms = set(locale.equivalents(word)) | set(religions().get(word, ())) | set(acronyms().get(word, ()))
-    if len(word) > 4 and locale.place_keys(_stem(word)):
-        forms |= set(locale.equivalents(_stem(word)))
-    return frozenset(forms)
-
-
-@lru_cache(maxsize=16384)
-def _demonym_prefixes(word: str) -> frozenset[str]:
-    """For a word derived from a place (European, chinoise), the stems of that place in every language."""
-    if len(word) < 5:
-        return frozenset()
-    stems = set()
-    for place in locale.demonym_places(word):
-        for form in locale.equivalents(place):
-            stem = form.rstrip("aeiouy")
-            if len(stem) >= 4 and " " not in form:
-                stems.add(stem)
-    return frozenset(stems)
-
-
 def _word_in(word: str, target: _Target) -> bool:
     """A word of a source name in the translation: as written (with a capital where the target has case),
     inflected, or a CLDR form of it."""
     if target.names.has(word) or (len(word) <= 3 and word in target.names.set):
         return True
-    if any(target.has_phrase(form) for form in _word_equivalents(word) if form != word):
+    if any(target.has_phrase(form) for form in word_equivalents(word) if form != word):
         return True
-    stems = _demonym_prefixes(word)
+    stems = demonym_prefixes(word)
     if stems and any(w.startswith(stem) for w in target.words for stem in stems):
         return True
-    return not _word_equivalents(word).isdisjoint(target.index.places)
-
-
-def _generic(word: str) -> bool:
-    return word in generic_words() or _stem(word) in generic_words()
+    return not word_equivalents(word).isdisjoint(target.index.places)
 
 
 def name_kept(name: str, target: _Target | str, lang: str = "en") -> bool:
@@ -395,7 +279,7 @@ def _descriptive(run: _Run, lang: str) -> bool:
     if run.strong:
         return False
     words = [w for w in run.words if w not in _PARTICLES]
-    distinctive = [w for w in words if not _generic(w)]
+    distinctive = [w for w in words if not generic(w)]
     tokens = run.text.split()
     if any(_known_place(w) or locale.place_keys(lemma(w, lang)) for w in words):
         return False
@@ -407,14 +291,14 @@ def _descriptive(run: _Run, lang: str) -> bool:
 def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) -> tuple[bool, str]:
     """(kept, what stands in its place when it is not)."""
     folded = " ".join(words)
-    if any(target.has_phrase(form) for form in _word_equivalents(folded)):
+    if any(target.has_phrase(form) for form in word_equivalents(folded)):
         return True, ""
     if len(words) == 1 and (words[0] in target.acronyms or fold(words[0]) in target.raw_acronyms):
         return True, ""
     initials = "".join(w[0] for w in words if w not in _PARTICLES)
     if len(words) > 1 and initials in target.raw_acronyms:
         return True, ""  # Wall Street Journal -> WSJ
-    distinctive = [w for w in words if w not in _PARTICLES and not _generic(w)]
+    distinctive = [w for w in words if w not in _PARTICLES and not generic(w)]
     if not distinctive:
         return any(target.has_word(g) for w in words for g in generic_words().get(w, {w})), ""
     found = [w for w in distinctive if _word_in(w, target)]
@@ -430,7 +314,7 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
             w
             for w in sequence
             if w not in _PARTICLES
-            and not _generic(w)
+            and not generic(w)
             and not any(same_word(w, d) for d in distinctive)
             and not any(same_word(w, s) for s in source_words)
         ]
@@ -459,17 +343,17 @@ def _capitalised_sequences(text: str) -> list[list[str]]:
     return sequences
 
 
-def accounted_for(run: _Run, source_folded: str, source_words: list[str] | _Words, source_lang: str) -> bool:
+def accounted_for(run: _Run, source_folded: str, source_words: list[str] | Words, source_lang: str) -> bool:
     """Whether a name of the translation comes from the source (same name, equivalent, acronym)."""
-    index = source_words if isinstance(source_words, _Words) else _Words(list(source_words))
+    index = source_words if isinstance(source_words, Words) else Words(list(source_words))
     source_words = index.all
     words = [w for w in run.words if w not in _PARTICLES]
-    if not words or all(_generic(w) for w in words):
+    if not words or all(generic(w) for w in words):
         return True
     if _not_names("en") & set(words) or all(w in _not_names(source_lang) for w in words):
         return True
     joined = " ".join(run.words)
-    for form in _word_equivalents(joined):
+    for form in word_equivalents(joined):
         if index.has(form) or (" " in form and re.search(rf"(?<!\w){re.escape(form)}", source_folded)):
             return True
     if len(words) == 1 and len(words[0]) >= 2:
@@ -478,12 +362,12 @@ def accounted_for(run: _Run, source_folded: str, source_words: list[str] | _Word
         if letters in expansions:
             return True
     for word in words:
-        if _generic(word):
+        if generic(word):
             continue
-        forms = _word_equivalents(word) | {word}
+        forms = word_equivalents(word) | {word}
         if any(index.has(form) for form in forms):
             return True
-        stems = _demonym_prefixes(word)
+        stems = demonym_prefixes(word)
         if stems and any(w.startswith(stem) for w in index.set for stem in stems):
             return True
         if not forms.isdisjoint(index.places):
@@ -510,7 +394,7 @@ def check_names(
         source_words = source_words + [skeleton(w) for w in source_words if not w.isascii()]
     if source_lang in _INFLECTED:  # Polsce -> Polska, России -> Россия: the forms CLDR knows
         source_words = source_words + [fold(lemma(w, source_lang)) for w in source_words]
-    source_index = _Words(source_words)
+    source_index = Words(source_words)
     runs = name_runs(source, source_lang, article)
     missing, changed = [], []
     spare = 0  # source names not found in the translation: it may have translated them
@@ -525,7 +409,7 @@ def check_names(
             spare += 1
             continue
         (changed if stand_in else missing).append((run.text, stand_in))
-    for place in _places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
+    for place in places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
         if not any(target.has_phrase(form) for form in locale.equivalents(place)):
             missing.append((place, ""))
     flags = []
@@ -560,48 +444,5 @@ def _judged_in_target(run: _Run, lang: str) -> bool:
     Central Bank) may be the translation of a name and is not judged."""
     if run.strong:
         return True
-    words = [w for w in run.words if w not in _PARTICLES and not _generic(w)]
+    words = [w for w in run.words if w not in _PARTICLES and not generic(w)]
     return any(_known_place(w) or not common_word(w, lang) for w in words)
-
-
-@lru_cache(maxsize=8)
-def _place_regex(lang: str) -> re.Pattern[str] | None:
-    """CLDR place names in a script without spaces or case (中国, 北京, الصين), longest first."""
-    names = [n for n in locale.places() if not n.isascii() and len(n) >= 2 and " " not in n]
-    names = [n for n in names if _script_of(n) == _script_of_lang(lang)]
-    if not names:
-        return None
-    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))
-
-
-def _script_of(text: str) -> str:
-    char = next((c for c in text if c.isalpha()), "")
-    if "\u0600" <= char <= "\u06ff":
-        return "arab"
-    if "\u3040" <= char <= "\u30ff":
-        return "kana"
-    if "\u4e00" <= char <= "\u9fff":
-        return "han"
-    return "other"
-
-
-def _script_of_lang(lang: str) -> str:
-    return {"ar": "arab", "fa": "arab", "zh": "han", "ja": "han"}.get(lang, "other")
-
-
-def _places_in(text: str, lang: str) -> list[str]:
-    regex = _place_regex(lang)
-    if regex is None:
-        return []
-    places = list(dict.fromkeys(m[0] for m in regex.finditer(fold(text))))
-    if lang == "ja":
-        kana = _place_regex_kana()
-        if kana is not None:
-            places += list(dict.fromkeys(m[0] for m in kana.finditer(fold(text))))
-    return places
-
-
-@lru_cache(maxsize=1)
-def _place_regex_kana() -> re.Pattern[str] | None:
-    names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 3 and " " not in n]
-    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
