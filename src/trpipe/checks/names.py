@@ -235,9 +235,9 @@ class _Target:
         cased = base_lang(lang) not in UNCASED_LANGS
         capitalised = [fold(t) for t in _TOKEN.findall(translation) if not cased or not t[:1].islower()]
         self.names = Words([w for t in capitalised for w in t.split()])
-        self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
         self.lang = base_lang(lang)
         self.runs = name_runs(translation, lang, article)
+        self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
         self.acronyms = {"".join(w[0] for w in r.words if w not in _PARTICLES) for r in self.runs if len(r.words) > 1}
         self.raw_acronyms = {fold(t) for t in re.findall(r"\b[A-ZА-Я]{2,}\b", translation)}
 
@@ -247,6 +247,8 @@ class _Target:
     def has_phrase(self, phrase: str) -> bool:
         if not phrase:
             return False
+        if self.lang in UNCASED_LANGS and not phrase.isascii():
+            return phrase in self.folded
         if " " not in phrase:
             return self.has_word(phrase) if len(phrase) >= 4 else phrase in self.words
         return re.search(rf"(?<!\w){re.escape(phrase)}", self.folded) is not None
@@ -399,6 +401,8 @@ def check_names(
     missing, changed = [], []
     spare = 0  # source names not found in the translation: it may have translated them
     for run in runs:
+        if target_lang in UNCASED_LANGS and not _known_place(" ".join(run.words)):
+            continue  # a name in a script without case (华为 for Huawei) cannot be looked for, but a place can
         words = run.words
         if source_lang in _INFLECTED:
             words = [w if _known_place(w) else fold(lemma(w, source_lang)) for w in words]
