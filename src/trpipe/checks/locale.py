@@ -266,6 +266,14 @@ def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
 
 
 @lru_cache(maxsize=64)
+def twelve_hour(lang: str) -> bool:
+    """Whether ``lang`` writes clock times on a 12-hour dial (CLDR's short time format uses 'h', not 'H')."""
+    loc = _first(lang)
+    pattern = loc.time_formats["short"].pattern if loc else "HH:mm"
+    return "h" in pattern.replace("'h'", "")
+
+
+@lru_cache(maxsize=64)
 def day_periods(lang: str) -> dict[str, str]:
     """Folded a.m./p.m. markers of ``lang`` (abbreviated and wide) -> 'am' | 'pm'."""
     marks: dict[str, str] = {}

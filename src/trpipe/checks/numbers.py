@@ -59,6 +59,7 @@ _HOUR_MARK = re.compile(
 )
 _DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
 _CLOCK_PREFIX = re.compile(r"(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
+_PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0]?[ap]\.?[ \u00a0]?m\.?(?![^\W\d_]))")
 _EN_PERIOD = re.compile(r"[ \u00a0]?([ap])\.?[ \u00a0]?m\.?(?![^\W\d_])", re.I)
 
 
@@ -280,7 +281,7 @@ class _Reader:
                 return
             if period:
                 hours = {hour % 12 + (12 if period == "pm" else 0)}
-            elif hour <= 12:
+            elif hour <= 12 and locale.twelve_hour(self.lang):
                 hours = {hour % 24, (hour + 12) % 24}
             else:
                 hours = {hour % 24}
@@ -289,6 +290,15 @@ class _Reader:
                 values.add(Decimal(hour))
             self.add(start, end, values, "time", units=frozenset({"duration-hour"}) if also_hours else frozenset())
 
+        for match in _PERIOD_CLOCK.finditer(folded):  # 2.30pm, 9.15 a.m.
+            if self.free(match.start(), match.end()):
+                add_time(
+                    match.start(),
+                    match.start() + len(match[1]) + 1 + len(match[2]),
+                    int(match[1]),
+                    int(match[2]),
+                    False,
+                )
         for match in _CLOCK.finditer(text):
             if self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), int(match[2]), False)

@@ -176,5 +176,5 @@ def places_in(text: str, lang: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _place_regex_kana() -> re.Pattern[str] | None:
-    names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 3 and " " not in n]
+    names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 2 and " " not in n]
     return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
