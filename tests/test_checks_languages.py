@@ -79,7 +79,9 @@ def _document(sentences: list[tuple[str, str]], source_lang: str, target_lang: s
     segments, offset = [], 0
     for i, (source, translation) in enumerate(sentences):
         sentence = Sentence(offset, offset + len(source), source, translation)
-        segments.append(Segment(f"p{i + 1}", "paragraph", offset, offset + len(source), i + 1, source, [sentence], translation))
+        segments.append(
+            Segment(f"p{i + 1}", "paragraph", offset, offset + len(source), i + 1, source, [sentence], translation)
+        )
         offset += len(source) + 2
     text = "\n\n".join(s for s, _ in sentences)
     return Document(Source("a.txt", text, "utf-8", "", source_lang), target_lang, segments, {})

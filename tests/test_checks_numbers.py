@@ -151,7 +151,13 @@ def test_number_words_are_read_in_every_language(text, lang, value, weak):
 
 
 def test_cjk_numerals():
-    assert [cjk_value(t) for t in ("三百二十", "两万", "一亿五千万", "二〇二一", "十")] == [320, 20000, 150000000, 2021, 10]
+    assert [cjk_value(t) for t in ("三百二十", "两万", "一亿五千万", "二〇二一", "十")] == [
+        320,
+        20000,
+        150000000,
+        2021,
+        10,
+    ]
     assert cjk_value("三三百") is None
 
 
