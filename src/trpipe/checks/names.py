@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
@@ -96,7 +97,9 @@ def _is_strong(token: str) -> bool:
     letters = [c for c in token if c.isalpha()]
     if len(letters) < 2:
         return False
-    return all(c.isupper() for c in letters) or any(c.isupper() for c in token[1:] if c.isalpha())
+    if all(c.isupper() for c in letters):
+        return True  # an acronym: IPVM, LR
+    return any(b.isupper() and a.islower() for a, b in pairwise(token))  # FusionSphere, iPhone
 
 
 @lru_cache(maxsize=64)
@@ -150,9 +153,12 @@ def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
             first, second = tokens[i - 1][2], tokens[i][2]
             if gap.strip() or not (first[0].isupper() and second[0].isupper()):
                 continue
-            if fold(second) in skip or fold(first) in skip or not _german_adjective(first):
+            if fold(second) in skip or fold(first) in skip:
                 continue
-            flags[i - 1] = flags[i] = True
+            if _german_adjective(first):
+                flags[i - 1] = flags[i] = True
+            elif flags[i - 1] and not _is_strong(first):
+                flags[i] = True  # a capitalised word right after a name: Ricarda Lang
     runs: list[list[int]] = []
     for i, (start, _, token) in enumerate(tokens):
         joined = bool(runs) and runs[-1][-1] == i - 1 and not text[tokens[i - 1][1] : start].strip()
@@ -177,7 +183,7 @@ def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
 def _latin_runs(text: str) -> list[_Run]:
     """In a script without case: the Latin-script words (Huawei, IPVM) are the names it is sure of."""
     out = []
-    for match in re.finditer(r"[A-Za-z][\w\-]*(?:[ \u00a0][A-Z][\w\-]*)*", text):
+    for match in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*(?:[ \u00a0][A-Z][A-Za-z0-9\-]*)*", text):
         if len(match[0]) >= 2 and match[0][0].isupper():
             out.append(_Run(match.start(), match.end(), match[0], fold(match[0]).split(), _is_strong(match[0])))
     return out
@@ -202,6 +208,8 @@ def _german_adjective(word: str) -> bool:
 def common_word(word: str, lang: str) -> bool:
     """Whether ``word`` is a word of the language's dictionary, or (German) a compound of two of them
     (Klimafonds = Klima + Fonds): a translatable word, not a name of its own."""
+    if "-" in word.strip("-"):
+        return all(common_word(part, lang) for part in word.split("-") if part)
     if known_word(word, lang):
         return not proper_noun(word, lang)
     if base_lang(lang) != "de" or len(word) < 8:
@@ -238,7 +246,7 @@ class _Target:
         self.lang = base_lang(lang)
         self.runs = name_runs(translation, lang, article)
         self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
-        self.acronyms = {"".join(w[0] for w in r.words if w not in _PARTICLES) for r in self.runs if len(r.words) > 1}
+        self.acronyms = {"".join(w[0] for w in seq) for seq in self.sequences if len(seq) > 1}
         self.raw_acronyms = {fold(t) for t in re.findall(r"\b[A-ZА-Я]{2,}\b", translation)}
 
     def has_word(self, word: str) -> bool:
@@ -251,7 +259,7 @@ class _Target:
             return phrase in self.folded
         if " " not in phrase:
             return self.has_word(phrase) if len(phrase) >= 4 else phrase in self.words
-        return re.search(rf"(?<!\w){re.escape(phrase)}", self.folded) is not None
+        return re.search(rf"(?<!\w){re.escape(phrase)}(?:s|es|n|en)?(?!\w)", self.folded) is not None
 
 
 def _word_in(word: str, target: _Target) -> bool:
@@ -297,6 +305,8 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
         return True, ""
     if len(words) == 1 and (words[0] in target.acronyms or fold(words[0]) in target.raw_acronyms):
         return True, ""
+    if len(folded) > 4 and " " not in folded and folded in target.folded.replace(" ", ""):
+        return True, ""  # EpochTimes = Epoch Times
     initials = "".join(w[0] for w in words if w not in _PARTICLES)
     if len(words) > 1 and initials in target.raw_acronyms:
         return True, ""  # Wall Street Journal -> WSJ

@@ -172,9 +172,9 @@ def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_be
             elif spec.strict:
                 found.append(word)
         elif word in spec.absorbers and not used[i]:
+            used[i] = True
             if lang == "sv" and (negated_before or found):
                 continue  # "inte X utan Y": utan is "but"
-            used[i] = True
             found.append(word)
             for j in range(i + 1, min(len(clause), i + 6)):
                 if clause[j] in spec.concord:

@@ -71,7 +71,17 @@ def find_quotes(text: str) -> list[Quote]:
             quotes.insert(0, Quote(0, i, True, False))
     if stack:
         quotes.append(Quote(stack[0][1], len(text), False, True))
-    return sorted(quotes)
+    return sorted(_trimmed(text, q) for q in quotes)
+
+
+def _trimmed(text: str, quote: Quote) -> Quote:
+    """The quote without the spaces just inside its marks (« Nous » -> Nous)."""
+    start, end = quote.start, quote.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return quote._replace(start=start, end=end)
 
 
 def _letters(text: str) -> int:
