@@ -30,6 +30,7 @@ class Mention(NamedTuple):
     weak: bool = False
     alt: frozenset = frozenset()  # the values in the other decimal convention, when they differ
     foreign: bool = False  # written in the other convention: '16.4' in German, '2,5' in English
+    figure: str = ""  # the figure as written, without its unit ("900,000" of "900,000 euros")
 
 
 NUMBER_KINDS = {"number": "number", "ordinal": "number", "date": "date", "month": "date", "weekday": "weekday"}
@@ -167,11 +168,14 @@ class _Reader:
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
 
-    def add(self, start, end, values, kind: str, units=frozenset(), weak=False, alt=frozenset(), foreign=False) -> None:
+    def add(
+        self, start, end, values, kind: str, units=frozenset(), weak=False, alt=frozenset(), foreign=False, figure=None
+    ):
         for i in range(start, end):
             self.taken[i] = True
         text = self.raw[start:end].strip()
-        self.found.append(Mention(start, end, text, frozenset(values), units, kind, weak, alt, foreign))
+        figure = text if figure is None else figure.strip()
+        self.found.append(Mention(start, end, text, frozenset(values), units, kind, weak, alt, foreign, figure))
 
     # ------------------------------------------------------------------------------------------ dates
 
@@ -361,16 +365,17 @@ class _Reader:
                         kind, end = "ordinal", ordinal.end()
                 elif letters and not self._unit_follows(end):
                     continue  # 5G, 3D, 4x4: part of a name or a code
+            figure = self.raw[start:end]
             units, start, end = _units_at(folded, start, end, lang)
             scaled = {value * Decimal(10) ** exponent} | ({value} if metres else set())
             alt = frozenset(a * Decimal(10) ** exponent for a in alt)
-            figures.append([start, end, exponent, scaled, units, kind, weak, alt, foreign])
+            figures.append([start, end, exponent, scaled, units, kind, weak, alt, foreign, figure])
         for i, figure in enumerate(figures):
             following = figures[i + 1] if i + 1 < len(figures) else None
             if following and following[2] and not figure[2] and _RANGE_JOIN.fullmatch(folded[figure[1] : following[0]]):
                 figure[3] |= {v * Decimal(10) ** following[2] for v in figure[3]}  # "1 à 2 milliards"
                 figure[4] = figure[4] or following[4]
-            self.add(figure[0], figure[1], figure[3], figure[5], figure[4], figure[6], figure[7], figure[8])
+            self.add(*figure[:2], figure[3], figure[5], figure[4], figure[6], figure[7], figure[8], figure[9])
 
     def _unit_follows(self, end: int) -> bool:
         regex, _ = _unit_regex(self.lang)
@@ -383,7 +388,7 @@ class _Reader:
                 continue
             units, start, end = _units_at(self.folded, number.start, number.end, self.lang)
             kind = "ordinal" if number.ordinal else "number"
-            self.add(start, end, {number.value}, kind, units, number.weak)
+            self.add(start, end, {number.value}, kind, units, number.weak, figure=number.text)
 
 
 def find_numbers(text: str, lang: str) -> list[Mention]:

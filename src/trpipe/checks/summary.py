@@ -49,10 +49,10 @@ def unsupported_items(sentence: str, lang: str, support: Sequence[tuple[str, str
         if mention.weak:
             continue
         partners = [m for m in mentions if mention.values & covers(m)]
-        if not mention.values & values or (
-            mention.units and partners and not any(units_compatible(mention.units, m.units) for m in partners)
-        ):
-            missing.append(mention.text)
+        if not mention.values & values:
+            missing.append(mention.figure or mention.text)  # the figure: "900,000"
+        elif mention.units and not any(units_compatible(mention.units, m.units) for m in partners):
+            missing.append(mention.text)  # the figure with its unit: "$800,000"
     folded = " ".join(fold(text) for text, _ in support)
     words = folded.split()
     for run in name_runs(sentence, lang, None):
