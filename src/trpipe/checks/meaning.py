@@ -59,7 +59,7 @@ def check_negation(source: str, translation: str, source_lang: str, target_lang:
 
 
 def _letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
+    return sum(map(str.isalpha, text))
 
 
 def length_z(source: str, translation: str, source_lang: str, target_lang: str) -> float:
@@ -87,12 +87,14 @@ def check_length(source: str, translation: str, source_lang: str, target_lang: s
 
 def _longest_tandem(tokens: list[str], n: int) -> tuple[int, tuple[str, ...]]:
     """The most consecutive repeats of one n-gram, and that n-gram."""
-    best: tuple[int, tuple[str, ...]] = (0, ())
-    for i in range(len(tokens) - n + 1):
-        gram, count = tuple(tokens[i : i + n]), 1
-        while tuple(tokens[i + count * n : i + (count + 1) * n]) == gram:
+    best: tuple[int, tuple[str, ...]] = (1, tuple(tokens[:n])) if len(tokens) >= n else (0, ())
+    for i in range(len(tokens) - 2 * n + 1):
+        if tokens[i] != tokens[i + n]:
+            continue
+        gram, count = tokens[i : i + n], 1
+        while tokens[i + count * n : i + (count + 1) * n] == gram:
             count += 1
-        best = max(best, (count, gram))
+        best = max(best, (count, tuple(gram)))
     return best
 
 

@@ -93,6 +93,7 @@ def _unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
     return start, end, token
 
 
+@lru_cache(maxsize=65536)
 def _is_strong(token: str) -> bool:
     letters = [c for c in token if c.isalpha()]
     if len(letters) < 2:
@@ -112,7 +113,17 @@ def _not_names(lang: str) -> frozenset[str]:
 
 def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
     """Name-like runs of ``text``: capitalised words next to each other (particles between them allowed)."""
-    lang = base_lang(lang)
+    if article is None or not article.words:
+        return list(_runs_alone(text, base_lang(lang)))
+    return _name_runs(text, base_lang(lang), article)
+
+
+@lru_cache(maxsize=4096)
+def _runs_alone(text: str, lang: str) -> tuple[_Run, ...]:
+    return tuple(_name_runs(text, lang, None))
+
+
+def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
     if lang in UNCASED_LANGS:
         return _latin_runs(text)
     letters = [c for c in text if c.isalpha()]

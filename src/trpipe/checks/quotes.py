@@ -29,6 +29,7 @@ _OPENERS = {
     "'": "'",
 }
 _CLOSERS = set('»”“’›」』"')
+_ANY_MARK = re.compile("[«»“”„‚‹›「」『』‘’\"']")
 # The share of a sentence a quote may gain or lose before its boundary is judged moved, and the least
 # number of characters that counts.
 SHARE_TOLERANCE = 0.14
@@ -44,6 +45,8 @@ class Quote(NamedTuple):
 
 def find_quotes(text: str) -> list[Quote]:
     """Quoted pieces of ``text``, outermost only."""
+    if not _ANY_MARK.search(text):
+        return []
     quotes: list[Quote] = []
     stack: list[tuple[str, int]] = []
     for i, char in enumerate(text):
