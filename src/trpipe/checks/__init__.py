@@ -1,0 +1,142 @@
+"""Checks that need no model: each compares one source sentence with its translation.
+
+A check returns a list of flags ``{"check": name, "detail": one line quoting the offending item}``; an
+empty list means the sentence passed. ``check_sentence`` runs them all on one sentence, ``check_document``
+on every translated sentence of a document (with one name list for the whole article), and
+``summarise_flags`` counts flags by check. Summaries use ``summary_flags`` (trpipe.checks.summary).
+
+numbers       figures, dates, times missing, added, misread (800.000 in English) or swapped (figures.py)
+units         a currency or unit changed, dropped or added (figures.py)
+names         names and acronyms missing, changed, or added (names.py)
+quotes        quotes lost, added or with a moved mark (quotes.py)
+terms         glossary terms not rendered as required, inflected forms included (glossary.py)
+negation      a negation added or dropped (meaning.py, negation.py)
+length        a length far from the pair's Gale-Church expectation: omission or addition (meaning.py)
+repetition    a phrase said twice or a loop the source does not have (meaning.py)
+untranslated  output identical to, still in, or copied from the source language (meaning.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trpipe.checks.figures import check_numbers, check_units
+from trpipe.checks.glossary import Glossary, GlossaryEntry, check_terms, count_term, load_glossary
+from trpipe.checks.meaning import check_length, check_negation, check_repetition, check_untranslated
+from trpipe.checks.names import ArticleNames, check_names, find_names, name_kept
+from trpipe.checks.numbers import Mention, find_numbers
+from trpipe.checks.quotes import check_quotes
+from trpipe.checks.summary import WEAK_SUPPORT_RECALL, summary_flags, unsupported_items, weak_support
+from trpipe.checks.text import Flag, base_lang, fold
+
+CHECKS = ("numbers", "units", "names", "quotes", "terms", "negation", "length", "repetition", "untranslated")
+
+__all__ = [
+    "CHECKS",
+    "WEAK_SUPPORT_RECALL",
+    "ArticleContext",
+    "ArticleNames",
+    "Flag",
+    "Glossary",
+    "GlossaryEntry",
+    "Mention",
+    "check_document",
+    "check_length",
+    "check_names",
+    "check_negation",
+    "check_numbers",
+    "check_quotes",
+    "check_repetition",
+    "check_sentence",
+    "check_terms",
+    "check_units",
+    "check_untranslated",
+    "count_term",
+    "find_names",
+    "find_numbers",
+    "fold",
+    "load_glossary",
+    "name_kept",
+    "summarise_flags",
+    "summary_flags",
+    "unsupported_items",
+    "weak_support",
+]
+
+
+@dataclass
+class ArticleContext:
+    """What the checks know of the whole article: the names written in its source and in its translation."""
+
+    source_names: ArticleNames
+    target_names: ArticleNames
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]], source_lang: str, target_lang: str) -> ArticleContext:
+        pairs = list(pairs)
+        return cls(
+            ArticleNames.from_texts((s for s, _ in pairs), source_lang),
+            ArticleNames.from_texts((t for _, t in pairs), target_lang),
+        )
+
+
+def check_sentence(
+    source: str,
+    translation: str,
+    source_lang: str,
+    target_lang: str,
+    glossary: Glossary | None = None,
+    context: ArticleContext | None = None,
+) -> list[Flag]:
+    """Every check on one sentence and its translation, flags in the order of ``CHECKS``."""
+    if not source.strip():
+        return []
+    translation = translation or ""
+    args = (source, translation, source_lang, target_lang)
+    return [
+        *check_numbers(*args),
+        *check_units(*args),
+        *check_names(*args, *((context.source_names, context.target_names) if context else ())),
+        *check_quotes(*args),
+        *check_terms(*args, glossary),
+        *check_negation(*args),
+        *check_length(*args),
+        *check_repetition(*args),
+        *check_untranslated(*args),
+    ]
+
+
+def check_document(document, glossary: Glossary | None = None) -> None:
+    """Flag every translated sentence of ``document`` (a trpipe.records.Document) that fails a check.
+
+    Each flag is added to its segment's ``flags`` as ``{"check", "detail"}``; segments kept as they are
+    (already in the target language) are not checked. Names are judged with one list for the article.
+    """
+    target_lang = document.target_lang
+    default_lang = document.source.lang or ""
+    checked = [seg for seg in document.segments if not seg.kept]
+    by_lang: dict[str, list[tuple[str, str]]] = {}
+    for seg in checked:
+        lang = base_lang(seg.lang or default_lang)
+        by_lang.setdefault(lang, []).extend((s.text, s.translation or "") for s in seg.sentences)
+    contexts = {lang: ArticleContext.from_pairs(pairs, lang, target_lang) for lang, pairs in by_lang.items()}
+    for seg in checked:
+        source_lang = seg.lang or default_lang
+        context = contexts.get(base_lang(source_lang))
+        for index, sentence in enumerate(seg.sentences):
+            flags = check_sentence(
+                sentence.text, sentence.translation or "", source_lang, target_lang, glossary, context
+            )
+            for flag in flags:
+                where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
+                seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+
+
+def summarise_flags(flag_lists: Iterable[Iterable[Flag]]) -> dict[str, int]:
+    """Count flags by check: every name of ``CHECKS`` in order (zeros included), then any other name."""
+    counts = dict.fromkeys(CHECKS, 0)
+    for flags in flag_lists:
+        for flag in flags:
+            counts[flag["check"]] = counts.get(flag["check"], 0) + 1
+    return counts

@@ -1,0 +1,181 @@
+"""Meaning without digits: negation, length, repetition, untranslated text.
+
+negation      The source and the translation hold a different number of negations (trpipe.checks.negation):
+              "were not devised" -> "were devised".
+length        The translation's length is far from what the pair's usual character ratio predicts, with a
+              tolerance that shrinks as the sentence grows (Gale & Church 1993): an added or dropped clause.
+repetition    A phrase said twice back to back, or a loop, that the source does not repeat.
+untranslated  The translation equals the source, is identified as the source language, or copies a long
+              run of the source's words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from trpipe.checks.negation import negations
+from trpipe.checks.text import Flag, base_lang, flag, fold, has_cjk, is_latin, known_word, quoted, squeeze
+from trpipe.languages import identify
+
+# Letters of a language per letter of English for the same content: the mean letter ratios of the reference
+# translations of benchmarks/checks_eval (fr-en 0.95 and en-fr 1.08 give French 1.07; de 1.09, es 0.99,
+# nl 1.0, pt 1.01, pl 0.93, ru 0.98, zh 0.27); the languages without a pair there (it sv uk tr ar ja) take
+# the value of their nearest measured neighbour. The expected ratio of a pair is DENSITY[target] /
+# DENSITY[source]. Letters, not characters, are counted: digits and punctuation are the same in every
+# language (and are checked by the numbers and quotes checks).
+DENSITY = {
+    "en": 1.0, "fr": 1.07, "de": 1.09, "es": 0.99, "it": 1.03, "pt": 1.01, "nl": 1.0, "sv": 0.98, "pl": 0.93,
+    "ru": 0.98, "uk": 0.96, "tr": 0.96, "ar": 0.85, "zh": 0.27, "ja": 0.36,
+}  # fmt: skip
+# Gale & Church: the target length of a sentence of s source characters is normal with mean c*s and
+# variance VARIANCE*c²*s (VARIANCE is per source character, on the target scale). Flagged beyond LENGTH_Z
+# standard deviations. Sentences under MIN_LENGTH_CHARS source letters are only flagged when much too long.
+VARIANCE = 1.0
+VARIANCE_CJK = 2.0  # into Chinese or Japanese: few characters, each weighs more
+LENGTH_Z = 2.6
+MIN_LENGTH_CHARS = 20
+# Repetition: a loop is an n-gram (n <= 4) repeated this many times in a row, or a 3/4-gram this many times.
+MIN_TANDEM_REPEATS = 4
+MIN_NGRAM_REPEATS = 3
+# Untranslated: language identification is trusted on this many words at this probability; a copied run of
+# this many words (most of them common words of the source language) is untranslated text.
+LANGID_MIN_WORDS = 6
+LANGID_MIN_PROB = 0.9
+COPIED_RUN_WORDS = 6
+
+
+def check_negation(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+    """Flag a translation with more or fewer negations than its source."""
+    src, tgt = negations(source, source_lang), negations(translation, target_lang)
+    if len(src) == len(tgt):
+        return []
+    shown_s = ", ".join(map(quoted, src)) or "none"
+    shown_t = ", ".join(map(quoted, tgt)) or "none"
+    return [
+        flag("negation", f"{len(src)} negation(s) in the source ({shown_s}), {len(tgt)} in the translation ({shown_t})")
+    ]
+
+
+def _letters(text: str) -> int:
+    return sum(map(str.isalpha, text))
+
+
+def length_z(source: str, translation: str, source_lang: str, target_lang: str) -> float:
+    """How many standard deviations the translation's length is from the pair's expectation (Gale-Church)."""
+    source_chars, translation_chars = _letters(source), _letters(translation)
+    src, tgt = base_lang(source_lang), base_lang(target_lang)
+    ratio = DENSITY.get(tgt, 1.0) / DENSITY.get(src, 1.0)
+    variance = VARIANCE_CJK if tgt in ("zh", "ja") else VARIANCE
+    chars = max(source_chars, MIN_LENGTH_CHARS)
+    return (translation_chars - ratio * source_chars) / math.sqrt(variance * ratio * ratio * chars)
+
+
+def check_length(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+    """Flag a translation far shorter (omission) or longer (addition) than the pair's usual ratio predicts."""
+    if not squeeze(translation) and re.search(r"\w", source):
+        return [flag("length", "empty translation: possible omission")]
+    z = length_z(source, translation, source_lang, target_lang)
+    ratio = _letters(translation) / max(_letters(source), 1)
+    if z < -LENGTH_Z and _letters(source) >= MIN_LENGTH_CHARS:
+        return [flag("length", f"translation is {ratio:.0%} of the source length ({z:+.1f} sd): possible omission")]
+    if z > LENGTH_Z:
+        return [flag("length", f"translation is {ratio:.0%} of the source length ({z:+.1f} sd): possible addition")]
+    return []
+
+
+def _longest_tandem(tokens: list[str], n: int) -> tuple[int, tuple[str, ...]]:
+    """The most consecutive repeats of one n-gram, and that n-gram."""
+    best: tuple[int, tuple[str, ...]] = (1, tuple(tokens[:n])) if len(tokens) >= n else (0, ())
+    for i in range(len(tokens) - 2 * n + 1):
+        if tokens[i] != tokens[i + n]:
+            continue
+        gram, count = tokens[i : i + n], 1
+        while tokens[i + count * n : i + (count + 1) * n] == gram:
+            count += 1
+        best = max(best, (count, tuple(gram)))
+    return best
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def check_repetition(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+    """Flag a phrase said twice in a row (two words or more, or a word of 4+ letters) or a loop, when the
+    source repeats nothing as often."""
+    source_tokens, tokens = _tokens(source), _tokens(translation)
+    for n in range(1, 7):
+        count, gram = _longest_tandem(tokens, n)
+        source_count = _longest_tandem(source_tokens, n)[0]
+        if count <= source_count:
+            continue
+        if count >= MIN_TANDEM_REPEATS or (count >= 2 and (n >= 2 or len(gram[0]) >= 4) and not gram[0].isdigit()):
+            return [flag("repetition", f"{quoted(' '.join(gram))} repeated {count} times in a row")]
+    for n in (3, 4):
+        grams = Counter(zip(*(tokens[i:] for i in range(n))))
+        source_grams = Counter(zip(*(source_tokens[i:] for i in range(n))))
+        if grams:
+            gram, count = grams.most_common(1)[0]
+            if count >= MIN_NGRAM_REPEATS and count > max(source_grams.values(), default=0):
+                return [flag("repetition", f"{quoted(' '.join(gram))} occurs {count} times")]
+    return []
+
+
+def _lowercase_words(gram: tuple[str, ...], source: str) -> list[str]:
+    """The words of a copied run written in lower case in the source: common words, not names or figures."""
+    lower = {fold(w) for w in re.findall(r"[^\W\d_]+", source) if w[0].islower()}
+    return [w for w in gram if w in lower and len(w) >= 2]
+
+
+def _copied_run(source: str, translation: str, source_lang: str, target_lang: str) -> str | None:
+    """A run of COPIED_RUN_WORDS source words copied into the translation, half of them common (lower-case) words."""
+    src, tgt = fold(source).split(), fold(translation).split()
+    if len(src) < COPIED_RUN_WORDS or len(tgt) < COPIED_RUN_WORDS:
+        return None
+    grams = {tuple(src[i : i + COPIED_RUN_WORDS]) for i in range(len(src) - COPIED_RUN_WORDS + 1)}
+    for i in range(len(tgt) - COPIED_RUN_WORDS + 1):
+        gram = tuple(tgt[i : i + COPIED_RUN_WORDS])
+        if gram not in grams:
+            continue
+        if len(_lowercase_words(gram, source)) >= COPIED_RUN_WORDS // 2:
+            return " ".join(gram)
+    return None
+
+
+def _looks_like(translation: str, source_lang: str, target_lang: str) -> bool:
+    """A cheap gate before language identification: many words of the source language, or its script."""
+    if has_cjk(translation) != (target_lang in ("zh", "ja")) or is_latin(translation) != _latin_lang(target_lang):
+        return True
+    tokens = [w for w in re.findall(r"[^\W\d_]{3,}", translation) if w[0].islower()]
+    if not tokens:
+        return False
+    foreign = sum(known_word(w, source_lang) and not known_word(w, target_lang) for w in tokens)
+    return foreign >= 0.25 * len(tokens) or not any(known_word(w, target_lang) for w in tokens)
+
+
+def _latin_lang(lang: str) -> bool:
+    return lang not in ("ru", "uk", "bg", "sr", "mk", "el", "ar", "fa", "he", "zh", "ja", "ko", "hi", "th", "ka", "hy")
+
+
+def check_untranslated(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+    """Flag a translation identical to the source, identified as the source language, or copying a long run
+    of its words. Identity counts only when the source has two or more lowercase words of 3+ letters (names,
+    figures and datelines are legitimately copied)."""
+    source_lang, target_lang = base_lang(source_lang), base_lang(target_lang)
+    if source_lang == target_lang or not translation.strip():
+        return []
+    common_words = [w for w in re.findall(r"[^\W\d_]{3,}", source) if w[0].islower()]
+    if fold(source) == fold(translation) and len(common_words) >= 2:
+        return [flag("untranslated", "translation is identical to the source")]
+    if len(re.findall(r"[^\W\d_]+", translation)) >= LANGID_MIN_WORDS and _looks_like(
+        translation, source_lang, target_lang
+    ):
+        lang, prob = identify(translation)
+        if lang == source_lang and prob >= LANGID_MIN_PROB:
+            return [flag("untranslated", f"translation is still in the source language ({lang}, p={prob:.2f})")]
+    copied = _copied_run(source, translation, source_lang, target_lang)
+    if copied:
+        return [flag("untranslated", f"copies the source: {quoted(copied)}")]
+    return []

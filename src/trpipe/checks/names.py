@@ -1,0 +1,473 @@
+"""The ``names`` check: every name of the source in the translation, and no name the source lacks.
+
+Names are found with one list for the whole article (``ArticleNames``): a word written with a capital
+in mid-sentence anywhere in the article is a name in every sentence, so the name a sentence opens with is
+checked too. Acronyms (IPVM) and words with an inner capital (FusionSphere) are names anywhere; a
+sentence's first word also is when the language's dictionary (simplemma) does not know it. German
+capitalises every noun: there a capitalised word is a name when the dictionary does not know it, when
+CLDR knows it as a place, or when it stands next to another capitalised word (Deutsche Bank).
+
+A name is kept when its whole form or a CLDR equivalent of the whole name (Chine = China, Moscou =
+Moscow, Nations unies = United Nations) appears, or its acronym or expansion (LR = Les Républicains), or
+when one of its distinctive words appears and nothing different stands in the place of the others
+("Glucksmann" keeps "Raphaël Glucksmann", "André Glucksmann" does not; "New York Post" does not keep the
+"Washington Post"). Generic heads (région, parti, président) are not distinctive and may be translated;
+equivalences apply to whole names, never to words inside a name ("Great East" is not "Grand Est").
+Names in another script are compared through a transliteration (anyascii) and a spelling skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from trpipe.checks import locale
+from trpipe.checks.lexicon import generic_words
+from trpipe.checks.spelling import (
+    Words,
+    demonym_prefixes,
+    generic,
+    places_in,
+    same_word,
+    skeleton,
+    word_equivalents,
+)
+from trpipe.checks.text import (
+    UNCASED_LANGS,
+    Flag,
+    base_lang,
+    flag,
+    fold,
+    is_latin,
+    known_word,
+    lemma,
+    proper_noun,
+    quoted,
+    stopwords,
+)
+
+_INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "lt", "lv", "fi", "et", "hu", "tr"})
+_TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
+_OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
+
+
+@dataclass
+class ArticleNames:
+    """Words written as names (capitalised in mid-sentence) anywhere in an article, folded."""
+
+    lang: str
+    words: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str], lang: str) -> ArticleNames:
+        names = cls(base_lang(lang))
+        for text in texts:
+            for run in name_runs(text, names.lang, None):
+                names.words.update(w for w in run.words if w not in _PARTICLES)
+        return names
+
+
+@dataclass
+class _Run:
+    start: int
+    end: int
+    text: str
+    words: list[str]
+    strong: bool
+
+
+_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
+
+
+def _unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
+    """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
+    elided = _ELISION.match(token)
+    if elided:
+        start, token = start + elided.end(), token[elided.end() :]
+    if token[-2:] in ("'s", "’s"):
+        end, token = end - 2, token[:-2]
+    return start, end, token
+
+
+@lru_cache(maxsize=65536)
+def _is_strong(token: str) -> bool:
+    letters = [c for c in token if c.isalpha()]
+    if len(letters) < 2:
+        return False
+    if all(c.isupper() for c in letters):
+        return True  # an acronym: IPVM, LR
+    return any(b.isupper() and a.islower() for a, b in pairwise(token))  # FusionSphere, iPhone
+
+
+@lru_cache(maxsize=64)
+def _not_names(lang: str) -> frozenset[str]:
+    """Capitalised words that are no names: months and weekdays (CLDR), the English 'I'."""
+    wide, short, _ = locale.month_names(lang)
+    units = {w for form in (*locale.currency_words(lang), *locale.unit_words(lang)) for w in form.split()}
+    return frozenset({*wide, *short, *locale.weekday_names(lang), *locale.scale_words(lang), *units, "i"})
+
+
+def name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
+    """Name-like runs of ``text``: capitalised words next to each other (particles between them allowed)."""
+    if article is None or not article.words:
+        return list(_runs_alone(text, base_lang(lang)))
+    return _name_runs(text, base_lang(lang), article)
+
+
+@lru_cache(maxsize=4096)
+def _runs_alone(text: str, lang: str) -> tuple[_Run, ...]:
+    return tuple(_name_runs(text, lang, None))
+
+
+def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]:
+    if lang in UNCASED_LANGS:
+        return _latin_runs(text)
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []  # a line in capitals: PAR LAURENT GEY – EPOCH TIMES
+    tokens = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text) if any(c.isalpha() for c in m[0])]
+    tokens = [_unelide(s, e, t) for s, e, t in tokens]
+    title_case = len(tokens) >= 4 and sum(t[0].isupper() for _, _, t in tokens) >= 0.7 * len(tokens)
+    skip = _not_names(lang)
+    flags = []
+    previous_end = 0
+    for i, (start, _, token) in enumerate(tokens):
+        gap = text[previous_end:start].strip()
+        previous_end = tokens[i][1]
+        initial = (i == 0 and not gap) or (bool(gap) and gap[-1] in _OPENERS)
+        folded = fold(token)
+        strong = _is_strong(token)
+        capital = token[0].isupper() and folded not in skip and len(token) >= 2
+        if strong:
+            namely = True
+        elif not capital or title_case:
+            namely = False
+        elif initial:
+            namely = (
+                bool(article and folded in article.words)
+                or _known_place(folded)
+                or (len(token) >= 3 and lang not in ("de",) and not common_word(token, lang))
+            )
+        elif lang == "de":
+            namely = not common_word(token, lang) or _known_place(folded)
+        else:
+            namely = True
+        flags.append(namely)
+    if lang == "de" and not title_case:
+        # A capitalised adjective before a capitalised noun is a name: Deutsche Bahn, Europäische Union.
+        for i in range(1, len(tokens)):
+            gap = text[tokens[i - 1][1] : tokens[i][0]]
+            first, second = tokens[i - 1][2], tokens[i][2]
+            if gap.strip() or not (first[0].isupper() and second[0].isupper()):
+                continue
+            if fold(second) in skip or fold(first) in skip:
+                continue
+            if _german_adjective(first):
+                flags[i - 1] = flags[i] = True
+            elif flags[i - 1] and not _is_strong(first):
+                flags[i] = True  # a capitalised word right after a name: Ricarda Lang
+    runs: list[list[int]] = []
+    for i, (start, _, token) in enumerate(tokens):
+        joined = bool(runs) and runs[-1][-1] == i - 1 and not text[tokens[i - 1][1] : start].strip()
+        if flags[i] and joined and (flags[i - 1] or fold(tokens[i - 1][2]) in _PARTICLES):
+            runs[-1].append(i)
+        elif flags[i]:
+            runs.append([i])
+        elif fold(token) in _PARTICLES and joined and flags[i - 1]:
+            runs[-1].append(i)
+    out = []
+    for run in runs:
+        while run and not flags[run[-1]]:
+            run.pop()
+        if not run:
+            continue
+        start, end = tokens[run[0]][0], tokens[run[-1]][1]
+        words = [fold(tokens[i][2]) for i in run]
+        out.append(_Run(start, end, text[start:end], words, any(_is_strong(tokens[i][2]) for i in run)))
+    return out
+
+
+def _latin_runs(text: str) -> list[_Run]:
+    """In a script without case: the Latin-script words (Huawei, IPVM) are the names it is sure of."""
+    out = []
+    for match in re.finditer(r"[A-Za-z][A-Za-z0-9\-]*(?:[ \u00a0][A-Z][A-Za-z0-9\-]*)*", text):
+        if len(match[0]) >= 2 and match[0][0].isupper():
+            out.append(_Run(match.start(), match.end(), match[0], fold(match[0]).split(), _is_strong(match[0])))
+    return out
+
+
+def _known_place(folded: str) -> bool:
+    return folded in locale.places()
+
+
+@lru_cache(maxsize=16384)
+def _german_adjective(word: str) -> bool:
+    """A capitalised German word that is an adjective (its dictionary form is in lower case): Deutsche."""
+    import simplemma
+
+    if not re.search(r"(?:e|en|er|es|em)$", word) or fold(word) in stopwords("de"):
+        return False
+    form = simplemma.lemmatize(word.lower(), lang="de")
+    return form[:1].islower() and fold(form) not in locale.scale_words("de")
+
+
+@lru_cache(maxsize=65536)
+def common_word(word: str, lang: str) -> bool:
+    """Whether ``word`` is a word of the language's dictionary, or (German) a compound of two of them
+    (Klimafonds = Klima + Fonds): a translatable word, not a name of its own."""
+    if "-" in word.strip("-"):
+        return all(common_word(part, lang) for part in word.split("-") if part)
+    if known_word(word, lang):
+        return not proper_noun(word, lang)
+    if base_lang(lang) != "de" or len(word) < 8:
+        return False
+    low = word.lower()
+    for cut in range(4, len(low) - 3):
+        head, tail = low[:cut], low[cut:]
+        for joint in ("", "s", "es", "n", "en"):
+            stem = head[: len(head) - len(joint)] if joint else head
+            if head.endswith(joint) and known_word(stem, lang) and known_word(tail, lang):
+                return True
+    return False
+
+
+def find_names(text: str, lang: str, article: ArticleNames | None = None) -> list[str]:
+    """Names and acronyms of ``text``, a multi-word name as one item (see the module docstring)."""
+    return list(dict.fromkeys(run.text for run in name_runs(text, lang, article)))
+
+
+# ----------------------------------------------------------------------------------------- matching
+
+
+class _Target:
+    """The translation's words, folded and transliterated, ready for lookups."""
+
+    def __init__(self, translation: str, lang: str, article: ArticleNames | None) -> None:
+        self.text = translation
+        self.folded = fold(translation)
+        self.words = self.folded.split()
+        self.index = Words(self.words)
+        cased = base_lang(lang) not in UNCASED_LANGS
+        capitalised = [fold(t) for t in _TOKEN.findall(translation) if not cased or not t[:1].islower()]
+        self.names = Words([w for t in capitalised for w in t.split()])
+        self.lang = base_lang(lang)
+        self.runs = name_runs(translation, lang, article)
+        self.sequences = _capitalised_sequences(translation) if cased else [r.words for r in self.runs]
+        self.acronyms = {"".join(w[0] for w in seq) for seq in self.sequences if len(seq) > 1}
+        self.raw_acronyms = {fold(t) for t in re.findall(r"\b[A-ZА-Я]{2,}\b", translation)}
+
+    def has_word(self, word: str) -> bool:
+        return self.index.has(word)
+
+    def has_phrase(self, phrase: str) -> bool:
+        if not phrase:
+            return False
+        if self.lang in UNCASED_LANGS and not phrase.isascii():
+            return phrase in self.folded
+        if " " not in phrase:
+            return self.has_word(phrase) if len(phrase) >= 4 else phrase in self.words
+        return re.search(rf"(?<!\w){re.escape(phrase)}(?:s|es|n|en)?(?!\w)", self.folded) is not None
+
+
+def _word_in(word: str, target: _Target) -> bool:
+    """A word of a source name in the translation: as written (with a capital where the target has case),
+    inflected, or a CLDR form of it."""
+    if target.names.has(word) or (len(word) <= 3 and word in target.names.set):
+        return True
+    if any(target.has_phrase(form) for form in word_equivalents(word) if form != word):
+        return True
+    stems = demonym_prefixes(word)
+    if stems and any(w.startswith(stem) for w in target.words for stem in stems):
+        return True
+    return not word_equivalents(word).isdisjoint(target.index.places)
+
+
+def name_kept(name: str, target: _Target | str, lang: str = "en") -> bool:
+    """Whether ``name`` (from the source) is kept in ``target`` (a translation or its _Target)."""
+    if isinstance(target, str):
+        target = _Target(target, lang, None)
+    return _kept(name, fold(name).split(), target, set())[0]
+
+
+def _descriptive(run: _Run, lang: str) -> bool:
+    """A name made of the language's common words around a generic head (Agencia Estatal de Meteorología,
+    Tweede Kamer) or of one common word (Nordsee, Grünen): translated word by word, so not judged. A name of
+    common words without a generic head (Grand Est, Wall Street Journal) is kept as written and judged."""
+    if run.strong:
+        return False
+    words = [w for w in run.words if w not in _PARTICLES]
+    distinctive = [w for w in words if not generic(w)]
+    tokens = run.text.split()
+    if any(_known_place(w) or locale.place_keys(lemma(w, lang)) for w in words):
+        return False
+    if any(not common_word(t.strip(".,;:()"), lang) for t in tokens if fold(t) in distinctive):
+        return False
+    return len(distinctive) <= 1 or len(distinctive) < len(words)
+
+
+def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) -> tuple[bool, str]:
+    """(kept, what stands in its place when it is not)."""
+    folded = " ".join(words)
+    if any(target.has_phrase(form) for form in word_equivalents(folded)):
+        return True, ""
+    if len(words) == 1 and (words[0] in target.acronyms or fold(words[0]) in target.raw_acronyms):
+        return True, ""
+    if len(folded) > 4 and " " not in folded and folded in target.folded.replace(" ", ""):
+        return True, ""  # EpochTimes = Epoch Times
+    initials = "".join(w[0] for w in words if w not in _PARTICLES)
+    if len(words) > 1 and initials in target.raw_acronyms:
+        return True, ""  # Wall Street Journal -> WSJ
+    distinctive = [w for w in words if w not in _PARTICLES and not generic(w)]
+    if not distinctive:
+        return any(target.has_word(g) for w in words for g in generic_words().get(w, {w})), ""
+    found = [w for w in distinctive if _word_in(w, target)]
+    if not found:
+        return False, ""
+    if len(found) == len(distinctive):
+        return True, ""
+    # Part of the name is kept: is something different standing in the place of the rest?
+    for sequence in target.sequences:
+        if not any(same_word(f, w) for f in found for w in sequence):
+            continue
+        strangers = [
+            w
+            for w in sequence
+            if w not in _PARTICLES
+            and not generic(w)
+            and not any(same_word(w, d) for d in distinctive)
+            and not any(same_word(w, s) for s in source_words)
+        ]
+        if strangers:
+            return False, " ".join(sequence)
+    return True, ""
+
+
+def _capitalised_sequences(text: str) -> list[list[str]]:
+    """Folded words of each run of adjacent capitalised tokens (a sentence's first word only with others)."""
+    sequences: list[list[str]] = []
+    previous_end = -2
+    for match in _TOKEN.finditer(text):
+        start, end, token = _unelide(match.start(), match.end(), match[0])
+        if not token[:1].isupper():
+            if fold(token) in _PARTICLES and previous_end >= 0 and not text[previous_end:start].strip():
+                previous_end = end  # Hugo de Jonge: a particle inside a name
+            else:
+                previous_end = -2
+            continue
+        if sequences and not text[previous_end:start].strip() and previous_end >= 0:
+            sequences[-1].append(fold(token))
+        else:
+            sequences.append([fold(token)])
+        previous_end = end
+    return sequences
+
+
+def accounted_for(run: _Run, source_folded: str, source_words: list[str] | Words, source_lang: str) -> bool:
+    """Whether a name of the translation comes from the source (same name, equivalent, acronym)."""
+    index = source_words if isinstance(source_words, Words) else Words(list(source_words))
+    source_words = index.all
+    words = [w for w in run.words if w not in _PARTICLES]
+    if not words or all(generic(w) for w in words):
+        return True
+    if _not_names("en") & set(words) or all(w in _not_names(source_lang) for w in words):
+        return True
+    joined = " ".join(run.words)
+    for form in word_equivalents(joined):
+        if index.has(form) or (" " in form and re.search(rf"(?<!\w){re.escape(form)}", source_folded)):
+            return True
+    if len(words) == 1 and len(words[0]) >= 2:
+        letters = words[0]
+        expansions = ["".join(w[0] for w in source_words[i : i + len(letters)]) for i in range(len(source_words))]
+        if letters in expansions:
+            return True
+    for word in words:
+        if generic(word):
+            continue
+        forms = word_equivalents(word) | {word}
+        if any(index.has(form) for form in forms):
+            return True
+        stems = demonym_prefixes(word)
+        if stems and any(w.startswith(stem) for w in index.set for stem in stems):
+            return True
+        if not forms.isdisjoint(index.places):
+            return True
+        if any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2):
+            return True
+    return False
+
+
+def check_names(
+    source: str,
+    translation: str,
+    source_lang: str,
+    target_lang: str,
+    article: ArticleNames | None = None,
+    target_article: ArticleNames | None = None,
+) -> list[Flag]:
+    """Flag source names the translation lacks or changes, and names it adds (see the module docstring)."""
+    source_lang, target_lang = base_lang(source_lang), base_lang(target_lang)
+    target = _Target(translation, target_lang, target_article)
+    source_folded = fold(source)
+    source_words = source_folded.split()
+    if source_lang in UNCASED_LANGS:
+        source_words = source_words + [skeleton(w) for w in source_words if not w.isascii()]
+    if source_lang in _INFLECTED:  # Polsce -> Polska, России -> Россия: the forms CLDR knows
+        source_words = source_words + [fold(lemma(w, source_lang)) for w in source_words]
+    source_index = Words(source_words)
+    runs = name_runs(source, source_lang, article)
+    missing, changed = [], []
+    spare = 0  # source names not found in the translation: it may have translated them
+    for run in runs:
+        if target_lang in UNCASED_LANGS and not _known_place(" ".join(run.words)):
+            continue  # a name in a script without case (华为 for Huawei) cannot be looked for, but a place can
+        words = run.words
+        if source_lang in _INFLECTED:
+            words = [w if _known_place(w) else fold(lemma(w, source_lang)) for w in words]
+        kept, stand_in = _kept(run.text, words, target, set(source_words))
+        if kept:
+            continue
+        if _descriptive(run, source_lang):
+            spare += 1
+            continue
+        (changed if stand_in else missing).append((run.text, stand_in))
+    for place in places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
+        if not any(target.has_phrase(form) for form in locale.equivalents(place)):
+            missing.append((place, ""))
+    flags = []
+    if missing:
+        names = list(dict.fromkeys(n for n, _ in missing))
+        flags.append(flag("names", "not in the translation: " + ", ".join(map(quoted, names))))
+    for name, stand_in in dict.fromkeys(changed):
+        flags.append(flag("names", f"{quoted(name)} became {quoted(stand_in)}"))
+    if target_lang in UNCASED_LANGS:
+        return flags
+    judged = is_latin(source) or source_lang not in UNCASED_LANGS
+    stand_ins = {fold(s) for _, s in changed}
+    added = []
+    for run in target.runs:
+        if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
+            continue
+        if judged and not accounted_for(run, source_folded, source_index, source_lang):
+            added.append(run.text)
+        elif not judged and _known_place(fold(run.text)):
+            # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
+            forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
+            if not any(f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms):
+                added.append(run.text)
+    if len(added) > spare:
+        flags.append(flag("names", "not in the source: " + ", ".join(map(quoted, dict.fromkeys(added)))))
+    return flags
+
+
+def _judged_in_target(run: _Run, lang: str) -> bool:
+    """A name of the translation is looked for in the source when it holds an acronym, a CLDR place, or a
+    word the target language's dictionary does not know (Olaf Scholz); a run of common words (North Sea,
+    Central Bank) may be the translation of a name and is not judged."""
+    if run.strong:
+        return True
+    words = [w for w in run.words if w not in _PARTICLES and not generic(w)]
+    return any(_known_place(w) or not common_word(w, lang) for w in words)

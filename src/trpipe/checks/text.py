@@ -1,0 +1,165 @@
+"""Text helpers shared by the checks: language codes, folding, tokens, lemmas, flags.
+
+Nothing here loads data at import; the lemmatiser's dictionaries are read on first use and cached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+Flag = dict[str, str]
+
+# Languages whose words simplemma lemmatises (zh, ja: no inflection to undo; others fall back to the word).
+_SIMPLEMMA_LANGS = frozenset(
+    "ar bg ca cs cy da de el en es et fa fi fr ga gd gl he hi hu hy id is it ka la lb lt lv mk ms nb nl nn pl pt "
+    "ro ru se sk sl sq sr sv sw tl tr uk".split()
+)
+CJK_LANGS = frozenset({"zh", "ja", "ko"})
+# Scripts without letter case: capitalisation says nothing about names there.
+UNCASED_LANGS = frozenset({"zh", "ja", "ko", "ar", "fa", "he", "hi", "th"})
+
+WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def base_lang(code: str | None) -> str:
+    """'fr-FR' -> 'fr'; '' for nothing."""
+    return re.split(r"[-_]", (code or "").strip().lower())[0]
+
+
+def flag(check: str, detail: str) -> Flag:
+    return {"check": check, "detail": " ".join(detail.split())}
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(c: str) -> str:
+    """One character lower-cased, its accent dropped in the Latin, Greek and Cyrillic scripts (not kana's)."""
+    base = c
+    if c < "\u0530":
+        base = unicodedata.normalize("NFKD", c)[:1] or c
+    low = base.lower()
+    return low[:1] if low else c
+
+
+class _FoldTable(dict):
+    """str.translate table that folds each character once and remembers it."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Casefolded, accents stripped, punctuation as spaces: 'États-Unis' -> 'etats unis'."""
+    text = text.translate(_FOLD_TABLE).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+@lru_cache(maxsize=4096)
+def fold_keep(text: str) -> str:
+    """Lower-cased and accent-stripped, one character for one: offsets into the result are offsets into ``text``."""
+    return text.translate(_FOLD_TABLE)
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> dict[int, str]:
+    """Every Unicode decimal digit (Arabic-Indic, full-width, ...) to its ASCII digit; Arabic marks to . and ,."""
+    table = {}
+    for code in range(0x660, 0x1FBFA):
+        char = chr(code)
+        if not char.isascii() and unicodedata.category(char) == "Nd":
+            table[code] = str(unicodedata.digit(char))
+    table.update({0x066B: ".", 0x066C: ",", 0xFF0C: ",", 0xFF0E: ".", 0x066A: "%", 0xFF05: "%"})
+    return table
+
+
+def ascii_digits(text: str) -> str:
+    """Digits of any script as ASCII digits, one character for one."""
+    if text.isascii():
+        return text
+    return text.translate(_digit_table())
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_CHAR.search(text) is not None
+
+
+def is_latin(text: str) -> bool:
+    """Whether the letters of ``text`` are mostly Latin."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return True
+    return sum(c.isascii() or "LATIN" in unicodedata.name(c, "") for c in letters) >= 0.6 * len(letters)
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str, lang: str) -> str:
+    """The dictionary form of ``word`` (lower-cased), by simplemma where it covers ``lang``; else the word."""
+    lang = base_lang(lang)
+    low = word.lower()
+    if lang not in _SIMPLEMMA_LANGS:
+        return low
+    import simplemma
+
+    return simplemma.lemmatize(low, lang=lang).lower()
+
+
+@lru_cache(maxsize=65536)
+def known_word(word: str, lang: str) -> bool:
+    """Whether the lower-cased ``word`` is in simplemma's dictionary of ``lang`` (False where it has none)."""
+    lang = base_lang(lang)
+    if lang not in _SIMPLEMMA_LANGS:
+        return False
+    import simplemma
+
+    return bool(simplemma.is_known(word.lower(), lang=lang))
+
+
+class Token(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+def words(text: str) -> list[Token]:
+    """Word tokens (letters, with inner apostrophes and hyphens) and their spans."""
+    return [Token(m.start(), m.end(), m[0]) for m in WORD.finditer(text)]
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=65536)
+def proper_noun(word: str, lang: str) -> bool:
+    """Whether simplemma gives ``word`` a capitalised dictionary form (Barcelona, Poland): a proper noun.
+    Not judged for German, where every noun's dictionary form is capitalised."""
+    lang = base_lang(lang)
+    if lang not in _SIMPLEMMA_LANGS or lang in ("de", "lb"):
+        return False
+    import simplemma
+
+    form = simplemma.lemmatize(word.lower(), lang=lang)
+    return form[:1].isupper()
+
+
+@lru_cache(maxsize=64)
+def stopwords(lang: str) -> frozenset[str]:
+    """The stop-words of ``lang`` (stopwords-iso), folded; empty where it has none."""
+    import stopwordsiso
+
+    lang = base_lang(lang)
+    return frozenset(fold(w) for w in stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
