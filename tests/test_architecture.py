@@ -43,7 +43,8 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
                 base = ".".join(
                     package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
                 )
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            # `from pkg import sub` imports the submodule; `from pkg import name` imports pkg itself
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
         else:
             continue
         for target in targets:

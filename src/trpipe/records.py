@@ -104,12 +104,20 @@ class SummarySentence:
 
     text: str
     cites: list[str]
-    unsupported: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # numbers, units and names no cited segment holds
+    # Share of the sentence's content words that its cited segments hold (trpipe.checks.summary_flags);
+    # ``weakly_supported`` when it is under the documented threshold.
+    support: float | None = None
+    weakly_supported: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "cites": list(self.cites)}
         if self.unsupported:
             out["unsupported"] = list(self.unsupported)
+        if self.support is not None:
+            out["support"] = round(self.support, 3)
+        if self.weakly_supported:
+            out["weakly_supported"] = True
         return out
 
 
