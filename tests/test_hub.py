@@ -135,6 +135,9 @@ def test_a_complete_snapshot_loads_with_no_request_and_no_background_conversion(
     assert translator.describe()["commit"] == repos[FR_EN].commit
     assert hub.requests == []  # no discussion, no safetensors probe, nothing
     assert not [name for name in started if "conversion" in name.lower()]
+    from transformers.utils.import_utils import is_env_variable_true
+
+    assert is_env_variable_true("DISABLE_SAFETENSORS_CONVERSION")  # transformers' own switch, for any other path
 
 
 def _interrupt(repo_id: str, missing: str) -> Path:

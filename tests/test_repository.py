@@ -143,6 +143,7 @@ def test_readme_first_commands_install_and_run():
         words = shlex.split(command)
         assert words[:3] == ["python3", "-m", "venv"]
         assert "torch==2.13.0" in words
+    # what the torch step installs, and how to get the CPU-only build instead
     assert "download.pytorch.org/whl/cpu" in first_screen and "CUDA" in first_screen
 
 

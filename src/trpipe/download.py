@@ -259,6 +259,12 @@ def byte_bar(label: str, enabled: bool | None) -> type:
             kwargs["disable"] = not (show and mine)
             super().__init__(*args, **kwargs)
 
+        def set_description(self, desc: str | None = None, refresh: bool = True) -> None:
+            pass  # the bar keeps naming the model, not huggingface_hub's stages
+
+        def set_description_str(self, desc: str | None = None, refresh: bool = True) -> None:
+            pass
+
     return Bar
 
 
