@@ -222,7 +222,7 @@ def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_
 
 @cli.group()
 def models() -> None:
-    """The model registry: list, pull and inspect models."""
+    """The model registry: list, pull and inspect models; demo models for a try-out without network."""
 
 
 _models_option = _option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
@@ -257,11 +257,14 @@ def models_list(models_file, as_json) -> None:
 @models.command("pull")
 @click.argument("names", nargs=-1, metavar="[PAIR_OR_ID...]")
 @_models_option
-@click.option("--from", "source_lang", metavar="LANG", help="Source language of the job to prepare.")
-@click.option("--to", "targets", multiple=True, metavar="LANG", help="Target language(s) of the job (repeatable).")
-@click.option("--summary/--no-summary", default=True, help="Include the summariser and the back-translation.")
-@click.option("--model", metavar="ID_OR_PATH", help="Translation model of the job (as translate --model).")
-@click.option("--summary-model", metavar="ID_OR_PATH", help="Summariser of the job (as translate --summary-model).")
+@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language of the job to prepare.")
+@_option("--to", "targets", env="TRPIPE_TO", multiple=True, metavar="LANG",
+         help="Target language(s) of the job (repeatable).")  # fmt: skip
+@_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True,
+         help="Include the summariser and the back-translation.")  # fmt: skip
+@_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model of the job (as translate).")
+@_option("--summary-model", env="TRPIPE_SUMMARY_MODEL", metavar="ID_OR_PATH",
+         help="Summariser of the job (as translate).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Say what would be downloaded, and its size; download nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def models_pull(names, models_file, source_lang, targets, summary, model, summary_model, dry_run, quiet) -> None:
@@ -269,20 +272,10 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
 
     PAIR_OR_ID is a pair (fr-en), summary:LANG, a hub id (org/name or org/name@revision) or a folder.
     Without one, everything the translate job needs: its translation models, summariser and
-    back-translation models, for --from/--to (default: the registry's job, fr to en).
+    back-translation models, for --from/--to (default: the registry's job, fr to en). The options
+    read translate's environment variables, so a run's environment prepares exactly its models.
     """
-    from trpipe.download import human_size
-    from trpipe.models_cmd import (
-        folder_bytes,
-        job_models,
-        licence_label,
-        licence_of,
-        non_commercial,
-        plan_line,
-        pull,
-        registry_licences,
-        resolve_name,
-    )
+    from trpipe.models_cmd import job_models, plan_line, pull_all, resolve_name
     from trpipe.registry import load_registry
 
     registry = load_registry(models_file)
@@ -291,25 +284,12 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
     else:
         targets = tuple(t for given in targets for t in given.split())
         wanted = job_models(registry, source_lang, targets, summary, model, summary_model)
-    say = lambda line: click.echo(line, err=True)  # noqa: E731
     if dry_run:
         for purpose, spec in wanted:
             click.echo(plan_line(purpose, spec))
         return
-    licences, total = registry_licences(registry), 0
-    for purpose, spec in wanted:
-        done = pull(spec, say=say, bar=None if not quiet else False)
-        size = folder_bytes(done.folder)
-        total += size
-        licence, _ = licence_of(spec, licences, done.folder)
-        name = f"{spec.model}@{spec.revision}" if spec.revision else spec.model
-        commit = f" (commit {done.commit[:12]})" if done.commit else ""
-        click.echo(f"{purpose}: {name}{commit}, {human_size(size)}, {licence_label(licence)} -> {done.folder}")
-        if done.note and done.note not in ("downloaded", "already complete", "a local folder"):
-            say(f"trpipe: {name}: {done.note}")
-        if non_commercial(licence):
-            say(f"trpipe: note: {spec.model} is licensed {licence}: not for commercial use")
-    say(f"trpipe: {len(wanted)} model(s) ready, {human_size(total)} on disk")
+    for line in pull_all(registry, wanted, say=lambda text: click.echo(text, err=True), bar=False if quiet else None):
+        click.echo(line)
 
 
 @models.command("info")

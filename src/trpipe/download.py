@@ -46,7 +46,14 @@ _REMOTE: dict[tuple[str, str, str], tuple[float, Remote | HubUnavailable]] = {}
 
 
 class HubUnavailable(Exception):
-    """The hub cannot give what was asked; the message is one line saying why."""
+    """The hub cannot give what was asked; the message is one line saying why.
+
+    ``gone``: the hub answered that the revision (a commit, say) does not exist there.
+    """
+
+    def __init__(self, message: str, gone: bool = False):
+        super().__init__(message)
+        self.gone = gone
 
 
 def waits() -> tuple[float, float]:
@@ -140,7 +147,10 @@ def remote(repo_id: str, revision: str = "main", timeout: float | None = None) -
         _REMOTE[key] = (time.monotonic(), exc)
         raise
     except Exception as exc:  # huggingface_hub's and httpx's errors are many: one line says which
-        error = HubUnavailable(reason(exc, repo_id, revision))
+        error = HubUnavailable(reason(exc, repo_id, revision), gone="RevisionNotFoundError" in _names(_chain(exc)))
+        if error.gone:  # what this process knew of the repo's branches may be stale too
+            for known_key in [k for k in _REMOTE if k[:2] == key[:2]]:
+                del _REMOTE[known_key]
         _REMOTE[key] = (time.monotonic(), error)
         raise error from None
     sizes = {s.rfilename: getattr(s, "size", None) for s in info.siblings or []}

@@ -63,7 +63,13 @@ def ensure_snapshot(spec: ModelSpec, say: Any = None, bar: bool | None = None) -
     if hub_offline():
         raise ModelError(f"model {shown_name(spec)} is {state} and HF_HUB_OFFLINE is set: {fix}")
     try:
-        commit = download.fetch(spec.model, revision, commit=found.commit if found else None, say=say, bar=bar)
+        try:
+            commit = download.fetch(spec.model, revision, commit=found.commit if found else None, say=say, bar=bar)
+        except download.HubUnavailable as exc:
+            if found is None or not exc.gone:
+                raise
+            # the interrupted download's commit is no longer on the hub: take the revision's current one
+            commit = download.fetch(spec.model, revision, say=say, bar=bar)
     except download.HubUnavailable as exc:
         raise ModelError(f"model {shown_name(spec)} is {state} and cannot be downloaded: {exc}; {fix}") from None
     done = snapshot(spec.model, commit)

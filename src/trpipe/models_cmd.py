@@ -12,7 +12,7 @@ import contextlib
 import json
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +252,32 @@ def pull(spec: ModelSpec, say: Callable[[str], None] | None = None, bar: bool | 
         raise ModelError(f"{spec.model}@{commit}: downloaded, but {done.describe() if done else 'not in the cache'}")
     note = "already complete" if here is not None and here.complete and here.commit == commit else "downloaded"
     return Pulled(spec, done.folder, commit, note)
+
+
+def pull_all(
+    registry: Registry,
+    wanted: list[tuple[str, ModelSpec]],
+    say: Callable[[str], None],
+    bar: bool | None = None,
+) -> Iterator[str]:
+    """Pull every ``(purpose, spec)``, yielding a line for each (model, commit, size, licence, folder) as it is
+    ready; notes (a non-commercial licence, a cached commit kept) and the total go to ``say``."""
+    from trpipe.download import human_size
+
+    licences, total = registry_licences(registry), 0
+    for purpose, spec in wanted:
+        done = pull(spec, say=say, bar=bar)
+        size = folder_bytes(done.folder)
+        total += size
+        licence, _ = licence_of(spec, licences, done.folder)
+        name = shown_name(spec) if not spec.is_local else spec.model
+        commit = f" (commit {done.commit[:12]})" if done.commit else ""
+        yield f"{purpose}: {name}{commit}, {human_size(size)}, {licence_label(licence)} -> {done.folder}"
+        if done.note.startswith("kept"):
+            say(f"trpipe: {name}: {done.note}")
+        if non_commercial(licence):
+            say(f"trpipe: note: {spec.model} is licensed {licence}: not for commercial use")
+    say(f"trpipe: {len(wanted)} model(s) ready, {human_size(total)} on disk")
 
 
 def folder_bytes(folder: Path) -> int:
