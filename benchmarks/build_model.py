@@ -24,7 +24,6 @@ Usage: ``python benchmarks/build_model.py [--force]``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import re
@@ -111,27 +110,9 @@ def _lines(texts: list[str]) -> list[str]:
 
 def train_spm(lines: list[str], vocab_size: int, model_type: str = "bpe") -> bytes:
     """A SentencePiece model trained in memory, Marian style (</s>=0, <unk>=1), opus-mt's normalisation."""
-    import sentencepiece as spm
+    from trpipe.demo import train_spm as train
 
-    spm.set_random_generator_seed(0)
-    buf = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_writer=buf,
-        model_type=model_type,
-        vocab_size=vocab_size,
-        hard_vocab_limit=False,
-        character_coverage=1.0,
-        byte_fallback=True,
-        eos_id=0,
-        unk_id=1,
-        bos_id=-1,
-        pad_id=-1,
-        max_sentence_length=1 << 16,
-        num_threads=1,
-        minloglevel=2,
-    )
-    return buf.getvalue()
+    return train(lines, vocab_size, seed=0, model_type=model_type)
 
 
 def tokens_per_word(proto: bytes, texts: list[str]) -> float:

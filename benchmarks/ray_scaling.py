@@ -44,10 +44,15 @@ def build(work: Path) -> Path:
     registry = work / "models.yaml"
     if registry.exists():
         return registry
-    tiny_models.TINY = MID
     french = tiny_models.SAMPLE.read_text(encoding="utf-8")
     model = tiny_models.build_marian(
-        work / "fr-en", [french], [tiny_models.ENGLISH_TEXT], vocab_size=1000, source_lang="fr", target_lang="en"
+        work / "fr-en",
+        [french],
+        [tiny_models.ENGLISH_TEXT],
+        vocab_size=1000,
+        source_lang="fr",
+        target_lang="en",
+        architecture=MID,
     )
     return tiny_models.write_registry(registry, {"fr-en": model}, {}, **DECODING)
 

@@ -1,8 +1,12 @@
 """Shared fixtures: tiny real models built once per session, a registry naming them, a test backend.
 
 The tiny models are real MarianMT / BART models with random weights and tokenizers trained on the
-sample article, saved with ``save_pretrained`` and loaded by trpipe's real loading code through a
-registry entry, exactly as a hub model would be. Their output is junk, so tests assert on structure.
+sample article (``trpipe.demo``), saved with ``save_pretrained`` and loaded by trpipe's real loading code
+through a registry entry, exactly as a hub model would be. Their output is junk, so tests assert on
+structure.
+
+Nothing here, nor in any test, may read a path outside the repository: a guard (``repo_guard``) fails a
+test that touches a file beside the clone.
 """
 
 from __future__ import annotations
@@ -17,15 +21,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from repo_guard import session_guard
 from trpipe.translate.base import Translator, register_backend
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
-CHECK_DOC = REPO.parent / "shared" / "tools" / "check_doc.py"
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network
-# The translation memory of a test session lives in a folder of its own, never in the user's cache.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network (network tests use 127.0.0.1)
+# The translation memory and the Hugging Face home (cache, token) of a test session live in folders of
+# their own, never in the user's: no test sees the user's models or credentials.
 os.environ["TRPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-cache-")
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="trpipe-test-hf-")
+for _name in ("HF_HUB_CACHE", "HF_TOKEN", "HF_ENDPOINT", "TRPIPE_MODELS"):
+    os.environ.pop(_name, None)
+GUARD = session_guard(REPO)
 
 
 @register_backend("test-echo")
@@ -53,12 +62,24 @@ def own_translation_memory(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TRPIPE_CACHE_DIR", str(tmp_path_factory.mktemp("tm")))
 
 
+@pytest.fixture(autouse=True)
+def stays_inside_the_repository(request):
+    """Fails the test that touched a path beside the repository (the suite must pass in a bare clone)."""
+    before = len(GUARD.touched)
+    yield
+    touched = GUARD.touched[before:]
+    del GUARD.touched[before:]
+    if touched:
+        shown = ", ".join(sorted({f"{path} ({event})" for event, path in touched})[:5])
+        pytest.fail(f"{request.node.nodeid} used paths outside the repository: {shown}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """{'fr-en': folder, 'en-fr': folder, 'sum-en': folder}: tiny models built from the sample."""
     import torch
 
-    from tiny_models import build_all
+    from trpipe.demo import build_all
 
     torch.set_num_threads(1)  # tiny models: threads only add contention on a 2-core machine
     return build_all(tmp_path_factory.mktemp("tiny-models"), SAMPLE)
@@ -67,7 +88,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_registry(tiny_models, tmp_path_factory) -> Path:
     """A registry file whose fr-en, en-fr and English summariser entries are the tiny local models."""
-    from tiny_models import write_registry
+    from trpipe.demo import write_registry
 
     return write_registry(
         tmp_path_factory.mktemp("registry") / "models.yaml",
@@ -79,7 +100,7 @@ def tiny_registry(tiny_models, tmp_path_factory) -> Path:
 @pytest.fixture
 def echo_registry(tmp_path) -> Path:
     """A registry for the test-echo backend (the model names are never loaded)."""
-    from tiny_models import write_registry
+    from trpipe.demo import write_registry
 
     return write_registry(tmp_path / "models.yaml", {"fr-en": "echo/fr-en", "en-fr": "echo/en-fr"})
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHECK_DOC, SAMPLE
+from conftest import SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe import translate_file
 from trpipe.errors import MissingExtraError, UsageError
@@ -20,6 +20,7 @@ from trpipe.registry import load_registry
 from trpipe.render import render
 from trpipe.translate.base import load_translator
 from trpipe.translate.memory import CACHE_ENV_VAR, memory_key
+from trpipe.validate import validate_file
 
 TEXTS = ["Bonjour à tous.", "Le régime chinois a reçu 75 milliards de dollars de subventions publiques.", "Oui."]
 
@@ -123,10 +124,8 @@ def test_sample_document_meets_the_contract(ct2, model_copy, tmp_path):
     doc = translate_file(SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
     path = tmp_path / "out.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(CHECK_DOC), str(path), "--min-segments", "15"], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout
+    problems = validate_file(path, min_segments=15)
+    assert not problems, problems
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["provenance"]["models"]["translation"]["backend"] == "ctranslate2"
     assert "backend:ctranslate2" in data["provenance"]["signature"]

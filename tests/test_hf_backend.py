@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import CHECK_DOC, SAMPLE
+from conftest import SAMPLE
 from tiny_models import write_registry
 from trpipe import translate_file
 from trpipe.errors import ModelError
 from trpipe.registry import load_registry
 from trpipe.render import render
 from trpipe.translate.base import load_translator
+from trpipe.validate import validate_file
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +55,8 @@ def test_sample_document_meets_the_contract(tiny_registry, tmp_path):
     doc = translate_file(SAMPLE, "en", registry=tiny_registry, source_lang="fr", summary=False)
     path = tmp_path / "out.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(CHECK_DOC), str(path), "--min-segments", "15"], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stdout
+    problems = validate_file(path, min_segments=15)
+    assert not problems, problems
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["summary"] is None
     assert data["target_lang"] == "en" and data["source"]["lang"] == "fr"
@@ -95,7 +92,9 @@ def test_a_model_that_is_not_cached_fails_at_once(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     registry = write_registry(tmp_path / "m.yaml", {"fr-en": "trpipe-tests/no-such-model"})
     start = time.monotonic()
-    with pytest.raises(ModelError, match="not in the Hugging Face cache.*hf download trpipe-tests/no-such-model"):
+    with pytest.raises(
+        ModelError, match="not in the Hugging Face cache.*trpipe models pull trpipe-tests/no-such-model"
+    ):
         load_translator(load_registry(registry).translation("fr", "en"))
     assert time.monotonic() - start < 30
 

@@ -4,13 +4,11 @@ mixed-language articles, target tokens."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import CHECK_DOC, SAMPLE
+from conftest import SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe.cli import cli
 from trpipe.errors import PairError
@@ -19,6 +17,7 @@ from trpipe.registry import load_registry
 from trpipe.render import render
 from trpipe.session import Session
 from trpipe.settings import Settings
+from trpipe.validate import validate_file
 
 
 @pytest.fixture
@@ -83,10 +82,8 @@ def test_pivot_through_english_records_both_legs(tiny_models, hub_cache, tmp_pat
     assert ">" in doc.provenance["signature"]
     path = tmp_path / "doc.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
-    check = subprocess.run(
-        [sys.executable, str(CHECK_DOC), str(path), "--min-segments", "15"], capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout
+    problems = validate_file(path, min_segments=15)
+    assert not problems, problems
 
 
 def test_several_targets(tiny_models, tmp_path, monkeypatch):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Sequence
 
 import pytest
 
-from conftest import CHECK_DOC, SAMPLE
+from conftest import SAMPLE
 from trpipe.checks import unsupported_items
 from trpipe.read import decode_source, read_source
 from trpipe.registry import ModelSpec, load_registry
@@ -18,6 +16,7 @@ from trpipe.session import Session
 from trpipe.settings import Settings
 from trpipe.summarise import Unit, align, lexical_scores, summarise_units
 from trpipe.summarise.models import Summariser
+from trpipe.validate import validate_file
 
 
 class CopySummariser(Summariser):
@@ -151,8 +150,8 @@ def test_sample_summary_with_tiny_models(tiny_registry, tmp_path):
     doc = pipeline.run(read_source(SAMPLE))
     path = tmp_path / "doc.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
-    result = subprocess.run([sys.executable, str(CHECK_DOC), str(path), "--summary"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    problems = validate_file(path, summary=True)
+    assert not problems, problems
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"en", "fr"}
     assert len(data["summary"]["en"]) == len(data["summary"]["fr"]) >= 1

@@ -1,234 +1,40 @@
-"""Tiny random-weight seq2seq models built offline, for tests.
+"""The tiny random-weight models of the tests: ``trpipe.demo`` (re-exported here), and a hub-cache installer.
 
-The models are written with ``save_pretrained`` so that they load through the
-same code path as hub models: ``AutoTokenizer.from_pretrained(path)`` and
-``AutoModelForSeq2SeqLM.from_pretrained(path)``.
-
-* :func:`build_marian` - a MarianMTModel plus a MarianTokenizer laid out like
-  ``Helsinki-NLP/opus-mt-fr-en`` (``source.spm``, ``target.spm``,
-  ``vocab.json``, ``tokenizer_config.json``).  The SentencePiece models are
-  unigram models trained in memory with ``character_coverage=1.0`` and
-  ``byte_fallback=True``, so no input text maps to ``<unk>``.  As in the real
-  models the default ``nmt_nfkc`` normalisation applies, which turns U+00A0
-  and U+202F into plain spaces.
-* :func:`build_bart` - a BartForConditionalGeneration summariser with a
-  byte-level BPE tokenizer (like ``facebook/bart-large-cnn``).
-* :func:`build_all` - fr-en and en-fr Marian models and an English BART model.
-
-Because the weights are random the output is junk, but it is made
-deterministic, varied and never empty: weights are drawn with ``init_std=0.5``
-(so outputs depend on the input) and ``final_logits_bias`` (a saved buffer) is
-set to ``SUPPRESS_BIAS`` for special tokens and for tokens that decode to
-non-printable text (byte-fallback pieces, partial UTF-8, control characters),
-and to ``eos_bias`` (default ``SUPPRESS_BIAS``) for EOS.  The model thus never
-chooses EOS by itself: generation runs to ``max_new_tokens`` / ``max_length``,
-where ``forced_eos_token_id`` ends it.  Pass ``eos_bias=0.0`` to let it stop.
-
-:func:`install_in_hub_cache` copies a built model into a Hugging Face cache
-layout, so that ``from_pretrained("Helsinki-NLP/opus-mt-fr-en")`` works with
-``HF_HUB_OFFLINE=1`` (set before importing transformers) or
-``local_files_only=True``.  Without either, missing optional files are retried
-over the network with back-off (tens of seconds each).
-
-Run ``python tests/tiny_models.py OUTDIR`` to build all the models into OUTDIR.
+:func:`install_in_hub_cache` copies a built model into a Hugging Face cache layout, so that
+``from_pretrained("Helsinki-NLP/opus-mt-fr-en")`` and trpipe's hub code find it as a download leaves it
+(``refs/<revision>`` → ``snapshots/<commit>/...``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import re
 import shutil
-import sys
-from collections.abc import Iterable
 from pathlib import Path
 
-import sentencepiece as spm
-import torch
-from tokenizers import ByteLevelBPETokenizer
-from transformers import (
-    BartConfig,
-    BartForConditionalGeneration,
-    BartTokenizer,
-    GenerationConfig,
-    MarianConfig,
-    MarianMTModel,
-    MarianTokenizer,
+from trpipe.demo import (
+    ENGLISH_TEXT,
+    SAMPLE,
+    SUPPRESS_BIAS,
+    TINY,
+    build_all,
+    build_bart,
+    build_demo,
+    build_marian,
+    write_registry,
 )
 
-SUPPRESS_BIAS = -1.0e4
-# Shared architecture (30k-50k parameters); init_std=0.5 makes the output depend on the input.
-TINY = {"d_model": 16, "init_std": 0.5} | {
-    f"{side}_{key}": value
-    for side in ("encoder", "decoder")
-    for key, value in (("layers", 1), ("attention_heads", 2), ("ffn_dim", 32))
-}
-SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "huawei-brumath.fr.txt"
-
-# Generic English prose: only used to train the English tokenizers.
-ENGLISH_TEXT = """\
-The regional council approved a new budget on Tuesday after a long debate.
-Officials said the money would be used to build roads, schools and hospitals.
-The company announced that its first factory outside the country will open next year.
-Critics argued that public funds should not support a firm accused of spying.
-The minister told reporters that the government was studying the question carefully.
-According to a report published last week, several hundred jobs could be created.
-Local residents expressed concern about security near the military base.
-The mayor welcomed the investment but promised to remain vigilant.
-Experts warned that the technology could be used for mass surveillance.
-In a statement, the European Parliament called for an independent investigation.
-The United States banned the company's equipment from its telecommunications networks.
-Prices rose sharply in March, driven by higher energy and food costs.
-Heavy rain caused flooding in several towns, and schools were closed on Monday.
-The police arrested three people suspected of fraud and money laundering.
-Scientists have discovered a new species of frog in the tropical forest.
-The football team won the championship for the second year in a row.
-Thousands of people marched through the capital to demand higher wages.
-The central bank kept interest rates unchanged, citing uncertainty about growth.
-Negotiations between the two countries resumed after a pause of several months.
-The museum will reopen to the public in June after two years of renovation.
-A spokesperson for the company denied all the accusations and said it respected the law.
-The president is expected to visit the region at the end of the month.
-Farmers say the drought has destroyed a large part of this year's harvest.
-The new law, which comes into force on January 1, aims to protect personal data.
-"""
-
-
-def _lines(texts: Iterable[str]) -> list[str]:
-    """Split texts into non-empty lines (SentencePiece trains on sentences)."""
-    return [line.strip() for text in texts for line in text.splitlines() if line.strip()]
-
-
-def _train_spm(texts: Iterable[str], vocab_size: int, seed: int) -> bytes:
-    """Train a unigram SentencePiece model in memory, Marian style (</s>=0, <unk>=1)."""
-    spm.set_random_generator_seed(seed)
-    buf = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(_lines(texts)),
-        model_writer=buf,
-        model_type="unigram",
-        vocab_size=vocab_size,
-        hard_vocab_limit=False,
-        character_coverage=1.0,
-        byte_fallback=True,
-        eos_id=0,
-        unk_id=1,
-        bos_id=-1,
-        pad_id=-1,
-        max_sentence_length=1 << 16,
-        num_threads=1,
-        minloglevel=2,
-    )
-    return buf.getvalue()
-
-
-def _bias_logits(model: torch.nn.Module, tokenizer, eos_id: int, eos_bias: float) -> None:
-    """Set the saved ``final_logits_bias``: suppress junk tokens, bias EOS."""
-    special = set(tokenizer.all_special_ids)
-    with torch.no_grad():
-        bias = model.final_logits_bias[0]
-        for i in range(bias.shape[0]):
-            text = "" if i in special else tokenizer.decode([i])  # Marian strips the result: check bytes
-            byte = re.fullmatch(r"<0x[0-9A-F]{2}>", tokenizer.convert_ids_to_tokens(i))
-            if i in special or byte or "\ufffd" in text or not text.isprintable():
-                bias[i] = SUPPRESS_BIAS
-        bias[eos_id] = eos_bias
-
-
-def build_marian(
-    out_dir: str | Path,
-    source_texts: Iterable[str],
-    target_texts: Iterable[str],
-    *,
-    source_lang: str = "fr",
-    target_lang: str = "en",
-    vocab_size: int = 500,
-    seed: int = 0,
-    eos_bias: float = SUPPRESS_BIAS,
-) -> Path:
-    """Build a tiny MarianMT model and tokenizer into ``out_dir``; return the path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    protos = [_train_spm(source_texts, vocab_size, seed), _train_spm(target_texts, vocab_size, seed)]
-    vocab = {"</s>": 0, "<unk>": 1}
-    for name, proto in zip(("source.spm", "target.spm"), protos, strict=True):
-        (out / name).write_bytes(proto)
-        sp = spm.SentencePieceProcessor(model_proto=proto)
-        for i in range(sp.get_piece_size()):
-            vocab.setdefault(sp.id_to_piece(i), len(vocab))
-    pad_id = vocab.setdefault("<pad>", len(vocab))  # last id, as in opus-mt
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        source_spm=str(out / "source.spm"),
-        target_spm=str(out / "target.spm"),
-        vocab=str(out / "vocab.json"),
-        source_lang=source_lang,
-        target_lang=target_lang,
-        model_max_length=512,
-    )
-    tokenizer.save_pretrained(out)
-
-    ids = {"bos_token_id": 0, "eos_token_id": 0, "forced_eos_token_id": 0}
-    ids |= {"pad_token_id": pad_id, "decoder_start_token_id": pad_id}
-    size = {"vocab_size": len(vocab), "decoder_vocab_size": len(vocab), "max_position_embeddings": 512}
-    config = MarianConfig(**size, scale_embedding=True, **TINY, **ids)
-    torch.manual_seed(seed)
-    model = MarianMTModel(config).eval()
-    _bias_logits(model, tokenizer, 0, eos_bias)
-    model.generation_config = GenerationConfig(  # as Helsinki-NLP/opus-mt-*
-        **ids, bad_words_ids=[[pad_id]], max_length=512, num_beams=4, renormalize_logits=True
-    )
-    model.save_pretrained(out)
-    return out
-
-
-def build_bart(
-    out_dir: str | Path,
-    texts: Iterable[str],
-    *,
-    vocab_size: int = 600,
-    seed: int = 0,
-    eos_bias: float = SUPPRESS_BIAS,
-) -> Path:
-    """Build a tiny BART summariser and byte-level BPE tokenizer into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(
-        _lines(texts),
-        vocab_size=vocab_size,
-        min_frequency=1,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        show_progress=False,
-    )
-    model_json = json.loads(bpe.to_str())["model"]
-    merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model_json["merges"]]
-    tokenizer = BartTokenizer(vocab=model_json["vocab"], merges=merges, model_max_length=1024)
-    tokenizer.save_pretrained(out)
-
-    ids = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2}
-    ids |= {"forced_bos_token_id": 0, "forced_eos_token_id": 2}
-    config = BartConfig(vocab_size=len(tokenizer), max_position_embeddings=1024, **TINY, **ids)
-    torch.manual_seed(seed)
-    model = BartForConditionalGeneration(config).eval()
-    _bias_logits(model, tokenizer, 2, eos_bias)
-    beam = {"num_beams": 4, "length_penalty": 2.0, "no_repeat_ngram_size": 3, "early_stopping": True}
-    # as sshleifer/distilbart-cnn-12-6
-    model.generation_config = GenerationConfig(**ids, **beam, max_length=142, min_length=56)
-    model.save_pretrained(out)
-    return out
-
-
-def build_all(out_dir: str | Path, sample_path: str | Path = SAMPLE) -> dict[str, Path]:
-    """Build ``fr-en``, ``en-fr`` (Marian) and ``sum-en`` (BART) models under ``out_dir``."""
-    out = Path(out_dir)
-    french = Path(sample_path).read_text(encoding="utf-8")
-    return {
-        "fr-en": build_marian(out / "fr-en", [french], [ENGLISH_TEXT], source_lang="fr", target_lang="en"),
-        "en-fr": build_marian(out / "en-fr", [ENGLISH_TEXT], [french], source_lang="en", target_lang="fr"),
-        "sum-en": build_bart(out / "sum-en", [ENGLISH_TEXT]),
-    }
+__all__ = [
+    "ENGLISH_TEXT",
+    "SAMPLE",
+    "SUPPRESS_BIAS",
+    "TINY",
+    "build_all",
+    "build_bart",
+    "build_demo",
+    "build_marian",
+    "install_in_hub_cache",
+    "write_registry",
+]
 
 
 def install_in_hub_cache(
@@ -246,43 +52,3 @@ def install_in_hub_cache(
     (repo / "refs").mkdir(parents=True, exist_ok=True)
     (repo / "refs" / revision).write_text(commit)
     return commit
-
-
-def write_registry(
-    path: str | Path,
-    translation: dict[str, str | Path],
-    summarisation: dict[str, str | Path] | None = None,
-    **defaults: object,
-) -> Path:
-    """A models.yaml of trpipe's schema whose entries are the given folders (or hub ids).
-
-    Decoding is kept small (2 beams, short summaries) so that tests on random weights stay fast.
-    """
-    import yaml
-
-    data = {
-        "version": 1,
-        "defaults": {
-            "translation": {"num_beams": 2, "max_input_tokens": 128, **defaults},
-            "summarisation": {"num_beams": 2, "max_length": 60, "min_length": 10},
-        },
-        "translation": {pair: {"model": str(folder)} for pair, folder in translation.items()},
-        "summarisation": {lang: {"model": str(folder)} for lang, folder in (summarisation or {}).items()},
-    }
-    path = Path(path)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python tests/tiny_models.py OUTDIR  (builds tiny models and OUTDIR/models.yaml)")
-    built = build_all(sys.argv[1])
-    for name, path in built.items():
-        print(f"{name}\t{path}")
-    registry = write_registry(
-        Path(sys.argv[1]) / "models.yaml",
-        {"fr-en": built["fr-en"].resolve(), "en-fr": built["en-fr"].resolve()},
-        {"en": built["sum-en"].resolve()},
-    )
-    print(f"registry\t{registry}")

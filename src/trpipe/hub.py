@@ -1,9 +1,16 @@
-"""Loading seq2seq models and tokenizers from the Hugging Face hub, its cache or a local folder.
+"""Loading seq2seq models and tokenizers from the Hugging Face hub cache or a local folder.
 
-The real loading path for every model: ``from_pretrained`` on a hub id (with ``revision``) or a folder.
-A hub model is looked up in the local cache first; only when it is missing do we go to the network,
-and only after a quick reachability check, so that an offline machine gets a clear error at once
-instead of minutes of retries.
+A hub model counts as on this machine only when its cache snapshot is complete: config, weights and
+tokenizer files (checked against the file listing huggingface_hub keeps beside a download, or by what a
+seq2seq model needs when there is none). A complete snapshot loads pinned to its commit, with no
+network at all. A missing or incomplete one is downloaded, or its interrupted download resumed, by
+``trpipe.download`` (through huggingface_hub: ``HF_ENDPOINT``, proxies, ``HF_HUB_OFFLINE``, bounded
+waits); when that cannot be done the error names the snapshot and the command that completes it.
+
+Models are always loaded from the snapshot folder, never through transformers' own hub code, so that
+loading makes no request, and in particular never starts the background safetensors conversion that
+transformers runs for repos with only ``pytorch_model.bin`` (as the opus-mt and distilbart repos are);
+``DISABLE_SAFETENSORS_CONVERSION`` is set as well, for any other path.
 """
 
 from __future__ import annotations
@@ -11,69 +18,72 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+from trpipe import download
 from trpipe.errors import ModelError, UsageError
+from trpipe.hubcache import (  # noqa: F401  (the cache's names, used by the backends through this module)
+    Snapshot,
+    cached_commit,
+    hub_cache_dir,
+    hub_endpoint,
+    hub_offline,
+    repo_folder,
+    resolve_cached,
+    snapshot,
+    wanted_files,
+)
 from trpipe.registry import ModelSpec
 
 
-def hub_offline() -> bool:
-    """Whether HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) forbids network access."""
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
-            return True
-    return False
+def shown_name(spec: ModelSpec) -> str:
+    """A hub model as messages name it: ``org/name``, with ``@revision`` unless it is main."""
+    revision = spec.revision or "main"
+    return spec.model if revision == "main" else f"{spec.model}@{revision}"
 
 
-def hub_endpoint() -> str:
-    return os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+def pull_command(spec: ModelSpec) -> str:
+    """The command that fetches ``spec`` into the cache."""
+    return f"trpipe models pull {shown_name(spec)}"
 
 
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """A TCP connection to the hub endpoint can be opened within ``timeout`` seconds."""
-    url = urlparse(hub_endpoint())
-    port = url.port or (443 if url.scheme == "https" else 80)
+def ensure_snapshot(spec: ModelSpec, say: Any = None, bar: bool | None = None) -> Snapshot:
+    """The complete cached snapshot of hub model ``spec``: downloaded, or its interrupted download resumed.
+
+    An incomplete snapshot is completed at its own commit (what the run's fingerprints already name);
+    the errors say what is missing and which command completes it.
+    """
+    revision = spec.revision or "main"
+    found = snapshot(spec.model, revision)
+    if found is not None and found.complete:
+        return found
+    state = found.describe() if found else "not in the Hugging Face cache"
+    fix = f"run `{pull_command(spec)}` where the hub can be reached, or copy a complete Hugging Face cache"
+    if hub_offline():
+        raise ModelError(f"model {shown_name(spec)} is {state} and HF_HUB_OFFLINE is set: {fix}")
     try:
-        with socket.create_connection((url.hostname or "", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def how_to_get(model: str) -> str:
-    return (
-        f"download it on a connected machine with `hf download {model}` "
-        "and copy the Hugging Face cache, or point the registry at a local folder"
-    )
-
-
-def hub_cache_dir() -> str | None:
-    """The hub cache folder as the environment says now (huggingface_hub reads it only at import)."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return os.environ["HF_HUB_CACHE"]
-    if os.environ.get("HF_HOME"):
-        return str(Path(os.environ["HF_HOME"]) / "hub")
-    return None
-
-
-def cached_commit(repo_id: str, revision: str) -> str | None:
-    """The commit hash that ``revision`` of ``repo_id`` resolves to in the local cache, if it is there."""
-    from huggingface_hub import try_to_load_from_cache
-
-    found = try_to_load_from_cache(repo_id, "config.json", revision=revision, cache_dir=hub_cache_dir())
-    if isinstance(found, str):
-        return Path(found).parent.name  # .../snapshots/<commit>/config.json
-    return None
+        try:
+            commit = download.fetch(spec.model, revision, commit=found.commit if found else None, say=say, bar=bar)
+        except download.HubUnavailable as exc:
+            if found is None or not exc.gone:
+                raise
+            # the interrupted download's commit is no longer on the hub: take the revision's current one
+            commit = download.fetch(spec.model, revision, say=say, bar=bar)
+    except download.HubUnavailable as exc:
+        raise ModelError(f"model {shown_name(spec)} is {state} and cannot be downloaded: {exc}; {fix}") from None
+    done = snapshot(spec.model, commit)
+    if done is None or not done.complete:
+        lacking = done.describe() if done else "not in the cache"
+        raise ModelError(f"model {shown_name(spec)}: downloaded, but still {lacking}; {fix}")
+    return done
 
 
 def locate(spec: ModelSpec) -> tuple[str, str | None, bool]:
-    """``(name_or_path, revision, local_only)`` to load ``spec`` with, fetching nothing yet.
+    """``(name_or_path, revision, local_only)`` to load ``spec`` with.
 
-    A folder loads as it is. A hub model found in the cache loads from it, pinned to its commit;
-    one that is missing needs the network, which is checked at once rather than retried for minutes.
+    A folder loads as it is. A hub model is made complete in the cache first (downloaded or resumed when
+    needed) and then loads from it, pinned to its commit: ``local_only`` is always true.
     """
     if spec.is_local:
         if not (Path(spec.model) / "config.json").is_file():
@@ -81,20 +91,7 @@ def locate(spec: ModelSpec) -> tuple[str, str | None, bool]:
         return spec.model, None, True
     if spec.model.startswith((".", "/", "~")):
         raise ModelError(f"{spec.model}: no such model folder")
-    revision = spec.revision or "main"
-    commit = cached_commit(spec.model, revision)
-    if commit:
-        return spec.model, commit, True
-    if hub_offline():
-        raise ModelError(
-            f"model {spec.model} is not in the Hugging Face cache and HF_HUB_OFFLINE is set: {how_to_get(spec.model)}"
-        )
-    if not hub_reachable():
-        raise ModelError(
-            f"model {spec.model} is not in the Hugging Face cache and {hub_endpoint()} cannot be reached: "
-            f"{how_to_get(spec.model)}"
-        )
-    return spec.model, revision, False
+    return spec.model, ensure_snapshot(spec).commit, True
 
 
 def folder_fingerprint(folder: str | os.PathLike) -> str:
@@ -113,39 +110,51 @@ def folder_fingerprint(folder: str | os.PathLike) -> str:
 
 
 def model_identity(spec: ModelSpec) -> str:
-    """What the model's files are, without loading it: a folder's fingerprint, or the cached commit."""
+    """What the model's files are, without loading it: a folder's fingerprint, or the commit.
+
+    A hub model names its cached commit; one not cached yet names the commit its download will fetch
+    (asked of the hub, once per process), so that the first run's fingerprints equal the second's.
+    """
     if spec.is_local:
         return "folder:" + folder_fingerprint(spec.model)
-    return "commit:" + (cached_commit(spec.model, spec.revision or "main") or f"uncached@{spec.revision or 'main'}")
+    revision = spec.revision or "main"
+    commit = resolve_cached(spec.model, revision)
+    if commit is not None and not (repo_folder(spec.model) / "snapshots" / commit).is_dir():
+        commit = None
+    if commit is None and not hub_offline():
+        commit = download.remote_commit(spec.model, revision)
+    return "commit:" + (commit or f"uncached@{revision}")
 
 
-def model_available(spec: ModelSpec, timeout: float = 5.0) -> bool:
-    """Whether ``spec`` can be loaded: a model folder, a cached hub model, or a repo on a reachable hub."""
+def model_available(spec: ModelSpec, timeout: float | None = None) -> bool:
+    """Whether ``spec`` can be had: a model folder, a snapshot in the cache, or a repo on a reachable hub.
+
+    A snapshot that is incomplete counts: loading it resumes the download or says how to complete it.
+    """
     if spec.is_local:
         return (Path(spec.model) / "config.json").is_file()
-    if cached_commit(spec.model, spec.revision or "main"):
+    revision = spec.revision or "main"
+    if snapshot(spec.model, revision) is not None:
         return True
-    if hub_offline() or not hub_reachable(timeout):
+    if hub_offline():
         return False
-    from huggingface_hub import repo_exists
-
-    try:
-        return bool(repo_exists(spec.model))
-    except Exception:  # network trouble: treat as not available, never hang or crash on a probe
-        return False
+    return download.remote_commit(spec.model, revision, timeout=timeout) is not None
 
 
 def _from_pretrained(loader: Any, name: str, revision: str | None, local_only: bool, **kwargs: Any) -> Any:
-    if revision is not None:
-        kwargs["revision"] = revision
-    if hub_cache_dir():
-        kwargs["cache_dir"] = hub_cache_dir()
+    """``loader.from_pretrained`` on a folder: a hub model's complete snapshot (fetched first if needed)."""
+    os.environ.setdefault("DISABLE_SAFETENSORS_CONVERSION", "1")  # transformers' switch for its converter
+    folder = Path(name)
+    if not folder.is_dir():
+        spec = ModelSpec("model", name, name, revision or "main")
+        commit = resolve_cached(name, revision or "main") if local_only else None
+        done = snapshot(name, commit) if commit else None
+        folder = (done if done is not None and done.complete else ensure_snapshot(spec)).folder
     try:
-        return loader.from_pretrained(name, local_files_only=local_only, **kwargs)
+        return loader.from_pretrained(str(folder), local_files_only=True, **kwargs)
     except (OSError, ValueError) as exc:
-        action = "load" if local_only else "download"
         at = f"@{revision}" if revision else ""
-        raise ModelError(f"model {name}{at}: cannot {action} it ({_first_line(exc)})") from None
+        raise ModelError(f"model {name}{at}: cannot load it from {folder} ({_first_line(exc)})") from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -185,7 +194,7 @@ def load_seq2seq(spec: ModelSpec, device: str | None = None) -> tuple[Any, Any, 
     name, revision, local_only = locate(spec)
     tokenizer = _from_pretrained(AutoTokenizer, name, revision, local_only)
     model = _from_pretrained(AutoModelForSeq2SeqLM, name, revision, local_only, dtype=dtype)
-    commit = None if spec.is_local else (revision if local_only else cached_commit(name, revision or "main"))
+    commit = None if spec.is_local else revision
     model.to(device_name)
     model.eval()
     # trpipe bounds every generate() call with max_new_tokens; a max_length left in the model's

@@ -1,26 +1,94 @@
-"""``trpipe models``: what the registry offers, what is cached, fetching models, and what a model is.
+"""``trpipe models``: what the registry offers, what is on this machine, fetching models, what a model is.
 
-Everything here reads the files of the Hugging Face cache or of a model folder; only ``pull`` uses the
-network.
+``list`` and ``info`` read the files of the Hugging Face cache or of a model folder (``info`` asks the hub
+about a model that is not here, when it can be reached); ``pull`` downloads through huggingface_hub
+(``trpipe.download``). Each model shows its licence, from its card (``README.md`` metadata) or, before it
+is downloaded, from the registry's ``licences`` table; non-commercial licences are marked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ModelError
-from trpipe.hub import cached_commit, hub_cache_dir, hub_endpoint, hub_offline, hub_reachable
+from trpipe import download
+from trpipe.errors import ModelError, UsageError
+from trpipe.hub import pull_command, shown_name
+from trpipe.hubcache import hub_offline, snapshot
 from trpipe.registry import ModelSpec, Registry
 
 _PAIR = re.compile(r"^[a-z]{2,3}-[a-z]{2,3}$")
-# The files a seq2seq model needs; weights in safetensors when the repo has them.
-PULL_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.safetensors", "README.md", "LICENSE*"]
-LEGACY_WEIGHTS = ["pytorch_model.bin"]
+_NON_COMMERCIAL = re.compile(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial|research[-_ ]only", re.I)
+DEFAULT_JOB = {"from": "fr", "to": ["en"]}  # the README's first run, when the registry names no job
+
+
+def non_commercial(licence: str | None) -> bool | None:
+    """Whether a licence forbids commercial use (CC BY-NC-*, "non-commercial", ...); None when unknown."""
+    if not licence:
+        return None
+    return bool(_NON_COMMERCIAL.search(licence))
+
+
+def licence_label(licence: str | None) -> str:
+    if not licence:
+        return "licence unknown (see the model card)"
+    return f"{licence} (non-commercial)" if non_commercial(licence) else licence
+
+
+def _registry_data(registry: Registry) -> dict[str, Any]:
+    """The registry file's top-level tables that trpipe's Registry does not keep (``licences``, ``job``)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(registry.path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def registry_licences(registry: Registry) -> dict[str, str]:
+    table = _registry_data(registry).get("licences") or {}
+    return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
+
+
+def folder_licence(folder: Path) -> str | None:
+    """The licence a model folder states: its card's ``license`` metadata, else a LICENSE file's first line."""
+    readme = folder / "README.md"
+    if readme.is_file():
+        from huggingface_hub.repocard import metadata_load
+
+        try:
+            found = download.card_licence(metadata_load(readme) or {})
+        except Exception:  # a card whose metadata does not parse says nothing
+            found = None
+        if found:
+            return found
+    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
+        if (folder / name).is_file():
+            lines = (folder / name).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            if lines:
+                return lines[0].strip()
+    return None
+
+
+def licence_of(spec: ModelSpec, licences: dict[str, str], folder: Path | None = None) -> tuple[str | None, str]:
+    """``(licence, where it comes from)``: the model card on this machine, else the registry's table."""
+    if folder is not None:
+        found = folder_licence(folder)
+        if found:
+            return found, "model card"
+    if spec.model in licences:
+        return licences[spec.model], "registry"
+    return None, ""
+
+
+# -------------------------------------------------------------------------------------------- list
 
 
 @dataclass
@@ -29,69 +97,219 @@ class ModelRow:
     key: str
     model: str
     revision: str | None
-    cached: bool
+    cached: bool  # complete on this machine (a folder, or a complete cache snapshot)
     where: str | None
+    state: str = "missing"  # folder, complete, incomplete, missing
+    missing: list[str] = field(default_factory=list)
+    licence: str | None = None
+    licence_source: str = ""
+    non_commercial: bool | None = None
 
 
 def model_folder(spec: ModelSpec) -> Path | None:
-    """The folder holding ``spec``'s files on this machine: a local folder or a cache snapshot."""
+    """The folder holding ``spec``'s files on this machine: a local folder or a cache snapshot (complete or not)."""
     if spec.is_local:
         return Path(spec.model)
-    commit = cached_commit(spec.model, spec.revision or "main")
-    if not commit:
-        return None
-    from huggingface_hub import try_to_load_from_cache
+    found = snapshot(spec.model, spec.revision or "main")
+    return found.folder if found else None
 
-    config = try_to_load_from_cache(spec.model, "config.json", revision=commit, cache_dir=hub_cache_dir())
-    return Path(config).parent if isinstance(config, str) else None
+
+def row_for(task: str, key: str, spec: ModelSpec, licences: dict[str, str]) -> ModelRow:
+    row = ModelRow(task, key, spec.model, spec.revision, False, None)
+    folder: Path | None = None
+    if spec.is_local:
+        folder = Path(spec.model)
+        row.cached, row.where, row.state = (folder / "config.json").is_file(), str(folder), "folder"
+    else:
+        found = snapshot(spec.model, spec.revision or "main")
+        if found is not None:
+            folder = found.folder
+            row.where, row.missing = str(found.folder), list(found.missing)
+            row.cached, row.state = found.complete, "complete" if found.complete else "incomplete"
+    row.licence, row.licence_source = licence_of(spec, licences, folder)
+    row.non_commercial = non_commercial(row.licence)
+    return row
 
 
 def list_models(registry: Registry) -> list[ModelRow]:
-    """Every registry entry, marking those whose files are on this machine."""
+    """Every registry entry: whether its files are complete on this machine, and its licence."""
+    licences = registry_licences(registry)
     rows = []
     for task in ("translation", "summarisation"):
         for key in sorted(registry.entries[task]):
             spec = registry.translation(*key.split("-", 1)) if task == "translation" else registry.summariser(key)
-            folder = model_folder(spec)
-            rows.append(
-                ModelRow(task, key, spec.model, spec.revision, folder is not None, str(folder) if folder else None)
-            )
+            rows.append(row_for(task, key, spec, licences))
     return rows
 
 
+def format_rows(rows: list[ModelRow]) -> list[str]:
+    """The table of ``trpipe models list``: mark, task, key, model@revision, licence."""
+    names = [f"{r.model}@{r.revision}" if r.revision else r.model for r in rows]
+    width = max((len(n) for n in names), default=0)
+    marks = {"complete": "*", "folder": "*", "incomplete": "!"}
+    lines = []
+    for row, name in zip(rows, names):
+        mark = marks.get(row.state, " ") if row.cached or row.state == "incomplete" else " "
+        lines.append(f"{mark} {row.task:<13} {row.key:<7} {name:<{width}}  {licence_label(row.licence)}".rstrip())
+    return lines
+
+
+# -------------------------------------------------------------------------------------------- names
+
+
 def resolve_name(registry: Registry, name: str) -> ModelSpec:
-    """A pair (``fr-en``: the registry's model or the opus-mt convention), a hub id or a folder."""
+    """A pair (``fr-en``: the registry's model or the opus-mt convention), ``summary:LANG``, a hub id
+    (``org/name`` or ``org/name@revision``) or a model folder."""
     if _PAIR.match(name):
         src, tgt = name.split("-")
         return registry.translation(src, tgt) if registry.has_pair(src, tgt) else registry.convention(src, tgt)
     if name.startswith("summary:"):
         return registry.summariser(name.split(":", 1)[1])
     local = Path(name).expanduser()
-    return ModelSpec(
-        "translation", name, str(local.resolve()) if local.is_dir() else name, None if local.is_dir() else "main"
+    if local.is_dir():
+        return ModelSpec("translation", name, str(local.resolve()), None)
+    repo, _, revision = name.partition("@")
+    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", repo) or (revision and not re.fullmatch(r"[\w./-]+", revision)):
+        raise UsageError(f"{name}: neither a language pair (fr-en), summary:LANG, a hub id nor a model folder")
+    return ModelSpec("translation", repo, repo, revision or "main")
+
+
+def job_models(
+    registry: Registry,
+    source_lang: str | None = None,
+    targets: tuple[str, ...] = (),
+    summary: bool = True,
+    model: str | None = None,
+    summary_model: str | None = None,
+) -> list[tuple[str, ModelSpec]]:
+    """``(purpose, spec)`` for every model ``trpipe translate --from SRC --to TGT...`` uses, in order.
+
+    The translation model of each target (both legs of a pivot), and with a summary the summariser
+    of the main target and the models that translate the summary back (and into the other targets).
+    Without ``source_lang``/``targets``, the registry's ``job`` table or fr → en (the README's run).
+    """
+    from trpipe.errors import PairError
+    from trpipe.session import Session
+    from trpipe.settings import Settings
+
+    job = _registry_data(registry).get("job") or DEFAULT_JOB
+    source = source_lang or str(job.get("from") or DEFAULT_JOB["from"])
+    wanted = targets or tuple(job.get("to") or DEFAULT_JOB["to"])
+    settings = Settings(targets=tuple(wanted), source_lang=source, model=model, summary_model=summary_model)
+    session = Session(registry, settings, cache=False)
+    found: list[tuple[str, ModelSpec]] = []
+
+    def add(purpose: str, specs: list[ModelSpec]) -> None:
+        for spec in specs:
+            if all((s.model, s.revision) != (spec.model, spec.revision) for _, s in found):
+                found.append((purpose, spec))
+
+    for target in settings.targets:
+        if target != source:
+            add(f"translation {source}-{target}", session.route(source, target))
+    if summary:
+        main = settings.target_lang
+        with contextlib.suppress(PairError):
+            add(f"summary {main}", [registry.summariser(main, summary_model)])
+        for lang in dict.fromkeys([source, *settings.targets[1:]]):
+            if lang != main:
+                add(f"summary translation {main}-{lang}", session.route(main, lang))
+    return found
+
+
+# -------------------------------------------------------------------------------------------- pull
+
+
+@dataclass
+class Pulled:
+    spec: ModelSpec
+    folder: Path
+    commit: str | None
+    note: str = ""
+
+
+def pull(spec: ModelSpec, say: Callable[[str], None] | None = None, bar: bool | None = None) -> Pulled:
+    """Make ``spec`` complete in the Hugging Face cache at its revision's current commit.
+
+    Files already there are kept (an interrupted download resumes). Without the hub, a complete
+    snapshot is kept as it is (noted); anything else is a ModelError naming the reason.
+    """
+    if spec.is_local:
+        return Pulled(spec, Path(spec.model), None, "a local folder")
+    revision = spec.revision or "main"
+    here = snapshot(spec.model, revision)
+    try:
+        if hub_offline():
+            raise download.HubUnavailable("HF_HUB_OFFLINE is set")
+        commit = download.fetch(spec.model, revision, say=say, bar=bar)
+    except download.HubUnavailable as exc:
+        if here is not None and here.complete:
+            return Pulled(spec, here.folder, here.commit, f"kept the cached commit: {exc}")
+        state = here.describe() if here else "not in the Hugging Face cache"
+        raise ModelError(f"cannot download {shown_name(spec)} ({state}): {exc}") from None
+    done = snapshot(spec.model, commit)
+    if done is None or not done.complete:
+        raise ModelError(f"{spec.model}@{commit}: downloaded, but {done.describe() if done else 'not in the cache'}")
+    note = "already complete" if here is not None and here.complete and here.commit == commit else "downloaded"
+    return Pulled(spec, done.folder, commit, note)
+
+
+def pull_all(
+    registry: Registry,
+    wanted: list[tuple[str, ModelSpec]],
+    say: Callable[[str], None],
+    bar: bool | None = None,
+) -> Iterator[str]:
+    """Pull every ``(purpose, spec)``, yielding a line for each (model, commit, size, licence, folder) as it is
+    ready; notes (a non-commercial licence, a cached commit kept) and the total go to ``say``."""
+    from trpipe.download import human_size
+
+    licences, total = registry_licences(registry), 0
+    for purpose, spec in wanted:
+        done = pull(spec, say=say, bar=bar)
+        size = folder_bytes(done.folder)
+        total += size
+        licence, _ = licence_of(spec, licences, done.folder)
+        name = shown_name(spec) if not spec.is_local else spec.model
+        commit = f" (commit {done.commit[:12]})" if done.commit else ""
+        yield f"{purpose}: {name}{commit}, {human_size(size)}, {licence_label(licence)} -> {done.folder}"
+        if done.note.startswith("kept"):
+            say(f"trpipe: {name}: {done.note}")
+        if non_commercial(licence):
+            say(f"trpipe: note: {spec.model} is licensed {licence}: not for commercial use")
+    say(f"trpipe: {len(wanted)} model(s) ready, {human_size(total)} on disk")
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of the files a snapshot (or model folder) holds, links followed."""
+    total = 0
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
+def plan_line(purpose: str, spec: ModelSpec) -> str:
+    """What pulling ``spec`` would fetch: files and bytes not yet here (asks the hub)."""
+    name = f"{spec.model}@{spec.revision}" if spec.revision else spec.model
+    if spec.is_local:
+        return f"{purpose}: {name}: a local folder"
+    here = snapshot(spec.model, spec.revision or "main")
+    try:
+        found = download.remote(spec.model, spec.revision or "main")
+    except download.HubUnavailable as exc:
+        state = "complete here" if here and here.complete else here.describe() if here else "not here"
+        return f"{purpose}: {name}: {state}; the hub cannot tell more ({exc})"
+    names = found.wanted()
+    folder = here.folder.parent / found.commit if here else None
+    todo = [n for n in names if folder is None or not (folder / n).is_file()]
+    return (
+        f"{purpose}: {name} (commit {found.commit[:12]}): {len(todo)} of {len(names)} files to download, "
+        f"{download.human_size(found.size(todo))} of {download.human_size(found.size(names))}"
     )
 
 
-def pull(spec: ModelSpec) -> Path:
-    """Download ``spec`` into the Hugging Face cache (with a progress bar) for later offline use."""
-    if spec.is_local:
-        return Path(spec.model)
-    if hub_offline():
-        raise ModelError(f"cannot download {spec.model}: HF_HUB_OFFLINE is set")
-    if not hub_reachable():
-        raise ModelError(f"cannot download {spec.model}: {hub_endpoint()} cannot be reached (no network?)")
-    from huggingface_hub import list_repo_files, snapshot_download
-
-    try:
-        files = list_repo_files(spec.model, revision=spec.revision)
-        patterns = list(PULL_PATTERNS)
-        if not any(f.endswith(".safetensors") for f in files):
-            patterns += LEGACY_WEIGHTS
-        return Path(
-            snapshot_download(spec.model, revision=spec.revision, allow_patterns=patterns, cache_dir=hub_cache_dir())
-        )
-    except Exception as exc:  # the hub's errors are many; the user needs one line
-        raise ModelError(f"cannot download {spec.model}@{spec.revision}: {str(exc).splitlines()[0]}") from None
+# -------------------------------------------------------------------------------------------- info
 
 
 def _safetensors_parameters(path: Path) -> int:
@@ -108,26 +326,16 @@ def _safetensors_parameters(path: Path) -> int:
     return total
 
 
-def _licence(folder: Path) -> str | None:
-    readme = folder / "README.md"
-    if readme.is_file():
-        text = readme.read_text(encoding="utf-8", errors="replace")
-        match = re.match(r"---\s*\n(.*?)\n---", text, re.S)
-        if match:
-            found = re.search(r"^licen[cs]e:\s*(.+)$", match.group(1), re.M)
-            if found:
-                return found.group(1).strip().strip("'\"")
-    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
-        if (folder / name).is_file():
-            return (folder / name).read_text(encoding="utf-8", errors="replace").strip().splitlines()[0]
-    return None
+def model_info(spec: ModelSpec, registry: Registry | None = None) -> dict[str, Any]:
+    """Architecture, size, input limit and licence of a model, from its files on this machine.
 
-
-def model_info(spec: ModelSpec) -> dict[str, Any]:
-    """Architecture, size, input limit and licence of a model, from its files on this machine."""
+    A hub model that is not here is described by the hub (commit, files, size, licence) when it can be
+    reached; otherwise a ModelError says how to get it.
+    """
+    licences = registry_licences(registry) if registry is not None else {}
     folder = model_folder(spec)
     if folder is None or not (folder / "config.json").is_file():
-        raise ModelError(f"{spec.model} is not on this machine: run `trpipe models pull {spec.model}` first")
+        return _remote_info(spec, licences)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     tokenizer_config = {}
     if (folder / "tokenizer_config.json").is_file():
@@ -136,11 +344,15 @@ def model_info(spec: ModelSpec) -> dict[str, Any]:
     limits = [config.get("max_position_embeddings"), tokenizer_config.get("model_max_length")]
     limits = [int(x) for x in limits if isinstance(x, (int, float)) and 0 < x < 1_000_000]
     layers = config.get("encoder_layers", config.get("num_layers"))
+    found = None if spec.is_local else snapshot(spec.model, spec.revision or "main")
+    licence, source = licence_of(spec, licences, folder)
     return {
         "model": spec.model,
         "revision": spec.revision,
         "commit": None if spec.is_local else folder.name,
         "folder": str(folder),
+        "complete": True if found is None else found.complete,
+        "missing": ", ".join(found.missing) if found is not None and found.missing else None,
         "architecture": (config.get("architectures") or [config.get("model_type")])[0],
         "model_type": config.get("model_type"),
         "layers": f"{layers} encoder, {config.get('decoder_layers', config.get('num_decoder_layers', layers))} decoder",
@@ -150,5 +362,33 @@ def model_info(spec: ModelSpec) -> dict[str, Any]:
         "input_limit_tokens": min(limits) if limits else None,
         "parameters": sum(_safetensors_parameters(w) for w in weights if w.suffix == ".safetensors") or None,
         "size_bytes": sum(w.stat().st_size for w in weights),
-        "licence": _licence(folder),
+        "licence": licence,
+        "licence_source": source or None,
+        "non_commercial": non_commercial(licence),
+    }
+
+
+def _remote_info(spec: ModelSpec, licences: dict[str, str]) -> dict[str, Any]:
+    revision = spec.revision or "main"
+    fix = f"run `{pull_command(spec)}` first"
+    if spec.is_local or hub_offline():
+        raise ModelError(f"{spec.model} is not on this machine: {fix}")
+    try:
+        found = download.remote(spec.model, revision)
+    except download.HubUnavailable as exc:
+        raise ModelError(
+            f"{spec.model} is not on this machine and the hub cannot tell about it ({exc}): {fix}"
+        ) from None
+    names = found.wanted()
+    licence = found.licence or licences.get(spec.model)
+    return {
+        "model": spec.model,
+        "revision": revision,
+        "commit": found.commit,
+        "on_this_machine": f"no ({fix})",
+        "files": ", ".join(names),
+        "download_bytes": found.size(names),
+        "licence": licence,
+        "licence_source": ("model card" if found.licence else "registry" if licence else None),
+        "non_commercial": non_commercial(licence),
     }

@@ -1,0 +1,42 @@
+"""``trpipe models demo DIR``: the offline try-out works from the installed package alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from trpipe.cli import cli
+from trpipe.validate import validate_file
+
+
+def test_models_demo_builds_a_registry_that_runs_the_whole_flow(tmp_path, monkeypatch):
+    runner = CliRunner()
+    built = runner.invoke(cli, ["models", "demo", str(tmp_path / "demo")])
+    assert built.exit_code == 0, built.output
+    listed = dict(line.split("\t") for line in built.stdout.splitlines())
+    assert set(listed) == {"fr-en", "en-fr", "sum-en", "registry", "sample"}
+    assert "junk" in built.stderr and "TRPIPE_MODELS=" in built.stderr
+
+    # The folder stands alone: moved elsewhere, its registry still finds its models.
+    moved = tmp_path / "moved"
+    shutil.move(tmp_path / "demo", moved)
+    monkeypatch.setenv("TRPIPE_MODELS", str(moved / "models.yaml"))
+    out = tmp_path / "out.json"
+    run = runner.invoke(
+        cli, ["translate", str(moved / "huawei-brumath.fr.txt"), "--from", "fr", "--to", "en", "-o", str(out), "-q"]
+    )
+    assert run.exit_code == 0, run.output
+    assert validate_file(out, summary=True, min_segments=15) == []
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["provenance"]["models"]["translation"]["model"] == str((moved / "fr-en").resolve())
+    assert doc["provenance"]["models"]["summary"]["model"] == str((moved / "sum-en").resolve())
+
+
+def test_models_demo_into_an_unwritable_place(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["models", "demo", str(blocker / "demo")])
+    assert result.exit_code == 2 and "cannot write the demo models" in result.output
+    assert "Traceback" not in result.output
