@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,8 @@ class InputItem:
     error: str | None = None  # known bad before reading (e.g. a malformed JSONL line)
     doc_id: str | None = None  # a JSONL record's id
 
-    def load(self, settings: Settings | None = None) -> Source:
+    def load(self, settings: Settings | None = None, warn: Callable[[str], None] | None = None) -> Source:
+        """The item's article, read and decoded (``warn`` reports bytes that had to be replaced)."""
         if self.error:
             raise InputError(self.name, self.error)
         settings = settings or Settings()
@@ -50,7 +52,8 @@ class InputItem:
             source = decode_text(self.record_text, self.name)  # a record holding a web page is extracted too
             source.doc_id = self.doc_id
             return source
-        return read_source(self.path or self.name, settings.encoding, settings.max_bytes, settings.strict_encoding)
+        path = self.path or self.name
+        return read_source(path, settings.encoding, settings.max_bytes, settings.strict_encoding, warn)
 
 
 def _file_item(path: Path, relative: Path) -> InputItem:
@@ -58,8 +61,29 @@ def _file_item(path: Path, relative: Path) -> InputItem:
     return InputItem(name=str(path), path=str(path), output_stem=relative.with_suffix(""))
 
 
-def _jsonl_items(path: Path) -> Iterator[InputItem]:
-    """One item per record of a JSONL file; a bad line or record is an item that fails with its reason."""
+def _lines(handle, limit: int | None) -> Iterator[bytes | None]:
+    """The lines of ``handle``; None for a line longer than ``limit`` bytes (skipped to its end in a regular
+    file; in a stream, such as a pipe or a device, reading stops there: it may never end)."""
+    regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    while True:
+        line = handle.readline(-1 if limit is None else limit + 1)
+        if not line:
+            return
+        if limit is None or len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        yield None
+        if not regular:
+            return
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+
+
+def _jsonl_items(path: Path, max_bytes: int | None = None) -> Iterator[InputItem]:
+    """One item per record of a JSONL file; a bad line or record is an item that fails with its reason.
+
+    A record (line) longer than ``max_bytes`` fails alone, as a file over the size limit does.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -67,34 +91,49 @@ def _jsonl_items(path: Path) -> Iterator[InputItem]:
         return
     with handle:
         seen: set[str] = set()
-        for number, raw in enumerate(handle, 1):
-            name = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                yield InputItem(name=name, error="not UTF-8 (JSON Lines must be UTF-8)")
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                yield InputItem(name=name, error=f"not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})")
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                yield InputItem(name=name, error='a record needs a "text" string')
-                continue
-            raw_id = record.get("id")
-            doc_id = str(number) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
-            if not _encodable(doc_id):
-                yield InputItem(name=name, error="its id is not valid Unicode text (a lone surrogate)")
-                continue
-            stem = _UNSAFE.sub("_", doc_id).strip("._") or f"record-{number}"
-            if stem in seen:
-                yield InputItem(name=name, error=f"duplicate id {shown(doc_id)!r}")
-                continue
-            seen.add(stem)
-            yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"], doc_id=doc_id)
+        number = 0
+        try:
+            for raw in _lines(handle, max_bytes):
+                number += 1
+                yield from _jsonl_record(path, number, raw, seen, max_bytes)
+        except OSError as exc:
+            yield InputItem(name=f"{path}:{number + 1}", error=f"cannot be read ({exc.strerror or exc})")
+
+
+def _jsonl_record(path: Path, number: int, raw: bytes | None, seen: set[str], max_bytes: int | None):
+    name = f"{path}:{number}"
+    if raw is None:
+        yield InputItem(name=name, error=f"is larger than the size limit of {max_bytes} bytes (--max-bytes)")
+        return
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        yield InputItem(name=name, error=f"not UTF-8 at byte {exc.start} (JSON Lines must be UTF-8)")
+        return
+    if not line.strip():
+        return
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        yield InputItem(name=name, error=f"not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})")
+        return
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        yield InputItem(name=name, error='a record needs a "text" string')
+        return
+    raw_id = record.get("id")
+    if isinstance(raw_id, (dict, list)):
+        yield InputItem(name=name, error='its "id" is not a string or a number')
+        return
+    doc_id = str(number) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
+    if not _encodable(doc_id):
+        yield InputItem(name=name, error="its id is not valid Unicode text (a lone surrogate)")
+        return
+    stem = _UNSAFE.sub("_", doc_id).strip("._") or f"record-{number}"
+    if stem in seen:
+        yield InputItem(name=name, error=f"duplicate id {shown(doc_id)!r}")
+        return
+    seen.add(stem)
+    yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"], doc_id=doc_id)
 
 
 def _encodable(text: str) -> bool:
@@ -113,10 +152,13 @@ def is_collection(inputs: Sequence[str]) -> bool:
     return inputs[0] != STDIN and (path.is_dir() or path.suffix.lower() in JSONL_SUFFIXES)
 
 
-def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> Iterator[InputItem]:
+def expand_inputs(
+    inputs: Sequence[str], exclude: Path | None = None, max_bytes: int | None = None
+) -> Iterator[InputItem]:
     """Files, folders (recursively: .txt, .md, .html), JSONL files of {id, text} records, or ``-``.
 
     ``exclude``: a folder whose files are never inputs (the output folder, when it lies in an input folder).
+    ``max_bytes``: the size limit of one JSONL record (files are limited when they are read).
     """
     skip = exclude.resolve() if exclude is not None else None
     for given in inputs:
@@ -135,7 +177,7 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> Iterato
             if not found:
                 yield InputItem(name=given, error=f"is a folder with no {', '.join(ARTICLE_SUFFIXES)} files")
         elif path.suffix.lower() in JSONL_SUFFIXES:
-            yield from _jsonl_items(path)
+            yield from _jsonl_items(path, max_bytes)
         else:
             yield _file_item(path, Path(path.name))
 
@@ -199,6 +241,15 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """``(device, inode)`` of an existing file (hard links and symbolic links share it), else None."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
 def refuse_unsafe_output(path: Path, inputs: Sequence[Path], what: str = "-o") -> None:
     """Refuse (UsageError, exit 2) an output that is an input, or exists and is not a regular file."""
     for given in inputs:
@@ -214,6 +265,8 @@ class Plan:
 
     ``mode`` is ``single`` (one article: -o FILE or stdout), ``folder`` (one file per article),
     ``stream`` (one JSONL stream: -o FILE or stdout) or ``parquet`` (one Parquet file).
+    ``protect``: more files that no output may replace (the model registry, the glossary);
+    ``max_bytes``: the size limit of a JSONL record.
     """
 
     def __init__(
@@ -223,10 +276,15 @@ class Plan:
         fmt: str | None,
         force: bool = False,
         parquet_ok: bool = True,
+        *,
+        protect: Iterable[str | os.PathLike | None] = (),
+        max_bytes: int | None = None,
     ):
         self.inputs = list(inputs)
         self.output = output
         self.force = force
+        self.protect = [Path(p).expanduser() for p in protect if p]
+        self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs)
         out = Path(output) if output else None
         if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not out.is_dir():
@@ -251,40 +309,60 @@ class Plan:
     # ---------------------------------------------------------------------------------- checks
 
     def input_files(self) -> list[Path]:
-        """Every file the inputs name: files, JSONL feeds, and the article files inside input folders."""
+        """Every file the run must not write over: the files the inputs name (files, JSONL feeds, every
+        file inside input folders but the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
         for given in self.inputs:
             if given == STDIN:
                 continue
             path = Path(given)
             if path.is_dir():
-                files += [f for f in path.rglob("*") if f.is_file()]
+                skip = self.exclude
+                files += [f for f in path.rglob("*") if f.is_file() and not (skip is not None and _inside(f, skip))]
             elif path.exists():
                 files.append(path)
-        return files
+        return files + [p for p in self.protect if p.exists()]
 
     def prepare(self) -> None:
-        """Refuse, before anything runs, outputs that would overwrite an input or a non-file; make the folder."""
+        """Refuse, before anything runs, outputs that would overwrite an input or a non-file; make the folder.
+
+        In a folder: an output that is (or is a link to) an input file, and an output of an article format
+        (.md, .html) inside an input folder, which the next run would read as an input, are refused.
+        """
         if self.mode == "folder":
             self.folder = self._check_folder()
             inputs = [Path(g) for g in self.inputs if g != STDIN]
             if any(p.is_dir() and _inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
                 self.exclude = self.folder
-            if self.folder.exists() and any(
-                _inside(p, self.folder) or (p.is_dir() and _inside(self.folder, p)) for p in inputs
-            ):
-                protected = {p.resolve() for p in self.input_files()}
-                for item in expand_inputs(self.inputs, self.exclude):
-                    if item.error is None:
-                        out = self.output_path(item)
-                        if out.resolve() in protected:
-                            raise UsageError(
-                                f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} would "
-                                f"overwrite an input; trpipe never writes over its inputs (choose another folder)"
-                            )
+            self._check_folder_outputs([p for p in inputs if p.is_dir()])
             self._used.clear()
         elif self.output:
             refuse_unsafe_output(Path(self.output), self.input_files())
+            if self.mode == "single":
+                from trpipe.engines.sinks import check_writable
+
+                check_writable(self.output)
+
+    def _check_folder_outputs(self, input_folders: list[Path]) -> None:
+        protected = {key for key in map(_file_id, self.input_files()) if key is not None}
+        article_output = self.suffix.lower() in ARTICLE_SUFFIXES
+        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
+            if item.error is not None:
+                continue
+            out = self.output_path(item)
+            if _file_id(out) in protected:
+                raise UsageError(
+                    f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} would "
+                    f"overwrite an input; trpipe never writes over its inputs (choose another folder)"
+                )
+            if article_output and not (self.exclude is not None and _inside(out, self.exclude)):
+                within = next((folder for folder in input_folders if _inside(out, folder)), None)
+                if within is not None:
+                    raise UsageError(
+                        f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} lies in the input "
+                        f"folder {shown(within)}, where the next run would read it as an input; choose another "
+                        f"folder (or another --format than {self.fmt})"
+                    )
 
     def _check_folder(self) -> Path:
         output = self.output
@@ -317,10 +395,10 @@ class Plan:
     def items(self) -> Iterator[tuple[InputItem, Path | None, InputError | None]]:
         """``(item, output path or None, error or None)`` for every input, in order."""
         if self.mode == "single":
-            (item,) = list(expand_inputs(self.inputs))
+            (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
             yield item, (Path(self.output) if self.output else None), None
             return
-        for item in expand_inputs(self.inputs, self.exclude):
+        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:
@@ -337,7 +415,7 @@ class Plan:
         """How many articles the inputs hold (None when counting would mean reading a stream)."""
         if STDIN in self.inputs:
             return None
-        return sum(1 for _ in expand_inputs(self.inputs, self.exclude))
+        return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
     # ---------------------------------------------------------------------------------- skipping
 
@@ -348,6 +426,13 @@ class Plan:
 
 def _is_stream_name(output: str) -> bool:
     return Path(output).suffix.lower() in JSONL_SUFFIXES
+
+
+def protected_files(request) -> list[str]:
+    """Files a run's request names besides its inputs, which no output may replace: the registry, the glossary."""
+    from trpipe.registry import ENV_VAR
+
+    return [p for p in (request.models_file or os.environ.get(ENV_VAR), request.glossary) if p]
 
 
 def failure_reason(exc: InputError | PairError) -> str:
