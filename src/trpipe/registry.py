@@ -6,6 +6,7 @@ Lookup order for the file: ``--models FILE``, then the ``TRPIPE_MODELS`` environ
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -170,13 +171,17 @@ def _read_registry(chosen: Path) -> str:
     if len(data) > REGISTRY_MAX_BYTES:
         limit = REGISTRY_MAX_BYTES // 1024 // 1024
         raise RegistryError(f"{shown(chosen)}: larger than {limit} MB, so not a model registry")
-    if b"\x00" in data:
+    encoding = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # YAML may be UTF-16 (Windows editors)
+        encoding = "utf-16"
+    elif b"\x00" in data:
         raise RegistryError(f"{shown(chosen)}: a binary file, not a model registry (YAML text)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        label = encoding.removesuffix("-sig").upper()
         raise RegistryError(
-            f"{shown(chosen)}: not UTF-8 text (byte {exc.start}); a model registry is a YAML file in UTF-8"
+            f"{shown(chosen)}: not {label} text (byte {exc.start}); a model registry is a YAML file in UTF-8"
         ) from None
 
 

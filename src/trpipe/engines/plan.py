@@ -309,16 +309,20 @@ class Plan:
     # ---------------------------------------------------------------------------------- checks
 
     def input_files(self) -> list[Path]:
-        """Every file the run must not write over: the files the inputs name (files, JSONL feeds, every
-        file inside input folders but the output folder) and the protected ones (registry, glossary)."""
+        """Every file the run must not write over: the files the inputs name (files, JSONL feeds, the articles
+        inside input folders, but not in the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
+        skip = self.exclude
         for given in self.inputs:
             if given == STDIN:
                 continue
             path = Path(given)
             if path.is_dir():
-                skip = self.exclude
-                files += [f for f in path.rglob("*") if f.is_file() and not (skip is not None and _inside(f, skip))]
+                files += [
+                    f
+                    for f in path.rglob("*")
+                    if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and _inside(f, skip))
+                ]
             elif path.exists():
                 files.append(path)
         return files + [p for p in self.protect if p.exists()]
