@@ -79,10 +79,55 @@ _CHILD = """
 import sys
 sys.path.insert(0, {tests!r})
 import fault_helpers  # registers the test backends
+fault_helpers.child_setup()
 from trpipe.cli import main
 sys.argv = ["trpipe", *{args!r}]
 main()
 """
+
+
+def child_setup() -> None:
+    """What the environment asks of a child: a file size limit, slow conversions."""
+    limit_file_size()
+    slow_conversions()
+
+
+def slow_conversions() -> None:
+    """With ``$TRPIPE_TEST_CONVERTING`` (a path): a CTranslate2 conversion touches it, then takes 30 s."""
+    marker = os.environ.get("TRPIPE_TEST_CONVERTING")
+    if not marker:
+        return
+    import ctranslate2
+
+    converter = ctranslate2.converters.TransformersConverter
+    original = converter.convert
+
+    def convert(self, output_dir, *args, **kwargs):
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(output_dir) / "model.bin").write_bytes(b"half a conversion")
+        Path(marker).touch()
+        time.sleep(30)
+        return original(self, output_dir, *args, **kwargs)
+
+    converter.convert = convert
+
+
+def limit_file_size() -> None:
+    """In a child with ``$TRPIPE_TEST_FSIZE``: no file written may grow past that many bytes (EFBIG).
+
+    The language identifier unpacks its model into a temporary file: it is loaded before the limit applies.
+    """
+    limit = os.environ.get("TRPIPE_TEST_FSIZE")
+    if not limit:
+        return
+    import resource
+    import signal
+
+    from trpipe.languages import identify
+
+    identify("Le conseil régional a voté le budget.")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write then fails with EFBIG instead of killing us
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
 
 
 def spawn(args: Sequence[object], env: dict[str, str] | None = None, **popen) -> subprocess.Popen:

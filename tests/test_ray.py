@@ -157,3 +157,32 @@ def test_ray_engine_without_ray_names_the_extra(monkeypatch, tmp_path):
     result = CliRunner().invoke(cli, ["translate", str(article), "--to", "en", "--engine", "ray"])
     assert result.exit_code == 4
     assert "--engine ray needs the 'ray' package: install it with pip install 'trpipe[ray]'" in result.output
+
+
+@pytest.mark.slow
+def test_ray_engine_fails_bad_records_and_long_names_alone(local_ray, translate, tmp_path):
+    """Hostile records fail one by one, named as the local engine names them; long ids are shortened alike."""
+    good = ARTICLE.format(n=1, year=2001)
+    lines = [
+        json.dumps({"id": "ok", "text": good}),
+        '{"id": "lone", "text": "Le conseil \\ud800 a voté."}',
+        '{"id": "lone-\\udfff", "text": "Le conseil a voté."}',
+        json.dumps({"id": "long-" + "é" * 200, "text": good}),
+        json.dumps({"id": "tick`<b>`\nline", "text": good}),
+        json.dumps({"id": "huge", "text": "Le conseil a voté. " * 300}),
+        "{broken",
+    ]
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = translate(records, "-o", out, "--no-summary", "--max-bytes", 3000, "--engine", engine)
+        assert result.exit_code == 1, result.output
+        errors = sorted(line for line in result.output.splitlines() if line.startswith("trpipe: error:"))
+        assert len(errors) == 4, result.output
+        assert all(line.startswith("trpipe:") for line in result.output.splitlines())
+        outputs[engine] = (errors, sorted(p.name for p in out.iterdir()))
+    assert outputs["local"] == outputs["ray"]
+    names = outputs["ray"][1]
+    assert len(names) == 3 and all(len(name.encode()) <= 255 for name in names)

@@ -74,15 +74,16 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
-# Errors that every later write would meet too: they stop a run instead of failing one article.
-STOPPING_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+# Errors that every later write would meet too: they stop a run instead of failing one article. (EFBIG, a file
+# too large for the filesystem or the process's limit, concerns one output: that article fails alone.)
+STOPPING_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _errno(exc: OSError) -> int | None:
     """The error number of ``exc``; libraries such as pyarrow only say it in the message (``[Errno 28]``)."""
     if exc.errno is not None:
         return exc.errno
-    found = re.search(r"\[Errno (\d+)\]", str(exc))
+    found = re.search(r"\[Errno (\d+)\]", str(exc), re.IGNORECASE)
     return int(found.group(1)) if found else None
 
 
