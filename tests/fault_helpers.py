@@ -67,6 +67,22 @@ def echo_args(backend: str = "test-echo", cache: Path | None = None) -> list[str
     return args + (["--cache-dir", str(cache)] if cache else ["--no-cache"])
 
 
+def model_args(inputs: object, backend: str, *extra: object) -> list[object]:
+    """The options of a translation with real (tiny) models on the CPU, no summary, no memory."""
+    return ["translate", inputs, "--from", "fr", "--to", "en", "--backend", backend, "--no-summary", "--no-cache",
+            "--device", "cpu", *extra]  # fmt: skip
+
+
+def model_copy(source: Path, folder: Path) -> tuple[Path, Path]:
+    """A copy of the model in ``source`` (without its conversions) at ``folder``, and a registry naming it."""
+    import shutil
+
+    from tiny_models import write_registry
+
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("ctranslate2-*"))
+    return folder, write_registry(folder.with_name(folder.name + ".yaml"), {"fr-en": folder})
+
+
 def invoke(*args: object, registry: Path | None = None, input: bytes | str | None = None) -> Result:
     """``trpipe ARGS`` in this process (click's runner): exit code and output (stdout and stderr)."""
     env = {"TRPIPE_MODELS": str(registry)} if registry else None

@@ -49,18 +49,17 @@ def test_one_article_that_breaks_the_backend_is_the_runs_error(echo_registry, tm
     assert len([line for line in result.output.splitlines() if "internal error" in line]) == 1
 
 
-def test_a_usage_error_met_on_the_first_article_stops_the_run(echo_registry, tmp_path):
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--encoding", "nope"], "--encoding nope"),
+        (["--model", "./missing"], "--model ./missing: no such model folder"),
+    ],
+)
+def test_a_usage_error_met_on_the_first_article_stops_the_run(echo_registry, tmp_path, option, message):
     folder = tmp_path / "in"
     write_articles(folder, 3)
-    result = invoke(*echo_args(), folder, "-o", tmp_path / "out", "--encoding", "nope", registry=echo_registry)
+    result = invoke(*echo_args(), folder, "-o", tmp_path / "out", *option, registry=echo_registry)
     assert result.exit_code == 2, result.output
-    assert "--encoding nope" in one_line_error(result.output)
-
-
-def test_a_bad_model_override_stops_the_run_before_any_article(echo_registry, tmp_path):
-    folder = tmp_path / "in"
-    write_articles(folder, 3)
-    result = invoke(*echo_args(), folder, "-o", tmp_path / "out", "--model", "./missing", registry=echo_registry)
-    assert result.exit_code == 2, result.output
-    assert "--model ./missing: no such model folder" in one_line_error(result.output)
+    assert message in one_line_error(result.output)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from fault_helpers import (
     echo_args,
     fill,
     invoke,
+    model_args,
+    model_copy,
     one_line_error,
     run_child,
     small_disk,
@@ -125,18 +126,12 @@ def test_disk_full_under_the_translation_memory(echo_registry, tmp_path, disk):
 
 def test_disk_full_during_a_conversion(tiny_models, tmp_path, disk):
     pytest.importorskip("ctranslate2")
-    from tiny_models import write_registry
     from trpipe.modelfiles import diagnose
 
-    model = disk / "fr-en"
-    shutil.copytree(tiny_models["fr-en"], model, ignore=shutil.ignore_patterns("ctranslate2-*"))
-    registry = write_registry(tmp_path / "m.yaml", {"fr-en": model})
+    model, registry = model_copy(tiny_models["fr-en"], disk / "fr-en")
     (article,) = write_articles(tmp_path / "in", 1)
     fill(disk, 16 * 1024)
-    result = invoke(
-        "translate", article, "--from", "fr", "--to", "en", "--backend", "ctranslate2", "--no-summary",
-        "--no-cache", "--cache-dir", disk / "cache", registry=registry,
-    )  # fmt: skip
+    result = invoke(*model_args(article, "ctranslate2", "--cache-dir", disk / "cache"), registry=registry)
     assert result.exit_code == 4, result.output
     assert "No space left on device" in one_line_error(result.output)
     assert not temporaries(disk) and not list(model.glob("ctranslate2-*"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fault_helpers import invoke, one_line_error, write_articles
+from fault_helpers import invoke, model_args, model_copy, one_line_error, write_articles
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe.modelfiles import diagnose
 
@@ -68,19 +68,15 @@ def damaged(tiny_models, tmp_path):
     """``make(name)`` → a registry whose fr-en model is a copy of the tiny one with damage ``name``."""
 
     def make(name: str, source: str = "fr-en") -> tuple[Path, Path]:
-        folder = tmp_path / name
-        shutil.copytree(tiny_models[source], folder, ignore=shutil.ignore_patterns("ctranslate2-*"))
+        folder, registry = model_copy(tiny_models[source], tmp_path / name)
         DAMAGES[name][1](folder)
-        return folder, write_registry(tmp_path / f"{name}.yaml", {"fr-en": folder})
+        return folder, registry
 
     return make
 
 
 def _translate(registry: Path, article: Path, backend: str, *extra):
-    return invoke(
-        "translate", article, "--from", "fr", "--to", "en", "--backend", backend, "--no-summary", "--no-cache",
-        "--device", "cpu", *extra, registry=registry,
-    )  # fmt: skip
+    return invoke(*model_args(article, backend, *extra), registry=registry)
 
 
 @pytest.mark.parametrize("name", sorted(DAMAGES))
@@ -109,10 +105,7 @@ def test_a_batch_stops_with_one_line_on_a_damaged_model(damaged, tmp_path):
     _, registry = damaged("safetensors-truncated")
     folder = tmp_path / "in"
     write_articles(folder, 3)
-    result = invoke(
-        "translate", folder, "--from", "fr", "--to", "en", "--backend", "transformers", "--no-summary",
-        "--no-cache", "-o", tmp_path / "out", registry=registry,
-    )  # fmt: skip
+    result = _translate(registry, folder, "transformers", "-o", tmp_path / "out")
     assert result.exit_code == 4, result.output
     assert "model.safetensors is truncated" in one_line_error(result.output)
     assert not list((tmp_path / "out").glob("*"))
@@ -174,9 +167,7 @@ def test_diagnose_passes_the_intact_tiny_models(tiny_models):
 
 def test_a_broken_ctranslate2_conversion_is_converted_again(tiny_models, tmp_path):
     pytest.importorskip("ctranslate2")
-    folder = tmp_path / "fr-en"
-    shutil.copytree(tiny_models["fr-en"], folder, ignore=shutil.ignore_patterns("ctranslate2-*"))
-    registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
+    folder, registry = model_copy(tiny_models["fr-en"], tmp_path / "fr-en")
     (article,) = write_articles(tmp_path / "in", 1)
     assert _translate(registry, article, "ctranslate2").exit_code == 0
     (conversion,) = folder.glob("ctranslate2-*")

@@ -5,12 +5,11 @@ resumes where the run stopped."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 
 import pytest
 
-from fault_helpers import echo_args, invoke, spawn, temporaries, wait_for, write_articles
+from fault_helpers import echo_args, invoke, model_args, model_copy, spawn, temporaries, wait_for, write_articles
 
 MESSAGES = {
     signal.SIGTERM: "trpipe: stopped by SIGTERM; outputs written so far are kept, rerun to resume",
@@ -78,16 +77,12 @@ def test_sigterm_while_a_model_loads(echo_registry, tmp_path):
 @pytest.mark.slow
 def test_sigterm_while_converting_a_model(tiny_models, tmp_path):
     pytest.importorskip("ctranslate2")
-    from tiny_models import write_registry
     from trpipe.modelfiles import diagnose
 
-    model = tmp_path / "fr-en"
-    shutil.copytree(tiny_models["fr-en"], model, ignore=shutil.ignore_patterns("ctranslate2-*"))
-    registry = write_registry(tmp_path / "m.yaml", {"fr-en": model})
+    model, registry = model_copy(tiny_models["fr-en"], tmp_path / "fr-en")
     (article,) = write_articles(tmp_path / "in", 1)
     marker = tmp_path / "converting"
-    args = ["translate", article, "--from", "fr", "--to", "en", "--backend", "ctranslate2", "--no-summary",
-            "--no-cache", "--cache-dir", tmp_path / "cache", "-o", tmp_path / "a.md"]  # fmt: skip
+    args = model_args(article, "ctranslate2", "--cache-dir", tmp_path / "cache", "-o", tmp_path / "a.md")
     proc = spawn(args, {"TRPIPE_MODELS": str(registry), "TRPIPE_TEST_CONVERTING": str(marker)})
     assert wait_for(marker.exists, timeout=120)
     code, err = _stop(proc, signal.SIGTERM)
