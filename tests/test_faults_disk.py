@@ -138,6 +138,18 @@ def test_disk_full_during_a_conversion(tiny_models, tmp_path, disk):
     assert diagnose(model) is None  # the model itself is untouched
 
 
+def test_a_read_only_filesystem_stops_the_run_in_one_line(echo_registry, tmp_path, disk):
+    out = disk / "out"
+    out.mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    folder = tmp_path / "in"
+    write_articles(folder, 3)
+    result = invoke(*echo_args(), folder, "-o", out, registry=echo_registry)
+    assert result.exit_code == 2, result.output
+    assert "Read-only file system" in one_line_error(result.output)
+    assert "0 articles ok" not in result.output.replace("trpipe: error", "")  # the run stopped at once
+
+
 # ----------------------------------------------------------------- a per-file size limit (RLIMIT_FSIZE)
 
 LIMIT = 16 * 1024

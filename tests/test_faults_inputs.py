@@ -399,6 +399,10 @@ def test_user_errors_are_never_internal_errors(echo_registry, tmp_path):
         [article, "--summary-model", "éé/x", "--summary"],
         [tmp_path / "missing.txt"],
         [tmp_path],
+        [tmp_path / ("n" * 300 + ".txt")],
+        [article, "--model", "/" + "m" * 300],
+        [article, "--models", tmp_path / ("r" * 300 + ".yaml")],
+        [article, "-o", tmp_path / ("o" * 300) / "a.md"],
     ):
         result = invoke(*echo_args(), *args, registry=echo_registry)
         assert result.exit_code == 2, (args, result.output)

@@ -186,3 +186,10 @@ def test_an_output_inside_a_file_is_refused_before_any_work(echo_registry, tmp_p
     result = invoke(*echo_args(), article, "-o", blocker / "out.md", registry=echo_registry)
     assert result.exit_code == 2, result.output
     assert str(blocker / "out.md") in one_line_error(result.output)
+
+
+def test_an_output_name_too_long_for_any_filesystem_is_refused_before_any_work(echo_registry, tmp_path):
+    (article,) = write_articles(tmp_path / "in", 1)
+    result = invoke(*echo_args(), article, "-o", tmp_path / ("x" * 300 + ".md"), registry=echo_registry)
+    assert result.exit_code == 2, result.output
+    assert "a name longer than 255 bytes" in one_line_error(result.output)

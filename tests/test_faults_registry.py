@@ -35,6 +35,7 @@ CASES = {
     "model-three-parts": ("translation:\n  fr-en: {model: a/b/c}\n", "no such model folder"),
     "model-missing-folder": ("translation:\n  fr-en: {model: ./no/such}\n", "no such model folder"),
     "model-absolute-missing": ("translation:\n  fr-en: {model: /no/such/dir}\n", "no such model folder"),
+    "model-is-a-file": ("translation:\n  fr-en: {model: ./models.yaml}\n", "is a file, not a model folder"),
     # settings
     "beams-zero": (
         "translation:\n  fr-en: {model: org/m, num_beams: 0}\n",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import PairError, RegistryError, UsageError, shown
+from trpipe.paths import is_dir
 
 ENV_VAR = "TRPIPE_MODELS"
 ANY_LANGUAGE = "*"
@@ -35,7 +36,7 @@ class ModelSpec:
 
     @property
     def is_local(self) -> bool:
-        return Path(self.model).is_dir()
+        return is_dir(self.model)
 
 
 def default_registry_path() -> Path:
@@ -63,7 +64,7 @@ class Registry:
         revision = settings.pop("revision", None)
         target_token = settings.pop("target_token", None)
         local = (self.path.parent / model).expanduser()
-        if model.startswith((".", "/", "~")) or local.is_dir():
+        if model.startswith((".", "/", "~")) or is_dir(local):
             model = str(local.resolve())
             revision = None
         return ModelSpec(task, key, model, revision, settings, target_token)
@@ -154,7 +155,7 @@ def _resolve_override(override: str | None, option: str) -> str | None:
     if problem:
         raise UsageError(f"{option} {shown(override)}: {problem}")
     folder = Path(override).expanduser()
-    return str(folder.resolve()) if folder.is_dir() else override
+    return str(folder.resolve()) if is_dir(folder) else override
 
 
 REGISTRY_MAX_BYTES = 4 * 1024 * 1024  # a registry is a few kilobytes; anything this large is not one

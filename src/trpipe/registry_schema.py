@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trpipe.errors import RegistryError, UsageError, shown
 from trpipe.languages import normalize_code
+from trpipe.paths import exists, is_dir
 
 ANY_LANGUAGE = "*"
 _TASKS = ("translation", "summarisation")
@@ -149,8 +150,10 @@ def _pair(key: str) -> str | None:
 def model_problem(model: str, base: Path) -> str | None:
     """Why ``model`` is neither an existing folder (relative to ``base``) nor a valid hub id; None when fine."""
     local = (base / model).expanduser()
-    if local.is_dir():
+    if is_dir(local):
         return None
+    if exists(local):
+        return f"{shown(local)} is a file, not a model folder"
     if model.startswith((".", "/", "~", "\\")) or "\\" in model or model.count("/") > 1:
         return f"no such model folder ({shown(local)})"
     reason = hub_id_problem(model)

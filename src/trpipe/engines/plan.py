@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
+from trpipe.paths import exists, is_dir, is_file
 from trpipe.read import STDIN, decode_text, read_source
 from trpipe.records import Source
 from trpipe.render import SUFFIXES, format_for_path
@@ -149,7 +150,7 @@ def is_collection(inputs: Sequence[str]) -> bool:
     if len(inputs) != 1:
         return True
     path = Path(inputs[0])
-    return inputs[0] != STDIN and (path.is_dir() or path.suffix.lower() in JSONL_SUFFIXES)
+    return inputs[0] != STDIN and (is_dir(path) or path.suffix.lower() in JSONL_SUFFIXES)
 
 
 def expand_inputs(
@@ -166,7 +167,7 @@ def expand_inputs(
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
             continue
         path = Path(given)
-        if path.is_dir():
+        if is_dir(path):
             found = False
             for file in sorted(path.rglob("*")):
                 if skip is not None and _inside(file, skip):
@@ -204,7 +205,7 @@ def fingerprint(source: Source, run_signature: str) -> str:
 def output_is_current(path: Path, print_: str) -> bool:
     """The output exists, is complete (written atomically) and carries this fingerprint."""
     try:
-        if not path.is_file():
+        if not is_file(path):
             return False
         if path.suffix.lower() == PARQUET_SUFFIX:
             return False
@@ -226,16 +227,23 @@ def fit_name(name: str, limit: int = NAME_MAX) -> str:
     return f"{prefix}~{digest}{suffix}"
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a name too long: as given
+        return path.absolute()
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:
-        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return _resolved(a) == _resolved(b)
 
 
 def _inside(path: Path, folder: Path) -> bool:
     try:
-        path.resolve().relative_to(folder.resolve())
+        _resolved(path).relative_to(_resolved(folder))
     except ValueError:
         return False
     return True
@@ -253,10 +261,10 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 def refuse_unsafe_output(path: Path, inputs: Sequence[Path], what: str = "-o") -> None:
     """Refuse (UsageError, exit 2) an output that is an input, or exists and is not a regular file."""
     for given in inputs:
-        if path.exists() and given.exists() and _same_file(path, given):
+        if exists(path) and exists(given) and _same_file(path, given):
             raise UsageError(f"{what} {shown(path)}: is the input {shown(given)}; trpipe never writes over its inputs")
-    if path.exists() and not path.is_file():
-        kind = "a folder" if path.is_dir() else "not a regular file (a device, FIFO or socket)"
+    if exists(path) and not is_file(path):
+        kind = "a folder" if is_dir(path) else "not a regular file (a device, FIFO or socket)"
         raise UsageError(f"{what} {shown(path)}: is {kind}; give the path of a file to write")
 
 
@@ -287,20 +295,20 @@ class Plan:
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs)
         out = Path(output) if output else None
-        if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not out.is_dir():
+        if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):
             if fmt not in (None, "json"):
                 raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
             if not parquet_ok:
                 raise UsageError(f"-o {shown(output)}: Parquet output needs pyarrow: pip install 'trpipe[parquet]'")
             self.mode, self.fmt = "parquet", "json"
-        elif not self.collection and output and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
+        elif not self.collection and output and (output.endswith(("/", os.sep)) or is_dir(output)):
             self.mode, self.fmt = "folder", fmt or "md"  # -o FOLDER/ with one input: a file in that folder
         elif not self.collection:
             self.mode = "single"
             self.fmt = fmt or (format_for_path(output) if output else "md")
         else:
             self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
-            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and out.is_dir()) else "folder"
+            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
         self.suffix = SUFFIXES[self.fmt]
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
@@ -317,15 +325,15 @@ class Plan:
             if given == STDIN:
                 continue
             path = Path(given)
-            if path.is_dir():
+            if is_dir(path):
                 files += [
                     f
                     for f in path.rglob("*")
                     if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and _inside(f, skip))
                 ]
-            elif path.exists():
+            elif exists(path):
                 files.append(path)
-        return files + [p for p in self.protect if p.exists()]
+        return files + [p for p in self.protect if exists(p)]
 
     def prepare(self) -> None:
         """Refuse, before anything runs, outputs that would overwrite an input or a non-file; make the folder.
@@ -336,11 +344,16 @@ class Plan:
         if self.mode == "folder":
             self.folder = self._check_folder()
             inputs = [Path(g) for g in self.inputs if g != STDIN]
-            if any(p.is_dir() and _inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
+            if any(is_dir(p) and _inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
                 self.exclude = self.folder
-            self._check_folder_outputs([p for p in inputs if p.is_dir()])
+            self._check_folder_outputs([p for p in inputs if is_dir(p)])
             self._used.clear()
         elif self.output:
+            long = [part for part in Path(self.output).parts if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX]
+            if long:
+                raise UsageError(
+                    f"-o {shown(self.output)}: a name longer than {NAME_MAX} bytes, which no filesystem takes"
+                )
             refuse_unsafe_output(Path(self.output), self.input_files())
             if self.mode == "single":
                 from trpipe.engines.sinks import check_writable
@@ -373,9 +386,9 @@ class Plan:
         if output is None:
             raise UsageError("several inputs: -o must name the output folder (or use --format jsonl for one stream)")
         folder = Path(output)
-        if folder.exists() and not folder.is_dir():
+        if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not folder.exists() and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        if not exists(folder) and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -409,7 +422,7 @@ class Plan:
                 out = self.output_path(item)
                 if out in self._used:
                     error = InputError(item.name, f"its output {shown(out)} would overwrite that of {self._used[out]}")
-                elif out.exists() and not out.is_file():
+                elif exists(out) and not is_file(out):
                     error = InputError(item.name, f"its output {shown(out)} exists and is not a regular file")
                 else:
                     self._used[out] = item.name

@@ -33,6 +33,7 @@ from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
 from trpipe.engines.stream import StreamIndex
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
+from trpipe.paths import exists
 from trpipe.progress import Progress
 from trpipe.read import STDIN, read_bytes
 from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
@@ -151,8 +152,8 @@ def run_ray(
             kind, data = _row_input(item, settings.max_bytes)
             if plan.mode == "single" and kind == "file":
                 read_bytes(item.path or item.name, settings.max_bytes)  # exit 2 before Ray starts
-            exists = out is not None and out.exists()
-            if (exists and not plan.force) or previous is not None:
+            present = out is not None and exists(out)
+            if (present and not plan.force) or previous is not None:
                 if data:
                     source = decode_row(kind, item.name, item.doc_id or "", data, settings, quiet)
                 else:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,13 +52,27 @@ _WESTERN = {
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
+_CHUNK = 1 << 20
+
+
 def _read_limited(handle, name: str, max_bytes: int | None) -> bytes:
-    if max_bytes is None:
-        return handle.read()
-    data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise InputError(name, f"is larger than the size limit of {_size(max_bytes)} (--max-bytes to change it)")
-    return data
+    """Everything ``handle`` gives, in chunks (memory grows with what arrives, never with the limit), up to
+    ``max_bytes``: one byte more is an InputError, so an endless stream ends there."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        want = _CHUNK if max_bytes is None else min(_CHUNK, max_bytes + 1 - total)
+        chunk = handle.read(want)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise InputError(name, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"is larger than the size limit of {_size(max_bytes)} (--max-bytes to change it)"
 
 
 def _size(n: int) -> str:
@@ -75,6 +91,9 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
         if p.is_dir():
             raise InputError(path, "is a directory, not a file")
         with p.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if max_bytes is not None and stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+                raise InputError(path, _too_large(max_bytes))  # without reading it
             return _read_limited(handle, path, max_bytes)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
