@@ -177,8 +177,11 @@ def test_a_broken_ctranslate2_conversion_is_converted_again(tiny_models, tmp_pat
     assert diagnose(folder) is None
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated-header", "empty-folder-file"])
-def test_a_damaged_translation_memory_is_named(echo_registry, tmp_path, damage):
+@pytest.mark.parametrize("engine", ["local", "ray"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated-header", "a-folder"])
+def test_a_damaged_translation_memory_is_named(echo_registry, tmp_path, damage, engine):
+    if engine == "ray":
+        pytest.importorskip("ray")
     cache = tmp_path / "cache"
     cache.mkdir()
     memory = cache / "translation-memory.sqlite3"
@@ -191,7 +194,7 @@ def test_a_damaged_translation_memory_is_named(echo_registry, tmp_path, damage):
     (article,) = write_articles(tmp_path / "in", 1)
     result = invoke(
         "translate", article, "--from", "fr", "--to", "en", "--backend", "test-echo", "--no-summary",
-        "--cache-dir", cache, registry=echo_registry,
+        "--cache-dir", cache, "--engine", engine, registry=echo_registry,
     )  # fmt: skip
     assert result.exit_code == 2, result.output
     line = one_line_error(result.output)

@@ -130,6 +130,10 @@ def run_ray(
     warn = progress.interrupt(warn)
     # The driver's session only names models (fingerprints); it never loads one.
     driver = Session(request.models_file, settings, cache=False, glossary=request.glossary)
+    if request.cache and not request.ray.address:  # a local Ray shares this machine's memory: check it now
+        from trpipe.translate.memory import TranslationMemory, memory_path
+
+        TranslationMemory(memory_path(request.cache_dir)).close()
     if not settings.targets:
         driver.settings_for()  # the usage error, before Ray starts
     previous = StreamIndex.open(plan) if plan.mode == "stream" else None

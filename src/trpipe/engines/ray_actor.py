@@ -78,15 +78,12 @@ class TranslateBatch:
         self.settings = settings  # the user's choices: what the fingerprints say
         # Models load on the device Ray gave this actor; the fingerprints keep the user's choice.
         loading = dataclasses.replace(settings, device=_effective_device(settings.device))
-        self.session = Session(
-            registry,
-            loading,
-            cache=use_cache,
-            cache_dir=cache_dir,
-            glossary=glossary,
-            on_warning=self.warnings.append,
-            threads=threads,
-        )
+        options = {"cache_dir": cache_dir, "glossary": glossary, "on_warning": self.warnings.append, "threads": threads}
+        try:
+            self.session = Session(registry, loading, cache=use_cache, **options)
+        except TrpipeError as exc:  # an unusable translation memory on this node: every call reports it
+            self.fatal = self.fatal or exc
+            self.session = Session(registry, loading, cache=False, **options)
         if self.fatal is None:
             self._preload()
 
