@@ -335,6 +335,11 @@ def test_odd_names_are_escaped_in_messages_and_long_ones_shortened(echo_registry
         assert len(names) == len(_odd_names()) and all(len(n) <= 255 for n in names)
         outs.append(names)
     assert outs[0] == outs[1]  # shortened names are stable between runs
+    for out in ("out.jsonl", "out.parquet"):  # one stream holds the names too
+        if out.endswith(".parquet"):
+            pytest.importorskip("pyarrow")
+        result = invoke(*echo_args(), folder, "-o", tmp_path / out, registry=echo_registry)
+        assert result.exit_code == 1 and "internal error" not in result.output, result.output
 
 
 # -------------------------------------------------------------------------------- same language, codes
@@ -463,3 +468,23 @@ def test_a_web_page_too_deep_to_parse_is_refused_not_cut():
 
     with pytest.raises(InputError, match="nested more than 255 elements"):
         extract_html(_nested_page(300), "deep.html")
+
+
+_RECORD_TEXT = st.text(st.characters(codec=None, exclude_categories=()), min_size=0, max_size=200)
+_RECORD_ID = st.one_of(st.none(), st.integers(), st.floats(), st.booleans(), st.text(max_size=300), st.lists(st.none()))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.fixed_dictionaries({"id": _RECORD_ID, "text": _RECORD_TEXT}), min_size=1, max_size=6))
+def test_any_jsonl_records_are_translated_or_fail_alone(echo_registry, tmp_path_factory, records):
+    folder = tmp_path_factory.mktemp("fuzz")
+    feed = folder / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    result = invoke(*echo_args(), feed, "-o", folder / "out", "--format", "json", registry=echo_registry)
+    assert result.exit_code in (0, 1), result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    failed = [line for line in result.output.splitlines() if line.startswith("trpipe: error:")]
+    written = list((folder / "out").glob("*.json")) if (folder / "out").exists() else []
+    assert len(failed) + len(written) == len(records)

@@ -186,3 +186,25 @@ def test_ray_engine_fails_bad_records_and_long_names_alone(local_ray, translate,
     assert outputs["local"] == outputs["ray"]
     names = outputs["ray"][1]
     assert len(names) == 3 and all(len(name.encode()) <= 255 for name in names)
+
+
+@pytest.mark.slow
+def test_ray_engine_handles_odd_file_names_as_the_local_engine_does(local_ray, translate, tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["new\nline.fr.txt", "x" * 248 + ".fr.txt", "tick`<b>`.fr.txt", os.fsdecode(b"bad-\xff.fr.txt")]
+    for i, name in enumerate(names):
+        (folder / name).write_text(ARTICLE.format(n=i, year=2000 + i), encoding="utf-8")
+    (folder / "bin\tary.fr.txt").write_bytes(b"\x00\x01" * 40)
+    results = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = translate(folder, "-o", out, "--no-summary", "--engine", engine)
+        assert result.exit_code == 1, result.output
+        assert "bin\\tary.fr.txt: looks like a binary file" in result.output
+        assert all(line.startswith("trpipe:") for line in result.output.splitlines())
+        results[engine] = documents(out)
+    assert len(results["local"]) == len(names)
+    assert results["local"] == results["ray"]

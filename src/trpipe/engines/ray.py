@@ -39,7 +39,8 @@ from trpipe.read import STDIN, read_bytes
 from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
 
 ACTORS_START_S = 900  # how long the actor pool may take to start (and load its models)
-_TEXT_COLUMNS = ("kind", "name", "path", "doc_id")
+_TEXT_COLUMNS = ("kind", "doc_id")
+_NAME_COLUMNS = ("name", "path")  # bytes (os.fsencode): a file name need not be valid UTF-8
 
 
 class RayRunError(TrpipeError):
@@ -75,8 +76,8 @@ class _Work:
             {
                 "index": len(self.names),
                 "kind": kind,
-                "name": item.name,
-                "path": item.path or "",
+                "name": os.fsencode(item.name),
+                "path": os.fsencode(item.path or ""),
                 "doc_id": (item.doc_id or "") if kind == "record" else "",
                 "data": data,
             }
@@ -272,7 +273,8 @@ def _execute(ray, work: _Work, request: RunRequest, driver: Session, fmt: str, v
         cache_dir = request.cache_dir  # a cluster: --cache-dir on every node, or each node's default
     # One Arrow block per group of articles, the local engine's groups: a model's output can depend on the
     # other sentences in its batch (padding), so the same groups give the same translations.
-    schema = pa.schema([("index", pa.int64())] + [(k, pa.string()) for k in _TEXT_COLUMNS] + [("data", pa.binary())])
+    columns = [(k, pa.string()) for k in _TEXT_COLUMNS] + [(k, pa.binary()) for k in (*_NAME_COLUMNS, "data")]
+    schema = pa.schema([("index", pa.int64()), *columns])
     groups = grouped(zip(work.rows, work.sizes), GROUP_ARTICLES, GROUP_CHARS, lambda entry: entry[1])
     blocks = [pa.Table.from_pylist([row for row, _ in group], schema=schema) for group in groups]
     pool = min(request.ray.actors, len(blocks))  # no actor without a group to do

@@ -14,6 +14,7 @@ from typing import Any
 
 from trpipe.engines.groups import run_isolated
 from trpipe.engines.plan import fingerprint
+from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
 from trpipe.read import decode_source, decode_text, extract_article, read_bytes
 from trpipe.records import Source
@@ -111,7 +112,9 @@ class TranslateBatch:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data"))))
+        columns = [batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data")]
+        columns[2:4] = [[os.fsdecode(value) for value in column] for column in columns[2:4]]
+        rows = list(zip(*columns))
         metas: list[dict[str, Any]] = [{} for _ in rows]
         texts = ["" for _ in rows]
         session, settings = self.session, self.session.settings
@@ -146,7 +149,7 @@ class TranslateBatch:
                     continue
                 result.provenance["fingerprint"] = print_
                 try:
-                    texts[i] = render(result, self.fmt)
+                    texts[i] = valid_text(render(result, self.fmt))  # Arrow strings must be valid UTF-8
                 except Exception as exc:  # a renderer's bug on this article only
                     metas[i] = _failure(article_error(result.source.path, exc))
                     continue
@@ -167,7 +170,7 @@ class TranslateBatch:
         return {
             "index": np.array([row[0] for row in rows], dtype=np.int64),
             "text": np.array(texts, dtype=object),
-            "meta": np.array([json.dumps(m, ensure_ascii=False) for m in metas], dtype=object),
+            "meta": np.array([json.dumps(m) for m in metas], dtype=object),  # ASCII: names may not be UTF-8
         }
 
     def __del__(self):

@@ -256,7 +256,9 @@ class ParquetSink(Sink):
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
         import json
 
-        self.pending.append(self.row(document if document is not None else json.loads(text)))
+        row = self.row(document if document is not None else json.loads(text))
+        # A name that is not valid Unicode (a file name's undecodable bytes) is stored with '?' for them.
+        self.pending.append({key: valid_text(value) for key, value in row.items()})
         if len(self.pending) >= self.batch_rows:
             self.flush()
 
@@ -281,6 +283,16 @@ class ParquetSink(Sink):
                 raise _error(self.target, exc) from None
         finally:
             _discard(self.tmp)
+
+
+def valid_text(value: Any) -> Any:
+    """``value``, with what UTF-8 cannot encode (lone surrogates from undecodable file names) as '?'."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def open_sink(mode: str, output: str | None, echo: Callable[[str], None]) -> Sink:
