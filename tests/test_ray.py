@@ -198,6 +198,9 @@ def test_ray_engine_handles_odd_file_names_as_the_local_engine_does(local_ray, t
     for i, name in enumerate(names):
         (folder / name).write_text(ARTICLE.format(n=i, year=2000 + i), encoding="utf-8")
     (folder / "bin\tary.fr.txt").write_bytes(b"\x00\x01" * 40)
+    damaged = ARTICLE.format(n=9, year=2009).encode() + b"\xff" + "Le député européen.\n".encode()
+    (folder / "damaged.fr.txt").write_bytes(damaged)
+    names.append("damaged.fr.txt")
     results = {}
     for engine in ("local", "ray"):
         out = tmp_path / engine
@@ -205,6 +208,7 @@ def test_ray_engine_handles_odd_file_names_as_the_local_engine_does(local_ray, t
         assert result.exit_code == 1, result.output
         assert "bin\\tary.fr.txt: looks like a binary file" in result.output
         assert all(line.startswith("trpipe:") for line in result.output.splitlines())
+        assert result.output.count("1 invalid utf-8 byte sequence") == 1, result.output
         results[engine] = documents(out)
     assert len(results["local"]) == len(names)
     assert results["local"] == results["ray"]

@@ -82,8 +82,8 @@ def _config(folder: Path) -> tuple[dict[str, Any], Problem | None]:
         return {}, problem
     if not isinstance(config, dict):
         return {}, Problem(path, f"is not a JSON object but a {type(config).__name__} (damaged?)")
-    if not isinstance(config.get("model_type"), str):
-        return config, Problem(path, "names no model_type (not a transformers model configuration)")
+    if not isinstance(config.get("model_type", ""), str):
+        return config, Problem(path, "has a model_type that is not a name (damaged?)")
     return config, None
 
 
@@ -240,7 +240,7 @@ def diagnose(folder: str | Path, thorough: bool = True) -> Problem | None:
                 return problem
             if not isinstance(data, dict):
                 return Problem(folder / name, f"is not a JSON object but a {type(data).__name__} (damaged?)")
-    problem = _weights(folder, thorough) or _tokenizer_files(folder, str(config["model_type"]))
+    problem = _weights(folder, thorough) or _tokenizer_files(folder, str(config.get("model_type", "")))
     if problem or not thorough:
         return problem
     checks = [(name, _sentencepiece) for name in _SENTENCEPIECE]
