@@ -488,3 +488,22 @@ def test_any_jsonl_records_are_translated_or_fail_alone(echo_registry, tmp_path_
     failed = [line for line in result.output.splitlines() if line.startswith("trpipe: error:")]
     written = list((folder / "out").glob("*.json")) if (folder / "out").exists() else []
     assert len(failed) + len(written) == len(records)
+
+
+def test_a_jsonl_feed_through_a_named_pipe_is_read_once_and_whole(echo_registry, tmp_path):
+    import threading
+
+    feed = tmp_path / "feed.jsonl"
+    os.mkfifo(feed)
+    lines = "".join(json.dumps({"id": f"r{i}", "text": ARTICLE.format(n=i, year=2000)}) + "\n" for i in range(5))
+
+    def write() -> None:
+        with feed.open("w", encoding="utf-8") as handle:
+            handle.write(lines)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    result = invoke(*echo_args(), feed, "-o", tmp_path / "out", registry=echo_registry)
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"r{i}.md" for i in range(5)]

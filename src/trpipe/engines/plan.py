@@ -363,7 +363,7 @@ class Plan:
     def _check_folder_outputs(self, input_folders: list[Path]) -> None:
         protected = {key for key in map(_file_id, self.input_files()) if key is not None}
         article_output = self.suffix.lower() in ARTICLE_SUFFIXES
-        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
+        for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
             if item.error is not None:
                 continue
             out = self.output_path(item)
@@ -428,9 +428,13 @@ class Plan:
                     self._used[out] = item.name
             yield item, out, error
 
+    def rereadable(self) -> list[str]:
+        """The inputs that can be read twice: not stdin, not a JSONL feed that is a pipe or a device."""
+        return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
+
     def count(self) -> int | None:
         """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if STDIN in self.inputs:
+        if len(self.rereadable()) != len(self.inputs):
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
@@ -439,6 +443,16 @@ class Plan:
     def is_current(self, out: Path | None, print_: str) -> bool:
         """Whether the output at ``out`` is complete and current, so the article is skipped."""
         return out is not None and not self.force and output_is_current(out, print_)
+
+
+def _stream_feed(given: str) -> bool:
+    """A JSONL input that is not a regular file (a named pipe, a device): it can be read only once."""
+    if Path(given).suffix.lower() not in JSONL_SUFFIXES:
+        return False
+    try:
+        return not stat.S_ISREG(os.stat(given).st_mode) and not stat.S_ISDIR(os.stat(given).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _is_stream_name(output: str) -> bool:
