@@ -105,8 +105,8 @@ def _create(tmp: Path) -> int:
     _LIVE.add(tmp)
     try:
         return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except BaseException:
-        _LIVE.discard(tmp)
+    except BaseException:  # also a signal that arrives once the file exists: the name is this run's alone
+        _discard(tmp)
         raise
 
 
