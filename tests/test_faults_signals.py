@@ -92,3 +92,30 @@ def test_sigterm_while_converting_a_model(tiny_models, tmp_path):
     rerun = invoke(*args, registry=registry)  # in this process, where transformers is already imported
     assert rerun.exit_code == 0, rerun.output
     assert (tmp_path / "a.md").is_file() and list(model.glob("ctranslate2-*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["folder", "stream"])
+def test_sigterm_at_random_moments_never_leaves_a_temporary(echo_registry, tmp_path, mode):
+    import random
+    import time
+
+    folder = tmp_path / "in"
+    write_articles(folder, 12)
+    env = {"TRPIPE_MODELS": str(echo_registry), "TRPIPE_TEST_SLOW_BATCH_S": "0.02"}
+    rng = random.Random(13)
+    for attempt in range(3):
+        out = tmp_path / (f"out{attempt}" if mode == "folder" else f"out{attempt}.jsonl")
+        args = [*echo_args("slow-echo"), folder, "-o", out, *(["--format", "json"] if mode == "folder" else [])]
+        proc = spawn(args, env)
+        time.sleep(rng.uniform(0.5, 3.0))
+        code, err = _stop(proc, signal.SIGTERM)
+        # done before the signal, stopped by it, or killed outright before trpipe's handlers were set (or after
+        # the interpreter dropped them): in every case no temporary file, and every output whole
+        assert code in (0, 128 + signal.SIGTERM, -signal.SIGTERM), err
+        assert "Traceback" not in err and not temporaries(tmp_path), err
+        if mode == "folder":
+            for path in out.glob("*.json"):
+                json.loads(path.read_text(encoding="utf-8"))
+        elif out.exists():
+            assert all(json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
