@@ -159,3 +159,58 @@ def test_ray_engine_without_ray_names_the_extra(monkeypatch, tmp_path):
     result = CliRunner().invoke(cli, ["translate", str(article), "--to", "en", "--engine", "ray"])
     assert result.exit_code == 4
     assert "--engine ray needs the 'ray' package: install it with pip install 'trpipe[ray]'" in result.output
+
+
+@pytest.mark.slow
+def test_ray_engine_fails_bad_records_and_long_names_alone(local_ray, translate, tmp_path):
+    """Hostile records fail one by one, named as the local engine names them; long ids are shortened alike."""
+    good = ARTICLE.format(n=1, year=2001)
+    lines = [
+        json.dumps({"id": "ok", "text": good}),
+        '{"id": "lone", "text": "Le conseil \\ud800 a voté."}',
+        '{"id": "lone-\\udfff", "text": "Le conseil a voté."}',
+        json.dumps({"id": "long-" + "é" * 200, "text": good}),
+        json.dumps({"id": "tick`<b>`\nline", "text": good}),
+        json.dumps({"id": "huge", "text": "Le conseil a voté. " * 300}),
+        "{broken",
+    ]
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outputs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = translate(records, "-o", out, "--no-summary", "--max-bytes", 3000, "--engine", engine)
+        assert result.exit_code == 1, result.output
+        errors = sorted(line for line in result.output.splitlines() if line.startswith("trpipe: error:"))
+        assert len(errors) == 4, result.output
+        assert all(line.startswith("trpipe:") for line in result.output.splitlines())
+        outputs[engine] = (errors, sorted(p.name for p in out.iterdir()))
+    assert outputs["local"] == outputs["ray"]
+    names = outputs["ray"][1]
+    assert len(names) == 3 and all(len(name.encode()) <= 255 for name in names)
+
+
+@pytest.mark.slow
+def test_ray_engine_handles_odd_file_names_as_the_local_engine_does(local_ray, translate, tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["new\nline.fr.txt", "x" * 248 + ".fr.txt", "tick`<b>`.fr.txt", os.fsdecode(b"bad-\xff.fr.txt")]
+    for i, name in enumerate(names):
+        (folder / name).write_text(ARTICLE.format(n=i, year=2000 + i), encoding="utf-8")
+    (folder / "bin\tary.fr.txt").write_bytes(b"\x00\x01" * 40)
+    damaged = ARTICLE.format(n=9, year=2009).encode() + b"\xff" + "Le député européen.\n".encode()
+    (folder / "damaged.fr.txt").write_bytes(damaged)
+    names.append("damaged.fr.txt")
+    results = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        result = translate(folder, "-o", out, "--no-summary", "--engine", engine)
+        assert result.exit_code == 1, result.output
+        assert "bin\\tary.fr.txt: looks like a binary file" in result.output
+        assert all(line.startswith("trpipe:") for line in result.output.splitlines())
+        assert result.output.count("1 invalid utf-8 byte sequence") == 1, result.output
+        results[engine] = documents(out)
+    assert len(results["local"]) == len(names)
+    assert results["local"] == results["ray"]

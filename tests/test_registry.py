@@ -63,8 +63,8 @@ def test_model_override_replaces_the_model_only(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("translation: [1, 2]\n", "must be a mapping"),
-        ("translation:\n  fr-en: {beams: 2}\n", "no 'model'"),
+        ("translation: [1, 2]\n", "translation: expected a mapping"),
+        ("translation:\n  fr-en: {beams: 2}\n", "translation.fr-en.model: missing"),
         ("a: [b\n", "not valid YAML"),
         ("- just a list\n", "YAML mapping"),
     ],

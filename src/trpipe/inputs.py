@@ -8,12 +8,14 @@ Used by the Session (``translate_many``) and by the engines' plan.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from trpipe.errors import InputError, shown
+from trpipe.paths import is_dir
 from trpipe.read import STDIN, decode_text, read_source
 from trpipe.records import Source
 from trpipe.settings import Settings
@@ -23,7 +25,6 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
-@dataclass
 class InputItem:
     """One article to translate: a file, stdin, or a record of a JSONL file."""
 
@@ -34,7 +35,8 @@ class InputItem:
     error: str | None = None  # known bad before reading (e.g. a malformed JSONL line)
     doc_id: str | None = None  # a JSONL record's id
 
-    def load(self, settings: Settings | None = None) -> Source:
+    def load(self, settings: Settings | None = None, warn: Callable[[str], None] | None = None) -> Source:
+        """The item's article, read and decoded (``warn`` reports bytes that had to be replaced)."""
         if self.error:
             raise InputError(self.name, self.error)
         settings = settings or Settings()
@@ -42,7 +44,8 @@ class InputItem:
             source = decode_text(self.record_text, self.name)  # a record holding a web page is extracted too
             source.doc_id = self.doc_id
             return source
-        return read_source(self.path or self.name, settings.encoding, settings.max_bytes, settings.strict_encoding)
+        path = self.path or self.name
+        return read_source(path, settings.encoding, settings.max_bytes, settings.strict_encoding, warn)
 
 
 def _file_item(path: Path, relative: Path) -> InputItem:
@@ -50,8 +53,29 @@ def _file_item(path: Path, relative: Path) -> InputItem:
     return InputItem(name=str(path), path=str(path), output_stem=relative.with_suffix(""))
 
 
-def _jsonl_items(path: Path) -> Iterator[InputItem]:
-    """One item per record of a JSONL file; a bad line or record is an item that fails with its reason."""
+def _lines(handle, limit: int | None) -> Iterator[bytes | None]:
+    """The lines of ``handle``; None for a line longer than ``limit`` bytes (skipped to its end in a regular
+    file; in a stream, such as a pipe or a device, reading stops there: it may never end)."""
+    regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    while True:
+        line = handle.readline(-1 if limit is None else limit + 1)
+        if not line:
+            return
+        if limit is None or len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        yield None
+        if not regular:
+            return
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+
+
+def _jsonl_items(path: Path, max_bytes: int | None = None) -> Iterator[InputItem]:
+    """One item per record of a JSONL file; a bad line or record is an item that fails with its reason.
+
+    A record (line) longer than ``max_bytes`` fails alone, as a file over the size limit does.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -59,34 +83,49 @@ def _jsonl_items(path: Path) -> Iterator[InputItem]:
         return
     with handle:
         seen: set[str] = set()
-        for number, raw in enumerate(handle, 1):
-            name = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                yield InputItem(name=name, error="not UTF-8 (JSON Lines must be UTF-8)")
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                yield InputItem(name=name, error=f"not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})")
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                yield InputItem(name=name, error='a record needs a "text" string')
-                continue
-            raw_id = record.get("id")
-            doc_id = str(number) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
-            if not _encodable(doc_id):
-                yield InputItem(name=name, error="its id is not valid Unicode text (a lone surrogate)")
-                continue
-            stem = _UNSAFE.sub("_", doc_id).strip("._") or f"record-{number}"
-            if stem in seen:
-                yield InputItem(name=name, error=f"duplicate id {shown(doc_id)!r}")
-                continue
-            seen.add(stem)
-            yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"], doc_id=doc_id)
+        number = 0
+        try:
+            for raw in _lines(handle, max_bytes):
+                number += 1
+                yield from _jsonl_record(path, number, raw, seen, max_bytes)
+        except OSError as exc:
+            yield InputItem(name=f"{path}:{number + 1}", error=f"cannot be read ({exc.strerror or exc})")
+
+
+def _jsonl_record(path: Path, number: int, raw: bytes | None, seen: set[str], max_bytes: int | None):
+    name = f"{path}:{number}"
+    if raw is None:
+        yield InputItem(name=name, error=f"is larger than the size limit of {max_bytes} bytes (--max-bytes)")
+        return
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        yield InputItem(name=name, error=f"not UTF-8 at byte {exc.start} (JSON Lines must be UTF-8)")
+        return
+    if not line.strip():
+        return
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        yield InputItem(name=name, error=f"not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})")
+        return
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        yield InputItem(name=name, error='a record needs a "text" string')
+        return
+    raw_id = record.get("id")
+    if isinstance(raw_id, (dict, list)):
+        yield InputItem(name=name, error='its "id" is not a string or a number')
+        return
+    doc_id = str(number) if raw_id is None or str(raw_id).strip() == "" else str(raw_id)
+    if not _encodable(doc_id):
+        yield InputItem(name=name, error="its id is not valid Unicode text (a lone surrogate)")
+        return
+    stem = _UNSAFE.sub("_", doc_id).strip("._") or f"record-{number}"
+    if stem in seen:
+        yield InputItem(name=name, error=f"duplicate id {shown(doc_id)!r}")
+        return
+    seen.add(stem)
+    yield InputItem(name=f"{path}#{doc_id}", output_stem=Path(stem), record_text=record["text"], doc_id=doc_id)
 
 
 def _encodable(text: str) -> bool:
@@ -102,13 +141,16 @@ def is_collection(inputs: Sequence[str]) -> bool:
     if len(inputs) != 1:
         return True
     path = Path(inputs[0])
-    return inputs[0] != STDIN and (path.is_dir() or path.suffix.lower() in JSONL_SUFFIXES)
+    return inputs[0] != STDIN and (is_dir(path) or path.suffix.lower() in JSONL_SUFFIXES)
 
 
-def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> Iterator[InputItem]:
+def expand_inputs(
+    inputs: Sequence[str], exclude: Path | None = None, max_bytes: int | None = None
+) -> Iterator[InputItem]:
     """Files, folders (recursively: .txt, .md, .html), JSONL files of {id, text} records, or ``-``.
 
     ``exclude``: a folder whose files are never inputs (the output folder, when it lies in an input folder).
+    ``max_bytes``: the size limit of one JSONL record (files are limited when they are read).
     """
     skip = exclude.resolve() if exclude is not None else None
     for given in inputs:
@@ -116,7 +158,7 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> Iterato
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
             continue
         path = Path(given)
-        if path.is_dir():
+        if is_dir(path):
             found = False
             for file in sorted(path.rglob("*")):
                 if skip is not None and inside(file, skip):
@@ -127,7 +169,7 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> Iterato
             if not found:
                 yield InputItem(name=given, error=f"is a folder with no {', '.join(ARTICLE_SUFFIXES)} files")
         elif path.suffix.lower() in JSONL_SUFFIXES:
-            yield from _jsonl_items(path)
+            yield from _jsonl_items(path, max_bytes)
         else:
             yield _file_item(path, Path(path.name))
 
@@ -146,10 +188,17 @@ def grouped(items: Iterable, max_articles: int, max_chars: int, size: Callable) 
         yield group
 
 
-def inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or lies in it (both resolved)."""
+def _resolved(path: Path) -> Path:
     try:
-        path.resolve().relative_to(folder.resolve())
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a name too long: as given
+        return path.absolute()
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies in it (both resolved; never raises)."""
+    try:
+        _resolved(path).relative_to(_resolved(folder))
     except ValueError:
         return False
     return True

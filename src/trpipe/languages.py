@@ -1,11 +1,14 @@
-"""Language identification with py3langid (which ships its model: no download)."""
+"""Language codes (BCP 47 through langcodes) and language identification (py3langid, which ships its model)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
-from trpipe.errors import InputError, UsageError
+from trpipe.errors import InputError, UsageError, shown
+
+# Tags that name no language a model could translate from or into.
+_NOT_A_LANGUAGE = {"und", "zxx"}
 
 
 @lru_cache(maxsize=1)
@@ -28,12 +31,39 @@ def detect_language(text: str, name: str = "input") -> str:
     return identify(text)[0]
 
 
-def normalize_code(value: str, option: str = "language") -> str:
-    """A language code as trpipe uses it (``fr``, ``en``, ``pt``): lower case, region dropped.
+@lru_cache(maxsize=256)
+def _language_of(tag: str) -> str | None:
+    """The language subtag trpipe uses for a BCP 47 tag, or None when ``tag`` is not one."""
+    import langcodes
 
-    Raises a UsageError naming ``option`` for anything that is not a language code.
+    try:
+        raw = langcodes.Language.get(tag, normalize=False).language
+        language = langcodes.Language.get(tag).prefer_macrolanguage().language
+    except (langcodes.LanguageTagError, ValueError):
+        return None
+    if not language or not raw:
+        return None
+    # Two-letter codes as the opus-mt models name their languages: fra → fr, iw → he, cmn → zh; a two-letter
+    # code that langcodes would replace by a longer one stays as given (tl, not fil).
+    if len(language) != 2 and len(raw) == 2:
+        language = raw
+    language = language.lower()
+    if not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3) or language in _NOT_A_LANGUAGE:
+        return None
+    return language
+
+
+def normalize_code(value: object, option: str = "language") -> str:
+    """A language code as trpipe uses it (``fr``, ``en``, ``pt``): a BCP 47 tag, region and script dropped.
+
+    ``pt-BR`` → ``pt``, ``en_US`` → ``en``, ``fra`` → ``fr``, ``zh-Hant`` → ``zh``. Raises a UsageError naming
+    ``option`` for anything that is not a language tag (``éé``, ``中文``, ``en-``, ``123``), before any model
+    or hub is asked.
     """
-    code = str(value).strip().replace("_", "-").split("-")[0].lower()
-    if not code.isascii() or not code.isalpha() or not 2 <= len(code) <= 3:
-        raise UsageError(f"{option} {value}: expected a language code such as fr, en, de")
+    text = str(value).strip().replace("_", "-")
+    code = _language_of(text) if text and len(text) <= 64 else None
+    if code is None:
+        raise UsageError(
+            f"{option} {shown(value)}: not a language code; expected a BCP 47 tag such as fr, en, de or pt-BR"
+        )
     return code

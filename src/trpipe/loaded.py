@@ -56,11 +56,14 @@ class ModelPool:
         return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
+        from trpipe.modelfiles import loading
+
         self.progress.stage(f"loading {spec.model}")
-        if self._translator_factory is not None:
-            translator = self._translator_factory(spec, settings)
-        else:
-            translator = load_translator(spec, settings.backend, **self._model_options(settings))
+        with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
+            if self._translator_factory is not None:
+                translator = self._translator_factory(spec, settings)
+            else:
+                translator = load_translator(spec, settings.backend, **self._model_options(settings))
         if self.memory is None:
             return translator
         from trpipe.translate.memory import CachedTranslator
@@ -83,13 +86,17 @@ class ModelPool:
         """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
         if key not in self._summarisers:
-            self.progress.stage(f"loading {spec.model}")
-            if self._summariser_factory is not None:
-                self._summarisers[key] = self._summariser_factory(spec, settings)
-            else:
-                from trpipe.summarise.models import load_summariser
+            from trpipe.modelfiles import loading
 
-                self._summarisers[key] = load_summariser(spec, settings.backend, **self._model_options(settings))
+            self.progress.stage(f"loading {spec.model}")
+            with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError
+                if self._summariser_factory is not None:
+                    self._summarisers[key] = self._summariser_factory(spec, settings)
+                else:
+                    from trpipe.summarise.models import load_summariser
+
+                    options = self._model_options(settings)
+                    self._summarisers[key] = load_summariser(spec, settings.backend, **options)
             self.loads += 1
         return self._summarisers[key]
 

@@ -6,13 +6,15 @@ Lookup order for the file: ``--models FILE``, then the ``TRPIPE_MODELS`` environ
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import PairError, RegistryError
+from trpipe.errors import PairError, RegistryError, UsageError, shown
+from trpipe.paths import is_dir
 
 ENV_VAR = "TRPIPE_MODELS"
 ANY_LANGUAGE = "*"
@@ -34,7 +36,7 @@ class ModelSpec:
 
     @property
     def is_local(self) -> bool:
-        return Path(self.model).is_dir()
+        return is_dir(self.model)
 
 
 def default_registry_path() -> Path:
@@ -46,22 +48,15 @@ def default_registry_path() -> Path:
 
 
 class Registry:
-    """Parsed models.yaml."""
+    """Parsed and validated models.yaml (see ``trpipe.registry_schema`` for what is accepted)."""
 
-    def __init__(self, data: dict[str, Any], path: Path):
+    def __init__(self, data: Any, path: Path):
+        from trpipe.registry_schema import validate
+
         self.path = path
-        self.defaults = data.get("defaults") or {}
-        self.entries: dict[str, dict[str, dict[str, Any]]] = {}
-        for task in _TASKS:
-            table = data.get(task) or {}
-            if not isinstance(table, dict):
-                raise RegistryError(f"{path}: '{task}' must be a mapping")
-            for key, entry in table.items():
-                if isinstance(entry, str):
-                    entry = {"model": entry}
-                if not isinstance(entry, dict) or not entry.get("model"):
-                    raise RegistryError(f"{path}: {task} entry '{key}' has no 'model'")
-            self.entries[task] = {str(k): (v if isinstance(v, dict) else {"model": v}) for k, v in table.items()}
+        valid = validate(data, path)
+        self.defaults: dict[str, dict[str, Any]] = valid["defaults"]
+        self.entries: dict[str, dict[str, dict[str, Any]]] = {task: valid[task] for task in _TASKS}
 
     def _spec(self, task: str, key: str, entry: dict[str, Any]) -> ModelSpec:
         settings = {**(self.defaults.get(task) or {}), **entry}
@@ -69,7 +64,7 @@ class Registry:
         revision = settings.pop("revision", None)
         target_token = settings.pop("target_token", None)
         local = (self.path.parent / model).expanduser()
-        if model.startswith((".", "/", "~")) or local.is_dir():
+        if model.startswith((".", "/", "~")) or is_dir(local):
             model = str(local.resolve())
             revision = None
         return ModelSpec(task, key, model, revision, settings, target_token)
@@ -80,7 +75,7 @@ class Registry:
     def translation(self, source_lang: str, target_lang: str, override: str | None = None) -> ModelSpec:
         """The translation model for a pair; ``override`` (a hub id or folder) replaces the model only."""
         key = f"{source_lang}-{target_lang}"
-        override = _resolve_override(override)
+        override = _resolve_override(override, "--model")
         entry = self.entries["translation"].get(key)
         if entry is None and override is None:
             raise PairError(
@@ -137,7 +132,7 @@ class Registry:
     def summariser(self, lang: str, override: str | None = None) -> ModelSpec:
         """The summariser for texts in ``lang`` (falling back to the '*' entry)."""
         table = self.entries["summarisation"]
-        override = _resolve_override(override)
+        override = _resolve_override(override, "--summary-model")
         entry = table.get(lang) or table.get(ANY_LANGUAGE)
         if entry is None and override is None:
             raise PairError(f"no summarisation model for '{lang}' in {self.path}; languages: {', '.join(table)}")
@@ -147,26 +142,60 @@ class Registry:
         return self._spec("summarisation", lang, entry)
 
 
-def _resolve_override(override: str | None) -> str | None:
-    """A model given on the command line: a folder relative to the working directory, or a hub id."""
-    if override and Path(override).expanduser().is_dir():
-        return str(Path(override).expanduser().resolve())
-    return override
+def _resolve_override(override: str | None, option: str) -> str | None:
+    """A model given on the command line: a folder relative to the working directory, or a hub id.
+
+    Anything else (a folder that does not exist, a name the hub would refuse) is a UsageError naming ``option``.
+    """
+    if override is None:
+        return None
+    from trpipe.registry_schema import model_problem
+
+    problem = model_problem(override, Path.cwd())
+    if problem:
+        raise UsageError(f"{option} {shown(override)}: {problem}")
+    folder = Path(override).expanduser()
+    return str(folder.resolve()) if is_dir(folder) else override
+
+
+REGISTRY_MAX_BYTES = 4 * 1024 * 1024  # a registry is a few kilobytes; anything this large is not one
+
+
+def _read_registry(chosen: Path) -> str:
+    try:
+        if chosen.is_dir():
+            raise RegistryError(f"{shown(chosen)}: is a folder, not a model registry file")
+        with chosen.open("rb") as handle:
+            data = handle.read(REGISTRY_MAX_BYTES + 1)
+    except OSError as exc:
+        raise RegistryError(f"{shown(chosen)}: cannot read the model registry ({exc.strerror or exc})") from None
+    if len(data) > REGISTRY_MAX_BYTES:
+        limit = REGISTRY_MAX_BYTES // 1024 // 1024
+        raise RegistryError(f"{shown(chosen)}: larger than {limit} MB, so not a model registry")
+    encoding = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # YAML may be UTF-16 (Windows editors)
+        encoding = "utf-16"
+    elif b"\x00" in data:
+        raise RegistryError(f"{shown(chosen)}: a binary file, not a model registry (YAML text)")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        label = encoding.removesuffix("-sig").upper()
+        raise RegistryError(
+            f"{shown(chosen)}: not {label} text (byte {exc.start}); a model registry is a YAML file in UTF-8"
+        ) from None
 
 
 def load_registry(path: str | os.PathLike | None = None) -> Registry:
-    """Load the registry from ``path``, ``$TRPIPE_MODELS`` or the shipped models.yaml."""
+    """Load and validate the registry from ``path``, ``$TRPIPE_MODELS`` or the shipped models.yaml."""
     chosen = Path(path or os.environ.get(ENV_VAR) or default_registry_path()).expanduser()
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RegistryError(f"{chosen}: cannot read the model registry ({exc.strerror or exc})") from None
+    text = _read_registry(chosen)
     import yaml
 
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{chosen}: not valid YAML ({' '.join(str(exc).split())})") from None
-    if not isinstance(data, dict):
-        raise RegistryError(f"{chosen}: the model registry must be a YAML mapping")
+        raise RegistryError(f"{shown(chosen)}: not valid YAML ({' '.join(str(exc).split())})") from None
+    except RecursionError:
+        raise RegistryError(f"{shown(chosen)}: not valid YAML (nested too deeply)") from None
     return Registry(data, chosen.resolve())

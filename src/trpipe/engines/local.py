@@ -6,16 +6,16 @@ written as soon as its group is done, so a killed run loses at most one group; t
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from trpipe.engines.plan import Plan, fingerprint, grouped
+from trpipe.engines.groups import run_isolated
+from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, protected_files
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
-from trpipe.engines.sinks import Sink, open_sink
+from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
 from trpipe.engines.stream import StreamIndex
-from trpipe.errors import InputError, OutputError, PairError, TrpipeError
+from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
 from trpipe.render import render
@@ -32,7 +32,15 @@ def run_local(
     """Run ``trpipe translate`` in this process; return the exit status (errors that stop the run are raised)."""
     from trpipe.render.parquet import parquet_available
 
-    plan = Plan(request.inputs, request.output, request.fmt, request.force, parquet_ok=parquet_available())
+    plan = Plan(
+        request.inputs,
+        request.output,
+        request.fmt,
+        request.force,
+        parquet_ok=parquet_available(),
+        protect=protected_files(request),
+        max_bytes=request.settings.max_bytes,
+    )
     plan.prepare()
     progress = progress or Progress(enabled=None if request.progress else False)
     if plan.mode != "single":
@@ -46,34 +54,35 @@ def run_local(
         cache_dir=request.cache_dir,
         glossary=request.glossary,
         progress=progress,
-        on_warning=lambda message: warn(f"warning: {message}"),
+        on_warning=_warning(warn),
     )
     try:
         sink = open_sink(plan.mode, plan.output, echo)
         kept = False
         try:
             if plan.mode == "single":
-                run_single(plan, session, sink, report)
+                run_single(plan, session, sink, report, warn)
             else:
-                run_many(plan, session, sink, report, lambda name, reason: warn(f"error: {name}: {reason}"))
+                run_many(plan, session, sink, report, warn)
             kept = True
         finally:
             sink.close(keep=kept)
     finally:
+        remove_live_temporaries()
         progress.close()
         report.cache_hits = session.cache_hits()
         session.close()
     return report.finish(request.strict, closing)
 
 
-def run_single(plan: Plan, session: Session, sink: Sink, report: RunReport) -> None:
+def run_single(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: Callable[[str], None]) -> None:
     """One article: its errors are the run's (exit 2 for bad input); -o FILE or stdout.
 
     With ``-o``, an output that is complete and current (same source and settings) is not redone.
     """
     settings = session.settings_for()
     ((item, out, _),) = list(plan.items())
-    source = item.load(settings)
+    source = item.load(settings, _warning(warn))
     print_ = fingerprint(source, session.run_signature(session.source_language(source, settings), settings, plan.fmt))
     if plan.is_current(out, print_):
         report.skipped = 1
@@ -84,9 +93,11 @@ def run_single(plan: Plan, session: Session, sink: Sink, report: RunReport) -> N
     report.count(document)
 
 
-def run_many(
-    plan: Plan, session: Session, sink: Sink, report: RunReport, on_failure: Callable[[str, str], None]
-) -> None:
+def _warning(warn: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda message: warn(f"warning: {message}")
+
+
+def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: Callable[[str], None]) -> None:
     """Every article of the plan, in groups; a failing article is reported and the run goes on."""
     settings = session.settings_for()
     previous = StreamIndex.open(plan) if plan.mode == "stream" else None
@@ -95,7 +106,7 @@ def run_many(
         report.failed.append((name, reason))
         if early:  # failed before its group: the group's progress does not count it
             session.progress.article_done(ok=False)
-        on_failure(name, reason)
+        warn(f"error: {shown(name)}: {reason}")
 
     def pending() -> Iterator[tuple[str, Source, Path | None, str]]:
         for item, out, error in plan.items():
@@ -103,12 +114,14 @@ def run_many(
                 fail(item.name, error.reason, early=True)
                 continue
             try:
-                source = item.load(settings)
+                source = item.load(settings, _warning(warn))
                 lang = session.source_language(source, settings)
                 print_ = fingerprint(source, session.run_signature(lang, settings, plan.fmt))
             except (InputError, PairError) as exc:
-                fail(item.name, exc.reason if isinstance(exc, InputError) else str(exc), early=True)
+                fail(item.name, failure_reason(exc), early=True)
                 continue
+            except TrpipeError:  # a usage, registry or model error concerns every article: the run stops
+                raise
             except Exception as exc:  # a bug met on this input only
                 fail(item.name, article_error(item.name, exc).reason, early=True)
                 continue
@@ -132,7 +145,7 @@ def run_many(
                 text = render(result, plan.fmt)
                 sink.write(out, text, result.to_dict() if plan.mode == "parquet" else None)
             except OutputError as exc:
-                if _disk_full(exc):
+                if stops_run(exc) or plan.mode in ("stream", "parquet"):  # one stream: it cannot go on
                     raise
                 fail(name, str(exc))
                 return
@@ -141,10 +154,6 @@ def run_many(
                 return
             report.count(result)
 
-        session.run_group([source for _, source, _, _ in group], settings, on_result=finished)
+        run_isolated(session, [source for _, source, _, _ in group], settings, on_result=finished)
     if previous is not None:
         previous.close()
-
-
-def _disk_full(exc: OutputError) -> bool:
-    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
@@ -20,17 +21,21 @@ from trpipe.inputs import (
     ARTICLE_SUFFIXES,
     JSONL_SUFFIXES,
     InputItem,
+    _resolved,
     expand_inputs,
     grouped,
     inside,
     is_collection,
 )
+from trpipe.paths import exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
 from trpipe.render import SUFFIXES, format_for_path
 
-PARQUET_SUFFIX = ".parquet"
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
+
+
+PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
 
 
@@ -42,7 +47,7 @@ def fingerprint(source: Source, run_signature: str) -> str:
 def output_is_current(path: Path, print_: str) -> bool:
     """The output exists, is complete (written atomically) and carries this fingerprint."""
     try:
-        if not path.is_file():
+        if not is_file(path):
             return False
         if path.suffix.lower() == PARQUET_SUFFIX:
             return False
@@ -67,17 +72,26 @@ def fit_name(name: str, limit: int = NAME_MAX) -> str:
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:
-        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return _resolved(a) == _resolved(b)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """``(device, inode)`` of an existing file (hard links and symbolic links share it), else None."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
 
 
 def refuse_unsafe_output(path: Path, inputs: Sequence[Path], what: str = "-o") -> None:
     """Refuse (UsageError, exit 2) an output that is an input, or exists and is not a regular file."""
     for given in inputs:
-        if path.exists() and given.exists() and _same_file(path, given):
+        if exists(path) and exists(given) and _same_file(path, given):
             raise UsageError(f"{what} {shown(path)}: is the input {shown(given)}; trpipe never writes over its inputs")
-    if path.exists() and not path.is_file():
-        kind = "a folder" if path.is_dir() else "not a regular file (a device, FIFO or socket)"
+    if exists(path) and not is_file(path):
+        kind = "a folder" if is_dir(path) else "not a regular file (a device, FIFO or socket)"
         raise UsageError(f"{what} {shown(path)}: is {kind}; give the path of a file to write")
 
 
@@ -86,6 +100,8 @@ class Plan:
 
     ``mode`` is ``single`` (one article: -o FILE or stdout), ``folder`` (one file per article),
     ``stream`` (one JSONL stream: -o FILE or stdout) or ``parquet`` (one Parquet file).
+    ``protect``: more files that no output may replace (the model registry, the glossary);
+    ``max_bytes``: the size limit of a JSONL record.
     """
 
     def __init__(
@@ -95,26 +111,31 @@ class Plan:
         fmt: str | None,
         force: bool = False,
         parquet_ok: bool = True,
+        *,
+        protect: Iterable[str | os.PathLike | None] = (),
+        max_bytes: int | None = None,
     ):
         self.inputs = list(inputs)
         self.output = output
         self.force = force
+        self.protect = [Path(p).expanduser() for p in protect if p]
+        self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs)
         out = Path(output) if output else None
-        if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not out.is_dir():
+        if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):
             if fmt not in (None, "json"):
                 raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
             if not parquet_ok:
                 raise UsageError(f"-o {shown(output)}: Parquet output needs pyarrow: pip install 'trpipe[parquet]'")
             self.mode, self.fmt = "parquet", "json"
-        elif not self.collection and output and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
+        elif not self.collection and output and (output.endswith(("/", os.sep)) or is_dir(output)):
             self.mode, self.fmt = "folder", fmt or "md"  # -o FOLDER/ with one input: a file in that folder
         elif not self.collection:
             self.mode = "single"
             self.fmt = fmt or (format_for_path(output) if output else "md")
         else:
             self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
-            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and out.is_dir()) else "folder"
+            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
         self.suffix = SUFFIXES[self.fmt]
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
@@ -123,49 +144,78 @@ class Plan:
     # ---------------------------------------------------------------------------------- checks
 
     def input_files(self) -> list[Path]:
-        """Every file the inputs name: files, JSONL feeds, and the article files inside input folders."""
+        """Every file the run must not write over: the files the inputs name (files, JSONL feeds, the articles
+        inside input folders, but not in the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
+        skip = self.exclude
         for given in self.inputs:
             if given == STDIN:
                 continue
             path = Path(given)
-            if path.is_dir():
-                files += [f for f in path.rglob("*") if f.is_file()]
-            elif path.exists():
+            if is_dir(path):
+                files += [
+                    f
+                    for f in path.rglob("*")
+                    if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and inside(f, skip))
+                ]
+            elif exists(path):
                 files.append(path)
-        return files
+        return files + [p for p in self.protect if exists(p)]
 
     def prepare(self) -> None:
-        """Refuse, before anything runs, outputs that would overwrite an input or a non-file; make the folder."""
+        """Refuse, before anything runs, outputs that would overwrite an input or a non-file; make the folder.
+
+        In a folder: an output that is (or is a link to) an input file, and an output of an article format
+        (.md, .html) inside an input folder, which the next run would read as an input, are refused.
+        """
         if self.mode == "folder":
             self.folder = self._check_folder()
             inputs = [Path(g) for g in self.inputs if g != STDIN]
-            if any(p.is_dir() and inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
+            if any(is_dir(p) and inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
                 self.exclude = self.folder
-            if self.folder.exists() and any(
-                inside(p, self.folder) or (p.is_dir() and inside(self.folder, p)) for p in inputs
-            ):
-                protected = {p.resolve() for p in self.input_files()}
-                for item in expand_inputs(self.inputs, self.exclude):
-                    if item.error is None:
-                        out = self.output_path(item)
-                        if out.resolve() in protected:
-                            raise UsageError(
-                                f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} would "
-                                f"overwrite an input; trpipe never writes over its inputs (choose another folder)"
-                            )
+            self._check_folder_outputs([p for p in inputs if is_dir(p)])
             self._used.clear()
         elif self.output:
+            long = [part for part in Path(self.output).parts if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX]
+            if long:
+                raise UsageError(
+                    f"-o {shown(self.output)}: a name longer than {NAME_MAX} bytes, which no filesystem takes"
+                )
             refuse_unsafe_output(Path(self.output), self.input_files())
+            if self.mode == "single":
+                from trpipe.engines.sinks import check_writable
+
+                check_writable(self.output)
+
+    def _check_folder_outputs(self, input_folders: list[Path]) -> None:
+        protected = {key for key in map(_file_id, self.input_files()) if key is not None}
+        article_output = self.suffix.lower() in ARTICLE_SUFFIXES
+        for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
+            if item.error is not None:
+                continue
+            out = self.output_path(item)
+            if _file_id(out) in protected:
+                raise UsageError(
+                    f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} would "
+                    f"overwrite an input; trpipe never writes over its inputs (choose another folder)"
+                )
+            if article_output and not (self.exclude is not None and inside(out, self.exclude)):
+                within = next((folder for folder in input_folders if inside(out, folder)), None)
+                if within is not None:
+                    raise UsageError(
+                        f"-o {shown(self.output)}: the output {shown(out)} of {shown(item.name)} lies in the input "
+                        f"folder {shown(within)}, where the next run would read it as an input; choose another "
+                        f"folder (or another --format than {self.fmt})"
+                    )
 
     def _check_folder(self) -> Path:
         output = self.output
         if output is None:
             raise UsageError("several inputs: -o must name the output folder (or use --format jsonl for one stream)")
         folder = Path(output)
-        if folder.exists() and not folder.is_dir():
+        if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not folder.exists() and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        if not exists(folder) and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -189,27 +239,31 @@ class Plan:
     def items(self) -> Iterator[tuple[InputItem, Path | None, InputError | None]]:
         """``(item, output path or None, error or None)`` for every input, in order."""
         if self.mode == "single":
-            (item,) = list(expand_inputs(self.inputs))
+            (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
             yield item, (Path(self.output) if self.output else None), None
             return
-        for item in expand_inputs(self.inputs, self.exclude):
+        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:
                 out = self.output_path(item)
                 if out in self._used:
                     error = InputError(item.name, f"its output {shown(out)} would overwrite that of {self._used[out]}")
-                elif out.exists() and not out.is_file():
+                elif exists(out) and not is_file(out):
                     error = InputError(item.name, f"its output {shown(out)} exists and is not a regular file")
                 else:
                     self._used[out] = item.name
             yield item, out, error
 
+    def rereadable(self) -> list[str]:
+        """The inputs that can be read twice: not stdin, not a JSONL feed that is a pipe or a device."""
+        return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
+
     def count(self) -> int | None:
         """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if STDIN in self.inputs:
+        if len(self.rereadable()) != len(self.inputs):
             return None
-        return sum(1 for _ in expand_inputs(self.inputs, self.exclude))
+        return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
     # ---------------------------------------------------------------------------------- skipping
 
@@ -218,8 +272,25 @@ class Plan:
         return out is not None and not self.force and output_is_current(out, print_)
 
 
+def _stream_feed(given: str) -> bool:
+    """A JSONL input that is not a regular file (a named pipe, a device): it can be read only once."""
+    if Path(given).suffix.lower() not in JSONL_SUFFIXES:
+        return False
+    try:
+        return not stat.S_ISREG(os.stat(given).st_mode) and not stat.S_ISDIR(os.stat(given).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _is_stream_name(output: str) -> bool:
     return Path(output).suffix.lower() in JSONL_SUFFIXES
+
+
+def protected_files(request) -> list[str]:
+    """Files a run's request names besides its inputs, which no output may replace: the registry, the glossary."""
+    from trpipe.registry import ENV_VAR
+
+    return [p for p in (request.models_file or os.environ.get(ENV_VAR), request.glossary) if p]
 
 
 def failure_reason(exc: InputError | PairError) -> str:

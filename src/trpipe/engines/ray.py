@@ -26,19 +26,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trpipe.engines.plan import InputItem, Plan, fingerprint, grouped
+from trpipe.engines.plan import InputItem, Plan, failure_reason, fingerprint, grouped, protected_files
 from trpipe.engines.ray_actor import TranslateBatch, decode_row
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
-from trpipe.engines.sinks import open_sink
+from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
 from trpipe.engines.stream import StreamIndex
-from trpipe.errors import InputError, MissingExtraError, PairError, TrpipeError, UsageError
+from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
+from trpipe.paths import exists
 from trpipe.progress import Progress
 from trpipe.read import STDIN, read_bytes
-from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session
+from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
 
 ACTORS_START_S = 900  # how long the actor pool may take to start (and load its models)
-_TEXT_COLUMNS = ("kind", "name", "path", "doc_id")
+_TEXT_COLUMNS = ("kind", "doc_id")
+_NAME_COLUMNS = ("name", "path")  # bytes (os.fsencode): a file name need not be valid UTF-8
 
 
 class RayRunError(TrpipeError):
@@ -74,8 +76,8 @@ class _Work:
             {
                 "index": len(self.names),
                 "kind": kind,
-                "name": item.name,
-                "path": item.path or "",
+                "name": os.fsencode(item.name),
+                "path": os.fsencode(item.path or ""),
                 "doc_id": (item.doc_id or "") if kind == "record" else "",
                 "data": data,
             }
@@ -114,7 +116,14 @@ def run_ray(
     ray = import_ray()
     from trpipe._version import __version__
 
-    plan = Plan(request.inputs, request.output, request.fmt, request.force)
+    plan = Plan(
+        request.inputs,
+        request.output,
+        request.fmt,
+        request.force,
+        protect=protected_files(request),
+        max_bytes=request.settings.max_bytes,
+    )
     plan.prepare()
     settings = request.settings
     report = RunReport()
@@ -122,6 +131,10 @@ def run_ray(
     warn = progress.interrupt(warn)
     # The driver's session only names models (fingerprints); it never loads one.
     driver = Session(request.models_file, settings, cache=False, glossary=request.glossary)
+    if request.cache and not request.ray.address:  # a local Ray shares this machine's memory: check it now
+        from trpipe.translate.memory import TranslationMemory, memory_path
+
+        TranslationMemory(memory_path(request.cache_dir)).close()
     if not settings.targets:
         driver.settings_for()  # the usage error, before Ray starts
     previous = StreamIndex.open(plan) if plan.mode == "stream" else None
@@ -129,7 +142,9 @@ def run_ray(
     def fail(name: str, reason: str) -> None:
         report.failed.append((name, reason))
         progress.article_done(ok=False)
-        warn(f"error: {name}: {reason}")
+        warn(f"error: {shown(name)}: {reason}")
+
+    quiet = lambda message: None  # noqa: E731  (the actor reports what decoding replaced, once)
 
     work = _Work()
     copies: list[str] = []  # fingerprints of previous stream lines kept, in input order
@@ -142,9 +157,12 @@ def run_ray(
             kind, data = _row_input(item, settings.max_bytes)
             if plan.mode == "single" and kind == "file":
                 read_bytes(item.path or item.name, settings.max_bytes)  # exit 2 before Ray starts
-            exists = out is not None and out.exists()
-            if (exists and not plan.force) or previous is not None:
-                source = decode_row(kind, item.name, item.doc_id or "", data, settings) if data else item.load(settings)
+            present = out is not None and exists(out)
+            if (present and not plan.force) or previous is not None:
+                if data:
+                    source = decode_row(kind, item.name, item.doc_id or "", data, settings, quiet)
+                else:
+                    source = item.load(settings, quiet)
                 signature = driver.run_signature(driver.source_language(source, settings), settings, plan.fmt)
                 print_ = fingerprint(source, signature)
                 if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
@@ -154,7 +172,15 @@ def run_ray(
         except (InputError, PairError) as exc:
             if plan.mode == "single":
                 raise
-            fail(item.name, exc.reason if isinstance(exc, InputError) else str(exc))
+            fail(item.name, failure_reason(exc))
+            continue
+        except TrpipeError:  # a usage, registry or model error concerns every article: the run stops
+            raise
+        except Exception as exc:  # a bug met on this input only
+            failed = article_error(item.name, exc)
+            if plan.mode == "single":
+                raise failed from None
+            fail(item.name, failed.reason)
             continue
         work.add(item, out, kind, data, copies)
         copies = []
@@ -176,10 +202,16 @@ def run_ray(
                 raise InputError(name, meta["error"]) if kind == "input" else PairError(meta["error"])
             fail(name, meta["error"])
             return
+        try:
+            sink.write(out, text)
+        except OutputError as exc:
+            if plan.mode in ("single", "stream", "parquet") or stops_run(exc):
+                raise
+            fail(name, str(exc))
+            return
         report.ok += 1
         report.sentences += meta["sentences"]
         report.flags.update(meta["flags"])
-        sink.write(out, text)
         progress.advance(meta["sentences"])
         progress.article_done()
 
@@ -198,6 +230,7 @@ def run_ray(
     finally:
         progress.close()
         sink.close(keep=kept)
+        remove_live_temporaries()
         if previous is not None:
             previous.close()
         driver.close()
@@ -240,7 +273,8 @@ def _execute(ray, work: _Work, request: RunRequest, driver: Session, fmt: str, v
         cache_dir = request.cache_dir  # a cluster: --cache-dir on every node, or each node's default
     # One Arrow block per group of articles, the local engine's groups: a model's output can depend on the
     # other sentences in its batch (padding), so the same groups give the same translations.
-    schema = pa.schema([("index", pa.int64())] + [(k, pa.string()) for k in _TEXT_COLUMNS] + [("data", pa.binary())])
+    columns = [(k, pa.string()) for k in _TEXT_COLUMNS] + [(k, pa.binary()) for k in (*_NAME_COLUMNS, "data")]
+    schema = pa.schema([("index", pa.int64()), *columns])
     groups = grouped(zip(work.rows, work.sizes), GROUP_ARTICLES, GROUP_CHARS, lambda entry: entry[1])
     blocks = [pa.Table.from_pylist([row for row, _ in group], schema=schema) for group in groups]
     pool = min(request.ray.actors, len(blocks))  # no actor without a group to do

@@ -9,14 +9,17 @@ import dataclasses
 import json
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 
+from trpipe.engines.groups import run_isolated
 from trpipe.engines.plan import fingerprint
+from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
 from trpipe.read import decode_source, decode_text, extract_article, read_bytes
 from trpipe.records import Source
 from trpipe.render import render
-from trpipe.session import Session
+from trpipe.session import Session, article_error
 from trpipe.settings import Settings
 
 
@@ -30,13 +33,15 @@ def read_article(kind: str, path: str, data: bytes, max_bytes: int | None) -> tu
         return b"", exc.reason
 
 
-def decode_row(kind: str, name: str, doc_id: str, data: bytes, settings: Settings) -> Source:
+def decode_row(
+    kind: str, name: str, doc_id: str, data: bytes, settings: Settings, warn: Callable[[str], None] | None = None
+) -> Source:
     """An article's Source from a row's bytes, as ``InputItem.load`` makes it from a file, a record or stdin."""
     if kind == "record":  # a record is JSON text: --encoding does not apply
         source = decode_text(data.decode("utf-8", "surrogatepass"), name)
         source.doc_id = doc_id or None
         return source
-    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding)
+    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding, warn)
     return extract_article(decoded, sniff=kind == "bytes")
 
 
@@ -74,15 +79,12 @@ class TranslateBatch:
         self.settings = settings  # the user's choices: what the fingerprints say
         # Models load on the device Ray gave this actor; the fingerprints keep the user's choice.
         loading = dataclasses.replace(settings, device=_effective_device(settings.device))
-        self.session = Session(
-            registry,
-            loading,
-            cache=use_cache,
-            cache_dir=cache_dir,
-            glossary=glossary,
-            on_warning=self.warnings.append,
-            threads=threads,
-        )
+        options = {"cache_dir": cache_dir, "glossary": glossary, "on_warning": self.warnings.append, "threads": threads}
+        try:
+            self.session = Session(registry, loading, cache=use_cache, **options)
+        except TrpipeError as exc:  # an unusable translation memory on this node: every call reports it
+            self.fatal = self.fatal or exc
+            self.session = Session(registry, loading, cache=False, **options)
         if self.fatal is None:
             self._preload()
 
@@ -112,7 +114,9 @@ class TranslateBatch:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        rows = list(zip(*(batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data"))))
+        columns = [batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data")]
+        columns[2:4] = [[os.fsdecode(value) for value in column] for column in columns[2:4]]
+        rows = list(zip(*columns))
         metas: list[dict[str, Any]] = [{} for _ in rows]
         texts = ["" for _ in rows]
         session, settings = self.session, self.session.settings
@@ -126,14 +130,19 @@ class TranslateBatch:
                     data, read_error = read_article(kind, path, given, settings.max_bytes)
                     if read_error:
                         raise InputError(name, read_error)
-                    source = decode_row(kind, name, doc_id, data, settings)
+                    source = decode_row(kind, name, doc_id, data, settings, self.warnings.append)
                     lang = session.source_language(source, self.settings)
                     print_ = fingerprint(source, session.run_signature(lang, self.settings, self.fmt))
                 except (InputError, PairError) as exc:
                     metas[i] = _failure(exc)
                     continue
+                except TrpipeError:
+                    raise
+                except Exception as exc:  # a bug met on this input only
+                    metas[i] = _failure(article_error(name, exc))
+                    continue
                 loaded.append((i, source, print_))
-            results = session.run_group([source for _, source, _ in loaded], settings)
+            results = run_isolated(session, [source for _, source, _ in loaded], settings)
             for (i, _source, print_), result in zip(loaded, results):
                 if isinstance(result, TrpipeError):
                     if not isinstance(result, (InputError, PairError)) and result.exit_code != 70:
@@ -141,7 +150,11 @@ class TranslateBatch:
                     metas[i] = _failure(result)
                     continue
                 result.provenance["fingerprint"] = print_
-                texts[i] = render(result, self.fmt)
+                try:
+                    texts[i] = valid_text(render(result, self.fmt))  # Arrow strings must be valid UTF-8
+                except Exception as exc:  # a renderer's bug on this article only
+                    metas[i] = _failure(article_error(result.source.path, exc))
+                    continue
                 metas[i] = {
                     "ok": True,
                     "sentences": sum(len(seg.sentences) for seg in result.segments),
@@ -159,7 +172,7 @@ class TranslateBatch:
         return {
             "index": np.array([row[0] for row in rows], dtype=np.int64),
             "text": np.array(texts, dtype=object),
-            "meta": np.array([json.dumps(m, ensure_ascii=False) for m in metas], dtype=object),
+            "meta": np.array([json.dumps(m) for m in metas], dtype=object),  # ASCII: names may not be UTF-8
         }
 
     def __del__(self):

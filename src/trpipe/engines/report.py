@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from trpipe.errors import shown
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FLAGGED = 0, 1, 3
 
 
@@ -47,7 +49,7 @@ class RunReport:
             if self.flags:
                 closing("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(self.flags.items())))
             if self.failed:
-                closing("failed: " + "; ".join(f"{name} ({reason})" for name, reason in self.failed))
+                closing("failed: " + "; ".join(f"{shown(name)} ({reason})" for name, reason in self.failed))
         if self.failed:
             return EXIT_SOME_FAILED
         if strict and self.flags:

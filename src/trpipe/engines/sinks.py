@@ -11,8 +11,10 @@ already written stay.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from typing import Any
 from trpipe.errors import OutputError, shown
 
 _RUN = {"pid": -1, "token": ""}
+_LIVE: set[Path] = set()  # this process's temporary files not yet renamed or removed
 
 
 def _run_token() -> str:
@@ -71,36 +74,77 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
+# Errors that every later write would meet too: they stop a run instead of failing one article. (EFBIG, a file
+# too large for the filesystem or the process's limit, concerns one output: that article fails alone.)
+STOPPING_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def _errno(exc: OSError) -> int | None:
+    """The error number of ``exc``; libraries such as pyarrow only say it in the message (``[Errno 28]``)."""
+    if exc.errno is not None:
+        return exc.errno
+    found = re.search(r"\[Errno (\d+)\]", str(exc), re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
 def _error(target: Path, exc: OSError) -> OutputError:
-    error = OutputError(f"{shown(target)}: cannot be written ({exc.strerror or exc})")
-    error.errno = exc.errno  # type: ignore[attr-defined]  (ENOSPC stops a run; other errors fail one article)
+    number = _errno(exc)
+    reason = exc.strerror or (os.strerror(number) if number is not None else str(exc))
+    error = OutputError(f"{shown(target)}: cannot be written ({' '.join(str(reason).split())})")
+    error.errno = number  # type: ignore[attr-defined]  (ENOSPC stops a run; other errors fail one article)
     return error
+
+
+def stops_run(exc: OutputError) -> bool:
+    """Whether a write error concerns every later output too (disk full, quota, read-only filesystem)."""
+    return getattr(exc, "errno", None) in STOPPING_ERRNOS
+
+
+def _create(tmp: Path) -> int:
+    """Create the temporary file ``tmp`` (private: 0600), remembered until it is renamed or removed."""
+    _LIVE.add(tmp)
+    try:
+        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except BaseException:  # also a signal that arrives once the file exists: the name is this run's alone
+        _discard(tmp)
+        raise
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    _LIVE.discard(tmp)
+
+
+def remove_live_temporaries() -> None:
+    """Remove every temporary file this process still has (a run stopped by a signal or an error)."""
+    for tmp in list(_LIVE):
+        _discard(tmp)
 
 
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one, never a part."""
     target = Path(path)
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target)
         tmp = temporary_path(target)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as exc:
-        raise _error(target, exc) from None
-    try:
+        fd = _create(tmp)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8", "replace") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())
         os.replace(tmp, target)
+        _LIVE.discard(tmp)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            _discard(tmp)
         raise _error(target, exc) from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            _discard(tmp)
         raise
 
 
@@ -151,10 +195,11 @@ class StreamSink(Sink):
             remove_stale_temporaries(self.target)
             self.tmp = temporary_path(self.target)
             try:
-                fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                fd = _create(self.tmp)
             except OSError as exc:
                 raise _error(self.target, exc) from None
-            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            # A name that is not valid Unicode (a file name's undecodable bytes) is written as U+FFFD or '?'.
+            self.handle = os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="")
 
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
         if self.handle is None:
@@ -184,8 +229,7 @@ class StreamSink(Sink):
         finally:
             with contextlib.suppress(OSError):
                 handle.close()
-            with contextlib.suppress(OSError):
-                self.tmp.unlink()
+            _discard(self.tmp)
 
 
 class ParquetSink(Sink):
@@ -201,16 +245,20 @@ class ParquetSink(Sink):
         check_writable(self.target)
         remove_stale_temporaries(self.target)
         self.tmp = temporary_path(self.target)
+        _LIVE.add(self.tmp)
         try:
             self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
         except OSError as exc:
+            _discard(self.tmp)
             raise _error(self.target, exc) from None
         self.pending: list[dict[str, Any]] = []
 
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
         import json
 
-        self.pending.append(self.row(document if document is not None else json.loads(text)))
+        row = self.row(document if document is not None else json.loads(text))
+        # A name that is not valid Unicode (a file name's undecodable bytes) is stored with '?' for them.
+        self.pending.append({key: valid_text(value) for key, value in row.items()})
         if len(self.pending) >= self.batch_rows:
             self.flush()
 
@@ -234,8 +282,17 @@ class ParquetSink(Sink):
             if keep:
                 raise _error(self.target, exc) from None
         finally:
-            with contextlib.suppress(OSError):
-                self.tmp.unlink()
+            _discard(self.tmp)
+
+
+def valid_text(value: Any) -> Any:
+    """``value``, with what UTF-8 cannot encode (lone surrogates from undecodable file names) as '?'."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def open_sink(mode: str, output: str | None, echo: Callable[[str], None]) -> Sink:

@@ -6,6 +6,7 @@ Every offset in trpipe's outputs refers to the text these functions return.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from trpipe.errors import InputError
 from trpipe.read.decode import STDIN, STDIN_NAME, decode_source, detect_encoding, read_bytes
@@ -41,16 +42,17 @@ def read_source(
     encoding: str | None = None,
     max_bytes: int | None = None,
     strict_encoding: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Source:
     """Read and decode one article from a path or ``-`` (stdin); web pages and Markdown are extracted.
 
     ``max_bytes`` bounds what is read (a larger input is refused); ``strict_encoding`` refuses text
-    with undecodable bytes instead of replacing them.
+    with undecodable bytes instead of replacing them (which ``warn`` reports, else the ``trpipe`` logger).
     """
     path = os.fspath(path)
     name = STDIN_NAME if path == STDIN else path
     data = read_bytes(path, max_bytes)
-    return extract_article(decode_source(data, name, encoding, strict_encoding), sniff=path == STDIN)
+    return extract_article(decode_source(data, name, encoding, strict_encoding, warn), sniff=path == STDIN)
 
 
 def decode_text(text: str, name: str, sniff: bool = True) -> Source:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
+import os
+import re
+import stat
 import sys
-import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from trpipe.errors import InputError
+from trpipe.errors import InputError, UsageError, shown
 from trpipe.records import Source
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
+log = logging.getLogger("trpipe")
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -42,16 +48,31 @@ _WESTERN = {
     "cp437",
     "ascii",
 }
-_TEXT_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
+# Control characters (Unicode category Cc) other than tab, line feed, vertical tab, form feed, carriage return.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+_CHUNK = 1 << 20
 
 
 def _read_limited(handle, name: str, max_bytes: int | None) -> bytes:
-    if max_bytes is None:
-        return handle.read()
-    data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise InputError(name, f"is larger than the size limit of {_size(max_bytes)} (--max-bytes to change it)")
-    return data
+    """Everything ``handle`` gives, in chunks (memory grows with what arrives, never with the limit), up to
+    ``max_bytes``: one byte more is an InputError, so an endless stream ends there."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        want = _CHUNK if max_bytes is None else min(_CHUNK, max_bytes + 1 - total)
+        chunk = handle.read(want)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise InputError(name, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"is larger than the size limit of {_size(max_bytes)} (--max-bytes to change it)"
 
 
 def _size(n: int) -> str:
@@ -70,6 +91,9 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
         if p.is_dir():
             raise InputError(path, "is a directory, not a file")
         with p.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if max_bytes is not None and stat.S_ISREG(info.st_mode) and info.st_size > max_bytes:
+                raise InputError(path, _too_large(max_bytes))  # without reading it
             return _read_limited(handle, path, max_bytes)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
@@ -98,8 +122,54 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Damage:
+    """Invalid byte sequences met while decoding: how many, and the byte offset of the first."""
+
+    count: int
+    first: int
+
+    def describe(self, encoding: str) -> str:
+        plural = "s" if self.count != 1 else ""
+        return f"{self.count} invalid {encoding} byte sequence{plural}, the first at byte {self.first}"
+
+
+def _decode_replacing(data: bytes, encoding: str) -> tuple[str, Damage | None]:
+    """``data`` decoded with undecodable sequences replaced by U+FFFD, and what was replaced."""
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    text = data.decode(encoding, "replace")
+    # Each maximal invalid sequence becomes one U+FFFD; U+FFFD already in the input is not counted.
+    already = data.count("\ufffd".encode(encoding)) if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else 0
+    return text, Damage(max(1, text.count("\ufffd") - already), first)
+
+
+def _non_ascii(text: str) -> int:
+    return len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, Damage] | None:
+    """Text that is UTF-8 apart from a few bad bytes: more valid multi-byte characters than invalid sequences.
+
+    A file in a legacy code page has (almost) no valid UTF-8 multi-byte sequence: each accented letter is
+    one byte followed by ASCII, invalid in UTF-8. Such a file is left to the code-page detection.
+    """
+    text, damage = _decode_replacing(data, "utf-8")
+    if damage is None:
+        return None
+    valid = _non_ascii(text) - text.count("\ufffd")
+    if valid > 0 and valid >= damage.count:
+        return text, damage
+    return None
+
+
 def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
-    """Return ``(encoding_name, text)`` for ``data``; raise InputError for binary or undecodable data."""
+    """Return ``(encoding_name, text)`` for ``data``; raise InputError for binary or undecodable data.
+
+    Text that is UTF-8 apart from a few invalid bytes is not handled here: see ``decode_source``.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -134,21 +204,49 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     return encoding, str(best)
 
 
-def decode_source(data: bytes, name: str, encoding: str | None = None, strict_encoding: bool = False) -> Source:
-    """Decode ``data`` (read from ``name``) into a Source, checking that it is a non-empty text."""
+def _warn(message: str) -> None:
+    log.warning("%s", message)
+
+
+def decode_source(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    strict_encoding: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Source:
+    """Decode ``data`` (read from ``name``) into a Source, checking that it is a non-empty text.
+
+    Undecodable bytes (a UTF-8 file with a few bad bytes, or bytes invalid in ``encoding``) are replaced by
+    U+FFFD and reported in one warning (``warn``, else the ``trpipe`` logger) with their count and the first
+    position; with ``strict_encoding`` they are refused instead (an InputError).
+    """
     if not data:
         raise InputError(name, "is empty")
+    damage = None
     if encoding:
         try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(name, f"cannot be decoded as {encoding} ({exc})") from None
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"--encoding {shown(encoding)}: not an encoding Python knows") from None
+        text, damage = _decode_replacing(data, encoding)
         text = text.lstrip("\ufeff")
     else:
-        encoding, text = detect_encoding(data, name)
+        mostly = None if b"\x00" in data or data.startswith(tuple(b for b, _ in _BOMS)) else _mostly_utf8(data)
+        if mostly is not None:
+            encoding, (text, damage) = "utf-8", mostly
+        else:
+            encoding, text = detect_encoding(data, name)
+    if damage is not None:
+        if strict_encoding:
+            raise InputError(name, f"is not valid {encoding}: {damage.describe(encoding)} (--strict-encoding)")
+        (warn or _warn)(
+            f"{shown(name)}: read as {encoding} with {damage.describe(encoding)} replaced by U+FFFD "
+            f"(--strict-encoding refuses such input)"
+        )
     if not text.strip():
         raise InputError(name, "contains only whitespace")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS)
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, len(text) // 100):
         raise InputError(name, f"looks like a binary file ({controls} control characters), not text")
     return Source(

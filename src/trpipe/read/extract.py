@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from types import SimpleNamespace
 
 from trpipe.errors import InputError
 from trpipe.segment import classify
@@ -187,6 +188,22 @@ def _is_baseline(doc) -> bool:
     return "\n" in "".join(doc.body[0].itertext()).strip()
 
 
+HTML_MAX_DEPTH = 255  # libxml2 drops whatever lies deeper (without its "huge" option)
+MARKDOWN_MAX_NESTING = 256  # token levels (a list level takes two); markdown-it drops whatever lies deeper
+
+
+def _too_deep(html: str) -> bool:
+    """Whether the page nests elements deeper than the HTML parser keeps (the rest would be lost silently)."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    try:
+        etree.fromstring(html, parser)
+    except (etree.ParserError, ValueError):
+        return False
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" or "depth" in error.message for error in parser.error_log)
+
+
 def extract_html(html: str, name: str) -> Extracted:
     """The article text of a saved web page, as blocks (title first) with XPaths into the page."""
     import trafilatura
@@ -200,6 +217,12 @@ def extract_html(html: str, name: str) -> Extracted:
         "deduplicate": False,
     }
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses str input that declares an encoding
+    if _too_deep(html):
+        raise InputError(
+            name,
+            f"is a web page nested more than {HTML_MAX_DEPTH} elements deep, whose text cannot be extracted "
+            f"completely; save the article as text",
+        )
     doc = trafilatura.bare_extraction(html, **options)
     if _is_baseline(doc):
         # On a short page trafilatura falls back to all the page's text in one block; its precise mode
@@ -275,7 +298,17 @@ def extract_markdown(md: str, name: str) -> Extracted:
     from markdown_it import MarkdownIt
 
     body, meta, skipped = _front_matter(md)
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(body)
+    parser = MarkdownIt("commonmark", {"maxNesting": MARKDOWN_MAX_NESTING}).enable(["table", "strikethrough"])
+    try:
+        tokens = parser.parse(body)
+    except RecursionError:
+        tokens = [SimpleNamespace(level=MARKDOWN_MAX_NESTING)]
+    if any(token.level >= MARKDOWN_MAX_NESTING - 1 for token in tokens):
+        raise InputError(
+            name,
+            "is Markdown nested too deeply (quotes or lists about a hundred levels deep), whose text "
+            "cannot be extracted completely; save the article as text",
+        )
     parts: list[tuple[str, str, str | None]] = []
     if meta.get("title"):
         parts.append((meta["title"], "title", "md:L1"))

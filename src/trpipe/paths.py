@@ -1,0 +1,27 @@
+"""Tests on paths a user gave that never raise: a name too long for the filesystem, a NUL byte, a loop of
+links or a folder that cannot be entered is simply not a file or folder there (the read or write that follows
+reports why, in one line)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _test(path: str | os.PathLike, test: str) -> bool:
+    try:
+        return bool(getattr(Path(path), test)())
+    except (OSError, ValueError):
+        return False
+
+
+def is_dir(path: str | os.PathLike) -> bool:
+    return _test(path, "is_dir")
+
+
+def is_file(path: str | os.PathLike) -> bool:
+    return _test(path, "is_file")
+
+
+def exists(path: str | os.PathLike) -> bool:
+    return _test(path, "exists")

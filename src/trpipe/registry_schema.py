@@ -1,0 +1,234 @@
+"""The schema of ``models.yaml``, checked in one pass (pydantic) before anything uses the registry.
+
+A malformed registry is a RegistryError (exit 2) naming the file, the key path and what was expected::
+
+    models.yaml: translation.fr-en.num_beams: expected a whole number greater than 0 (got 0)
+
+Accepted: ``version`` (1), ``defaults`` (``translation`` and ``summarisation`` decoding settings), and
+``translation`` / ``summarisation`` tables. A translation key is a language pair ``src-tgt`` (BCP 47 codes:
+``pt-BR-en`` is ``pt-en``), a summarisation key a language code or ``*``. An entry is a model (a hub id or a
+folder, relative to the file) or a mapping with ``model`` and settings; unknown keys are refused, so that a
+misspelt setting never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from trpipe.errors import RegistryError, UsageError, shown
+from trpipe.languages import normalize_code
+from trpipe.paths import exists, is_dir
+
+ANY_LANGUAGE = "*"
+_TASKS = ("translation", "summarisation")
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[int, Field(ge=0)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Decoding(BaseModel):
+    """Settings of one entry (or of ``defaults``): decoding, input limits, batching, revision."""
+
+    model_config = _STRICT
+
+    revision: Text | None = None
+    target_token: Text | None = None
+    num_beams: Positive | None = None
+    max_input_tokens: Positive | None = None
+    max_length: Positive | None = None
+    min_length: NonNegative | None = None
+    max_new_tokens_ratio: Annotated[float, Field(gt=0)] | None = None
+    max_new_tokens_offset: NonNegative | None = None
+    batch_tokens: Positive | None = None
+    no_repeat_ngram_size: NonNegative | None = None
+    length_penalty: float | None = None
+    prefix: str | None = None
+    ct2_compute_type: Text | None = None
+
+
+class Entry(Decoding):
+    """A registry entry: a model and its settings."""
+
+    model: Text
+
+
+class Defaults(BaseModel):
+    model_config = _STRICT
+
+    translation: Decoding | None = None
+    summarisation: Decoding | None = None
+
+
+class RegistryFile(BaseModel):
+    model_config = _STRICT
+
+    version: Literal[1] | None = None
+    defaults: Defaults | None = None
+    translation: dict[str, Entry] | None = None
+    summarisation: dict[str, Entry] | None = None
+
+    @field_validator("translation", "summarisation", mode="before")
+    @classmethod
+    def _shorthand(cls, table: Any) -> Any:
+        """``fr-en: org/model`` stands for ``fr-en: {model: org/model}``."""
+        if isinstance(table, dict):
+            return {key: {"model": value} if isinstance(value, str) else value for key, value in table.items()}
+        return table
+
+
+def _expected(error: dict[str, Any]) -> str:
+    """What a pydantic error says was expected, in a registry author's words."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing (it is required)"
+    if kind in ("greater_than", "greater_than_equal"):
+        bound = ctx.get("gt", ctx.get("ge"))
+        whole = isinstance(error.get("input"), int) and not isinstance(bound, float)
+        return f"expected a {'whole ' if whole else ''}number {'greater than' if 'gt' in ctx else 'at least'} {bound}"
+    if kind.startswith("int_"):
+        return "expected a whole number"
+    if kind.startswith("float_") or kind == "finite_number":
+        return "expected a finite number"
+    if kind.startswith("string_"):
+        return "expected a non-empty string" if kind == "string_too_short" else "expected a string (quote it)"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "expected a mapping"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected', 'another value')}"
+    return str(error.get("msg", kind)).lower()
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys accepted where an unknown key ``loc`` was found."""
+    depth = len(loc)
+    if depth == 1:
+        return list(RegistryFile.model_fields)
+    if loc[0] == "defaults":
+        return list(Defaults.model_fields) if depth == 2 else list(Decoding.model_fields)
+    return list(Entry.model_fields)
+
+
+def _message(path: Path, error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    where = ".".join(str(part) for part in loc) or "(top level)"
+    text = _expected(error)
+    if error["type"] == "extra_forbidden":
+        text += f"; expected one of: {', '.join(_known_keys(loc))}"
+    elif error["type"] != "missing":
+        text += f" (got {shown(reprlib.repr(error.get('input')))})"
+    return f"{shown(path)}: {where}: {text}"
+
+
+def _pair(key: str) -> str | None:
+    """``src-tgt`` with both sides language codes, normalised (``pt-BR-en`` → ``pt-en``); None otherwise.
+
+    A key with regions or scripts is cut where both sides are registered BCP 47 tags (``pt-BR`` + ``en``,
+    not ``pt`` + ``BR-en``).
+    """
+    import langcodes
+
+    parts = key.strip().replace("_", "-").split("-")
+    cuts = [("-".join(parts[:cut]), "-".join(parts[cut:])) for cut in range(1, len(parts))]
+    if len(cuts) > 1:
+        cuts = [c for c in cuts if langcodes.tag_is_valid(c[0]) and langcodes.tag_is_valid(c[1])][:1]
+    for src, tgt in cuts:
+        try:
+            return f"{normalize_code(src)}-{normalize_code(tgt)}"
+        except UsageError:
+            return None
+    return None
+
+
+def model_problem(model: str, base: Path) -> str | None:
+    """Why ``model`` is neither an existing folder (relative to ``base``) nor a valid hub id; None when fine."""
+    local = (base / model).expanduser()
+    if is_dir(local):
+        return None
+    if exists(local):
+        return f"{shown(local)} is a file, not a model folder"
+    if model.startswith((".", "/", "~", "\\")) or "\\" in model or model.count("/") > 1:
+        return f"no such model folder ({shown(local)})"
+    reason = hub_id_problem(model)
+    return f"neither a model folder nor a valid hub id ({reason})" if reason else None
+
+
+def hub_id_problem(model: str) -> str | None:
+    """Why ``model`` is not a valid Hugging Face hub id (``org/name``), or None when it is one."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    if not model.isascii():
+        return "a hub id has only ASCII letters, digits, '-', '_' and '.'"
+    try:
+        validate_repo_id(model)
+    except HFValidationError as exc:
+        return " ".join(str(exc).split(". ")[0].split())
+    return None
+
+
+def validate(data: Any, path: Path) -> dict[str, Any]:
+    """The registry ``data`` (parsed YAML) checked against the schema, its keys normalised.
+
+    Returns ``{"defaults": {task: settings}, "translation": {pair: entry}, "summarisation": {lang: entry}}``
+    with only the keys each entry sets. Raises RegistryError on the first problem (and says how many more).
+    """
+    if data is None:
+        raise RegistryError(f"{shown(path)}: the model registry is empty; expected translation: and summarisation:")
+    if not isinstance(data, dict):
+        raise RegistryError(
+            f"{shown(path)}: the model registry must be a YAML mapping (translation:, summarisation:), "
+            f"not a {type(data).__name__}"
+        )
+    try:
+        parsed = RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise RegistryError(_message(path, errors[0]) + more) from None
+    defaults = parsed.defaults or Defaults()
+    result: dict[str, Any] = {
+        "defaults": {task: (getattr(defaults, task) or Decoding()).model_dump(exclude_unset=True) for task in _TASKS},
+    }
+    for task in _TASKS:
+        table: dict[str, dict[str, Any]] = {}
+        for key, entry in (getattr(parsed, task) or {}).items():
+            where = f"{shown(path)}: {task}.{shown(key)}"
+            if task == "translation":
+                normal = _pair(key)
+                if normal is None:
+                    raise RegistryError(f"{where}: not a language pair; expected src-tgt codes such as fr-en")
+            elif key.strip() == ANY_LANGUAGE:
+                normal = ANY_LANGUAGE
+            else:
+                try:
+                    normal = normalize_code(key)
+                except UsageError:
+                    raise RegistryError(f"{where}: not a language code; expected one such as en, fr, or *") from None
+            if normal in table:
+                raise RegistryError(f"{where}: the same {'pair' if task == 'translation' else 'language'} twice")
+            values = entry.model_dump(exclude_unset=True)
+            problem = model_problem(values["model"], path.parent)
+            if problem:
+                raise RegistryError(f"{where}.model: {shown(values['model'])}: {problem}")
+            table[normal] = values
+        result[task] = table
+    _check_lengths(result, path)
+    return result
+
+
+def _check_lengths(result: dict[str, Any], path: Path) -> None:
+    """Settings that contradict each other once defaults apply (a minimum above the maximum)."""
+    for task in _TASKS:
+        for key, entry in result[task].items():
+            merged = {**result["defaults"][task], **entry}
+            low, high = merged.get("min_length"), merged.get("max_length")
+            if low is not None and high is not None and low > high:
+                raise RegistryError(f"{shown(path)}: {task}.{shown(key)}: min_length {low} is above max_length {high}")
