@@ -17,6 +17,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trpipe.registry import ModelSpec
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # What trpipe takes from a model repo (top-level files only): configs and tokenizer files, the card and
@@ -175,3 +179,11 @@ def _missing_tokenizer(folder: Path) -> list[str]:
     if (folder / "vocab.json").is_file():
         return [] if (folder / "merges.txt").is_file() else ["merges.txt"]
     return ["the tokenizer files (tokenizer.json, a SentencePiece model, or vocab.json and merges.txt)"]
+
+
+def model_folder(spec: ModelSpec) -> Path | None:
+    """The folder holding ``spec``'s files on this machine: a local folder or a cache snapshot (complete or not)."""
+    if spec.is_local:
+        return Path(spec.model)
+    found = snapshot(spec.model, spec.revision or "main")
+    return found.folder if found else None

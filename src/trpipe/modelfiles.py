@@ -258,7 +258,7 @@ def diagnose(folder: str | Path, thorough: bool = True) -> Problem | None:
 
 def model_files(spec: ModelSpec) -> Path | None:
     """The folder holding ``spec``'s files on this machine (a local folder, a cache snapshot), if any."""
-    from trpipe.models_cmd import model_folder
+    from trpipe.hubcache import model_folder
 
     try:
         return model_folder(spec)

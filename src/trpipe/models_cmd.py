@@ -20,7 +20,7 @@ from typing import Any
 from trpipe import download
 from trpipe.errors import ModelError, UsageError
 from trpipe.hub import pull_command, shown_name
-from trpipe.hubcache import hub_offline, snapshot
+from trpipe.hubcache import hub_offline, model_folder, snapshot
 from trpipe.registry import ModelSpec, Registry
 
 _PAIR = re.compile(r"^[a-z]{2,3}-[a-z]{2,3}$")
@@ -106,14 +106,6 @@ class ModelRow:
     non_commercial: bool | None = None
 
 
-def model_folder(spec: ModelSpec) -> Path | None:
-    """The folder holding ``spec``'s files on this machine: a local folder or a cache snapshot (complete or not)."""
-    if spec.is_local:
-        return Path(spec.model)
-    found = snapshot(spec.model, spec.revision or "main")
-    return found.folder if found else None
-
-
 def row_for(task: str, key: str, spec: ModelSpec, licences: dict[str, str]) -> ModelRow:
     row = ModelRow(task, key, spec.model, spec.revision, False, None)
     folder: Path | None = None
@@ -189,14 +181,14 @@ def job_models(
     Without ``source_lang``/``targets``, the registry's ``job`` table or fr → en (the README's run).
     """
     from trpipe.errors import PairError
-    from trpipe.session import Session
+    from trpipe.loaded import ModelPool
     from trpipe.settings import Settings
 
     job = _registry_data(registry).get("job") or DEFAULT_JOB
     source = source_lang or str(job.get("from") or DEFAULT_JOB["from"])
     wanted = targets or tuple(job.get("to") or DEFAULT_JOB["to"])
     settings = Settings(targets=tuple(wanted), source_lang=source, model=model, summary_model=summary_model)
-    session = Session(registry, settings, cache=False)
+    pool = ModelPool(registry)
     found: list[tuple[str, ModelSpec]] = []
 
     def add(purpose: str, specs: list[ModelSpec]) -> None:
@@ -206,14 +198,14 @@ def job_models(
 
     for target in settings.targets:
         if target != source:
-            add(f"translation {source}-{target}", session.route(source, target))
+            add(f"translation {source}-{target}", pool.route(source, target, settings))
     if summary:
         main = settings.target_lang
         with contextlib.suppress(PairError):
             add(f"summary {main}", [registry.summariser(main, summary_model)])
         for lang in dict.fromkeys([source, *settings.targets[1:]]):
             if lang != main:
-                add(f"summary translation {main}-{lang}", session.route(main, lang))
+                add(f"summary translation {main}-{lang}", pool.route(main, lang, settings))
     return found
 
 
