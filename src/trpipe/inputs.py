@@ -25,6 +25,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
+@dataclass
 class InputItem:
     """One article to translate: a file, stdin, or a record of a JSONL file."""
 
