@@ -4,8 +4,9 @@ A malformed registry is a RegistryError (exit 2) naming the file, the key path a
 
     models.yaml: translation.fr-en.num_beams: expected a whole number greater than 0 (got 0)
 
-Accepted: ``version`` (1), ``defaults`` (``translation`` and ``summarisation`` decoding settings), and
-``translation`` / ``summarisation`` tables. A translation key is a language pair ``src-tgt`` (BCP 47 codes:
+Accepted: ``version`` (1), ``defaults`` (``translation`` and ``summarisation`` decoding settings),
+``translation`` / ``summarisation`` tables, ``job`` (the languages ``trpipe models pull`` fetches models for)
+and ``licences`` (model id → licence, shown before a model is downloaded). A translation key is a language pair ``src-tgt`` (BCP 47 codes:
 ``pt-BR-en`` is ``pt-en``), a summarisation key a language code or ``*``. An entry is a model (a hub id or a
 folder, relative to the file) or a mapping with ``model`` and settings; unknown keys are refused, so that a
 misspelt setting never goes unnoticed.
@@ -65,10 +66,35 @@ class Defaults(BaseModel):
     summarisation: Decoding | None = None
 
 
+class Job(BaseModel):
+    """The job ``trpipe models pull`` (with no argument) fetches the models of: ``{from: fr, to: [en]}``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    source: str | None = Field(default=None, alias="from")
+    to: list[str] | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else normalize_code(value, "job.from")
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [normalize_code(v, "job.to") for v in value]
+        return value
+
+
 class RegistryFile(BaseModel):
     model_config = _STRICT
 
     version: Literal[1] | None = None
+    job: Job | None = None
+    licences: dict[str, str] | None = None  # model id → licence, for models not downloaded yet
     defaults: Defaults | None = None
     translation: dict[str, Entry] | None = None
     summarisation: dict[str, Entry] | None = None
