@@ -6,10 +6,10 @@ A malformed registry is a RegistryError (exit 2) naming the file, the key path a
 
 Accepted: ``version`` (1), ``defaults`` (``translation`` and ``summarisation`` decoding settings),
 ``translation`` / ``summarisation`` tables, ``job`` (the languages ``trpipe models pull`` fetches models for)
-and ``licences`` (model id → licence, shown before a model is downloaded). A translation key is a language pair ``src-tgt`` (BCP 47 codes:
-``pt-BR-en`` is ``pt-en``), a summarisation key a language code or ``*``. An entry is a model (a hub id or a
-folder, relative to the file) or a mapping with ``model`` and settings; unknown keys are refused, so that a
-misspelt setting never goes unnoticed.
+and ``licences`` (model id → licence, shown before a model is downloaded). A translation key is a language
+pair ``src-tgt`` (BCP 47 codes: ``pt-BR-en`` is ``pt-en``), a summarisation key a language code or ``*``.
+An entry is a model (a hub id or a folder, relative to the file) or a mapping with ``model`` and settings;
+unknown keys are refused, so that a misspelt setting never goes unnoticed.
 """
 
 from __future__ import annotations
