@@ -287,9 +287,46 @@ class Session:
 
         Returns one Document per source, or the TrpipeError that stopped that source (the others go on);
         ``on_result(index, result)`` is called for each, in order, once it is complete.
-        Errors that would stop every article (a model that cannot be loaded) are raised.
+        Errors that would stop every article (a model that cannot be loaded) are raised. An unexpected
+        failure in the work the group shares (its batches, its summaries) runs the group again article by
+        article, so that only the articles that cause it fail (each with its reason) and the others go on.
         """
         settings = settings or self.settings_for()
+        delivered: dict[int, Document | TrpipeError] = {}
+
+        def deliver(index: int, result: Document | TrpipeError) -> None:
+            delivered[index] = result
+            if on_result is not None:
+                on_result(index, result)
+
+        try:
+            return self._run_group(sources, settings, deliver)
+        except TrpipeError:
+            raise
+        except Exception as exc:
+            if len(sources) == 1 and not delivered:
+                failed = article_error(sources[0].path, exc)
+                deliver(0, failed)
+                return [failed]
+        results: list[Document | TrpipeError] = []
+        for index, source in enumerate(sources):
+            if index not in delivered:
+                try:
+                    (result,) = self._run_group([source], settings)
+                except TrpipeError:
+                    raise
+                except Exception as exc:  # this article breaks the shared work: it fails, the others go on
+                    result = article_error(source.path, exc)
+                deliver(index, result)
+            results.append(delivered[index])
+        return results
+
+    def _run_group(
+        self,
+        sources: Sequence[Source],
+        settings: Settings,
+        on_result: Callable[[int, Document | TrpipeError], None] | None = None,
+    ) -> list[Document | TrpipeError]:
         results: list[Document | TrpipeError] = []
         for source in sources:
             try:

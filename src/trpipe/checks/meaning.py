@@ -86,15 +86,18 @@ def check_length(source: str, translation: str, source_lang: str, target_lang: s
 
 
 def _longest_tandem(tokens: list[str], n: int) -> tuple[int, tuple[str, ...]]:
-    """The most consecutive repeats of one n-gram, and that n-gram."""
+    """The most consecutive repeats of one n-gram, and that n-gram (linear in the number of tokens).
+
+    ``runs[i]`` counts the consecutive positions from ``i`` where a token equals the one ``n`` further on;
+    an n-gram at ``i`` is followed by ``runs[i] // n`` copies of itself.
+    """
     best: tuple[int, tuple[str, ...]] = (1, tuple(tokens[:n])) if len(tokens) >= n else (0, ())
+    runs = [0] * (len(tokens) + 1)
+    for i in range(len(tokens) - n - 1, -1, -1):
+        runs[i] = runs[i + 1] + 1 if tokens[i] == tokens[i + n] else 0
     for i in range(len(tokens) - 2 * n + 1):
-        if tokens[i] != tokens[i + n]:
-            continue
-        gram, count = tokens[i : i + n], 1
-        while tokens[i + count * n : i + (count + 1) * n] == gram:
-            count += 1
-        best = max(best, (count, tuple(gram)))
+        if runs[i]:
+            best = max(best, (1 + runs[i] // n, tuple(tokens[i : i + n])))
     return best
 
 

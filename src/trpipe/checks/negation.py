@@ -105,10 +105,10 @@ _SPECS = {
 }
 # English "nor" and Dutch "noch" are a negation of their own only when none comes before them; German
 # "noch" is "still", or closes "weder ... noch": never counted.
-_TR_SUFFIX = re.compile(
-    r"[^\W\d_]{2,}(?:m[ae]d[ıi]|m[ıiuü]yor|m[ae]y[ae]c[ae]k|m[ae]m[ıi]ş|m[ae]z(?:ler)?)(?![^\W\d_]{3})"
+_TR_SUFFIX = re.compile(  # tried at word starts only: linear on a word of any length
+    r"(?<![^\W\d_])[^\W\d_]{2,}(?:m[ae]d[ıi]|m[ıiuü]yor|m[ae]y[ae]c[ae]k|m[ae]m[ıi]ş|m[ae]z(?:ler)?)(?![^\W\d_]{3})"
 )
-_EN_NT = re.compile(r"[^\W\d_]+n['’]t\b", re.I)
+_EN_NT = re.compile(r"(?<![^\W\d_])[^\W\d_]+n['’]t\b", re.I)
 _ZH = re.compile(r"不|没|沒|未|无|無|非|别|別|勿|莫")
 _ZH_NOT = re.compile(
     r"不过|不過|不断|不斷|不少|不久|不同|不管|不论|不論|无论|無論|非常|否则|否則|未来|未來|无数|無數|除非|是否|非洲|"

@@ -10,6 +10,8 @@ inside the translation's quotes, those outside outside.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import Counter
 from typing import NamedTuple
 
 from trpipe.checks.names import name_runs
@@ -91,16 +93,26 @@ def _letters(text: str) -> int:
     return sum(c.isalnum() for c in text)
 
 
-def _items(text: str, start: int, end: int, lang: str, inside: bool) -> set[str]:
-    """Figures and names of ``text`` inside (or outside) ``start:end``, folded: what a quote mark must not cross."""
-    found = set()
-    for match in re.finditer(r"\d+", text):
-        if (start <= match.start() < end) == inside:
-            found.add(match[0])
-    for run in name_runs(text, lang, None):
-        if (start <= run.start < end) == inside:
-            found.update(w for w in run.words if len(w) >= 3)
-    return found
+class _Items:
+    """Figures and names of a text (folded) by position: what a quote mark must not cross.
+
+    Built once per text; ``inside(start, end)`` counts those in a span in logarithmic time plus its size,
+    and ``outside`` follows from the totals, so a sentence with many quotes stays linear.
+    """
+
+    def __init__(self, text: str, lang: str):
+        found = [(m.start(), m[0]) for m in re.finditer(r"\d+", text)]
+        found += [(run.start, w) for run in name_runs(text, lang, None) for w in run.words if len(w) >= 3]
+        found.sort()
+        self.positions = [p for p, _ in found]
+        self.words = [w for _, w in found]
+        self.total = Counter(self.words)
+
+    def inside(self, start: int, end: int) -> Counter:
+        return Counter(self.words[bisect_left(self.positions, start) : bisect_left(self.positions, end)])
+
+    def outside(self, item: str, inside: Counter) -> bool:
+        return self.total[item] > inside[item]
 
 
 def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
@@ -115,6 +127,8 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
         added = [quoted(translation[q.start : q.end]) for q in tgt]
         return [flag("quotes", f"{len(tgt)} quoted in the translation, {len(src)} in the source: {', '.join(added)}")]
     flags = []
+    items_s: _Items | None = None
+    items_t: _Items | None = None
     total_s, total_t = max(_letters(source), 1), max(_letters(translation), 1)
     for qs, qt in zip(src, tgt):
         if qs.closed != qt.closed or qs.opened != qt.opened:
@@ -135,12 +149,19 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
                 )
             )
             continue
-        inside_s = _items(source, qs.start, qs.end, source_lang, True)
-        inside_t = _items(translation, qt.start, qt.end, target_lang, True)
-        outside_s = _items(source, qs.start, qs.end, source_lang, False)
-        outside_t = _items(translation, qt.start, qt.end, target_lang, False)
-        moved_out = {i for i in inside_s if i in outside_t and i not in inside_t and i not in outside_s}
-        moved_in = {i for i in outside_s if i in inside_t and i not in inside_s and i not in outside_t}
+        if items_s is None or items_t is None:
+            items_s, items_t = _Items(source, source_lang), _Items(translation, target_lang)
+        inside_s, inside_t = items_s.inside(qs.start, qs.end), items_t.inside(qt.start, qt.end)
+        moved_out = {
+            i
+            for i in inside_s
+            if items_t.outside(i, inside_t) and i not in inside_t and not items_s.outside(i, inside_s)
+        }
+        moved_in = {
+            i
+            for i in inside_t
+            if items_s.outside(i, inside_s) and i not in inside_s and not items_t.outside(i, inside_t)
+        }
         if moved_out or moved_in:
             moved = sorted(moved_out | moved_in)
             flags.append(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from trpipe.engines.groups import run_isolated
 from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, protected_files
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
@@ -154,6 +153,6 @@ def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: 
                 return
             report.count(result)
 
-        run_isolated(session, [source for _, source, _, _ in group], settings, on_result=finished)
+        session.run_group([source for _, source, _, _ in group], settings, on_result=finished)
     if previous is not None:
         previous.close()

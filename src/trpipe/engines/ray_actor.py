@@ -12,7 +12,6 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from trpipe.engines.groups import run_isolated
 from trpipe.engines.plan import fingerprint
 from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
@@ -142,7 +141,7 @@ class TranslateBatch:
                     metas[i] = _failure(article_error(name, exc))
                     continue
                 loaded.append((i, source, print_))
-            results = run_isolated(session, [source for _, source, _ in loaded], settings)
+            results = session.run_group([source for _, source, _ in loaded], settings)
             for (i, _source, print_), result in zip(loaded, results):
                 if isinstance(result, TrpipeError):
                     if not isinstance(result, (InputError, PairError)) and result.exit_code != 70:
