@@ -48,6 +48,10 @@ TOKENIZER_CLASSES = {
 MODEL_TYPES = {"marian": "marian", "t5": "t5", "mt5": "t5", "bart": "bart"}
 
 
+class UnknownTokenizer(ModelError):
+    """The model's tokenizer is none of the families trpipe reads without transformers."""
+
+
 class Encoded(NamedTuple):
     """One encoded text: pieces, their ids and ``(start, end)`` character offsets in the text ((0, 0) for
     special tokens the tokenizer added)."""
@@ -567,7 +571,7 @@ def tokenizer_family(folder: str | Path, name: str | None = None) -> str:
     if family is None:
         found = f"tokenizer class {tokenizer_class!r}, model type {model_type!r}"
         who = f"model {name}" if name else shown(folder)
-        raise ModelError(
+        raise UnknownTokenizer(
             f"{who}: no torch-free tokenizer for this model ({found}); supported: Marian (opus-mt), "
             "T5/mT5 and BART; use --backend transformers"
         )
