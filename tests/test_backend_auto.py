@@ -72,13 +72,13 @@ def test_auto_means_ctranslate2_for_marian_and_converts_once_with_a_progress_sta
     with caplog.at_level(logging.INFO, logger="trpipe"):
         translator = load_translator(spec, device="cpu", progress=progress)
     assert translator.backend == "ctranslate2" and translator.converted
-    assert progress.stages == [f"converting {spec.model} for CTranslate2 (int8)"]
+    assert progress.stages == [f"loading {spec.model}", f"converting {spec.model} for CTranslate2 (int8)"]
     assert any("converting" in r.getMessage() for r in caplog.records)
     info = translator.describe()
     assert info["compute_type"].startswith("int8") and info["dtype"] == info["compute_type"]
     assert all(translator.translate_batch(TEXTS))
     again, progress = load_translator(spec, device="cpu", progress=(p := Stages())), p
-    assert not again.converted and progress.stages == []  # converted once, announced once
+    assert not again.converted and progress.stages == [f"loading {spec.model}"]  # converted once, announced once
 
 
 def test_auto_means_transformers_where_ctranslate2_cannot_run_the_model(tmp_path, copies):
@@ -266,3 +266,57 @@ def test_the_target_token_is_prepended_on_ctranslate2(copies, tmp_path):
     translator.tokenizer.encode = lambda texts: seen.extend(texts) or encode(texts)
     translator.translate_batch(["Bonjour."])
     assert seen == [">>eng<< Bonjour."] and translator.decoding()["target_token"] == ">>eng<<"
+
+
+def test_concurrent_batches_give_what_one_batch_at_a_time_gives(copies, tmp_path):
+    from trpipe.translate.base import translate_scored
+
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": copies[0]["fr-en"]}, batch_tokens=64)
+    concurrent = load_translator(spec_of(registry), device="cpu", threads=2)  # 2 replicas: batches overlap
+    sequential = load_translator(spec_of(registry), device="cpu", threads=1)  # one replica: one batch at a time
+    texts = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    unique = len(texts)
+    texts += texts[:5]  # repeated sentences are translated once
+    calls = []
+    real = concurrent.translator.translate_batch
+
+    class Spy:
+        def translate_batch(self, sources, **options):
+            calls.append(len(sources))
+            return real(sources, **options)
+
+    concurrent.translator = Spy()
+    done: list[int] = []
+    outputs = translate_scored(concurrent, texts, done.append)
+    assert len(calls) > 3 and sum(calls) == len(set(texts)) and sum(done) == len(texts)
+    assert outputs == translate_scored(sequential, texts)  # same batches, same outputs, same order
+    assert outputs[unique:] == outputs[:5]
+    memory = TranslationMemory(tmp_path / "tm.sqlite3")
+    cached = CachedTranslator(concurrent, memory, owns_memory=False)
+    assert translate_scored(cached, texts) == outputs  # through the memory: the same, stored as they come
+    assert cached.misses == len(set(texts)) and memory.count() == len(set(texts))
+    again = CachedTranslator(concurrent, memory, owns_memory=False)
+    assert translate_scored(again, texts) == outputs and again.misses == 0
+
+
+def test_compute_types_by_device_and_family():
+    from types import SimpleNamespace
+
+    from trpipe.translate.ct2 import choose_compute_type
+
+    def engine(*supported):
+        return SimpleNamespace(get_supported_compute_types=lambda device, index: set(supported))
+
+    cpu = engine("float32", "int8", "int8_float32")
+    assert choose_compute_type(cpu, "cpu", 0, None) == "int8"
+    gpu = engine("float32", "float16", "bfloat16", "int8", "int8_float16", "int8_bfloat16", "int8_float32")
+    assert choose_compute_type(gpu, "cuda", 0, None) == "int8_float16"
+    assert choose_compute_type(gpu, "cuda", 0, None, no_float16=True) == "int8_bfloat16"  # T5: never float16
+    old_gpu = engine("float32", "float16", "int8", "int8_float16", "int8_float32")  # no bfloat16 (pre-Ampere)
+    assert choose_compute_type(old_gpu, "cuda", 0, None, no_float16=True) == "int8_float32"
+    assert choose_compute_type(engine("float32", "float16"), "cuda", 0, None) == "float16"
+
+
+def test_auto_falls_back_to_transformers_without_ctranslate2(copies, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import ctranslate2 now raises ImportError
+    assert resolve_backend(spec_of(copies[1]), "auto") == "transformers"

@@ -17,8 +17,10 @@ models (mT5 overflows in float16): int8_bfloat16 or int8_float32 there. The regi
 Threads (CPU): the cores this process may use (or the ``threads`` option) are split into
 ``inter_threads`` model replicas decoding batches in parallel, of ``intra_threads`` threads each (see
 :func:`thread_plan`); CTranslate2 cuts each trpipe batch into batches of ``ct2_max_batch_tokens`` tokens
-(default 512) that the replicas share. On the 2-core reference machine this is 2 x 1 and 512 tokens, the
-engine's best measured setting.
+(default 512) that the replicas share, and up to ``inter_threads`` trpipe batches are in CTranslate2 at
+once (``translate_batches_scored``), so that a replica never idles while another finishes a batch's last
+sub-batch. On the 2-core reference machine this is 2 x 1 and 512 tokens, the engine's best measured setting.
+On CUDA: one replica, the whole trpipe batch at once.
 """
 
 from __future__ import annotations
@@ -229,6 +231,8 @@ def open_model(
 
     ct2 = import_ctranslate2()
     dev, index = choose_device(ct2, device)
+    if progress is not None:
+        progress.stage(f"loading {spec.model}")
     source, commit = model_source(spec)
     config = read_config(source, spec.model)
     reason = convertible(config, _optional_json(source / "tokenizer_config.json"))
