@@ -320,3 +320,24 @@ def test_compute_types_by_device_and_family():
 def test_auto_falls_back_to_transformers_without_ctranslate2(copies, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)  # import ctranslate2 now raises ImportError
     assert resolve_backend(spec_of(copies[1]), "auto") == "transformers"
+
+
+def test_a_hub_shaped_opus_mt_folder_runs_on_ctranslate2_like_transformers(copies, tmp_path):
+    """As Helsinki-NLP/opus-mt-* on main: only pytorch_model.bin, a tokenizer_config.json with only the languages
+    (no tokenizer_class, no added tokens), special_tokens_map.json."""
+    import torch
+    from safetensors.torch import load_file
+
+    folder = shutil.copytree(copies[0]["fr-en"], tmp_path / "opus", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    weights = load_file(str(folder / "model.safetensors"))
+    torch.save(weights, folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    (folder / "tokenizer_config.json").write_text(json.dumps({"target_lang": "en", "source_lang": "fr"}))
+    special = {"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+    (folder / "special_tokens_map.json").write_text(json.dumps(special))
+    spec = spec_of(write_registry(tmp_path / "m.yaml", {"fr-en": folder}))
+    ct2 = load_translator(spec, device="cpu", compute_type="float32")
+    assert ct2.backend == "ctranslate2" and ct2.converted
+    hf = load_translator(spec, "transformers", device="cpu")
+    assert ct2.translate_batch(TEXTS) == hf.translate_batch(TEXTS)
+    assert ct2.count_tokens(TEXTS) == hf.count_tokens(TEXTS)
