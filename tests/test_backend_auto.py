@@ -341,3 +341,26 @@ def test_a_hub_shaped_opus_mt_folder_runs_on_ctranslate2_like_transformers(copie
     hf = load_translator(spec, "transformers", device="cpu")
     assert ct2.translate_batch(TEXTS) == hf.translate_batch(TEXTS)
     assert ct2.count_tokens(TEXTS) == hf.count_tokens(TEXTS)
+
+
+@pytest.fixture(scope="module")
+def stopping_model(tmp_path_factory):
+    """A tiny Marian model that ends its outputs by itself (EOS favoured), so scores count a chosen EOS."""
+    from tiny_models import ENGLISH_TEXT, build_marian
+
+    root = tmp_path_factory.mktemp("eos")
+    build_marian(root / "fr-en", [SAMPLE.read_text(encoding="utf-8")], [ENGLISH_TEXT], eos_bias=5.0)
+    return root
+
+
+@pytest.mark.parametrize("beams", [1, 3])
+def test_scores_agree_when_the_model_stops_by_itself(stopping_model, beams):
+    registry = write_registry(stopping_model / f"m{beams}.yaml", {"fr-en": stopping_model / "fr-en"}, num_beams=beams)
+    spec = spec_of(registry)
+    texts = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()][:10]
+    by_hf = load_translator(spec, "transformers", device="cpu").translate_batch_scored(texts)
+    by_ct2 = load_translator(spec, "ctranslate2", device="cpu", compute_type="float32").translate_batch_scored(texts)
+    agreeing = [(a, b) for (ta, a), (tb, b) in zip(by_hf, by_ct2) if ta == tb]
+    assert len(agreeing) >= len(texts) // 2
+    for a, b in agreeing:
+        assert a is not None and b is not None and a == pytest.approx(b, abs=2e-3)
