@@ -120,9 +120,10 @@ def test_threads_and_batches_follow_the_machine(copies):
     assert (two.model.inter_threads, two.model.intra_threads) == (2, 1)
     assert two.translator.num_translators == 2
     assert two.translate_options(10)["max_batch_size"] == 512  # replicas share small batches
+    assert two.batch_tokens == 2 * int(two.settings["batch_tokens"])  # fewer, larger calls
     one = load_translator(spec_of(copies[1]), device="cpu", threads=1)
     assert (one.model.inter_threads, one.model.intra_threads) == (1, 1)
-    assert one.translate_options(10)["max_batch_size"] == one.batch_tokens
+    assert one.translate_options(10)["max_batch_size"] == one.batch_tokens == int(one.settings["batch_tokens"])
     assert one.translate_batch(TEXTS) == two.translate_batch(TEXTS)  # the plan never changes a result
 
 
@@ -271,7 +272,7 @@ def test_the_target_token_is_prepended_on_ctranslate2(copies, tmp_path):
 def test_concurrent_batches_give_what_one_batch_at_a_time_gives(copies, tmp_path):
     from trpipe.translate.base import translate_scored
 
-    registry = write_registry(tmp_path / "m.yaml", {"fr-en": copies[0]["fr-en"]}, batch_tokens=64)
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": copies[0]["fr-en"]}, batch_tokens=64, ct2_batch_tokens=64)
     concurrent = load_translator(spec_of(registry), device="cpu", threads=2)  # 2 replicas: batches overlap
     sequential = load_translator(spec_of(registry), device="cpu", threads=1)  # one replica: one batch at a time
     texts = [line for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]

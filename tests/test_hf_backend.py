@@ -49,8 +49,12 @@ def test_new_tokens_are_bounded_by_input_length(fr_en, monkeypatch):
 def test_cpu_batches_are_2048_tokens_unless_the_registry_says(fr_en, tmp_path, tiny_models):
     assert fr_en.device == "cpu" and fr_en.batch_tokens == 2048
     registry = write_registry(tmp_path / "m.yaml", {"fr-en": tiny_models["fr-en"]}, batch_tokens=4096)
+    spec = load_registry(registry).translation("fr", "en")
+    assert load_translator(spec, "transformers", device="cpu").batch_tokens == 2048  # the shipped registry's case
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": tiny_models["fr-en"]}, cpu_batch_tokens=4096)
     chosen = load_translator(load_registry(registry).translation("fr", "en"), "transformers", device="cpu")
     assert chosen.batch_tokens == 4096
+    assert "cpu_batch_tokens" not in chosen.decoding()  # a budget changes the speed, not the output
 
 
 def test_scores_are_mean_log_probabilities_per_generated_token(fr_en):

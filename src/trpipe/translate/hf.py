@@ -66,8 +66,9 @@ class HFTranslator(SubwordTranslator):
 
     @property
     def batch_tokens(self) -> int:
-        if "batch_tokens" not in self.spec.settings and str(self.device) == "cpu":
-            return min(super().batch_tokens, CPU_BATCH_TOKENS)
+        """``batch_tokens``, capped on CPU at ``cpu_batch_tokens`` (default 2,048)."""
+        if str(self.device) == "cpu":
+            return min(super().batch_tokens, int(self.settings.get("cpu_batch_tokens", CPU_BATCH_TOKENS)))
         return super().batch_tokens
 
     def generate_kwargs(self, input_tokens: int) -> dict[str, Any]:
