@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sentencepiece as spm
 
-from tiny_models import ENGLISH_TEXT, SAMPLE, _lines
+from trpipe.demo import ENGLISH_TEXT, SAMPLE, text_lines
 
 TEXT = SAMPLE.read_text(encoding="utf-8") + "\n" + ENGLISH_TEXT
 MULTILINGUAL = TEXT + "\n中文新闻报道。東京の天気は晴れです。 Привет, мир! Γειά σου κόσμε. مرحبا بالعالم 😀🎉 ½ № ™"
@@ -30,7 +30,7 @@ MULTILINGUAL = TEXT + "\n中文新闻报道。東京の天気は晴れです。 
 def _train(text: str, vocab_size: int, **ids: int) -> bytes:
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(_lines([text])),
+        sentence_iterator=iter(text_lines([text])),
         model_writer=buf,
         model_type="unigram",
         vocab_size=vocab_size,
@@ -98,7 +98,7 @@ def _byte_level_bpe(vocab_size: int):
 
     bpe = ByteLevelBPETokenizer()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    bpe.train_from_iterator(_lines([MULTILINGUAL]), vocab_size=vocab_size, special_tokens=specials, show_progress=False)
+    bpe.train_from_iterator(text_lines([MULTILINGUAL]), vocab_size=vocab_size, special_tokens=specials, show_progress=False)
     return bpe
 
 

@@ -91,7 +91,7 @@ The new law, which comes into force on January 1, aims to protect personal data.
 """
 
 
-def _lines(texts: Iterable[str]) -> list[str]:
+def text_lines(texts: Iterable[str]) -> list[str]:
     """Split texts into non-empty lines (SentencePiece trains on sentences)."""
     return [line.strip() for text in texts for line in text.splitlines() if line.strip()]
 
@@ -103,7 +103,7 @@ def train_spm(texts: Iterable[str], vocab_size: int, seed: int = 0, model_type: 
     spm.set_random_generator_seed(seed)
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(_lines(texts)),
+        sentence_iterator=iter(text_lines(texts)),
         model_writer=buf,
         model_type=model_type,
         vocab_size=vocab_size,
@@ -223,7 +223,7 @@ def build_bart(
     out.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(
-        _lines(texts),
+        text_lines(texts),
         vocab_size=vocab_size,
         min_frequency=1,
         special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
