@@ -98,7 +98,9 @@ def _byte_level_bpe(vocab_size: int):
 
     bpe = ByteLevelBPETokenizer()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    bpe.train_from_iterator(text_lines([MULTILINGUAL]), vocab_size=vocab_size, special_tokens=specials, show_progress=False)
+    bpe.train_from_iterator(
+        text_lines([MULTILINGUAL]), vocab_size=vocab_size, special_tokens=specials, show_progress=False
+    )
     return bpe
 
 

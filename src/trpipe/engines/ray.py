@@ -266,7 +266,7 @@ def _execute(ray, work: _Work, request: RunRequest, driver: Session, fmt: str, v
     num_cpus = _cpus_per_actor(request)
     num_gpus = request.ray.num_gpus or None
     if request.cache and not request.cache_dir and not request.ray.address:
-        from trpipe.translate.memory import default_cache_dir
+        from trpipe.cachedir import default_cache_dir
 
         cache_dir = str(default_cache_dir())  # a local Ray: the driver's memory, as with the local engine
     else:

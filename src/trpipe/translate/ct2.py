@@ -226,7 +226,7 @@ def open_model(
     Raises UnsupportedModel when CTranslate2 or trpipe's tokenizers cannot run the model, ModelError when a
     model file or the conversion is damaged, UsageError for a device or compute type this machine lacks.
     """
-    from trpipe.translate.memory import default_cache_dir
+    from trpipe.cachedir import default_cache_dir
     from trpipe.translate.tokenize import load_tokenizer
 
     ct2 = import_ctranslate2()

@@ -257,8 +257,8 @@ def ensure_converted(
     ``reuse=False`` converts again even where a current conversion exists (one that failed to load).
     ``progress`` (a :class:`trpipe.progress.Progress`) is told when a conversion is being made.
     """
+    from trpipe.cachedir import default_cache_dir
     from trpipe.hub import folder_fingerprint
-    from trpipe.translate.memory import default_cache_dir
 
     identity = {
         "model": spec.model,

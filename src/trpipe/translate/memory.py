@@ -31,13 +31,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from trpipe.cachedir import CACHE_ENV_VAR, default_cache_dir  # noqa: F401  (re-exported)
 from trpipe.errors import TrpipeError
 from trpipe.hub import folder_fingerprint
 from trpipe.translate.base import Translator
 
 log = logging.getLogger("trpipe")
 
-CACHE_ENV_VAR = "TRPIPE_CACHE_DIR"
 MEMORY_FILE = "translation-memory.sqlite3"
 SCHEMA_VERSION = 2  # 2: translations.score (the model's mean log-probability per token)
 # Bump to invalidate every stored translation (e.g. when backends change how they post-process output).
@@ -68,15 +68,6 @@ class CacheError(TrpipeError):
     """The translation memory cannot be opened or used."""
 
     exit_code = 2
-
-
-def default_cache_dir() -> Path:
-    """trpipe's cache folder: ``$TRPIPE_CACHE_DIR``, else the user cache folder (platformdirs)."""
-    if os.environ.get(CACHE_ENV_VAR):
-        return Path(os.environ[CACHE_ENV_VAR]).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("trpipe", appauthor=False))
 
 
 def memory_path(cache_dir: str | os.PathLike | None = None) -> Path:
