@@ -11,9 +11,10 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from trpipe.errors import InputError, shown
 from trpipe.paths import is_dir
@@ -204,3 +205,33 @@ def inside(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def load_sources(
+    inputs: Iterable[str | os.PathLike | Source | Mapping[str, Any]], settings: Settings
+) -> Iterator[tuple[str, Source | None, InputError | None]]:
+    """``(name, source or None, error or None)`` for Python callers' inputs, in order: paths (a folder or a
+    JSONL file is expanded), ``Source`` objects, or ``{"id", "text"}`` mappings. Nothing is raised."""
+    for given in inputs:
+        if isinstance(given, Source):
+            yield given.path, given, None
+            continue
+        if isinstance(given, Mapping):
+            name = str(given.get("id") or "<record>")
+            text = given.get("text")
+            if not isinstance(text, str):
+                yield name, None, InputError(name, 'a record needs a "text" string')
+                continue
+            try:
+                source = decode_text(text, name)
+            except InputError as exc:
+                yield name, None, exc
+                continue
+            source.doc_id = None if given.get("id") is None else str(given["id"])
+            yield name, source, None
+            continue
+        for item in expand_inputs([os.fspath(given)], max_bytes=settings.max_bytes):
+            try:
+                yield item.name, item.load(settings), None
+            except InputError as exc:
+                yield item.name, None, exc

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ArticleError, InputError, ModelError, PairError, TrpipeError
+from trpipe.errors import ArticleError, ModelError, PairError, TrpipeError
 from trpipe.languages import detect_language, identify
 from trpipe.loaded import ModelPool, TranslatorFactory
 from trpipe.progress import Progress
@@ -163,36 +163,14 @@ class Session:
         ``{"id": ..., "text": ...}``. A failure is a Result with ``error`` set; the others go on.
         Errors that concern every article (a model that cannot be loaded) are raised.
         """
-        from trpipe.inputs import expand_inputs, grouped
+        from trpipe.inputs import grouped, load_sources
 
         settings = self.settings_for(to, source_lang=source_lang, **overrides)
-
-        def loaded() -> Iterator[tuple[str, Source | None, TrpipeError | None]]:
-            for given in inputs:
-                if isinstance(given, Source):
-                    yield given.path, given, None
-                    continue
-                if isinstance(given, Mapping):
-                    from trpipe.read import decode_text
-
-                    name = str(given.get("id") or "<record>")
-                    try:
-                        source = decode_text(str(given["text"]), name)
-                        source.doc_id = given.get("id")
-                        yield name, source, None
-                    except (KeyError, TrpipeError) as exc:
-                        yield name, None, exc if isinstance(exc, TrpipeError) else InputError(name, "no 'text'")
-                    continue
-                for item in expand_inputs([os.fspath(given)]):
-                    try:
-                        yield item.name, item.load(settings), None
-                    except InputError as exc:
-                        yield item.name, None, exc
 
         def size(entry) -> int:
             return len(entry[1].text) if entry[1] is not None else 0
 
-        for group in grouped(loaded(), GROUP_ARTICLES, GROUP_CHARS, size):
+        for group in grouped(load_sources(inputs, settings), GROUP_ARTICLES, GROUP_CHARS, size):
             sources = [source for _, source, _ in group if source is not None]
             results = iter(self.run_group(sources, settings))
             for name, source, error in group:
