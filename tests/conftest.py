@@ -14,15 +14,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from echo_backend import EchoTranslator  # noqa: F401  (registers test-echo)
 from repo_guard import session_guard
-from trpipe.translate.base import Translator, register_backend
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
@@ -35,25 +34,6 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="trpipe-test-hf-")
 for _name in ("HF_HUB_CACHE", "HF_TOKEN", "HF_ENDPOINT", "TRPIPE_MODELS"):
     os.environ.pop(_name, None)
 GUARD = session_guard(REPO)
-
-
-@register_backend("test-echo")
-class EchoTranslator(Translator):
-    """Deterministic backend: the translation of ``x`` is ``⟨x⟩``; one token per word plus one.
-
-    It records every batch it receives so that tests can check ordering and batching.
-    """
-
-    def __init__(self, spec, device=None):
-        super().__init__(spec)
-        self.batches: list[list[str]] = []
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(t.split()) + 1 for t in texts]
-
-    def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        self.batches.append(list(texts))
-        return [f"⟨{t}⟩" for t in texts]
 
 
 @pytest.fixture(autouse=True)

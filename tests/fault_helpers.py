@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
-from conftest import EchoTranslator  # noqa: E402  (registers test-echo)
+from echo_backend import EchoTranslator  # noqa: E402  (registers test-echo)
 from trpipe.cli import cli  # noqa: E402
 from trpipe.translate.base import register_backend  # noqa: E402
 

@@ -203,11 +203,11 @@ def test_inputs_are_streamed_group_by_group(echo_registry):
 KILL_SCRIPT = """
 import sys, time
 sys.path.insert(0, {tests!r})
-import conftest
+import echo_backend
 from trpipe.translate.base import register_backend
 
 @register_backend("slow-echo")
-class Slow(conftest.EchoTranslator):
+class Slow(echo_backend.EchoTranslator):
     def translate_batch(self, texts):
         time.sleep(0.3)
         return super().translate_batch(texts)

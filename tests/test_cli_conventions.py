@@ -75,7 +75,7 @@ def test_backend_and_device_are_choices():
 def test_log_level_and_verbose_route_library_messages(echo_registry, tmp_path):
     article = tmp_path / "a.fr.txt"
     article.write_text(ARTICLE, encoding="utf-8")
-    from conftest import EchoTranslator
+    from echo_backend import EchoTranslator
     from trpipe.translate.base import register_backend
 
     @register_backend("test-chatty")

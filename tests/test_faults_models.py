@@ -144,7 +144,7 @@ def test_damaged_summariser_is_a_warning_and_the_translation_is_kept(tiny_models
 
 
 def test_a_failing_plugin_backend_is_a_model_error(tmp_path):
-    from conftest import EchoTranslator
+    from echo_backend import EchoTranslator
     from trpipe.translate.base import register_backend
 
     @register_backend("broken-loader")

@@ -44,9 +44,14 @@ class Decoding(BaseModel):
     max_input_tokens: Positive | None = None
     max_length: Positive | None = None
     min_length: NonNegative | None = None
-    max_new_tokens_ratio: Annotated[float, Field(gt=0)] | None = None
+    max_new_tokens_ratio: Annotated[float, Field(ge=0)] | None = None  # 0: the offset alone bounds new tokens
     max_new_tokens_offset: NonNegative | None = None
     batch_tokens: Positive | None = None
+    cpu_batch_tokens: Positive | None = None  # transformers on CPU: batch budget cap
+    ct2_batch_tokens: Positive | None = None  # CTranslate2: trpipe's batch budget (default: per replica)
+    ct2_max_batch_tokens: Positive | None = None  # CTranslate2: its own sub-batches
+    ct2_inter_threads: Positive | None = None  # CTranslate2 on CPU: replicas
+    ct2_intra_threads: Positive | None = None  # CTranslate2 on CPU: threads per replica
     no_repeat_ngram_size: NonNegative | None = None
     length_penalty: float | None = None
     prefix: str | None = None
