@@ -49,9 +49,9 @@ CASES = {
         "defaults:\n  translation: {max_new_tokens_ratio: .nan}\n",
         "max_new_tokens_ratio: expected a finite number",
     ),
-    "ratio-zero": (
-        "defaults:\n  translation: {max_new_tokens_ratio: 0}\n",
-        "max_new_tokens_ratio: expected a number greater than 0",
+    "ratio-negative": (  # 0 is allowed: the offset alone bounds the new tokens
+        "defaults:\n  translation: {max_new_tokens_ratio: -1}\n",
+        "max_new_tokens_ratio: expected a number at least 0",
     ),
     "length-string": ("summarisation:\n  en: {model: org/m, max_length: long}\n", "summarisation.en.max_length"),
     "min-above-max": (
