@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trpipe.checks import Glossary, GlossaryEntry, check_terms, count_term, load_glossary
@@ -60,7 +62,7 @@ def test_load_glossary_reads_pairs_and_do_not_translate_terms(tmp_path):
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (None, "glossary file not found"),
+        (None, "cannot read the glossary: no such file"),
         (b"", "the glossary has no entries"),
         (b"# only a comment\n\n", "the glossary has no entries"),
         (b"subvention\tsubsidy\tgrant\n", "line 1: expected"),
@@ -83,3 +85,11 @@ def test_a_folder_is_not_a_glossary(tmp_path):
     with pytest.raises(InputError) as caught:
         load_glossary(tmp_path)
     assert "directory" in caught.value.reason
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_an_endless_glossary_is_refused_at_its_size_limit(monkeypatch):
+    monkeypatch.setattr("trpipe.checks.glossary.GLOSSARY_MAX_BYTES", 1 << 16)
+    with pytest.raises(InputError) as caught:
+        load_glossary("/dev/zero")
+    assert "size limit" in caught.value.reason and "\n" not in str(caught.value)

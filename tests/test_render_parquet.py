@@ -179,3 +179,13 @@ def test_the_local_engine_writes_parquet_jsonl_and_json_with_the_same_content(ru
         assert _comparable(parquet_document(row)) == expected[name]
     again = run(folder, "--format", "jsonl", "-o", tmp_path / "out.jsonl")  # a stream resumes by fingerprint
     assert again.exit_code == 0 and "3 skipped" in again.output
+
+
+def test_one_article_to_a_parquet_file_is_one_row_not_a_text_file(run, tmp_path):
+    article = tmp_path / "one.fr.txt"
+    article.write_text(ARTICLE.format(n=7, year=2024), encoding="utf-8")
+    result = run(article, "-o", tmp_path / "one.parquet")
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(tmp_path / "one.parquet").to_pylist()
+    assert len(rows) == 1 and rows[0]["doc"].endswith("one.fr.txt")
+    assert parquet_document(rows[0])["source"]["lang"] == "fr"

@@ -37,19 +37,20 @@ class Glossary:
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+GLOSSARY_MAX_BYTES = 10 * 1024 * 1024
+
+
 def load_glossary(path: str | Path) -> Glossary:
     """Read a UTF-8 TSV glossary: ``term<TAB>translation`` or ``term`` alone; ``#`` lines are comments."""
+    from trpipe.read.decode import read_bytes
+
     name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(name, "glossary file not found") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a directory, not a glossary file") from None
+    try:  # read like an article: bounded, so a device or an endless stream is refused, not read forever
+        text = read_bytes(name, GLOSSARY_MAX_BYTES).decode("utf-8-sig")
+    except InputError as exc:
+        raise InputError(name, f"cannot read the glossary: {exc.reason}") from None
     except UnicodeDecodeError as exc:
         raise InputError(name, f"glossary is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot read the glossary: {exc.strerror or exc}") from None
     entries = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.rstrip()

@@ -122,7 +122,7 @@ class Plan:
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs)
         out = Path(output) if output else None
-        if self.collection and out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):
+        if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
             if fmt not in (None, "json"):
                 raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
             if not parquet_ok:
