@@ -283,3 +283,25 @@ def test_a_summary_run_uses_the_registry_entry_end_to_end(tiny_models, tmp_path)
     assert models["summary"]["backend"] == "ctranslate2" and models["translation"]["backend"] == "ctranslate2"
     assert (folders["sum-en"] / "ctranslate2-int8" / "model.bin").is_file()
     assert document.summary["en"] and len(document.summary["fr"]) == len(document.summary["en"])
+
+
+def test_ctranslate2_aligns_its_own_sentences_with_the_attention_of_their_generation(tiny_models):
+    summariser = load_summariser(spec_for(tiny_models["sum-en"], max_length=40), "ctranslate2", device="cpu")
+    (summary,) = summariser.summarise([UNITS], 3, 40)
+    engine, calls = summariser.translator, []
+
+    class Spy:
+        def translate_batch(self, *args, **kwargs):
+            calls.append(kwargs)
+            return engine.translate_batch(*args, **kwargs)
+
+    summariser.translator = Spy()
+    words = summary.split()
+    part = " ".join(words[len(words) // 3 : 2 * len(words) // 3])  # a sentence of that summary
+    shares = summariser.attention(UNITS, part)
+    assert shares is not None and len(shares) == 3 and sum(shares) == pytest.approx(1.0)
+    assert not calls  # no further pass through the model
+    other = summariser.attention_batch([(UNITS, "A sentence it never wrote."), (UNITS[1:], part)])
+    assert all(s is not None and sum(s) == pytest.approx(1.0) for s in other)
+    # the other units, the other sentence: teacher-forced (one pass per prefix length)
+    assert 1 <= len(calls) <= 2 and all(c["return_alternatives"] for c in calls)

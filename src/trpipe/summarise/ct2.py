@@ -21,6 +21,11 @@ transformers does not, and transformers scores a hypothesis cut at the limit wit
 Both only reorder close beams; on models that stop by themselves without those constraints the two
 backends give the same tokens (tested on tiny models).
 
+Citations: the attention each generated token gave the source is returned with the summary
+(``return_attention``) and kept per chunk (``summarise.attention``), so aligning the summary's
+sentences costs no further pass; a sentence the summariser did not generate for those units is
+teacher-forced instead, in one decoder pass.
+
 Compute types: int8 on CPU; int8_float16 on CUDA, except T5-family models (T5, mT5), which overflow in
 float16 (mT5 gives NaN) and run in int8_float32 (float32 where int8 is not supported). ``describe()``
 records the compute type.
@@ -37,8 +42,8 @@ from typing import Any
 
 from trpipe.errors import ModelError, UsageError
 from trpipe.registry import ModelSpec
-from trpipe.summarise.models import T5_FAMILY, UNIT_SEPARATOR, Summariser, unit_bounds, unit_shares
-from trpipe.translate.base import plan_batches
+from trpipe.summarise.attention import GenerationAttention, token_spans
+from trpipe.summarise.models import T5_FAMILY, Summariser, unit_bounds, unit_shares
 from trpipe.translate.ct2 import (
     COMPUTE_SETTING,
     available_threads,
@@ -153,9 +158,8 @@ class _TransformersTokenizer:
     def id_piece(self, index: int) -> str:
         return self.backend.convert_ids_to_tokens(index)
 
-    def decode_batch(self, sequences: Sequence[Sequence[str]]) -> list[str]:
-        ids = [self.backend.convert_tokens_to_ids(list(s)) for s in sequences]
-        return self.backend.batch_decode(ids, skip_special_tokens=True)
+    def decode(self, tokens: Sequence[str]) -> str:
+        return self.backend.decode(self.backend.convert_tokens_to_ids(list(tokens)), skip_special_tokens=True)
 
 
 class CT2Summariser(Summariser):
@@ -201,6 +205,7 @@ class CT2Summariser(Summariser):
         limit_config = SimpleNamespace(max_position_embeddings=positions)
         self.input_limit = model_input_limit(self.tokenizer, SimpleNamespace(config=limit_config))
         self.prefix = str(self.settings.get("prefix", ""))
+        self.generated = GenerationAttention()
         forced = self.generation.get("forced_bos_token_id")
         self.first_token = self.tokenizer.id_piece(int(forced)) if isinstance(forced, int) else None
         self.threads = threads or available_threads()
@@ -270,45 +275,63 @@ class CT2Summariser(Summariser):
         return options
 
     def summarise(self, chunks: Sequence[Sequence[str]], max_sentences: int, max_new_tokens: int) -> list[str]:
+        """Summaries of ``chunks``; the attention of each generated token is kept for their alignment."""
         if not chunks:
             return []
-        sources = self.tokenizer.encode([self.prefix + UNIT_SEPARATOR.join(units) for units in chunks])
-        prefix = [[self.first_token] for _ in sources] if self.first_token else None
-        results = self.translator.translate_batch(sources, prefix, **self.decode_options(max(4, max_new_tokens)))
-        return [t.strip() for t in self.tokenizer.decode_batch([r.hypotheses[0] for r in results])]
+        texts, bounds = zip(*(unit_bounds(self.prefix, units) for units in chunks))
+        encoded = [self.tokenizer.encode_with_offsets(text) for text in texts]
+        prefix = [[self.first_token] for _ in encoded] if self.first_token else None
+        options = self.decode_options(max(4, max_new_tokens))
+        results = self.translator.translate_batch([e.pieces for e in encoded], prefix, return_attention=True, **options)
+        summaries = []
+        for text, bound, source, result in zip(texts, bounds, encoded, results):
+            summary, spans = token_spans(result.hypotheses[0], self.tokenizer.decode)
+            summaries.append(summary)
+            rows = result.attention[0] if result.attention else []
+            self.generated.remember(text, summary, spans, rows, source.offsets, bound)
+        return summaries
 
     def attention(self, units: Sequence[str], summary_sentence: str) -> list[float] | None:
         return self.attention_batch([(units, summary_sentence)])[0]
 
     def attention_batch(self, pairs: Sequence[tuple[Sequence[str], str]]) -> list[list[float] | None]:
-        """Forced decoding of each sentence as a target prefix with ``return_attention``: the decoder's last
-        layer, every head averaged, summed over the sentence's steps and the step after it (where the end
-        token is predicted), as the transformers summariser measures it."""
+        """Each sentence's units' shares of the decoder's last-layer cross-attention (every head averaged).
+
+        A sentence of a summary this summariser generated for those units: the attention recorded while it
+        was generated (``summarise.attention``). Any other: teacher forcing of the sentence (its target
+        pieces, end token included, as a target prefix) with ``return_attention``, as the transformers
+        summariser measures it; ``return_alternatives`` makes CTranslate2 run the whole prefix through
+        the decoder in one pass (as scoring does) instead of step by step, and a decoding bound equal to
+        the prefix's length stops it there.
+        """
         if not pairs:
             return []
         texts, bounds = zip(*(unit_bounds(self.prefix, units) for units, _ in pairs))
-        encoded = [self.tokenizer.encode_with_offsets(text) for text in texts]
-        # the decoder's input for each sentence: its target pieces without the end token
-        prefixes = [pieces[:-1] for pieces in self.tokenizer.encode_target([s for _, s in pairs])]
-        results: list[list[float] | None] = [None] * len(pairs)
-        lengths = [len(e.pieces) + len(p) for e, p in zip(encoded, prefixes)]
-        for batch in plan_batches(lengths, self.batch_tokens, self.max_batch):
-            steps = max(len(prefixes[i]) for i in batch) + 1
+        results = [self.generated.shares(text, sentence) for text, (_, sentence) in zip(texts, pairs)]
+        todo = [i for i, shares in enumerate(results) if shares is None]
+        if not todo:
+            return results
+        encoded = {i: self.tokenizer.encode_with_offsets(texts[i]) for i in todo}
+        prefixes = dict(zip(todo, self.tokenizer.encode_target([pairs[i][1] for i in todo])))
+        by_length: dict[int, list[int]] = {}
+        for i in todo:
+            by_length.setdefault(len(prefixes[i]), []).append(i)
+        for length, members in by_length.items():
             outputs = self.translator.translate_batch(
-                [encoded[i].pieces for i in batch],
-                [prefixes[i] for i in batch],
+                [encoded[i].pieces for i in members],
+                [prefixes[i] for i in members],
                 beam_size=1,
-                max_decoding_length=steps,
+                max_decoding_length=length,
                 max_input_length=0,
                 return_attention=True,
                 return_end_token=True,
+                return_alternatives=True,
             )
-            for i, output in zip(batch, outputs):
-                rows = output.attention[0][: len(prefixes[i]) + 1] if output.attention else []
-                if not rows:
-                    continue
-                weights = [sum(column) for column in zip(*rows)]
-                results[i] = unit_shares(encoded[i].offsets, weights, bounds[i])
+            for i, output in zip(members, outputs):
+                rows = output.attention[0][:length] if output.attention else []
+                if rows:
+                    weights = [sum(column) for column in zip(*rows)]
+                    results[i] = unit_shares(encoded[i].offsets, weights, bounds[i])
         return results
 
     def describe(self) -> dict[str, Any]:
