@@ -152,7 +152,7 @@ def test_three_thousand_word_paragraph_is_translated_completely(ct2, model_copy,
 
 
 def test_an_unwritable_model_folder_converts_into_the_cache(ct2, model_copy, private_cache, monkeypatch, tmp_path):
-    import trpipe.translate.ct2 as backend
+    import trpipe.translate.ct2convert as backend
 
     folder = shutil.copytree(model_copy[0], tmp_path / "readonly", ignore=shutil.ignore_patterns("ctranslate2-*"))
     registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
@@ -189,7 +189,8 @@ def test_killed_and_stale_conversions_are_replaced(ct2, model_copy, tmp_path):
 CONVERT = """
 import os, sys, time
 from pathlib import Path
-from trpipe.translate.ct2 import ensure_converted, import_ctranslate2
+from trpipe.translate.ct2 import import_ctranslate2
+from trpipe.translate.ct2convert import ensure_converted
 from trpipe.registry import load_registry
 registry, folder, go, worker = sys.argv[1:]
 spec = load_registry(registry).translation("fr", "en")
@@ -224,7 +225,7 @@ def test_two_runs_converting_at_once_end_with_one_complete_model(ct2, model_copy
 
 def test_a_run_that_finishes_second_keeps_the_first_conversion(ct2, model_copy, tmp_path, monkeypatch):
     """The interleaving of two runs, made deterministic: B converts and installs while A is converting."""
-    from trpipe.translate import ct2 as backend
+    from trpipe.translate import ct2convert as backend
     from trpipe.translate.memory import folder_fingerprint
 
     folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
@@ -250,7 +251,7 @@ def test_a_run_that_finishes_second_keeps_the_first_conversion(ct2, model_copy, 
 
 def test_a_failed_conversion_leaves_nothing(ct2, model_copy, tmp_path, monkeypatch):
     from trpipe.errors import ModelError
-    from trpipe.translate.ct2 import ensure_converted
+    from trpipe.translate.ct2convert import ensure_converted
 
     folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
     spec = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": folder})).translation("fr", "en")
@@ -261,13 +262,16 @@ def test_a_failed_conversion_leaves_nothing(ct2, model_copy, tmp_path, monkeypat
         raise ValueError("No conversion is registered for the model configuration")
 
     monkeypatch.setattr(ct2.converters.TransformersConverter, "convert", fail)
-    with pytest.raises(ModelError, match="cannot convert the model for CTranslate2 .No conversion is registered"):
+    with pytest.raises(
+        ModelError,
+        match="cannot convert the model for CTranslate2 .No conversion is registered.*--backend transformers",
+    ):
         ensure_converted(ct2, spec, folder, None, "int8", tmp_path / "cache")
     assert not [p for p in folder.iterdir() if p.is_dir()]
 
 
 def test_threads_converting_at_once_convert_once(ct2, model_copy, tmp_path):
-    from trpipe.translate.ct2 import ensure_converted
+    from trpipe.translate.ct2convert import ensure_converted
 
     folder = shutil.copytree(model_copy[0], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
     spec = load_registry(write_registry(tmp_path / "m.yaml", {"fr-en": folder})).translation("fr", "en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -45,6 +46,22 @@ def test_new_tokens_are_bounded_by_input_length(fr_en, monkeypatch):
     assert output_len <= fr_en.max_new_tokens(input_len) + 1  # + the decoder start token
 
 
+def test_cpu_batches_are_2048_tokens_unless_the_registry_says(fr_en, tmp_path, tiny_models):
+    assert fr_en.device == "cpu" and fr_en.batch_tokens == 2048
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": tiny_models["fr-en"]}, batch_tokens=4096)
+    chosen = load_translator(load_registry(registry).translation("fr", "en"), "transformers", device="cpu")
+    assert chosen.batch_tokens == 4096
+
+
+def test_scores_are_mean_log_probabilities_per_generated_token(fr_en):
+    texts = ["Bonjour à tous.", "Le régime chinois a reçu 75 milliards de dollars de subventions publiques.", "Oui."]
+    scored = fr_en.translate_batch_scored(texts)
+    assert [t for t, _ in scored] == fr_en.translate_batch(texts)
+    assert all(isinstance(s, float) and math.isfinite(s) and s <= 0 for _, s in scored)
+    ((text, score),) = fr_en.translate_batch_scored(texts[1:2])  # the longest: the same bound alone
+    assert text == scored[1][0] and score == pytest.approx(scored[1][1], abs=1e-4)
+
+
 def test_provenance_records_model_and_device(fr_en):
     info = fr_en.describe()
     assert info["architecture"] == "MarianMTModel"
@@ -53,7 +70,7 @@ def test_provenance_records_model_and_device(fr_en):
 
 
 def test_sample_document_meets_the_contract(tiny_registry, tmp_path):
-    doc = translate_file(SAMPLE, "en", registry=tiny_registry, source_lang="fr", summary=False)
+    doc = translate_file(SAMPLE, "en", registry=tiny_registry, source_lang="fr", summary=False, backend="transformers")
     path = tmp_path / "out.json"
     path.write_text(render(doc, "json"), encoding="utf-8")
     result = subprocess.run(
@@ -62,6 +79,7 @@ def test_sample_document_meets_the_contract(tiny_registry, tmp_path):
     assert result.returncode == 0, result.stdout
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["summary"] is None
+    assert data["provenance"]["models"]["translation"]["backend"] == "transformers"
     assert data["target_lang"] == "en" and data["source"]["lang"] == "fr"
     for seg in data["segments"]:
         assert all(s["translation"] for s in seg["sentences"])
@@ -77,7 +95,7 @@ def test_three_thousand_word_paragraph_is_translated_completely(tiny_registry, t
     text = " ".join(paragraph)
     path = tmp_path / "long.fr.txt"
     path.write_text(text, encoding="utf-8")
-    doc = translate_file(path, "en", registry=tiny_registry, source_lang="fr", summary=False)
+    doc = translate_file(path, "en", registry=tiny_registry, source_lang="fr", summary=False, backend="transformers")
     assert len(doc.segments) == 1
     seg = doc.segments[0]
     assert len(text.split()) >= 3000
@@ -85,7 +103,7 @@ def test_three_thousand_word_paragraph_is_translated_completely(tiny_registry, t
     covered = "".join(s.text for s in seg.sentences)
     assert "".join(covered.split()) == "".join(text.split())
     limit = load_registry(tiny_registry).translation("fr", "en").settings["max_input_tokens"]
-    tok = load_translator(load_registry(tiny_registry).translation("fr", "en"), device="cpu")
+    tok = load_translator(load_registry(tiny_registry).translation("fr", "en"), "transformers", device="cpu")
     assert max(tok.count_tokens([s.text for s in seg.sentences])) <= limit
     assert all(s.translation for s in seg.sentences)
 
@@ -126,9 +144,38 @@ def test_hub_id_loads_from_the_cache_pinned_to_its_commit(tiny_models, tmp_path,
     monkeypatch.delenv("TRPIPE_MODELS", raising=False)
     spec = load_registry().translation("fr", "en")
     assert spec.model == "Helsinki-NLP/opus-mt-fr-en" and not spec.is_local
-    translator = load_translator(spec, device="cpu")
+    translator = load_translator(spec, "transformers", device="cpu")
     info = translator.describe()
     assert (info["model"], info["revision"], info["commit"]) == ("Helsinki-NLP/opus-mt-fr-en", "main", commit)
     assert translator.translate_batch(["Bonjour à tous."])[0]
-    doc = translate_file(SAMPLE, "en", source_lang="fr", summary=False)
+    doc = translate_file(SAMPLE, "en", source_lang="fr", summary=False, backend="transformers")
     assert f"@{commit}" in doc.provenance["signature"]
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "expected"),
+    [
+        ("model.safetensors", "truncate", r"transformers cannot load it .*model\.safetensors.*SafetensorError"),
+        ("model.safetensors", "garbage", r"transformers cannot load it .*model\.safetensors"),
+        ("source.spm", "truncate", r"source\.spm: not a SentencePiece model"),
+        ("source.spm", "delete", r"source\.spm: missing"),
+        ("vocab.json", "truncate", r"vocab\.json: not valid JSON"),
+        ("config.json", "truncate", r"config\.json: not valid JSON"),
+        ("tokenizer_config.json", "truncate", r"tokenizer_config\.json: not valid JSON"),
+    ],
+)
+def test_a_damaged_model_file_is_a_model_error_naming_it(tiny_models, tmp_path, file, damage, expected):
+    import shutil
+
+    folder = shutil.copytree(tiny_models["fr-en"], tmp_path / "m", ignore=shutil.ignore_patterns("ctranslate2-*"))
+    path = folder / file
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"\x00garbage\xff" * 64)
+    else:
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    registry = write_registry(tmp_path / "m.yaml", {"fr-en": folder})
+    with pytest.raises(ModelError, match=expected) as caught:
+        load_translator(load_registry(registry).translation("fr", "en"), "transformers", device="cpu")
+    assert "replace the model folder" in str(caught.value) and caught.value.exit_code == 4

@@ -164,7 +164,7 @@ def test_target_token_is_prepended(tiny_models, tmp_path):
     )
     from trpipe.translate.base import load_translator
 
-    translator = load_translator(load_registry(path).translation("fr", "en"), device="cpu")
+    translator = load_translator(load_registry(path).translation("fr", "en"), "transformers", device="cpu")
     seen = []
     tokenizer = translator.tokenizer
 

@@ -7,16 +7,21 @@ source order, progress) is done once here, for every backend.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
+import logging
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from trpipe.errors import UsageError
+from trpipe.errors import TrpipeError, UsageError
 from trpipe.registry import ModelSpec
 from trpipe.textnorm import normalize_for_model
+
+log = logging.getLogger("trpipe")
 
 # Backends shipped with trpipe, imported only when asked for so that heavy imports stay lazy.
 _BUILTIN_MODULES = {"transformers": "trpipe.translate.hf", "ctranslate2": "trpipe.translate.ct2"}
@@ -63,6 +68,12 @@ class Translator(ABC):
         """Like ``translate_batch``, each output with the model's confidence: the mean log-probability
         per generated token, or None where the backend cannot tell."""
         return [(t, None) for t in self.translate_batch(texts)]
+
+    def translate_batches_scored(self, batches: Sequence[Sequence[str]]) -> Iterator[list[tuple[str, float | None]]]:
+        """``translate_batch_scored`` of each batch, yielded in order as each is done. A backend may run
+        several batches at once (CTranslate2 keeps its parallel replicas busy across batches)."""
+        for batch in batches:
+            yield self.translate_batch_scored(batch)
 
     def recall(self, texts: Sequence[str]) -> dict[str, str]:
         """Translations of ``texts`` known without translating (a translation memory); none by default."""
@@ -131,13 +142,41 @@ def available_backends() -> list[str]:
     return sorted(set(_BACKENDS) | set(_BUILTIN_MODULES))
 
 
-def resolve_backend(spec: ModelSpec, backend: str) -> str:
-    """The backend that ``auto`` means for ``spec``: CTranslate2 where it is installed, else transformers."""
+def resolve_backend(spec: ModelSpec, backend: str, device: str | None = None) -> str:
+    """The backend that ``auto`` means for ``spec`` on ``device``.
+
+    CTranslate2 for every model it can run (an encoder-decoder that its converter converts and whose
+    tokenizer trpipe reads without transformers: Marian, T5/mT5, BART), transformers otherwise, on Apple
+    ``mps`` (which CTranslate2 does not run on), and where CTranslate2 is missing or sees no CUDA device
+    that ``device`` asks for. Decided from the files already on this machine; a hub model not downloaded yet
+    is tried on CTranslate2 and falls back to transformers in ``load_translator`` if it cannot run there.
+    """
     if backend != "auto":
         return backend
+    name = (device or "auto").strip().lower()
+    if name == "mps":
+        return "transformers"
     try:
-        importlib.import_module("ctranslate2")
+        ct2 = importlib.import_module("ctranslate2")
     except ImportError:
+        return "transformers"
+    if name.startswith("cuda") and ct2.get_cuda_device_count() == 0:
+        return "transformers"
+    from trpipe.translate.ct2convert import cached_source, convertible, read_config
+
+    source = cached_source(spec)
+    if source is None:
+        return "ctranslate2"
+    try:
+        config = read_config(source, spec.model)
+    except TrpipeError:
+        return "transformers"  # its loader reports what is wrong with the folder
+    tokenizer_config: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        tokenizer_config = json.loads((source / "tokenizer_config.json").read_text(encoding="utf-8"))
+    reason = convertible(config, tokenizer_config if isinstance(tokenizer_config, dict) else {})
+    if reason:
+        log.info("model %s: %s: using the transformers backend", spec.model, reason)
         return "transformers"
     return "ctranslate2"
 
@@ -145,9 +184,22 @@ def resolve_backend(spec: ModelSpec, backend: str) -> str:
 def load_translator(spec: ModelSpec, backend: str = "auto", **options: Any) -> Translator:
     """Instantiate the backend ``backend`` for ``spec`` (the model is loaded here, once).
 
-    ``options`` (device, cache_dir, progress, ...) are passed to the backends that take them.
+    ``options`` (device, cache_dir, progress, threads, ...) are passed to the backends that take them.
+    With ``auto``, a model that turns out not to run on CTranslate2 is loaded with transformers.
     """
-    backend = resolve_backend(spec, backend)
+    chosen = resolve_backend(spec, backend, options.get("device"))
+    if backend != "auto" or chosen != "ctranslate2":
+        return _instantiate(chosen, spec, options)
+    from trpipe.translate.ct2convert import UnsupportedModel
+
+    try:
+        return _instantiate(chosen, spec, options)
+    except UnsupportedModel as exc:
+        log.info("%s", exc)
+        return _instantiate("transformers", spec, options)
+
+
+def _instantiate(backend: str, spec: ModelSpec, options: dict[str, Any]) -> Translator:
     if backend not in _BACKENDS and backend in _BUILTIN_MODULES:
         importlib.import_module(_BUILTIN_MODULES[backend])
     if backend not in _BACKENDS:
@@ -213,9 +265,8 @@ def translate_scored(
             progress(sum(counts[x] for x in done))
         todo = [x for x in unique if x not in done]
         lengths = translator.count_tokens(todo) if todo else []
-        for batch in plan_batches(lengths, translator.batch_tokens):
-            inputs = [todo[i] for i in batch]
-            outputs = translator.translate_batch_scored(inputs)
+        batches = [[todo[i] for i in batch] for batch in plan_batches(lengths, translator.batch_tokens)]
+        for inputs, outputs in zip(batches, translator.translate_batches_scored(batches)):
             if len(outputs) != len(inputs):
                 raise RuntimeError(f"backend {translator.backend} returned {len(outputs)} of {len(inputs)}")
             done.update(zip(inputs, outputs))

@@ -1,62 +1,79 @@
-"""The CTranslate2 backend (``--backend ctranslate2``, extra ``trpipe[ct2]``).
+"""The CTranslate2 backend (``--backend ctranslate2``, and what ``--backend auto`` runs for Marian, T5 and
+BART models): a conversion of the transformers model (see ``ct2convert``), run without torch or transformers.
 
-The transformers model is converted once with CTranslate2's ``TransformersConverter`` and the conversion
-is kept for later runs:
+Loading a converted model reads ``config.json`` and ``generation_config.json`` with json and tokenizes with
+:mod:`trpipe.translate.tokenize` (sentencepiece / tokenizers): neither torch nor transformers is imported
+unless the model has to be converted first.
 
-* a local model folder: in ``<folder>/ctranslate2-<quantization>/``, or, when the folder is not writable,
-  in ``<cache>/ctranslate2/local-<hash of the folder path>/<quantization>/``;
-* a hub model: in ``<cache>/ctranslate2/<org>--<name>/<commit>/<quantization>/``, converted from the
-  Hugging Face cache snapshot of that commit;
-
-where ``<cache>`` is trpipe's cache folder (``--cache-dir``, ``$TRPIPE_CACHE_DIR`` or the user cache folder).
-A conversion is written to a temporary folder beside its place and renamed into it when complete, so a
-killed run never leaves half a model, and two runs converting at once both end up using one complete
-conversion. A marker file records what was converted (the commit, or a fingerprint of a local folder's
-files); a model changed in place is converted again.
-
-Tokenisation stays with the transformers tokenizer of the same folder: text → ids → tokens for the
-input, tokens → ids → text for the output (as CTranslate2's documentation does for Marian models).
 Decoding mirrors the transformers backend: beam size ``num_beams``, output bounded by
-``max_new_tokens_ratio`` x the batch's longest input + ``max_new_tokens_offset``, capped by ``max_length``.
+``max_new_tokens_ratio`` x the batch's longest input + ``max_new_tokens_offset``, capped by ``max_length``,
+and the model's generation config (length penalty, repetition penalty, no-repeat n-gram size, banned tokens)
+as ``generate`` applies it.
 
-On CPU the model runs in int8 (float32 where int8 is not supported), on CUDA in int8_float16 (float16
-where int8 is not supported); the registry setting ``ct2_compute_type`` or the ``compute_type`` option
-chooses another type, which must be one the device supports.
+Compute type: int8 on CPU; int8_float16 (else float16) on CUDA, but never a float16 type for T5-family
+models (mT5 overflows in float16): int8_bfloat16 or int8_float32 there. The registry setting
+``ct2_compute_type`` or the ``compute_type`` option chooses another type, which must be one the device supports.
+
+Threads (CPU): the cores this process may use (or the ``threads`` option) are split into
+``inter_threads`` model replicas decoding batches in parallel, of ``intra_threads`` threads each (see
+:func:`thread_plan`); CTranslate2 cuts each trpipe batch into batches of ``ct2_max_batch_tokens`` tokens
+(default 512) that the replicas share, and up to ``inter_threads`` trpipe batches are in CTranslate2 at
+once (``translate_batches_scored``), so that a replica never idles while another finishes a batch's last
+sub-batch. On the 2-core reference machine this is 2 x 1 and 512 tokens, the engine's best measured setting.
+On CUDA: one replica, the whole trpipe batch at once.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
+import logging
 import os
 import re
-import shutil
-import tempfile
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from trpipe.errors import MissingExtraError, ModelError, UsageError
+from trpipe.errors import MissingExtraError, ModelError, UsageError, shown
 from trpipe.registry import ModelSpec
 from trpipe.translate.base import SubwordTranslator, register_backend
+from trpipe.translate.ct2convert import UnsupportedModel, convertible, ensure_converted, model_source, read_config
 
-MARKER = "trpipe-ct2.json"
+log = logging.getLogger("trpipe")
+
 COMPUTE_SETTING = "ct2_compute_type"
-# Conversions in one process run one at a time: transformers' model loading is not thread-safe.
-# Between processes the atomic rename is what keeps a conversion whole.
-_CONVERTING = threading.Lock()
+CPU_SUB_BATCH_TOKENS = 512
+T5_TYPES = {"t5", "mt5", "umt5"}
+# config.json keys that older models use as their generation config (generation_config.json wins)
+GENERATION_KEYS = ("length_penalty", "repetition_penalty", "no_repeat_ngram_size", "bad_words_ids")
 
 
 def import_ctranslate2() -> Any:
-    """The ``ctranslate2`` module, or an error telling which extra to install."""
+    """The ``ctranslate2`` module, or an error telling what to install."""
     try:
         import ctranslate2
     except ImportError:
         raise MissingExtraError("ctranslate2", "ct2", "the ctranslate2 backend") from None
     return ctranslate2
+
+
+def available_threads() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def thread_plan(cores: int) -> tuple[int, int]:
+    """``(inter_threads, intra_threads)`` for ``cores`` CPU threads.
+
+    Small batches decoded in parallel beat one batch on all threads while a batch is too small to keep many
+    threads busy: 1 thread per replica up to 3 cores (2 x 1 measured best on 2 cores), 2 up to 11, then 4.
+    """
+    cores = max(1, cores)
+    intra = 1 if cores <= 3 else 2 if cores <= 11 else 4
+    return max(1, cores // intra), intra
 
 
 def choose_device(ct2: Any, requested: str | None) -> tuple[str, int]:
@@ -77,8 +94,9 @@ def choose_device(ct2: Any, requested: str | None) -> tuple[str, int]:
     raise UsageError(f"--device {requested}: the ctranslate2 backend runs on auto, cpu, cuda or cuda:N")
 
 
-def choose_compute_type(ct2: Any, device: str, index: int, requested: str | None) -> str:
-    """The compute type: ``requested`` if the device supports it, else int8 on CPU, int8_float16 on CUDA."""
+def choose_compute_type(ct2: Any, device: str, index: int, requested: str | None, no_float16: bool = False) -> str:
+    """The compute type: ``requested`` if the device supports it, else int8 on CPU, int8_float16 on CUDA
+    (without float16 when ``no_float16``: T5-family models)."""
     supported = set(ct2.get_supported_compute_types(device, index))
     if requested:
         if requested not in supported:
@@ -87,224 +105,95 @@ def choose_compute_type(ct2: Any, device: str, index: int, requested: str | None
                 f"supported: {', '.join(sorted(supported))}"
             )
         return requested
-    preferred = ("int8", "int8_float32", "float32") if device == "cpu" else ("int8_float16", "float16", "float32")
+    if device == "cpu":
+        preferred: tuple[str, ...] = ("int8", "int8_float32", "float32")
+    elif no_float16:
+        preferred = ("int8_bfloat16", "bfloat16", "int8_float32", "int8", "float32")
+    else:
+        preferred = ("int8_float16", "float16", "int8_float32", "float32")
     return next((t for t in preferred if t in supported), "default")
 
 
-def _quiet_transformers() -> None:
-    import transformers
-
-    transformers.logging.set_verbosity_error()  # trpipe reports its own progress and errors
-    transformers.logging.disable_progress_bar()
-
-
-def model_source(spec: ModelSpec) -> tuple[Path, str | None]:
-    """``(folder, commit)``: the folder holding the transformers model for ``spec`` (downloaded if needed).
-
-    A hub model is resolved to its snapshot folder in the Hugging Face cache, pinned to its commit;
-    a model missing from the cache is downloaded first, with the transformers backend's checks and errors.
-    """
-    from trpipe.hub import _from_pretrained, cached_commit, hub_cache_dir, locate
-
-    name, revision, local_only = locate(spec)
-    if spec.is_local:
-        return Path(name), None
-    if not local_only:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-        _from_pretrained(AutoTokenizer, name, revision, False)
-        _from_pretrained(AutoModelForSeq2SeqLM, name, revision, False)
-        revision = cached_commit(name, revision or "main")
-        if revision is None:
-            raise ModelError(f"model {name}: downloaded, but not found in the Hugging Face cache afterwards")
-    from huggingface_hub import try_to_load_from_cache
-
-    found = try_to_load_from_cache(name, "config.json", revision=revision, cache_dir=hub_cache_dir())
-    if not isinstance(found, str):
-        raise ModelError(f"model {name}@{revision}: config.json is not in the Hugging Face cache")
-    return Path(found).parent, revision
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
-
-
-def conversion_places(spec: ModelSpec, commit: str | None, quantization: str, cache_dir: Path) -> list[Path]:
-    """Where the conversion of ``spec`` may live, in order of preference."""
-    root = cache_dir / "ctranslate2"
-    if spec.is_local:
-        folder = Path(spec.model).resolve()
-        digest = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:16]
-        return [folder / f"ctranslate2-{quantization}", root / f"local-{_slug(folder.name)}-{digest}" / quantization]
-    return [root / _slug(spec.model.replace("/", "--")) / (commit or "unknown") / quantization]
-
-
-def _marker(place: Path) -> dict[str, Any] | None:
+def _optional_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads((place / MARKER).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def is_current(place: Path, identity: dict[str, Any]) -> bool:
-    """``place`` holds a complete conversion of the model ``identity`` describes."""
-    marker = _marker(place)
-    return marker is not None and marker.get("identity") == identity and (place / "model.bin").is_file()
-
-
-def convert_model(
-    ct2: Any, source: Path, place: Path, quantization: str, identity: dict[str, Any], reuse: bool = True
-) -> Path:
-    """Convert the transformers model in ``source`` into ``place`` atomically; return ``place``.
-
-    Raises OSError when ``place``'s parent folder cannot be written (the caller tries another place).
-    """
-    place.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{place.name}.converting-", dir=place.parent))
-    try:
-        out = work / "model"
-        try:
-            ct2.converters.TransformersConverter(str(source)).convert(str(out), quantization=quantization)
-        except (OSError, ValueError, NotImplementedError, KeyError) as exc:
-            raise ModelError(f"{source}: cannot convert the model for CTranslate2 ({exc})") from None
-        marker = {"identity": identity, "ctranslate2": ct2.__version__, "source": str(source)}
-        (out / MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        for attempt in range(3):
+def target_vocabulary(folder: Path) -> set[str] | None:
+    """The tokens the conversion in ``folder`` can generate (None when its vocabulary file is unreadable)."""
+    for name in ("target_vocabulary", "shared_vocabulary"):
+        path = folder / f"{name}.json"
+        if path.is_file():
             try:
-                os.replace(out, place)  # atomic; fails when ``place`` is a non-empty folder
-                return place
-            except OSError:
-                if reuse and is_current(place, identity):  # another run finished the same conversion first
-                    return place
-                if place.exists():  # a stale or unloadable conversion: move it aside, then retry
-                    with contextlib.suppress(OSError):
-                        os.replace(place, work / f"old-{attempt}")
-        os.replace(out, place)  # last try: let its error through
-        return place
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def ensure_converted(
-    ct2: Any,
-    spec: ModelSpec,
-    source: Path,
-    commit: str | None,
-    quantization: str,
-    cache_dir: Path | None = None,
-    reuse: bool = True,
-) -> tuple[Path, bool]:
-    """``(folder, converted_now)``: a CTranslate2 conversion of ``spec``, made now if none is current.
-
-    ``reuse=False`` converts again even where a current conversion exists (one that failed to load).
-    """
-    from trpipe.hub import folder_fingerprint
-    from trpipe.translate.memory import default_cache_dir
-
-    identity = {
-        "model": spec.model,
-        "version": commit or folder_fingerprint(source),
-        "quantization": quantization,
-    }
-    places = conversion_places(spec, commit, quantization, cache_dir or default_cache_dir())
-    with _CONVERTING:
-        for place in places:
-            if reuse and is_current(place, identity):
-                return place, False
-        _quiet_transformers()
-        errors = []
-        for place in places:
+                return set(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                return None
+        path = folder / f"{name}.txt"
+        if path.is_file():
             try:
-                return convert_model(ct2, source, place, quantization, identity, reuse), True
-            except OSError as exc:
-                errors.append(f"{place.parent}: {exc.strerror or exc}")
-    raise ModelError(f"{spec.model}: cannot write the CTranslate2 conversion anywhere ({'; '.join(errors)})")
+                return set(path.read_text(encoding="utf-8").splitlines())
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
 
 
-def available_threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+def input_limit(config: dict[str, Any], tokenizer: Any) -> int:
+    """The longest input the model accepts: its position table or the tokenizer's limit (else 512)."""
+    limits = [config.get("max_position_embeddings"), getattr(tokenizer, "model_max_length", None)]
+    usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+    return min(usable) if usable else 512
 
 
-@register_backend("ctranslate2")
-class CT2Translator(SubwordTranslator):
-    """Translate with a CTranslate2 conversion of a transformers model: int8 on CPU, int8_float16 on CUDA."""
+@dataclass
+class Ct2Model:
+    """A converted model loaded in CTranslate2, with its tokenizer and configuration (no torch)."""
 
-    def __init__(
-        self,
-        spec: ModelSpec,
-        device: str | None = None,
-        compute_type: str | None = None,
-        cache_dir: str | os.PathLike | None = None,
-        threads: int | None = None,
-    ):
-        super().__init__(spec)
-        ct2 = import_ctranslate2()
-        from transformers import AutoConfig, AutoTokenizer
+    spec: ModelSpec
+    source: Path
+    commit: str | None
+    folder: Path
+    converted: bool
+    config: dict[str, Any]
+    generation: dict[str, Any]
+    tokenizer: Any
+    translator: Any
+    device: str
+    device_index: int
+    compute_type: str
+    inter_threads: int
+    intra_threads: int
+    ct2_version: str
+    extra: dict[str, Any] = field(default_factory=dict)
 
-        from trpipe.hub import _from_pretrained, model_input_limit
-        from trpipe.translate.memory import default_cache_dir
+    @property
+    def architecture(self) -> str:
+        return str((self.config.get("architectures") or [self.config.get("model_type", "unknown")])[0])
 
-        _quiet_transformers()
-        self.ct2_version = ct2.__version__
-        self.device, self.device_index = choose_device(ct2, device)
-        requested = compute_type or self.settings.get(COMPUTE_SETTING)
-        self.compute_type = choose_compute_type(ct2, self.device, self.device_index, requested)
-        self.source, self.commit = model_source(spec)
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-        # The conversion stores weights in the compute type, so loading never re-quantises them.
-        quantization = self.compute_type if self.compute_type != "default" else "float32"
-        self.model_dir, self.converted = ensure_converted(
-            ct2, spec, self.source, self.commit, quantization, self.cache_dir
-        )
-        self.tokenizer = _from_pretrained(AutoTokenizer, str(self.source), None, True)
-        config = _from_pretrained(AutoConfig, str(self.source), None, True)
-        self.architecture = (getattr(config, "architectures", None) or [type(config).__name__])[0]
-        self.input_limit = model_input_limit(self.tokenizer, SimpleNamespace(config=config))
-        self.prefix = f"{spec.target_token} " if spec.target_token else ""
-        self.threads = threads or available_threads()
-        options: dict[str, Any] = {"device": self.device, "device_index": self.device_index}
-        options["compute_type"] = self.compute_type
-        if self.device == "cpu":
-            options.update(inter_threads=1, intra_threads=self.threads)
-        try:
-            self.translator = ct2.Translator(str(self.model_dir), **options)
-        except (RuntimeError, ValueError) as exc:
-            if self.converted:
-                raise ModelError(f"{self.model_dir}: CTranslate2 cannot load the conversion ({exc})") from None
-            # A conversion left by another CTranslate2 version may not load here: convert it again.
-            self.model_dir, self.converted = ensure_converted(
-                ct2, spec, self.source, self.commit, quantization, self.cache_dir, reuse=False
-            )
-            self.translator = ct2.Translator(str(self.model_dir), **options)
-        self.compute_type = str(getattr(self.translator, "compute_type", self.compute_type))
+    @property
+    def input_limit(self) -> int:
+        return input_limit(self.config, self.tokenizer)
 
-    def translate_options(self, input_tokens: int) -> dict[str, Any]:
-        return {
-            "beam_size": int(self.settings["num_beams"]),
-            # transformers counts the end token (forced at the limit) in max_new_tokens, CTranslate2 does
-            # not count it in max_decoding_length: one less gives both the same bound on output tokens.
-            "max_decoding_length": max(1, self.max_new_tokens(input_tokens) - 1),
-            "max_input_length": 0,  # never truncate: trpipe cuts long sentences itself, at word boundaries
-            "max_batch_size": self.batch_tokens,
-            "batch_type": "tokens",
-        }
-
-    def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        if not texts:
-            return []
-        ids = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=True)["input_ids"]
-        sources = [self.tokenizer.convert_ids_to_tokens(x) for x in ids]
-        results = self.translator.translate_batch(sources, **self.translate_options(max(map(len, sources))))
-        outputs = [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
-        return [t.strip() for t in self.tokenizer.batch_decode(outputs, skip_special_tokens=True)]
-
-    def decoding(self) -> dict[str, Any]:
-        # The compute type is part of describe(); the decoding settings stay those of every backend.
-        return {k: v for k, v in super().decoding().items() if k != COMPUTE_SETTING}
+    def decoding_options(self) -> dict[str, Any]:
+        """CTranslate2 options for what the model's generation config makes ``generate`` do."""
+        generation = self.generation
+        options: dict[str, Any] = {"length_penalty": float(generation.get("length_penalty", 1.0))}
+        if generation.get("repetition_penalty") not in (None, 1, 1.0):
+            options["repetition_penalty"] = float(generation["repetition_penalty"])
+        if generation.get("no_repeat_ngram_size"):
+            options["no_repeat_ngram_size"] = int(generation["no_repeat_ngram_size"])
+        banned, vocabulary = [], target_vocabulary(self.folder)
+        for ids in generation.get("bad_words_ids") or []:
+            if isinstance(ids, list) and ids and all(isinstance(i, int) for i in ids):
+                pieces = [self.tokenizer.id_piece(i) for i in ids]
+                # a token the conversion dropped (Marian's <pad>) cannot be generated anyway
+                if vocabulary is None or all(p in vocabulary for p in pieces):
+                    banned.append(pieces)
+        if banned:
+            options["suppress_sequences"] = banned
+        return options
 
     def describe(self) -> dict[str, Any]:
         device = self.device if self.device == "cpu" or self.device_index == 0 else f"cuda:{self.device_index}"
@@ -315,11 +204,220 @@ class CT2Translator(SubwordTranslator):
             "architecture": self.architecture,
             "device": device,
             "compute_type": self.compute_type,
-            "backend": self.backend,
+            "dtype": self.compute_type,
+            "backend": "ctranslate2",
             "ctranslate2": self.ct2_version,
         }
 
     def close(self) -> None:
-        translator = getattr(self, "translator", None)
-        if translator is not None:
-            del self.translator
+        self.translator = None
+
+
+def open_model(
+    spec: ModelSpec,
+    device: str | None = None,
+    compute_type: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    threads: int | None = None,
+    progress: Any = None,
+) -> Ct2Model:
+    """Load ``spec`` on CTranslate2, converting it first when no current conversion exists.
+
+    Raises UnsupportedModel when CTranslate2 or trpipe's tokenizers cannot run the model, ModelError when a
+    model file or the conversion is damaged, UsageError for a device or compute type this machine lacks.
+    """
+    from trpipe.translate.memory import default_cache_dir
+    from trpipe.translate.tokenize import load_tokenizer
+
+    ct2 = import_ctranslate2()
+    dev, index = choose_device(ct2, device)
+    if progress is not None:
+        progress.stage(f"loading {spec.model}")
+    source, commit = model_source(spec)
+    config = read_config(source, spec.model)
+    reason = convertible(config, _optional_json(source / "tokenizer_config.json"))
+    if reason:
+        raise UnsupportedModel(f"model {spec.model}: {reason}; use --backend transformers")
+    tokenizer = load_tokenizer(source, spec.model)  # before converting: a damaged tokenizer fails at once
+    requested = compute_type or spec.settings.get(COMPUTE_SETTING)
+    no_float16 = str(config.get("model_type")) in T5_TYPES
+    chosen = choose_compute_type(ct2, dev, index, requested, no_float16)
+    # The conversion stores weights in the compute type, so loading never re-quantises them.
+    quantization = chosen if chosen != "default" else "float32"
+    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    folder, converted = ensure_converted(ct2, spec, source, commit, quantization, cache, progress=progress)
+    if dev == "cpu":
+        inter, intra = thread_plan(threads or available_threads())
+        inter = int(spec.settings.get("ct2_inter_threads", inter))
+        intra = int(spec.settings.get("ct2_intra_threads", intra))
+    else:
+        inter, intra = 1, min(4, threads or available_threads())
+    options = {"device": dev, "device_index": index, "compute_type": chosen}
+    options |= {"inter_threads": inter, "intra_threads": intra}
+    try:
+        translator = ct2.Translator(str(folder), **options)
+    except Exception as exc:  # a conversion damaged on disk, or made by another CTranslate2 version
+        if converted:
+            raise _unloadable(spec, folder, exc) from None
+        log.warning("model %s: the conversion in %s does not load (%s): converting again", spec.model, folder, exc)
+        folder, converted = ensure_converted(
+            ct2, spec, source, commit, quantization, cache, reuse=False, progress=progress
+        )
+        try:
+            translator = ct2.Translator(str(folder), **options)
+        except Exception as again:
+            raise _unloadable(spec, folder, again) from None
+    generation = {k: config[k] for k in GENERATION_KEYS if k in config}
+    generation.update(_optional_json(source / "generation_config.json"))
+    return Ct2Model(
+        spec=spec,
+        source=source,
+        commit=commit,
+        folder=folder,
+        converted=converted,
+        config=config,
+        generation=generation,
+        tokenizer=tokenizer,
+        translator=translator,
+        device=dev,
+        device_index=index,
+        compute_type=str(getattr(translator, "compute_type", chosen)),
+        inter_threads=inter,
+        intra_threads=intra,
+        ct2_version=ct2.__version__,
+    )
+
+
+def _unloadable(spec: ModelSpec, folder: Path, exc: BaseException) -> ModelError:
+    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    return ModelError(
+        f"model {spec.model}: CTranslate2 cannot load its conversion in {shown(folder)} ({detail}); "
+        "delete that folder to have it converted again"
+    )
+
+
+def mean_log_prob(score: float, tokens: int, length_penalty: float) -> float | None:
+    """The mean log-probability per generated token from CTranslate2's hypothesis score, which is the sum
+    of the tokens' log-probabilities divided by ``tokens ** length_penalty`` (the end token counted when
+    the model produced it)."""
+    if tokens <= 0:
+        return None
+    return float(score) * tokens**length_penalty / tokens
+
+
+@register_backend("ctranslate2")
+class CT2Translator(SubwordTranslator):
+    """Translate with a CTranslate2 conversion of a transformers model, without torch."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        device: str | None = None,
+        compute_type: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        threads: int | None = None,
+        progress: Any = None,
+    ):
+        super().__init__(spec)
+        self.model = open_model(spec, device, compute_type, cache_dir, threads, progress)
+        model = self.model
+        self.tokenizer = model.tokenizer
+        self.translator = model.translator
+        self.input_limit = model.input_limit
+        self.prefix = f"{spec.target_token} " if spec.target_token else ""
+        self.threads = model.inter_threads * model.intra_threads
+        self._options = model.decoding_options()
+        self._pieces: dict[str, list[str]] = {}  # pieces of the texts last counted, reused to translate them
+
+    # the conversion's facts, as attributes (provenance, tests)
+    device = property(lambda self: self.model.device)
+    device_index = property(lambda self: self.model.device_index)
+    compute_type = property(lambda self: self.model.compute_type)
+    model_dir = property(lambda self: self.model.folder)
+    converted = property(lambda self: self.model.converted)
+    commit = property(lambda self: self.model.commit)
+    architecture = property(lambda self: self.model.architecture)
+
+    @property
+    def batch_tokens(self) -> int:
+        return int(self.settings["batch_tokens"])
+
+    def sub_batch_tokens(self) -> int:
+        """The tokens of one CTranslate2 batch: small on CPU, where the replicas share a trpipe batch."""
+        if self.model.device == "cpu" and self.model.inter_threads > 1:
+            return min(self.batch_tokens, int(self.settings.get("ct2_max_batch_tokens", CPU_SUB_BATCH_TOKENS)))
+        return self.batch_tokens
+
+    def _encode(self, texts: Sequence[str]) -> list[list[str]]:
+        return self.tokenizer.encode([self.prefix + t for t in texts])
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        pieces = self._encode(texts)
+        self._pieces = dict(zip(texts, pieces))
+        return [len(p) for p in pieces]
+
+    def translate_options(self, input_tokens: int) -> dict[str, Any]:
+        return {
+            "beam_size": int(self.settings["num_beams"]),
+            # transformers counts the end token (forced at the limit) in max_new_tokens, CTranslate2 does
+            # not count it in max_decoding_length: one less gives both the same bound on output tokens.
+            "max_decoding_length": max(1, self.max_new_tokens(input_tokens) - 1),
+            "max_input_length": 0,  # never truncate: trpipe cuts long sentences itself, at word boundaries
+            "max_batch_size": self.sub_batch_tokens(),
+            "batch_type": "tokens",
+            **self._options,
+        }
+
+    def _run(self, texts: Sequence[str], scores: bool) -> list[tuple[str, float | None]]:
+        if not texts:
+            return []
+        cached = self._pieces
+        missing = [t for t in texts if t not in cached]
+        found = dict(zip(missing, self._encode(missing))) if missing else {}
+        sources = [cached.get(t) or found[t] for t in texts]
+        options = self.translate_options(max(map(len, sources)))
+        if scores:
+            options.update(return_scores=True, return_end_token=True)
+        results = self.translator.translate_batch(sources, **options)
+        penalty = float(options.get("length_penalty", 1.0))
+        out = []
+        for result in results:
+            hypothesis = result.hypotheses[0]
+            score = mean_log_prob(result.scores[0], len(hypothesis), penalty) if scores and result.scores else None
+            out.append((self.tokenizer.decode(hypothesis).strip(), score))
+        return out
+
+    def translate_batch(self, texts: Sequence[str]) -> list[str]:
+        return [text for text, _ in self._run(texts, scores=False)]
+
+    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
+        return self._run(texts, scores=True)
+
+    def translate_batches_scored(self, batches: Sequence[Sequence[str]]) -> Iterator[list[tuple[str, float | None]]]:
+        """Up to ``inter_threads`` batches in CTranslate2 at once, so that no replica waits for the last
+        sub-batch of a batch before the next batch starts; outputs are yielded in order."""
+        workers = self.model.inter_threads if self.model.device == "cpu" else 1
+        if workers <= 1 or len(batches) <= 1:
+            yield from super().translate_batches_scored(batches)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trpipe-ct2") as pool:
+            futures = [pool.submit(self.translate_batch_scored, batch) for batch in batches]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def decoding(self) -> dict[str, Any]:
+        # The compute type is part of describe(); the decoding settings stay those of every backend.
+        return {k: v for k, v in super().decoding().items() if k != COMPUTE_SETTING}
+
+    def describe(self) -> dict[str, Any]:
+        return self.model.describe()
+
+    def close(self) -> None:
+        self.model.close()
+        self.translator = None

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -331,22 +331,37 @@ class CachedTranslator(Translator):
         return [text for text, _ in self.translate_batch_scored(texts)]
 
     def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
-        found = self.recall_scored(texts)
-        todo = list(dict.fromkeys(t for t in texts if t not in found))
-        if todo:
-            outputs = self.inner.translate_batch_scored(todo)
-            if len(outputs) != len(todo):
-                raise RuntimeError(f"backend {self.backend} returned {len(outputs)} of {len(todo)}")
-            self.misses += len(todo)
-            new = dict(zip(todo, outputs))
-            if self.memory is not None:
-                try:
-                    rows = [(source, text, score) for source, (text, score) in new.items()]
-                    self.memory.put_many(self.key, rows, self.key_description)
-                except CacheError as exc:
-                    self._disable(exc)
-            found.update(new)
-        return [found[t] for t in texts]
+        return next(iter(self.translate_batches_scored([texts])))
+
+    def translate_batches_scored(self, batches: Sequence[Sequence[str]]) -> Iterator[list[tuple[str, float | None]]]:
+        """Each batch answered from the memory where it can, the rest by the inner translator (all the
+        batches' misses handed over at once, so that it may run them concurrently), stored as they come."""
+        found = self.recall_scored([t for batch in batches for t in batch])
+        seen: set[str] = set()
+        todos = []
+        for batch in batches:
+            todo = [t for t in dict.fromkeys(batch) if t not in found and t not in seen]
+            seen.update(todo)
+            todos.append(todo)
+        work = [todo for todo in todos if todo]
+        outputs = iter(self.inner.translate_batches_scored(work) if work else ())
+        for batch, todo in zip(batches, todos):
+            if todo:
+                self._store(todo, next(outputs), found)
+            yield [found[t] for t in batch]
+
+    def _store(self, todo: list[str], outputs: list[tuple[str, float | None]], found: dict) -> None:
+        if len(outputs) != len(todo):
+            raise RuntimeError(f"backend {self.backend} returned {len(outputs)} of {len(todo)}")
+        self.misses += len(todo)
+        new = dict(zip(todo, outputs))
+        if self.memory is not None:
+            try:
+                rows = [(source, text, score) for source, (text, score) in new.items()]
+                self.memory.put_many(self.key, rows, self.key_description)
+            except CacheError as exc:
+                self._disable(exc)
+        found.update(new)
 
     def decoding(self) -> dict[str, Any]:
         return self.inner.decoding()
