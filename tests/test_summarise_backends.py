@@ -210,12 +210,13 @@ def test_auto_uses_ctranslate2_and_falls_back_for_an_unconvertible_model(tiny_mo
     spec = spec_for(fresh_copy(tiny_models["sum-en"], tmp_path / "sum-en"))
     assert isinstance(load_summariser(spec, "auto", device="cpu"), CT2Summariser)
     assert isinstance(load_summariser(spec, "test-echo", device="cpu"), CT2Summariser)  # a translation backend
-    from ctranslate2.converters import transformers as loaders
+    from trpipe.translate import ct2convert
 
-    monkeypatch.delitem(loaders._MODEL_LOADERS, "BartConfig")
+    known = ct2convert.converter_configurations() - {"BartConfig"}
+    monkeypatch.setattr(ct2convert, "converter_configurations", lambda: known)
     other = spec_for(fresh_copy(tiny_models["sum-en"], tmp_path / "unconvertible"))
     assert isinstance(load_summariser(other, "auto", device="cpu"), HFSummariser)
-    with pytest.raises(ModelError, match="cannot convert BartConfig"):
+    with pytest.raises(ModelError, match="cannot convert bart models"):
         load_summariser(other, "ctranslate2", device="cpu")
     assert not [p for p in (tmp_path / "unconvertible").iterdir() if p.name.startswith((".ctranslate2", "ctrans"))]
 
@@ -248,7 +249,9 @@ class FakeCT2:
 def test_t5_family_stays_out_of_float16():
     cuda = FakeCT2({"float32", "float16", "bfloat16", "int8_float16", "int8_float32", "int8", "int8_bfloat16"})
     assert summary_compute_type(cuda, "cuda", 0, None, False, "bart") == "int8_float16"
-    assert summary_compute_type(cuda, "cuda", 0, None, True, "mt5") == "int8_float32"
+    assert summary_compute_type(cuda, "cuda", 0, None, True, "mt5") == "int8_bfloat16"
+    no_bfloat16 = FakeCT2({"float32", "float16", "int8_float16", "int8_float32"})
+    assert summary_compute_type(no_bfloat16, "cuda", 0, None, True, "mt5") == "int8_float32"
     assert summary_compute_type(FakeCT2({"float32", "float16"}), "cuda", 0, None, True, "mt5") == "float32"
     assert summary_compute_type(cuda, "cuda", 0, "bfloat16", True, "mt5") == "bfloat16"
     assert summary_compute_type(cuda, "cpu", 0, None, True, "mt5") == "int8"

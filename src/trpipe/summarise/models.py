@@ -8,8 +8,9 @@ minimum and maximum new tokens, no-repeat n-gram size, length penalty) and measu
 way: the decoder's last layer, averaged over its heads, summed over the sentence's tokens (the step that
 ends the sentence included), per source token, then per unit.
 
-``load_summariser(spec, backend)``: ``auto`` runs CTranslate2 wherever ctranslate2 is installed and the
-model can be converted, transformers otherwise (and always on ``mps``); ``ctranslate2`` and
+``load_summariser(spec, backend)``: ``auto`` runs CTranslate2 wherever the translation backend's rule
+(``trpipe.translate.base.resolve_backend``) says it can run the model, transformers otherwise (on ``mps``,
+without ctranslate2, for a model it cannot convert or tokenize); ``ctranslate2`` and
 ``transformers`` force one. Other names are looked up among the backends registered with
 ``register_summariser`` (tests register theirs); a name that is only a translation backend (a test
 translator such as ``test-echo``) summarises as ``auto`` does.
@@ -259,34 +260,26 @@ def _builtin(name: str) -> SummariserFactory:
     return getattr(importlib.import_module(module), attribute)
 
 
-def ctranslate2_installed() -> bool:
-    try:
-        importlib.import_module("ctranslate2")
-    except ImportError:
-        return False
-    return True
-
-
 def load_summariser(spec: ModelSpec, backend: str = "auto", **options: Any) -> Summariser:
     """The summariser for ``spec`` on ``backend`` (see the module docstring), model loaded now.
 
     ``options``: device, cache_dir, threads, progress, compute_type; each backend takes those it knows.
     """
-    from trpipe.translate.base import accepted_options
+    from trpipe.translate.base import accepted_options, resolve_backend
 
     if backend in _REGISTERED:
         factory = _REGISTERED[backend]
         return factory(spec, **accepted_options(factory, options))  # type: ignore[arg-type]
-    if backend in _BUILTIN:
-        factory = _builtin(backend)
-        return factory(spec, **accepted_options(factory, options))  # type: ignore[arg-type]
     # auto, or a translation-only backend: CTranslate2 where it can run the model, else transformers
-    device = str(options.get("device") or "auto").lower()
-    if device != "mps" and ctranslate2_installed():
-        from trpipe.summarise.ct2 import CT2Summariser, UnsupportedModel
+    chosen = backend if backend in _BUILTIN else resolve_backend(spec, "auto", options.get("device"))
+    factory = _builtin(chosen)
+    if chosen == backend or chosen != "ctranslate2":
+        return factory(spec, **accepted_options(factory, options))  # type: ignore[arg-type]
+    from trpipe.translate.ct2convert import UnsupportedModel
 
-        try:
-            return CT2Summariser(spec, **accepted_options(CT2Summariser, options))
-        except UnsupportedModel as exc:
-            log.info("%s: summarising with transformers (%s)", spec.model, exc)
-    return HFSummariser(spec, device=options.get("device"))
+    try:
+        return factory(spec, **accepted_options(factory, options))  # type: ignore[arg-type]
+    except UnsupportedModel as exc:
+        log.info("%s: summarising with transformers (%s)", spec.model, exc)
+    hf = _builtin("transformers")
+    return hf(spec, **accepted_options(hf, options))  # type: ignore[arg-type]
