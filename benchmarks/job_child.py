@@ -35,8 +35,9 @@ class Clock:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds of all threads (robust to a busy machine)
         self.calls: dict[str, int] = defaultdict(int)
-        self.stack: list[list[Any]] = []  # [name, start, inner seconds]
+        self.stack: list[list[Any]] = []  # [name, start, inner seconds, cpu start, inner cpu seconds]
 
     def wrap(self, owner: Any, attribute: str, name: str | Any) -> None:
         """Time ``owner.attribute`` (a function or method) as stage ``name`` (or ``name(args)``)."""
@@ -47,16 +48,18 @@ class Clock:
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             stage = name(*args, **kwargs) if callable(name) else name
-            clock.stack.append([stage, time.perf_counter(), 0.0])
+            clock.stack.append([stage, time.perf_counter(), 0.0, time.process_time(), 0.0])
             try:
                 return original(*args, **kwargs)
             finally:
-                stage, start, inner = clock.stack.pop()
-                spent = time.perf_counter() - start
+                stage, start, inner, cpu_start, cpu_inner = clock.stack.pop()
+                spent, cpu = time.perf_counter() - start, time.process_time() - cpu_start
                 clock.seconds[stage] += spent - inner
+                clock.cpu[stage] += cpu - cpu_inner
                 clock.calls[stage] += 1
                 if clock.stack:
                     clock.stack[-1][2] += spent
+                    clock.stack[-1][4] += cpu
 
         setattr(owner, attribute, timed)
 
@@ -212,6 +215,7 @@ def child_cli(args: argparse.Namespace) -> dict[str, Any]:
         "work_s": ran - loads,
         "load_s": loads,
         "stages": stages,
+        "stage_cpu": dict(clock.cpu),
         "stage_calls": dict(clock.calls),
         "tokens": dict(counter.tokens),
         "sequences": dict(counter.sequences),
@@ -247,6 +251,7 @@ def child_floor(args: argparse.Namespace) -> dict[str, Any]:
         )
     loaded = time.perf_counter()
     stages: dict[str, float] = defaultdict(float)
+    stage_cpu: dict[str, float] = defaultdict(float)
     tokens: dict[str, int] = defaultdict(int)
     for call in calls:
         options = dict(call["options"])
@@ -254,9 +259,10 @@ def child_floor(args: argparse.Namespace) -> dict[str, Any]:
         if args.inter > 1 and not alternatives:  # let the workers share the call: several batches
             per_worker = max(1, -(-len(call["source"]) // args.inter))
             options.update(max_batch_size=per_worker, batch_type="examples")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         results = translators[call["model"]].translate_batch(call["source"], call["target_prefix"], **options)
         stages[call["stage"]] += time.perf_counter() - start
+        stage_cpu[call["stage"]] += time.process_time() - cpu
         if not alternatives:
             prefixes = call["target_prefix"] or [None] * len(results)
             generated = sum(len(r.hypotheses[0]) - len(p or ()) for r, p in zip(results, prefixes))
@@ -267,6 +273,7 @@ def child_floor(args: argparse.Namespace) -> dict[str, Any]:
         "work_s": sum(stages.values()),
         "run_s": time.perf_counter() - imported,
         "stages": dict(stages),
+        "stage_cpu": dict(stage_cpu),
         "tokens": dict(tokens),
         "calls": len(calls),
         "inter": args.inter,

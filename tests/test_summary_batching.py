@@ -12,7 +12,7 @@ from trpipe.read import decode_source
 from trpipe.registry import ModelSpec, load_registry
 from trpipe.session import Session
 from trpipe.settings import Settings
-from trpipe.summarise import summarise_documents
+from trpipe.summarise import estimate_steps, summarise_documents
 from trpipe.summarise.models import Summariser
 
 
@@ -183,3 +183,24 @@ def test_a_document_with_nothing_to_summarise_gets_an_empty_summary():
     assert documents[0].summary["en"] and documents[1].summary == {"en": [], "fr": []}
     assert traces[1].levels == 0
     assert progress.done == pytest.approx(progress.expected)
+
+
+def test_an_estimate_announced_before_loading_is_replaced_by_the_real_work():
+    texts = [
+        "\n\n".join(f"Paragraphe {i} de l'article {n} sur la ville et le budget." for i in range(30)) for n in (1, 2)
+    ]
+    documents = documents_of(texts)
+    for document in documents:
+        for seg in document.segments:
+            seg.translation = seg.text.replace("Paragraphe", "Paragraph")
+    summariser = CountingSummariser(ModelSpec("summarisation", "en", "test/counting"), max_input_tokens=100)
+    languages = [["fr"], ["fr"]]
+    announced = estimate_steps(documents, [None, None], languages, max_input_tokens=100)
+    assert announced >= 2 * SUMMARY_CHUNK_STEPS  # several chunks and levels foreseen
+    progress = Progress(enabled=False)
+    progress.expect(announced)  # what a caller does before loading the summariser
+    summarise_documents(documents, summariser, echo_translate, [None, None], languages, progress, announced=announced)
+    assert progress.done == pytest.approx(progress.expected)
+    chunks = sum(len(call) for call in summariser.calls)
+    back = sum(len(d.summary["fr"]) for d in documents)
+    assert progress.done == pytest.approx(chunks * SUMMARY_CHUNK_STEPS + back)

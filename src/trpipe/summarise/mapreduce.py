@@ -128,6 +128,42 @@ class _Job:
     result: list[SummarySentence] = field(default_factory=list)
 
 
+def level_steps(chunks: int, level: int, map_tokens: int, budget: int) -> float:
+    """Progress steps of ``chunks`` at ``level`` and of the levels they will probably need after it (each
+    map-level summary of at most ``map_tokens`` tokens, chunks of ``budget`` tokens)."""
+    steps = 0.0
+    while True:
+        steps += chunks * SUMMARY_CHUNK_STEPS
+        if chunks <= 1 or level >= MAX_LEVELS:
+            return steps
+        chunks, level = max(1, math.ceil(chunks * map_tokens / budget)), level + 1
+
+
+def estimate_steps(
+    documents: Sequence[Document],
+    counts: Sequence[int | None],
+    languages: Sequence[Sequence[str]],
+    max_input_tokens: int = 1024,
+    max_summary_tokens: int = 142,
+    chars_per_token: float = 4.0,
+) -> float:
+    """The progress steps ``summarise_documents`` will take for these documents, estimated before the
+    summariser is loaded (about ``chars_per_token`` characters a token), so that a caller can announce the
+    summaries before loading or converting their model; pass the estimate as ``announced``."""
+    budget = max_input_tokens - 2
+    map_tokens = max(8, min(max_summary_tokens, budget // 4))
+    steps = 0.0
+    for document, count, langs in zip(documents, counts, languages):
+        units = article_units(document)
+        if not units:
+            continue
+        tokens = sum(len(u.text) for u in units) / chars_per_token + len(units)
+        steps += level_steps(max(1, math.ceil(tokens / budget)), 1, map_tokens, budget)
+        words = len(document.source.text.split())
+        steps += (count or default_sentence_count(words)) * len(langs)
+    return steps
+
+
 class _Levels:
     """Map-reduce over several texts at once, level by level, their chunks in shared batches."""
 
@@ -140,12 +176,7 @@ class _Levels:
 
     def estimate(self, chunks: int, level: int) -> float:
         """Steps of this level's ``chunks`` and of the levels they will probably need after it."""
-        steps = 0.0
-        while True:
-            steps += chunks * SUMMARY_CHUNK_STEPS
-            if chunks <= 1 or level >= MAX_LEVELS:
-                return steps
-            chunks, level = max(1, math.ceil(chunks * self.map_tokens / self.budget)), level + 1
+        return level_steps(chunks, level, self.map_tokens, self.budget)
 
     def run(self, jobs: Sequence[_Job]) -> None:
         active = [job for job in jobs if job.units]
@@ -272,6 +303,7 @@ def summarise_documents(
     counts: Sequence[int | None],
     languages: Sequence[Sequence[str]],
     progress: Progress | None = None,
+    announced: float = 0.0,
 ) -> list[SummaryTrace]:
     """Summarise several translated documents; set each ``document.summary``; return how each was made.
 
@@ -279,6 +311,8 @@ def summarise_documents(
     its summary is translated into from the main target (its source language first, then other targets).
     ``translate(texts, from_lang, to_lang)`` translates any-length texts; each pair of languages is one
     call for the whole group. The chunks of all the documents share batches at every level.
+    ``announced``: steps the caller already told ``progress`` to expect for this (``estimate_steps``);
+    they are replaced by the real counts as they become known.
     """
     jobs: list[_Job] = []
     for document, count in zip(documents, counts):
@@ -287,8 +321,8 @@ def summarise_documents(
             _Job(article_units(document), count or default_sentence_count(words), document.target_lang, SummaryTrace())
         )
     back_expected = sum(job.max_sentences * len(langs) for job, langs in zip(jobs, languages) if job.units)
-    if progress is not None:
-        progress.expect(back_expected)  # the back-translations, announced before the summaries start
+    if progress is not None:  # the back-translations, announced before the summaries start
+        progress.expect(back_expected - announced)
     _Levels(summariser, progress).run(jobs)
     for document, job in zip(documents, jobs):
         flag_unsupported(job.result, document, document.target_lang)
