@@ -1,7 +1,7 @@
 """Benchmark of the job users run: ``trpipe translate ARTICLE --to en`` with its summary and the summary's
 back-translation, on random-weight models of the real shapes, against the engine's floor and peers.
 
-    python benchmarks/job.py             # the full measurement (about an hour); writes benchmarks/RESULTS.md
+    python benchmarks/job.py             # the full measurement (an hour or two); writes benchmarks/RESULTS.md
     python benchmarks/job.py --quick     # real shapes, one run each, 1 and 10 articles; prints, writes nothing
     python benchmarks/job.py --tiny      # the tests' tiny models: checks the plumbing in a minute or two
 
@@ -14,8 +14,9 @@ Measurements, each run a process of its own (process wall time start to exit, pe
   layout for this machine); with a breakdown by stage.
 * **translation only** (``--no-summary``): ``transformers``, ``auto``, ``floor`` and ``argos``
   (argos-translate 1.11 on the same CTranslate2 conversion, packaged for it; see argos_child.py).
-* **scaling**: 1, 10 and 100 articles with summaries (``articles100``), ``transformers`` and ``auto``
-  (and ``before`` up to ``--before-max`` articles): articles per second and peak RSS.
+* **scaling**: 1, 10 and 100 articles with summaries (``articles100``), ``before``, ``transformers`` and
+  ``auto``: articles per second and peak RSS (``before`` runs once on 100 articles, and not at all beyond
+  ``--before-max``).
 * ``trpipe --help`` wall time, and whether the default job imported torch.
 
 Equal work: EOS is suppressed in every model (build_model.py), translations get a constant bound of K
@@ -72,17 +73,21 @@ def child_env(extra: dict | None = None) -> dict:
 def run_process(argv: list[str], result: Path, env: dict) -> dict:
     """Run one measured process; its JSON result plus wall, CPU, peak RSS and other processes' load."""
     result.unlink(missing_ok=True)
+    log = result.with_suffix(".stderr")
     busy0, _ = bench.cpu_busy()
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(log, "w", encoding="utf-8") as stderr:  # a file, not a pipe: a chatty child never blocks
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    errors = proc.stderr.read() if proc.stderr else ""
+    errors = log.read_text(encoding="utf-8", errors="replace")
     busy1, _ = bench.cpu_busy()
     code = os.waitstatus_to_exitcode(status)
     if code != 0 or not result.is_file():
         raise RuntimeError(f"{' '.join(argv[:4])}... failed (exit {code}): {errors.strip()[-2000:]}")
     data = json.loads(result.read_text(encoding="utf-8"))
+    if data.get("exit_code"):  # trpipe itself failed (the child process ran to its end)
+        raise RuntimeError(f"{' '.join(argv[:4])}... trpipe exited {data['exit_code']}: {errors.strip()[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
     data.update(wall_s=wall, cpu_s=cpu, peak_rss_mb=usage.ru_maxrss / 1024)
     data["foreign_cores"] = max(0.0, (busy1 - busy0 - cpu) / wall)
@@ -158,9 +163,12 @@ class Job:
 
     # ----------------------------------------------------------------------------------- measures
 
-    def measure(self, measure: str, contenders: list[str], inputs: list[str], label: str) -> None:
+    def measure(self, measure: str, contenders: list[str], inputs: list[str], label: str, once: tuple = ()) -> None:
+        """Every contender, ``--repeats`` times, interleaved; those in ``once`` only in the first round."""
         for rep in range(1, self.args.repeats + 1):
             for contender in contenders:
+                if rep > 1 and contender in once:
+                    continue
                 if contender != "floor":
                     self.run(contender, measure, inputs, rep, label)
                 elif measure in self.plans:  # the floor replays auto's recorded work: auto runs first
@@ -232,7 +240,10 @@ def ensure_argos(conversion: Path, source_spm: Path) -> bool:
         print(f"argos-translate: no {ARGOS_VENV} (see benchmarks/README.md); the argos contender is skipped")
         return False
     package = ARGOS_HOME / "packages" / "translate-fr_en"
-    if not (package / "model" / "model.bin").is_file():
+    stat = (conversion / "model.bin").stat()
+    made_from = f"{conversion.resolve()} {stat.st_size} {stat.st_mtime_ns}"  # the tiny or the real model
+    marker = package / "made-from.txt"
+    if not marker.is_file() or marker.read_text(encoding="utf-8") != made_from:
         shutil.rmtree(package, ignore_errors=True)
         package.mkdir(parents=True)
         shutil.copytree(conversion, package / "model")
@@ -250,6 +261,7 @@ def ensure_argos(conversion: Path, source_spm: Path) -> bool:
         # a blank spaCy pipeline: argos adds spaCy's rule-based sentencizer to it (its lightest splitter)
         code = f"import spacy; spacy.blank('fr').to_disk({str(package / 'spacy')!r})"
         subprocess.run([str(python), "-c", code], check=True, env=argos_env())
+        marker.write_text(made_from, encoding="utf-8")
     # argos looks for a cached multilingual spaCy model at import and would try to download one
     (ARGOS_HOME / "cache" / "argos-translate" / "spacy" / "senter" / "model").mkdir(parents=True, exist_ok=True)
     return True
@@ -314,7 +326,7 @@ def main() -> None:
     parser.add_argument("--contenders", default=",".join(CONTENDERS), help="contenders to run")
     parser.add_argument("--scales", default=",".join(map(str, SCALES)), help="article counts for the scaling")
     parser.add_argument("--before-ref", default=BEFORE_REF, help="the commit 'before' runs (default a63fc7d)")
-    parser.add_argument("--before-max", type=int, default=10, help="largest scaling run of 'before' (slow)")
+    parser.add_argument("--before-max", type=int, default=100, help="largest scaling run of 'before' (slow)")
     cores = len(os.sched_getaffinity(0))
     layouts = f"{cores}x1,1x{cores}" if cores > 1 else "1x1"
     parser.add_argument("--floor-layouts", default=layouts, help="floor thread layouts, INTERxINTRA,...")
@@ -357,13 +369,14 @@ def main() -> None:
             order = [c for c in ("before", "transformers", "auto") if c in wanted]
             if n > args.before_max:
                 order = [c for c in order if c != "before"]
-            job.measure(f"scale-{n}", order, [scale_inputs(articles, n)], f"{n} articles, summary")
+            once = ("before",) if n > 10 else ()  # today's trpipe on 100 articles takes most of an hour
+            job.measure(f"scale-{n}", order, [scale_inputs(articles, n)], f"{n} articles, summary", once)
     help_times = job.help_times()
     machine["load_end"] = bench.loadavg()
     elapsed = time.monotonic() - started
     saved = {"runs": job.runs, "build": build, "machine": machine, "help_s": help_times, "args": vars(args)}
     saved.update(started=started_clock, elapsed=elapsed)
-    runs_file = WORK / ("job-runs.json" if args.write else "job-runs-unwritten.json")
+    runs_file = WORK / ("job-runs.json" if args.write else f"job-runs-{time.strftime('%Y%m%d-%H%M%S')}.json")
     runs_file.write_text(json.dumps(saved, indent=1, default=str), encoding="utf-8")
     print()
     print(job_report.summary_text(saved))

@@ -124,8 +124,9 @@ def count_generate(model: Any, name: str, counter: Counter) -> None:
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         out = generate(*args, **kwargs)
-        tokens = sum(1 for row in out.tolist() for t in row if t not in specials)
-        counter.count(name, int(out.shape[0]), tokens)
+        sequences = getattr(out, "sequences", out)  # a tensor, or a GenerateOutput (scores asked for)
+        tokens = sum(1 for row in sequences.tolist() for t in row if t not in specials)
+        counter.count(name, int(sequences.shape[0]), tokens)
         return out
 
     model.generate = counted
@@ -256,9 +257,11 @@ def child_floor(args: argparse.Namespace) -> dict[str, Any]:
     for call in calls:
         options = dict(call["options"])
         alternatives = options.get("return_alternatives")
-        if args.inter > 1 and not alternatives:  # let the workers share the call: several batches
-            per_worker = max(1, -(-len(call["source"]) // args.inter))
-            options.update(max_batch_size=per_worker, batch_type="examples")
+        if args.inter > 1 and not alternatives:  # let the replicas share the call: several batches
+            if call["stage"].startswith("summary"):  # a few long chunks: one batch per replica
+                options.update(max_batch_size=max(1, -(-len(call["source"]) // args.inter)), batch_type="examples")
+            else:  # many sentences: small batches (CTranslate2's best on CPU, as trpipe's backend does)
+                options.update(max_batch_size=args.sub_batch_tokens, batch_type="tokens")
         start, cpu = time.perf_counter(), time.process_time()
         results = translators[call["model"]].translate_batch(call["source"], call["target_prefix"], **options)
         stages[call["stage"]] += time.perf_counter() - start
@@ -295,6 +298,7 @@ def main() -> None:
     parser.add_argument("--folders")
     parser.add_argument("--inter", type=int, default=1)
     parser.add_argument("--intra", type=int, default=0)
+    parser.add_argument("--sub-batch-tokens", type=int, default=512)
     args = parser.parse_args()
     data = child_cli(args) if args.kind == "cli" else child_floor(args)
     data["peak_rss_self_mb"] = status_mb("VmHWM")

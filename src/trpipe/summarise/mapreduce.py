@@ -238,7 +238,8 @@ class _Levels:
         for i, (job, _) in enumerate(work):
             groups.setdefault(summariser.max_summary_tokens if job.final else self.map_tokens, []).append(i)
         for new_tokens, members in groups.items():
-            for batch in plan_batches([lengths[i] for i in members], summariser.batch_tokens, summariser.max_batch):
+            sizes = [lengths[i] + new_tokens for i in members]  # what a chunk's beams hold: its input and summary
+            for batch in plan_batches(sizes, summariser.batch_tokens, summariser.max_batch):
                 indices = [members[b] for b in batch]
                 wanted = max(work[i][0].max_sentences for i in indices)
                 outputs = summariser.summarise([texts[i] for i in indices], wanted, new_tokens)
