@@ -37,6 +37,7 @@ class Clock:
         self.seconds: dict[str, float] = defaultdict(float)
         self.cpu: dict[str, float] = defaultdict(float)  # CPU seconds of all threads (robust to a busy machine)
         self.calls: dict[str, int] = defaultdict(int)
+        self.peak: dict[str, float] = {}  # peak RSS (MB) first reached during each stage
         self.stack: list[list[Any]] = []  # [name, start, inner seconds, cpu start, inner cpu seconds]
 
     def wrap(self, owner: Any, attribute: str, name: str | Any) -> None:
@@ -57,6 +58,9 @@ class Clock:
                 clock.seconds[stage] += spent - inner
                 clock.cpu[stage] += cpu - cpu_inner
                 clock.calls[stage] += 1
+                peak = status_mb("VmHWM")
+                if peak > max(clock.peak.values(), default=0.0):
+                    clock.peak[stage] = peak
                 if clock.stack:
                     clock.stack[-1][2] += spent
                     clock.stack[-1][4] += cpu
@@ -217,6 +221,7 @@ def child_cli(args: argparse.Namespace) -> dict[str, Any]:
         "load_s": loads,
         "stages": stages,
         "stage_cpu": dict(clock.cpu),
+        "stage_peak_mb": dict(clock.peak),
         "stage_calls": dict(clock.calls),
         "tokens": dict(counter.tokens),
         "sequences": dict(counter.sequences),
