@@ -1,6 +1,6 @@
 """Benchmark: trpipe against the naive transformers loop, on a model of opus-mt-fr-en's exact size.
 
-    python benchmarks/bench.py            # sample article and 50 articles, 2 runs each; writes RESULTS.md
+    python benchmarks/bench.py            # sample article and 50 articles, 2 runs each; writes RESULTS-translation.md
     python benchmarks/bench.py --quick    # sample article only, 1 run each; prints, writes nothing
 
 Contenders, each run in a subprocess of its own (peak RSS per contender; imports and model loading are
@@ -51,7 +51,7 @@ ARTICLES_DIR = WORK / "articles50"
 REGISTRY = WORK / "models.yaml"
 CACHE_DIR = WORK / "cache"
 OUT_DIR = WORK / "out"
-RESULTS = HERE / "RESULTS.md"
+RESULTS = HERE / "RESULTS-translation.md"
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
 ANALYSIS_START, ANALYSIS_END = "<!-- analysis:start -->", "<!-- analysis:end -->"
 
@@ -429,6 +429,31 @@ def machine_info() -> dict:
     }
 
 
+def kept_analysis(path: Path) -> str:
+    """The hand-written Analysis of a results file (between the markers), kept when it is rewritten."""
+    previous = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if ANALYSIS_START in previous and ANALYSIS_END in previous:
+        return previous[previous.index(ANALYSIS_START) : previous.index(ANALYSIS_END) + len(ANALYSIS_END)]
+    return f"{ANALYSIS_START}\n(no analysis yet)\n{ANALYSIS_END}"
+
+
+def analysis_lines(analysis: str) -> list[str]:
+    return ["## Analysis", "", analysis, ""]
+
+
+def machine_lines(machine: dict) -> list[str]:
+    """The Machine section of a results file."""
+    return [
+        "## Machine",
+        "",
+        f"- CPU: {machine['cpu']} ({machine['simd']}), {machine['cores']} cores, {machine['ram_gib']} GiB RAM; "
+        f"{machine['os']}",
+        f"- Python {machine['python']}, torch {machine['torch']}, transformers {machine['transformers']}, "
+        f"ctranslate2 {machine['ctranslate2']}, trpipe {machine['trpipe']}",
+        f"- Load average at the start / end: {machine['load_start']} / {machine['load_end']}",
+    ]
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -613,11 +638,7 @@ def token_check(bench: Bench, corpora: dict[str, dict]) -> list[str]:
 
 
 def write_results(bench: Bench, corpora: dict[str, dict], machine: dict, started: str, elapsed: float) -> None:
-    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else ""
-    analysis = ""
-    if ANALYSIS_START in previous and ANALYSIS_END in previous:
-        analysis = previous[previous.index(ANALYSIS_START) : previous.index(ANALYSIS_END) + len(ANALYSIS_END)]
-    analysis = analysis or f"{ANALYSIS_START}\n(no analysis yet)\n{ANALYSIS_END}"
+    analysis = kept_analysis(RESULTS)
     build = bench.build
     k = bench.new_tokens
     lines = [
@@ -633,10 +654,7 @@ def write_results(bench: Bench, corpora: dict[str, dict], machine: dict, started
         "",
         *goals(bench, corpora),
         "",
-        "## Analysis",
-        "",
-        analysis,
-        "",
+        *analysis_lines(analysis),
         "## Method",
         "",
         f"- **Model**: MarianMTModel with Helsinki-NLP/opus-mt-fr-en's config (6+6 layers, d_model 512, 8 heads, "
@@ -709,13 +727,7 @@ def write_results(bench: Bench, corpora: dict[str, dict], machine: dict, started
         )
     lines += [
         "",
-        "## Machine",
-        "",
-        f"- CPU: {machine['cpu']} ({machine['simd']}), {machine['cores']} cores, {machine['ram_gib']} GiB RAM; "
-        f"{machine['os']}",
-        f"- Python {machine['python']}, torch {machine['torch']}, transformers {machine['transformers']}, "
-        f"ctranslate2 {machine['ctranslate2']}, trpipe {machine['trpipe']}",
-        f"- Load average at the start / end: {machine['load_start']} / {machine['load_end']}",
+        *machine_lines(machine),
         "",
         "## All runs",
         "",
@@ -802,8 +814,8 @@ def main() -> None:
     parser.add_argument("--only", default="abcd", help="contenders to run, e.g. 'ac' (default abcd)")
     parser.add_argument("--max-wait", type=float, default=300, help="seconds to wait for a quiet machine per run")
     parser.add_argument("--retries", type=int, default=2, help="reruns of a run that other processes disturbed")
-    parser.add_argument("--no-write", dest="write", action="store_false", help="do not write RESULTS.md")
-    parser.add_argument("--rewrite", action="store_true", help="rewrite RESULTS.md from the last run, measure nothing")
+    parser.add_argument("--no-write", dest="write", action="store_false", help="do not write RESULTS-translation.md")
+    parser.add_argument("--rewrite", action="store_true", help="rewrite the results from the last run, measure nothing")
     # child-process options (internal)
     parser.add_argument("--child", choices=["naive", "trpipe"], help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)

@@ -42,6 +42,13 @@ def own_translation_memory(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TRPIPE_CACHE_DIR", str(tmp_path_factory.mktemp("tm")))
 
 
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """The test's own cache folder (translation memory and model conversions), under its tmp_path."""
+    monkeypatch.setenv("TRPIPE_CACHE_DIR", str(tmp_path / "trpipe-cache"))
+    return tmp_path / "trpipe-cache"
+
+
 @pytest.fixture(autouse=True)
 def stays_inside_the_repository(request):
     """Fails the test that touched a path beside the repository (the suite must pass in a bare clone)."""

@@ -114,7 +114,7 @@ def test_layers_point_down():
 
 def test_the_graph_sees_lazy_imports():
     graph = import_graph()
-    assert "trpipe.summarise" in graph["trpipe.session"] or "trpipe.summarise.mapreduce" in graph["trpipe.session"]
+    assert "trpipe.summarise" in graph["trpipe.summary_step"] and "trpipe.summary_step" in graph["trpipe.session"]
 
 
 def test_engines_do_not_import_each_other():

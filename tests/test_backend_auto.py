@@ -18,7 +18,7 @@ from trpipe import translate_file
 from trpipe.errors import ModelError
 from trpipe.registry import ModelSpec, load_registry
 from trpipe.translate.base import load_translator, resolve_backend
-from trpipe.translate.memory import CACHE_ENV_VAR, CachedTranslator, TranslationMemory
+from trpipe.translate.memory import CachedTranslator, TranslationMemory
 
 pytest.importorskip("ctranslate2")
 
@@ -30,10 +30,7 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "trpipe-cache"))
-    return tmp_path / "trpipe-cache"
+pytestmark = pytest.mark.usefixtures("private_cache")  # conversions into a cache of the test's own
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from trpipe.errors import MissingExtraError, UsageError
 from trpipe.registry import load_registry
 from trpipe.render import render
 from trpipe.translate.base import load_translator
-from trpipe.translate.memory import CACHE_ENV_VAR, memory_key
+from trpipe.translate.memory import memory_key
 from trpipe.validate import validate_file
 
 TEXTS = ["Bonjour à tous.", "Le régime chinois a reçu 75 milliards de dollars de subventions publiques.", "Oui."]
@@ -38,10 +38,7 @@ def model_copy(tiny_models, tmp_path_factory):
     return folder, write_registry(root / "models.yaml", {"fr-en": folder})
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "trpipe-cache"))
-    return tmp_path / "trpipe-cache"
+pytestmark = pytest.mark.usefixtures("private_cache")  # conversions into a cache of the test's own
 
 
 def load(registry, **options):

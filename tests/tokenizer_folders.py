@@ -27,7 +27,8 @@ TEXT = SAMPLE.read_text(encoding="utf-8") + "\n" + ENGLISH_TEXT
 MULTILINGUAL = TEXT + "\n中文新闻报道。東京の天気は晴れです。 Привет, мир! Γειά σου κόσμε. مرحبا بالعالم 😀🎉 ½ № ™"
 
 
-def _train(text: str, vocab_size: int, **ids: int) -> bytes:
+def train_spm(text: str, vocab_size: int, coverage: float = 0.9995, **ids: int) -> bytes:
+    """A SentencePiece unigram model trained on ``text`` (its lines), with the given special ids."""
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(text_lines([text])),
@@ -35,7 +36,7 @@ def _train(text: str, vocab_size: int, **ids: int) -> bytes:
         model_type="unigram",
         vocab_size=vocab_size,
         hard_vocab_limit=False,
-        character_coverage=0.9995,
+        character_coverage=coverage,
         num_threads=1,
         minloglevel=2,
         **ids,
@@ -50,7 +51,7 @@ def _write(folder: Path, name: str, data: object) -> None:
 def opus_mt_folder(folder: Path, language_tokens: bool = False, vocab_size: int = 400) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     spm_ids = {"eos_id": 0, "unk_id": 1, "bos_id": -1, "pad_id": -1}
-    protos = [_train(TEXT, vocab_size, **spm_ids), _train(ENGLISH_TEXT, vocab_size // 2, **spm_ids)]
+    protos = [train_spm(TEXT, vocab_size, **spm_ids), train_spm(ENGLISH_TEXT, vocab_size // 2, **spm_ids)]
     vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
     if language_tokens:
         for code in ("fra", "spa", "por", "ita"):
@@ -72,7 +73,7 @@ def opus_mt_folder(folder: Path, language_tokens: bool = False, vocab_size: int 
 
 def _t5_spm(folder: Path, vocab_size: int) -> None:
     ids = {"pad_id": 0, "eos_id": 1, "unk_id": 2, "bos_id": -1}
-    (folder / "spiece.model").write_bytes(_train(MULTILINGUAL, vocab_size, **ids))
+    (folder / "spiece.model").write_bytes(train_spm(MULTILINGUAL, vocab_size, **ids))
 
 
 def mt5_folder(folder: Path, vocab_size: int = 700) -> Path:

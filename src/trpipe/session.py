@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ArticleError, ModelError, PairError, TrpipeError
+from trpipe.errors import ArticleError, ModelError, TrpipeError
 from trpipe.languages import detect_language, identify
 from trpipe.loaded import ModelPool, TranslatorFactory
 from trpipe.progress import Progress
@@ -36,7 +36,8 @@ from trpipe.records import Document, Segment, Source
 from trpipe.registry import ModelSpec, Registry, load_registry
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
-from trpipe.translate.base import translate_any_length, translate_scored
+from trpipe.summary_step import SummaryStep
+from trpipe.translate.base import translate_scored
 
 log = logging.getLogger("trpipe")
 
@@ -316,7 +317,9 @@ class Session:
             except Exception as exc:  # a bug met on this article only: it fails, the others go on
                 results.append(article_error(source.path, exc))
         documents = [r for r in results if isinstance(r, Document)]
-        self.progress.begin_group(len(sources), sum(len(s.sentences) for d in documents for s in d.segments))
+        steps = sum(len(s.sentences) for d in documents for s in d.segments) * len(settings.targets)
+        announced = self._summary_estimate(documents, settings) if settings.summary else 0.0
+        self.progress.begin_group(len(sources), steps + announced)  # one ETA for the whole run
         for target in settings.targets:
             self._translate_to(documents, target, settings)
         for i, document in enumerate(results):
@@ -334,7 +337,9 @@ class Session:
                 results[i] = article_error(document.source.path, exc)
         documents = [r for r in results if isinstance(r, Document)]
         if settings.summary and documents:
-            self._summarise(documents, settings)
+            self._summarise(documents, settings, announced)
+        elif announced:
+            self.progress.expect(-announced)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
             if on_result is not None:
@@ -375,73 +380,11 @@ class Session:
 
         check_document(document, self.glossary)
 
-    def _summarise(self, documents: Sequence[Document], settings: Settings) -> None:
-        """Cited summaries of the group's documents in every target and source language, in shared batches.
+    def _summarise(self, documents: Sequence[Document], settings: Settings, announced: float = 0.0) -> None:
+        SummaryStep(self.models, self.registry, self.progress, self.on_warning).run(documents, settings, announced)
 
-        A summary model (or back-translation model) that cannot be had is a warning, never a lost translation.
-        """
-        from trpipe.summarise import summarise_documents
-
-        try:
-            spec = self.registry.summariser(settings.target_lang, settings.summary_model)
-            summariser = self.models.summariser(spec, settings)
-        except (ModelError, PairError) as exc:
-            for document in documents:
-                self._summary_skipped(document, exc)
-            return
-        ready: list[Document] = []
-        for document in documents:
-            try:  # every language the summary is translated into must be reachable
-                for lang in self._summary_languages(document, settings):
-                    self.models.translator_for(settings.target_lang, lang, settings)
-            except (ModelError, PairError) as exc:
-                self._summary_skipped(document, exc)
-                continue
-            ready.append(document)
-        if not ready:
-            return
-
-        def translate(texts: Sequence[str], source_lang: str, target_lang: str) -> list[str]:
-            return translate_any_length(self.models.translator_for(source_lang, target_lang, settings), texts)
-
-        counts = [self._summary_count(document, settings) for document in ready]
-        traces = summarise_documents(
-            ready,
-            summariser,
-            translate,
-            counts,
-            languages=[self._summary_languages(d, settings) for d in ready],
-            progress=self.progress,
-        )
-        for document, trace in zip(ready, traces):
-            provenance = document.provenance
-            provenance["models"]["summary"] = summariser.describe()
-            provenance["decoding"]["summary"] = summariser.decoding()
-            source_lang = document.source.lang or ""
-            if source_lang != settings.target_lang:
-                back = self.models.translator_for(settings.target_lang, source_lang, settings)
-                provenance["models"]["back_translation"] = back.describe()
-                provenance["decoding"]["back_translation"] = back.decoding()
-            provenance["summary"] = trace.to_dict()
-
-    def _summary_languages(self, document: Document, settings: Settings) -> list[str]:
-        """The languages a summary is translated into from the main target: the source, then other targets."""
-        source_lang = document.source.lang or ""
-        wanted = [source_lang, *settings.targets[1:]]
-        return [lang for lang in dict.fromkeys(wanted) if lang and lang != settings.target_lang]
-
-    def _summary_skipped(self, document: Document, exc: TrpipeError) -> None:
-        document.provenance["summary_error"] = str(exc)
-        self.on_warning(f"{document.source.path}: summary skipped: {exc}")
-
-    @staticmethod
-    def _summary_count(document: Document, settings: Settings) -> int | None:
-        if settings.summary_sentences is not None:
-            return settings.summary_sentences
-        if settings.summary_ratio:
-            sentences = sum(len(seg.sentences) for seg in document.segments)
-            return max(1, round(settings.summary_ratio * sentences))
-        return None
+    def _summary_estimate(self, documents: Sequence[Document], settings: Settings) -> float:
+        return SummaryStep(self.models, self.registry, self.progress, self.on_warning).estimate(documents, settings)
 
     def provenance(self, document: Document, settings: Settings) -> dict[str, Any]:
         """What produced ``document``'s translations (see ``provenance.translation_provenance``)."""

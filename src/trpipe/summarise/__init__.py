@@ -5,6 +5,7 @@ from trpipe.summarise.align import align, content_words, lexical_scores
 from trpipe.summarise.mapreduce import (
     SummaryTrace,
     Unit,
+    estimate_steps,
     flag_unsupported,
     summarise_documents,
     summarise_units,
@@ -17,6 +18,7 @@ __all__ = [
     "Unit",
     "align",
     "content_words",
+    "estimate_steps",
     "flag_unsupported",
     "lexical_scores",
     "summarise_documents",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -59,27 +59,53 @@ def lexical_scores(sentence: str, units: Sequence[str]) -> tuple[list[float], li
     return scores, covered
 
 
-def align(sentence: str, units: Sequence[Unit], summariser: Summariser, trace: SummaryTrace) -> list[str]:
-    """Original segment ids that ``sentence`` draws on, among ``units`` (see the module docstring)."""
-    texts = [u.text for u in units]
-    scores, covered = lexical_scores(sentence, texts)
+def lexical_choice(sentence: str, units: Sequence[Unit]) -> tuple[list[int], bool]:
+    """Indices of the units the sentence draws on by lexical overlap, and whether the overlap is firm."""
+    scores, covered = lexical_scores(sentence, [u.text for u in units])
     best = max(range(len(units)), key=lambda i: scores[i])
     chosen = [best]
-    if scores[best] >= MIN_LEXICAL_RECALL:
-        trace.alignment["lexical"] += 1
-        have = set(covered[best])
-        for i in sorted(range(len(units)), key=lambda i: -scores[i]):
-            if len(chosen) >= MAX_CITES:
-                break
-            if i not in chosen and len(covered[i] - have) >= 2:
-                chosen.append(i)
-                have |= covered[i]
-    else:
-        shares = summariser.attention(texts, sentence)
-        if shares:
-            trace.alignment["attention"] += 1
-            chosen = [max(range(len(units)), key=lambda i: shares[i])]
-        else:
-            trace.alignment["lexical"] += 1
-    cites = {c for i in chosen for c in units[i].cites}
-    return sorted(cites, key=segment_order)
+    if scores[best] < MIN_LEXICAL_RECALL:
+        return chosen, False
+    have = set(covered[best])
+    for i in sorted(range(len(units)), key=lambda i: -scores[i]):
+        if len(chosen) >= MAX_CITES:
+            break
+        if i not in chosen and len(covered[i] - have) >= 2:
+            chosen.append(i)
+            have |= covered[i]
+    return chosen, True
+
+
+def align_many(
+    items: Sequence[tuple[str, Sequence[Unit], SummaryTrace]],
+    summariser: Summariser,
+    attention_batches: Callable[[list[int]], list[list[int]]] | None = None,
+) -> list[list[str]]:
+    """``align`` for many ``(sentence, units of its chunk, trace)`` items; the cross-attention that weak
+    overlaps need is asked for all of them at once (``summariser.attention_batch``), in the batches that
+    ``attention_batches(indices)`` makes of them (one batch when None)."""
+    chosen: list[list[int]] = []
+    weak: list[int] = []
+    for k, (sentence, units, _) in enumerate(items):
+        picks, firm = lexical_choice(sentence, units)
+        chosen.append(picks)
+        if not firm:
+            weak.append(k)
+    by_attention: set[int] = set()
+    for batch in attention_batches(weak) if attention_batches else ([weak] if weak else []):
+        pairs = [([u.text for u in items[k][1]], items[k][0]) for k in batch]
+        for k, shares in zip(batch, summariser.attention_batch(pairs)):
+            if shares:
+                chosen[k] = [max(range(len(shares)), key=lambda i: shares[i])]
+                by_attention.add(k)
+    cites: list[list[str]] = []
+    for k, ((_, units, trace), picks) in enumerate(zip(items, chosen)):
+        trace.alignment["attention" if k in by_attention else "lexical"] += 1
+        found = {c for i in picks for c in units[i].cites}
+        cites.append(sorted(found, key=segment_order))
+    return cites
+
+
+def align(sentence: str, units: Sequence[Unit], summariser: Summariser, trace: SummaryTrace) -> list[str]:
+    """Original segment ids that ``sentence`` draws on, among ``units`` (see the module docstring)."""
+    return align_many([(sentence, units, trace)], summariser)[0]

@@ -20,23 +20,32 @@ Method
    reverse pair's model; each sentence keeps its cites.
 5. **Faithfulness.** A number or capitalised name in a summary sentence that none of its cited
    segments holds (in source or translation) is listed in ``unsupported``.
+
+Batching. ``summarise_documents`` runs the levels of all the articles of a group in step: at each
+level the chunks of every article still being reduced share length-sorted batches (as sentences do
+for translation), the attention that weak alignments need is asked for in shared batches too, and
+the back-translation of all the group's summaries is one call per pair of languages. Progress: each
+level's chunks are announced (``SUMMARY_CHUNK_STEPS`` steps each; later levels estimated, then
+corrected) and so are the sentences to back-translate, before the work; the bar advances as it is done.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from trpipe.progress import Progress
+from trpipe.progress import SUMMARY_CHUNK_STEPS, Progress
 from trpipe.records import Document, SummarySentence
 from trpipe.segment import split_long, split_sentences
-from trpipe.summarise.align import MIN_LEXICAL_RECALL, align
-from trpipe.summarise.models import Summariser
+from trpipe.summarise.align import MIN_LEXICAL_RECALL, align_many
+from trpipe.summarise.models import UNIT_SEPARATOR, Summariser
+from trpipe.translate.base import plan_batches
 
 SUMMARY_KINDS = {"title", "heading", "paragraph", "list_item", "caption"}
 MAX_LEVELS = 8
-CHUNKS_PER_BATCH = 4  # chunks summarised in one generate call
+ALIGN_STEPS = 1  # of a chunk's SUMMARY_CHUNK_STEPS: aligning its sentences (the rest: generating its summary)
 
 
 @dataclass
@@ -105,34 +114,167 @@ def summary_sentences(text: str, lang: str, limit: int | None) -> list[str]:
     return [" ".join(s.split()) for s in sentences if s.strip()][:limit]
 
 
+@dataclass
+class _Job:
+    """One text's summary in progress through the levels."""
+
+    units: list[Unit]
+    max_sentences: int
+    lang: str
+    trace: SummaryTrace
+    chunks: list[list[Unit]] = field(default_factory=list)
+    final: bool = False
+    expected: float = 0.0  # progress steps announced for the levels still to come
+    result: list[SummarySentence] = field(default_factory=list)
+
+
+def level_steps(chunks: int, level: int, map_tokens: int, budget: int) -> float:
+    """Progress steps of ``chunks`` at ``level`` and of the levels they will probably need after it (each
+    map-level summary of at most ``map_tokens`` tokens, chunks of ``budget`` tokens)."""
+    steps = 0.0
+    while True:
+        steps += chunks * SUMMARY_CHUNK_STEPS
+        if chunks <= 1 or level >= MAX_LEVELS:
+            return steps
+        chunks, level = max(1, math.ceil(chunks * map_tokens / budget)), level + 1
+
+
+def estimate_steps(
+    documents: Sequence[Document],
+    counts: Sequence[int | None],
+    languages: Sequence[Sequence[str]],
+    max_input_tokens: int = 1024,
+    max_summary_tokens: int = 142,
+    chars_per_token: float = 4.0,
+) -> float:
+    """The progress steps ``summarise_documents`` will take for these documents, estimated before the
+    summariser is loaded (about ``chars_per_token`` characters a token), so that a caller can announce the
+    summaries before loading or converting their model (even before translating them: a segment's source
+    text stands for its translation); pass the estimate as ``announced``."""
+    budget = max_input_tokens - 2
+    map_tokens = max(8, min(max_summary_tokens, budget // 4))
+    steps = 0.0
+    for document, count, langs in zip(documents, counts, languages):
+        # before translation, the source text stands for its translation (about as long)
+        texts = [seg.translation or seg.text for seg in document.segments if seg.kind in SUMMARY_KINDS]
+        texts = [text for text in texts if text and text.strip()]
+        if not texts:
+            continue
+        tokens = sum(len(text) for text in texts) / chars_per_token + len(texts)
+        steps += level_steps(max(1, math.ceil(tokens / budget)), 1, map_tokens, budget)
+        words = len(document.source.text.split())
+        steps += (count or default_sentence_count(words)) * len(langs)
+    return steps
+
+
+class _Levels:
+    """Map-reduce over several texts at once, level by level, their chunks in shared batches."""
+
+    def __init__(self, summariser: Summariser, progress: Progress | None):
+        self.summariser = summariser
+        self.progress = progress
+        self.budget = summariser.max_input_tokens - 2
+        # A map-level summary must be much shorter than a chunk, or reducing would never end.
+        self.map_tokens = max(8, min(summariser.max_summary_tokens, self.budget // 4))
+
+    def estimate(self, chunks: int, level: int) -> float:
+        """Steps of this level's ``chunks`` and of the levels they will probably need after it."""
+        return level_steps(chunks, level, self.map_tokens, self.budget)
+
+    def run(self, jobs: Sequence[_Job]) -> None:
+        active = [job for job in jobs if job.units]
+        for level in range(1, MAX_LEVELS + 1):
+            if not active:
+                return
+            for job in active:
+                self.chunk(job, level)
+            self.step(active, level)
+            active = [job for job in active if not job.final]
+
+    def chunk(self, job: _Job, level: int) -> None:
+        summariser = self.summariser
+        job.units = fit_units(job.units, summariser, self.budget, job.lang)
+        job.chunks = pack(job.units, summariser.count_tokens([u.text for u in job.units]), self.budget)
+        job.trace.levels += 1
+        job.trace.chunks.append(len(job.chunks))
+        job.final = len(job.chunks) == 1 or level == MAX_LEVELS
+        if self.progress is not None:  # this level's chunks are known now: correct the estimate
+            estimate = self.estimate(len(job.chunks), level)
+            self.progress.expect(estimate - job.expected)
+            job.expected = estimate - len(job.chunks) * SUMMARY_CHUNK_STEPS
+
+    def step(self, jobs: Sequence[_Job], level: int) -> None:
+        """One level of every job: generate every chunk's summary, split, align, make the next units."""
+        work = [(job, chunk) for job in jobs for chunk in job.chunks]
+        if self.progress is not None:
+            self.progress.stage(f"summarising: level {level}, {len(work)} chunk{'s' if len(work) != 1 else ''}")
+        summaries = self.generate(work)
+        items: list[tuple[str, Sequence[Unit], SummaryTrace]] = []
+        owners: list[_Job] = []
+        for (job, chunk), summary in zip(work, summaries):
+            for sentence in summary_sentences(summary, job.lang, job.max_sentences if job.final else None):
+                items.append((sentence, chunk, job.trace))
+                owners.append(job)
+        if self.progress is not None:
+            self.progress.stage(f"aligning the summaries: level {level}")
+        cites = align_many(items, self.summariser, self.attention_batches(items))
+        if self.progress is not None:
+            self.progress.advance(len(work) * ALIGN_STEPS)
+        next_units: dict[int, list[Unit]] = {id(job): [] for job in jobs}
+        for (sentence, _, _), job, found in zip(items, owners, cites):
+            next_units[id(job)].append(Unit(sentence, tuple(found)))
+        for job in jobs:
+            units = next_units[id(job)]
+            if job.final:
+                job.result = [SummarySentence(u.text, list(u.cites)) for u in units[: job.max_sentences]]
+            job.units = units
+            if not units:  # the model gave no sentence: nothing more to reduce
+                job.final = True
+
+    def generate(self, work: Sequence[tuple[_Job, list[Unit]]]) -> list[str]:
+        """Every chunk's summary; chunks with the same bound on new tokens share length-sorted batches."""
+        summariser = self.summariser
+        texts = [[u.text for u in chunk] for _, chunk in work]
+        lengths = summariser.count_tokens([UNIT_SEPARATOR.join(t) for t in texts])
+        summaries = [""] * len(work)
+        groups: dict[int, list[int]] = {}
+        for i, (job, _) in enumerate(work):
+            groups.setdefault(summariser.max_summary_tokens if job.final else self.map_tokens, []).append(i)
+        for new_tokens, members in groups.items():
+            sizes = [lengths[i] + new_tokens for i in members]  # what a chunk's beams hold: its input and summary
+            for batch in plan_batches(sizes, summariser.batch_tokens, summariser.max_batch):
+                indices = [members[b] for b in batch]
+                wanted = max(work[i][0].max_sentences for i in indices)
+                outputs = summariser.summarise([texts[i] for i in indices], wanted, new_tokens)
+                if len(outputs) != len(indices):
+                    raise RuntimeError(f"summariser returned {len(outputs)} summaries for {len(indices)} chunks")
+                for i, output in zip(indices, outputs):
+                    summaries[i] = output
+                if self.progress is not None:
+                    self.progress.advance(len(indices) * (SUMMARY_CHUNK_STEPS - ALIGN_STEPS))
+        return summaries
+
+    def attention_batches(self, items: Sequence[tuple[str, Sequence[Unit], SummaryTrace]]):
+        """Batches (by the summariser's token budget) of the items whose alignment needs attention."""
+        summariser = self.summariser
+
+        def batches(indices: list[int]) -> list[list[int]]:
+            if not indices:
+                return []
+            lengths = summariser.count_tokens([UNIT_SEPARATOR.join(u.text for u in items[k][1]) for k in indices])
+            planned = plan_batches(lengths, summariser.batch_tokens, summariser.max_batch)
+            return [[indices[b] for b in batch] for batch in planned]
+
+        return batches
+
+
 def summarise_units(
     units: Sequence[Unit], summariser: Summariser, max_sentences: int, lang: str, trace: SummaryTrace | None = None
 ) -> list[SummarySentence]:
     """Map-reduce summary of ``units``; every sentence cites original segment ids."""
-    trace = trace if trace is not None else SummaryTrace()
-    budget = summariser.max_input_tokens - 2
-    # A map-level summary must be much shorter than a chunk, or reducing would never end.
-    map_tokens = max(8, min(summariser.max_summary_tokens, budget // 4))
-    level_units = list(units)
-    for _level in range(MAX_LEVELS):
-        level_units = fit_units(level_units, summariser, budget, lang)
-        chunks = pack(level_units, summariser.count_tokens([u.text for u in level_units]), budget)
-        trace.levels += 1
-        trace.chunks.append(len(chunks))
-        final = len(chunks) == 1 or _level == MAX_LEVELS - 1
-        new_tokens = summariser.max_summary_tokens if final else map_tokens
-        next_units: list[Unit] = []
-        summaries: list[str] = []
-        for i in range(0, len(chunks), CHUNKS_PER_BATCH):
-            batch = [[u.text for u in chunk] for chunk in chunks[i : i + CHUNKS_PER_BATCH]]
-            summaries += summariser.summarise(batch, max_sentences, new_tokens)
-        for chunk, summary in zip(chunks, summaries):
-            for sentence in summary_sentences(summary, lang, max_sentences if final else None):
-                next_units.append(Unit(sentence, tuple(align(sentence, chunk, summariser, trace))))
-        if final:
-            return [SummarySentence(u.text, list(u.cites)) for u in next_units[:max_sentences]]
-        level_units = next_units
-    raise AssertionError("unreachable")
+    job = _Job(list(units), max_sentences, lang, trace if trace is not None else SummaryTrace())
+    _Levels(summariser, None).run([job])
+    return job.result
 
 
 def article_units(document: Document) -> list[Unit]:
@@ -144,8 +286,9 @@ def article_units(document: Document) -> list[Unit]:
 
 
 def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, lang: str) -> None:
-    """Fill ``unsupported`` of each sentence (in ``lang``) from its cited segments, source and translation."""
-    from trpipe.checks import unsupported_items
+    """Fill ``unsupported``, ``support`` and ``weakly_supported`` of each sentence (in ``lang``) from its cited
+    segments, source and translation."""
+    from trpipe.checks import summary_flags
 
     by_id = {s.id: s for s in document.segments}
     source_lang = document.source.lang or lang
@@ -155,7 +298,10 @@ def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, l
             if cite in by_id:
                 seg = by_id[cite]
                 support += [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
-        sentence.unsupported = unsupported_items(sentence.text, lang, support)
+        flags = summary_flags(sentence.text, lang, support)
+        sentence.unsupported = flags["unsupported"]
+        sentence.support = flags["support"]
+        sentence.weakly_supported = flags["weakly_supported"]
 
 
 def summarise_documents(
@@ -165,41 +311,50 @@ def summarise_documents(
     counts: Sequence[int | None],
     languages: Sequence[Sequence[str]],
     progress: Progress | None = None,
+    announced: float = 0.0,
 ) -> list[SummaryTrace]:
     """Summarise several translated documents; set each ``document.summary``; return how each was made.
 
     ``counts[i]``: sentences wanted for document i (None: by its length). ``languages[i]``: the languages
     its summary is translated into from the main target (its source language first, then other targets).
     ``translate(texts, from_lang, to_lang)`` translates any-length texts; each pair of languages is one
-    call for the whole group.
+    call for the whole group. The chunks of all the documents share batches at every level.
+    ``announced``: steps the caller already told ``progress`` to expect for this (``estimate_steps``);
+    they are replaced by the real counts as they become known.
     """
-    traces: list[SummaryTrace] = []
-    primaries: list[list[SummarySentence]] = []
+    jobs: list[_Job] = []
     for document, count in zip(documents, counts):
-        target = document.target_lang
         words = len(document.source.text.split())
-        trace = SummaryTrace()
-        units = article_units(document)
-        if progress is not None:
-            progress.stage("summarising")
-        sentences = summarise_units(units, summariser, count or default_sentence_count(words), target, trace)
-        flag_unsupported(sentences, document, target)
-        traces.append(trace)
-        primaries.append(sentences if units else [])
-    jobs: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (from, to) -> [(document, sentence)]
+        jobs.append(
+            _Job(article_units(document), count or default_sentence_count(words), document.target_lang, SummaryTrace())
+        )
+    back_expected = sum(job.max_sentences * len(langs) for job, langs in zip(jobs, languages) if job.units)
+    if progress is not None:  # the back-translations, announced before the summaries start
+        progress.expect(back_expected - announced)
+    _Levels(summariser, progress).run(jobs)
+    for document, job in zip(documents, jobs):
+        flag_unsupported(job.result, document, document.target_lang)
+    jobs_by_pair: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (from, to) -> [(document, sentence)]
     for i, (document, langs) in enumerate(zip(documents, languages)):
-        document.summary = {document.target_lang: primaries[i]}
+        document.summary = {document.target_lang: jobs[i].result}
         for lang in langs:
             document.summary[lang] = []
-            jobs.setdefault((document.target_lang, lang), []).extend((i, j) for j in range(len(primaries[i])))
-    for (source_lang, lang), where in jobs.items():
+            jobs_by_pair.setdefault((document.target_lang, lang), []).extend((i, j) for j in range(len(jobs[i].result)))
+    wanted = sum(len(where) for where in jobs_by_pair.values())
+    if progress is not None:
+        progress.expect(wanted - back_expected)
+    for (source_lang, lang), where in jobs_by_pair.items():
+        if not where:
+            continue
         if progress is not None:
-            progress.stage(f"translating the summaries {source_lang}→{lang}")
-        texts = translate([primaries[i][j].text for i, j in where], source_lang, lang) if where else []
+            progress.stage(f"back-translating the summaries {source_lang}→{lang}")
+        texts = translate([jobs[i].result[j].text for i, j in where], source_lang, lang)
         for (i, j), text in zip(where, texts):
-            documents[i].summary[lang].append(SummarySentence(text, list(primaries[i][j].cites)))
+            documents[i].summary[lang].append(SummarySentence(text, list(jobs[i].result[j].cites)))
+        if progress is not None:
+            progress.advance(len(where))
     for document in documents:
         for lang, sentences in document.summary.items():
             if lang != document.target_lang:
                 flag_unsupported(sentences, document, lang)
-    return traces
+    return [job.trace for job in jobs]
