@@ -327,6 +327,9 @@ def main() -> None:
     parser.add_argument("--scales", default=",".join(map(str, SCALES)), help="article counts for the scaling")
     parser.add_argument("--before-ref", default=BEFORE_REF, help="the commit 'before' runs (default a63fc7d)")
     parser.add_argument("--before-max", type=int, default=100, help="largest scaling run of 'before' (slow)")
+    parser.add_argument(
+        "--transformers-max", type=int, default=100, help="largest scaling run of '--backend transformers' (slow)"
+    )
     cores = len(os.sched_getaffinity(0))
     layouts = f"{cores}x1,1x{cores}" if cores > 1 else "1x1"
     parser.add_argument("--floor-layouts", default=layouts, help="floor thread layouts, INTERxINTRA,...")
@@ -369,6 +372,8 @@ def main() -> None:
             order = [c for c in ("before", "transformers", "auto") if c in wanted]
             if n > args.before_max:
                 order = [c for c in order if c != "before"]
+            if n > args.transformers_max:
+                order = [c for c in order if c != "transformers"]
             once = ("before",) if n > 10 else ()  # today's trpipe on 100 articles takes most of an hour
             job.measure(f"scale-{n}", order, [scale_inputs(articles, n)], f"{n} articles, summary", once)
     help_times = job.help_times()

@@ -17,6 +17,7 @@ tokenization is not timed (the input is the recorded pieces).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -136,6 +137,17 @@ def count_generate(model: Any, name: str, counter: Counter) -> None:
     model.generate = counted
 
 
+def _modules(*names: str) -> list[Any]:
+    """The modules of these names that this trpipe has (older versions lack some)."""
+    import importlib
+
+    found = []
+    for name in names:
+        with contextlib.suppress(ImportError):
+            found.append(importlib.import_module(name))
+    return found
+
+
 def instrument(clock: Clock, counter: Counter) -> None:
     """Wrap trpipe's stages and models (see the module docstring); tolerant of older trpipe versions."""
     import trpipe.engines.local as local
@@ -150,7 +162,9 @@ def instrument(clock: Clock, counter: Counter) -> None:
     clock.wrap(session.Session, "_translate_to", "translation")
     clock.wrap(session.Session, "check", "checks")
     clock.wrap(session.Session, "_summarise", "summary (other)")
-    clock.wrap(session, "translate_any_length", "back-translation")
+    for module in _modules("trpipe.session", "trpipe.summary_step"):  # where the summaries are translated back
+        if hasattr(module, "translate_any_length"):
+            clock.wrap(module, "translate_any_length", "back-translation")
     clock.wrap(local, "render", "render+write")
     import trpipe.engines.sinks as sinks
 
@@ -169,7 +183,10 @@ def instrument(clock: Clock, counter: Counter) -> None:
     def loading(kind: str):
         return lambda *args, **kwargs: f"loading {kind}"
 
-    clock.wrap(session.Session, "_load_translator", loading("translators"))
+    for module in _modules("trpipe.session", "trpipe.loaded"):  # Session, then its ModelPool, load translators
+        for owner in (getattr(module, "Session", None), getattr(module, "ModelPool", None)):
+            if owner is not None and "_load_translator" in owner.__dict__:
+                clock.wrap(owner, "_load_translator", loading("translators"))
     clock.wrap(summary_models, "load_summariser", loading("the summariser"))
 
     # models: count tokens, record CTranslate2 calls
@@ -181,7 +198,10 @@ def instrument(clock: Clock, counter: Counter) -> None:
 
         return loaded
 
-    base.load_translator = session.load_translator = counted(base.load_translator)
+    counted_load = counted(base.load_translator)
+    for module in (base, *_modules("trpipe.session", "trpipe.loaded")):  # every module that holds the name
+        if hasattr(module, "load_translator"):
+            module.load_translator = counted_load
     summary_models.load_summariser = counted(summary_models.load_summariser)
 
     def attach(model: Any, name: str) -> None:

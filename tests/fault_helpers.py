@@ -32,9 +32,14 @@ SLOW_BATCH_S = float(os.environ.get("TRPIPE_TEST_SLOW_BATCH_S", "0.2"))
 
 @register_backend("slow-echo")
 class SlowEcho(EchoTranslator):
-    """test-echo that takes a while per batch (so a signal can arrive mid-run)."""
+    """test-echo that takes a while per batch (so a signal can arrive mid-run); each batch's texts are
+    appended to ``$TRPIPE_TEST_BATCH_LOG`` when it is set (so a test knows how far a run got)."""
 
     def translate_batch(self, texts):
+        log = os.environ.get("TRPIPE_TEST_BATCH_LOG")
+        if log:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write("\n".join(texts) + "\n")
         time.sleep(SLOW_BATCH_S)
         return super().translate_batch(texts)
 

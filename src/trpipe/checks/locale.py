@@ -171,19 +171,16 @@ def currency_words(lang: str) -> dict[str, frozenset[str]]:
         for word in fold(name).split()
     }
 
+    prefixes = {q[:size] for q in qualifiers for size in range(1, len(q) + 1)}
+
     def likeness(word: str) -> int:
         """How much ``word`` looks like a territory or language word: the longest prefix it shares with one."""
         if word.upper() == word and len(word) <= 3:
             return 99
-        best = 0
-        for q in qualifiers:
-            size = 0
-            for a, b in zip(word, q):
-                if a != b:
-                    break
-                size += 1
-            best = max(best, size)
-        return best
+        size = 0
+        while size < len(word) and word[: size + 1] in prefixes:
+            size += 1
+        return size
 
     frequency: dict[str, int] = {}
     for loc in locales(lang):

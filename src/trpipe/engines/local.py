@@ -1,7 +1,8 @@
 """The local engine: the plan's articles through one Session in this process, into the plan's sink.
 
 Articles are translated in groups (their sentences share model batches, their summaries too) and each is
-written as soon as its group is done, so a killed run loses at most one group; the rerun resumes.
+written as soon as its group is done, so a killed run loses at most one group; the rerun resumes. A stream
+or Parquet file stopped early is kept with the new documents and the previous file's others (``salvage``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, prot
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import StreamIndex
+from trpipe.engines.stream import PreviousOutput, salvage
 from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
 from trpipe.render import render
+from trpipe.render.common import doc_id
 from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
 
 
@@ -55,6 +57,7 @@ def run_local(
         progress=progress,
         on_warning=_warning(warn),
     )
+    previous = PreviousOutput.open(plan)
     try:
         sink = open_sink(plan.mode, plan.output, echo)
         kept = False
@@ -62,11 +65,16 @@ def run_local(
             if plan.mode == "single":
                 run_single(plan, session, sink, report, warn)
             else:
-                run_many(plan, session, sink, report, warn)
+                run_many(plan, session, sink, report, warn, previous)
             kept = True
+        except BaseException:  # stopped early: keep what was done, and what the previous file held
+            kept = salvage(previous, sink, report)
+            raise
         finally:
             sink.close(keep=kept)
     finally:
+        if previous is not None:
+            previous.close()
         remove_live_temporaries()
         progress.close()
         report.cache_hits = session.cache_hits()
@@ -96,10 +104,16 @@ def _warning(warn: Callable[[str], None]) -> Callable[[str], None]:
     return lambda message: warn(f"warning: {message}")
 
 
-def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: Callable[[str], None]) -> None:
+def run_many(
+    plan: Plan,
+    session: Session,
+    sink: Sink,
+    report: RunReport,
+    warn: Callable[[str], None],
+    previous: PreviousOutput | None = None,
+) -> None:
     """Every article of the plan, in groups; a failing article is reported and the run goes on."""
     settings = session.settings_for()
-    previous = StreamIndex.open(plan) if plan.mode == "stream" else None
 
     def fail(name: str, reason: str, early: bool = False) -> None:
         report.failed.append((name, reason))
@@ -107,7 +121,9 @@ def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: 
             session.progress.article_done(ok=False)
         warn(f"error: {shown(name)}: {reason}")
 
-    def pending() -> Iterator[tuple[str, Source, Path | None, str]]:
+    held: list[str] = []  # fingerprints of previous documents to copy before the next new one
+
+    def pending() -> Iterator[tuple[str, Source, Path | None, str, list[str]]]:
         for item, out, error in plan.items():
             if error is not None:
                 fail(item.name, error.reason, early=True)
@@ -124,16 +140,22 @@ def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: 
             except Exception as exc:  # a bug met on this input only
                 fail(item.name, article_error(item.name, exc).reason, early=True)
                 continue
-            if plan.is_current(out, print_) or (previous is not None and previous.copy(print_, sink)):
+            if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
+                if previous is not None and previous.has(print_):
+                    held.append(print_)  # copied when the articles before it are written: input order
                 report.skipped += 1
                 session.progress.article_done()
                 continue
-            yield item.name, source, out, print_
+            before = held[:]
+            held.clear()
+            yield item.name, source, out, print_, before
 
     for group in grouped(pending(), GROUP_ARTICLES, GROUP_CHARS, lambda entry: len(entry[1].text)):
 
         def finished(index: int, result: Document | TrpipeError, group=group) -> None:
-            name, _source, out, print_ = group[index]
+            name, _source, out, print_, before = group[index]
+            for copied in before:
+                previous.copy(copied, sink)
             if isinstance(result, TrpipeError):
                 if not isinstance(result, (InputError, PairError)) and result.exit_code != 70:
                     raise result
@@ -143,6 +165,8 @@ def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: 
             try:
                 text = render(result, plan.fmt)
                 sink.write(out, text, result.to_dict() if plan.mode == "parquet" else None)
+                if previous is not None:
+                    previous.made(print_, doc_id(result))
             except OutputError as exc:
                 if stops_run(exc) or plan.mode in ("stream", "parquet"):  # one stream: it cannot go on
                     raise
@@ -153,6 +177,6 @@ def run_many(plan: Plan, session: Session, sink: Sink, report: RunReport, warn: 
                 return
             report.count(result)
 
-        session.run_group([source for _, source, _, _ in group], settings, on_result=finished)
-    if previous is not None:
-        previous.close()
+        session.run_group([entry[1] for entry in group], settings, on_result=finished)
+    for copied in held:  # previous documents after the last new one
+        previous.copy(copied, sink)

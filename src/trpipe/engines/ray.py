@@ -31,7 +31,7 @@ from trpipe.engines.ray_actor import TranslateBatch, decode_row
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import StreamIndex
+from trpipe.engines.stream import PreviousOutput, identity, salvage
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
 from trpipe.paths import exists
 from trpipe.progress import Progress
@@ -137,7 +137,7 @@ def run_ray(
         TranslationMemory(memory_path(request.cache_dir)).close()
     if not settings.targets:
         driver.settings_for()  # the usage error, before Ray starts
-    previous = StreamIndex.open(plan) if plan.mode == "stream" else None
+    previous = PreviousOutput.open(plan)
 
     def fail(name: str, reason: str) -> None:
         report.failed.append((name, reason))
@@ -158,7 +158,7 @@ def run_ray(
             if plan.mode == "single" and kind == "file":
                 read_bytes(item.path or item.name, settings.max_bytes)  # exit 2 before Ray starts
             present = out is not None and exists(out)
-            if (present and not plan.force) or previous is not None:
+            if (present or previous is not None) and not plan.force:
                 if data:
                     source = decode_row(kind, item.name, item.doc_id or "", data, settings, quiet)
                 else:
@@ -204,6 +204,8 @@ def run_ray(
             return
         try:
             sink.write(out, text)
+            if previous is not None:
+                previous.made(*identity(text))
         except OutputError as exc:
             if plan.mode in ("single", "stream", "parquet") or stops_run(exc):
                 raise
@@ -227,6 +229,9 @@ def run_ray(
         for print_ in copies:  # previous lines after the last new one
             previous.copy(print_, sink)
         kept = True
+    except BaseException:  # stopped early: keep what was done, and what the previous file held
+        kept = salvage(previous, sink, report)
+        raise
     finally:
         progress.close()
         sink.close(keep=kept)

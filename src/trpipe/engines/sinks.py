@@ -258,7 +258,11 @@ class ParquetSink(Sink):
 
         row = self.row(document if document is not None else json.loads(text))
         # A name that is not valid Unicode (a file name's undecodable bytes) is stored with '?' for them.
-        self.pending.append({key: valid_text(value) for key, value in row.items()})
+        self.write_row({key: valid_text(value) for key, value in row.items()})
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        """A row as it is (one read back from a previous file of the same schema)."""
+        self.pending.append(row)
         if len(self.pending) >= self.batch_rows:
             self.flush()
 

@@ -215,12 +215,16 @@ class HFSummariser(Summariser):
         decoder_mask = torch.ones_like(decoder_input)
         decoder_mask[:, 1:] = labels["attention_mask"][:, :-1]
         decoder_input = decoder_input.masked_fill(decoder_input == -100, self.model.config.pad_token_id)
+        encoded = encoded.to(self.device)
+        with torch.inference_mode():  # the encoder on its own, its attention weights never kept
+            encoder_outputs = self.model.get_encoder()(**encoded)
         previous = self.model.config._attn_implementation
-        try:
+        try:  # the decoder with eager attention: its cross-attention weights (target x source per layer)
             self.model.set_attn_implementation("eager")
             with torch.inference_mode():
                 out = self.model(
-                    **encoded.to(self.device),
+                    encoder_outputs=encoder_outputs,
+                    attention_mask=encoded["attention_mask"],
                     decoder_input_ids=decoder_input.to(self.device),
                     decoder_attention_mask=decoder_mask.to(self.device),
                     output_attentions=True,

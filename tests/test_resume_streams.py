@@ -1,0 +1,112 @@
+"""One output for many articles (a JSONL stream, a Parquet file) resumes like a folder and never loses work:
+a rerun copies the documents that are still current and translates only the rest; a run stopped early
+keeps what it made and what the previous file held (no article twice), so the next rerun resumes."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+
+from fault_helpers import echo_args, run_child, spawn, temporaries, wait_for, write_articles
+
+ENV_FAST = {"TRPIPE_TEST_SLOW_BATCH_S": "0"}
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _rows(path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    return pq.read_table(path).to_pylist()
+
+
+def _env(echo_registry, **extra):
+    return {"TRPIPE_MODELS": str(echo_registry), **ENV_FAST, **extra}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_rerun_copies_current_documents_and_redoes_changed_ones(echo_registry, tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    folder = tmp_path / "in"
+    paths = write_articles(folder, 5)
+    out = tmp_path / f"out{suffix}"
+    args = [*echo_args("slow-echo"), folder, "-o", out]
+    read = _lines if suffix == ".jsonl" else _rows
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0, err
+    first = read(out)
+    assert len(first) == 5
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0 and "5 skipped" in err, err
+    assert read(out) == first  # copied as they were, in input order
+    paths[2].write_text("Le maire a démissionné hier soir.\n", encoding="utf-8")
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0 and "4 skipped" in err and "1 article ok" in err, err
+    again = read(out)
+    assert [d["doc"] for d in again] == [d["doc"] for d in first]
+    assert again[:2] == first[:2] and again[3:] == first[3:] and again[2] != first[2]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_stopped_run_keeps_new_and_previous_documents_and_the_rerun_resumes(echo_registry, tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    folder = tmp_path / "in"
+    paths = write_articles(folder, 40)
+    out = tmp_path / f"out{suffix}"
+    args = [*echo_args("slow-echo"), folder, "-o", out]
+    read = _lines if suffix == ".jsonl" else _rows
+    code, err = run_child(args, _env(echo_registry))  # a complete previous output
+    assert code == 0, err
+    previous = {d["doc"]: d["provenance"]["fingerprint"] for d in read(out)}
+    for path in paths[:20]:  # the first 20 articles change: they are translated again, slowly
+        path.write_text(path.read_text(encoding="utf-8").replace("euros", "dollars"), encoding="utf-8")
+    log = tmp_path / "batches.log"
+    proc = spawn(args, _env(echo_registry, TRPIPE_TEST_SLOW_BATCH_S="0.3", TRPIPE_TEST_BATCH_LOG=str(log)))
+    # the second group's first batch: the first group (16 articles) is written by then
+    assert wait_for(lambda: log.exists() and "1016 dollars" in log.read_text(encoding="utf-8"), timeout=60)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert not temporaries(tmp_path) and "Traceback" not in err
+    kept = read(out)
+    docs = [d["doc"] for d in kept]
+    assert len(docs) == len(set(docs)) == 40, "an article lost or twice"
+    renewed = [d for d in kept if d["provenance"]["fingerprint"] != previous[d["doc"]]]
+    assert renewed, "the documents made before the signal were lost"
+    assert all("dollars" in d["source"]["text"] for d in renewed)
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0 and f"{20 + len(renewed)} skipped" in err, err
+    final = read(out)
+    assert [d["doc"] for d in final] == sorted(d["doc"] for d in final)  # input order again
+    assert all("dollars" in d["source"]["text"] for d in final[:20])
+
+
+def test_a_run_stopped_before_any_new_document_leaves_the_previous_stream_as_it_was(echo_registry, tmp_path):
+    folder = tmp_path / "in"
+    write_articles(folder, 40)
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"previous": "stream"}\n', encoding="utf-8")
+    env = _env(echo_registry, TRPIPE_TEST_SLOW_BATCH_S="5")
+    proc = spawn([*echo_args("slow-echo"), folder, "-o", out, "--force"], env)
+    assert wait_for(lambda: bool(temporaries(tmp_path)))
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert out.read_text(encoding="utf-8") == '{"previous": "stream"}\n' and not temporaries(tmp_path)
+
+
+def test_a_previous_parquet_file_of_another_schema_is_replaced_not_resumed(echo_registry, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = tmp_path / "in"
+    write_articles(folder, 3)
+    out = tmp_path / "out.parquet"
+    pq.write_table(pa.table({"doc": ["x"], "fingerprint": ["y"]}), out)
+    code, err = run_child([*echo_args("slow-echo"), folder, "-o", out], _env(echo_registry))
+    assert code == 0 and "3 articles ok" in err, err
+    assert len(_rows(out)) == 3
