@@ -29,14 +29,16 @@ teacher-forced instead, in one decoder pass.
 
 Compute types: those of the translation backend (int8 on CPU; on CUDA int8_float16, but never a
 float16 type for T5-family models, which overflow in it: mT5 gives NaN); a float16 type asked for a
-T5-family model is refused. ``describe()`` records the compute type. Threads: one replica using every
-core (``ct2_inter_threads``/``ct2_intra_threads`` in the registry change it): a level of a map-reduce
-is often a single chunk, which one replica of one thread would decode at half the machine's speed.
+T5-family model is refused. ``describe()`` records the compute type. Threads: the translators' layout
+(``thread_plan``: on 2 cores two replicas of one thread; ``ct2_inter_threads``/``ct2_intra_threads`` in
+the registry change it), a batch of chunks split between the replicas. Measured on 2 cores
+(benchmarks/RESULTS.md), the whole summary job replayed on plain CTranslate2 takes 17 s as 2 x 1 and 28 s
+as 1 x 2: a beam search over a few chunks keeps two threads of one replica poorly busy, so even the
+single-chunk levels lose less than the split batches gain.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,8 +149,7 @@ class CT2Summariser(Summariser):
                 converter, spec, source, commit, quantization, cache, progress=progress
             )
         cores = threads or available_threads()
-        layout = {"ct2_inter_threads": 1, "ct2_intra_threads": cores, **spec.settings}
-        self.model = open_model(dataclasses.replace(spec, settings=layout), device, chosen, cache, cores, progress)
+        self.model = open_model(spec, device, chosen, cache, cores, progress)  # the translators' thread layout
         self.tokenizer = self.model.tokenizer
         self.translator = self.model.translator
         self.generation = {**config, **self.model.generation}
@@ -194,7 +195,7 @@ class CT2Summariser(Summariser):
         texts, bounds = zip(*(unit_bounds(self.prefix, units) for units in chunks))
         encoded = [self.tokenizer.encode_with_offsets(text) for text in texts]
         prefix = [[self.first_token] for _ in encoded] if self.first_token else None
-        options = self.decode_options(max(4, max_new_tokens))
+        options = self.decode_options(max(4, max_new_tokens)) | self._shared(len(encoded))
         results = self.translator.translate_batch([e.pieces for e in encoded], prefix, return_attention=True, **options)
         summaries = []
         for text, bound, source, result in zip(texts, bounds, encoded, results):
@@ -203,6 +204,13 @@ class CT2Summariser(Summariser):
             rows = result.attention[0] if result.attention else []
             self.generated.remember(text, summary, spans, rows, source.offsets, bound)
         return summaries
+
+    def _shared(self, size: int) -> dict[str, Any]:
+        """Options that split a batch of ``size`` chunks between the CPU replicas (one part each)."""
+        replicas = self.model.inter_threads if self.model.device == "cpu" else 1
+        if replicas <= 1 or size <= 1:
+            return {}
+        return {"max_batch_size": -(-size // replicas), "batch_type": "examples"}
 
     def attention(self, units: Sequence[str], summary_sentence: str) -> list[float] | None:
         return self.attention_batch([(units, summary_sentence)])[0]
@@ -239,6 +247,7 @@ class CT2Summariser(Summariser):
                 return_attention=True,
                 return_end_token=True,
                 return_alternatives=True,
+                **self._shared(len(members)),
             )
             for i, output in zip(members, outputs):
                 rows = output.attention[0][:length] if output.attention else []
