@@ -104,6 +104,9 @@ def test_several_articles_share_summary_batches(session):
         assert document.summary["en"] and len(document.summary["en"]) <= 2
         assert all(s.cites and set(s.cites) <= ids for s in document.summary["en"])
         assert [s.cites for s in document.summary["fr"]] == [s.cites for s in document.summary["en"]]
+        for sentence in document.summary["en"]:  # the made-up sentence is weakly supported, the others not
+            assert sentence.support is not None
+            assert sentence.weakly_supported == sentence.text.startswith("Qqq"), sentence.to_dict()
     # the weak alignments of a level were asked for together, not sentence by sentence
     assert summariser.attention_calls and max(summariser.attention_calls) > len(documents)
 
