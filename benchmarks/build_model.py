@@ -191,31 +191,18 @@ def build_tokenizer(
     """source.spm (bisected to TOKENS_PER_WORD), target.spm, vocab.json (59,514 entries) and the
     MarianTokenizer files in ``out``."""
     import sentencepiece as spm
-    from transformers import MarianTokenizer
+
+    from trpipe.demo import marian_vocab, save_marian_tokenizer
 
     source, size, ratio = bisected_spm(source_texts)
     target = train_spm(_lines(target_texts), 1000)
-    vocab = {"</s>": 0, "<unk>": 1}
-    for name, proto in (("source.spm", source), ("target.spm", target)):
-        (out / name).write_bytes(proto)
-        sp = spm.SentencePieceProcessor(model_proto=proto)
-        for i in range(sp.get_piece_size()):
-            vocab.setdefault(sp.id_to_piece(i), len(vocab))
+    vocab = marian_vocab(out, source, target)
     used = len(vocab)
     for i in range(PAD_ID - used):  # opus-mt's vocabulary size: placeholders no tokenizer ever produces
         vocab[f"<unused{i}>"] = len(vocab)
     vocab["<pad>"] = PAD_ID
     assert len(vocab) == VOCAB_SIZE and vocab["<pad>"] == PAD_ID
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        source_spm=str(out / "source.spm"),
-        target_spm=str(out / "target.spm"),
-        vocab=str(out / "vocab.json"),
-        source_lang=source_lang,
-        target_lang=target_lang,
-        model_max_length=512,
-    )
-    tokenizer.save_pretrained(out)
+    save_marian_tokenizer(out, vocab, source_lang, target_lang)
     return {
         "source_spm": "bpe",
         "source_vocab_size": size,

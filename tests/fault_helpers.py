@@ -44,6 +44,16 @@ class SlowEcho(EchoTranslator):
         return super().translate_batch(texts)
 
 
+@register_backend("no-de-echo")
+class NoGermanEcho(EchoTranslator):
+    """test-echo whose German model cannot be loaded (a run that meets a German article stops, exit 4)."""
+
+    def __init__(self, spec, device=None):
+        if "de-" in spec.model:
+            raise OSError(f"{spec.model}: no such model here")
+        super().__init__(spec, device)
+
+
 @register_backend("poison-echo")
 class PoisonEcho(EchoTranslator):
     """test-echo that fails (a bug) on any batch holding a sentence with ``POISON``."""

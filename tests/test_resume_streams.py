@@ -27,15 +27,18 @@ def _env(echo_registry, **extra):
     return {"TRPIPE_MODELS": str(echo_registry), **ENV_FAST, **extra}
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
-def test_a_rerun_copies_current_documents_and_redoes_changed_ones(echo_registry, tmp_path, suffix):
+def _run(tmp_path, suffix: str, count: int):
+    """``count`` articles in a folder, the output's path, the command's arguments and the output's reader."""
     if suffix == ".parquet":
         pytest.importorskip("pyarrow")
-    folder = tmp_path / "in"
-    paths = write_articles(folder, 5)
+    paths = write_articles(tmp_path / "in", count)
     out = tmp_path / f"out{suffix}"
-    args = [*echo_args("slow-echo"), folder, "-o", out]
-    read = _lines if suffix == ".jsonl" else _rows
+    return paths, out, [*echo_args("slow-echo"), tmp_path / "in", "-o", out], _lines if suffix == ".jsonl" else _rows
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_rerun_copies_current_documents_and_redoes_changed_ones(echo_registry, tmp_path, suffix):
+    paths, out, args, read = _run(tmp_path, suffix, 5)
     code, err = run_child(args, _env(echo_registry))
     assert code == 0, err
     first = read(out)
@@ -53,13 +56,7 @@ def test_a_rerun_copies_current_documents_and_redoes_changed_ones(echo_registry,
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 def test_a_stopped_run_keeps_new_and_previous_documents_and_the_rerun_resumes(echo_registry, tmp_path, suffix):
-    if suffix == ".parquet":
-        pytest.importorskip("pyarrow")
-    folder = tmp_path / "in"
-    paths = write_articles(folder, 40)
-    out = tmp_path / f"out{suffix}"
-    args = [*echo_args("slow-echo"), folder, "-o", out]
-    read = _lines if suffix == ".jsonl" else _rows
+    paths, out, args, read = _run(tmp_path, suffix, 40)
     code, err = run_child(args, _env(echo_registry))  # a complete previous output
     assert code == 0, err
     previous = {d["doc"]: d["provenance"]["fingerprint"] for d in read(out)}
@@ -110,3 +107,19 @@ def test_a_previous_parquet_file_of_another_schema_is_replaced_not_resumed(echo_
     code, err = run_child([*echo_args("slow-echo"), folder, "-o", out], _env(echo_registry))
     assert code == 0 and "3 articles ok" in err, err
     assert len(_rows(out)) == 3
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_model_that_fails_half_way_keeps_the_documents_made_before(tmp_path, suffix):
+    from tiny_models import write_registry
+
+    registry = write_registry(tmp_path / "models.yaml", {"fr-en": "echo/fr-en", "de-en": "echo/de-en"}, {})
+    paths, out, args, read = _run(tmp_path, suffix, 20)
+    paths[18].write_text("Der Gemeinderat hat am Dienstag nach einer langen Debatte einen neuen Haushalt "
+                         "beschlossen. Die Arbeiten beginnen im nächsten Jahr.\n", encoding="utf-8")  # fmt: skip
+    args = [a if a != "slow-echo" else "no-de-echo" for a in args if a not in ("--from", "fr")]
+    code, err = run_child(args, {"TRPIPE_MODELS": str(registry)})
+    assert code == 4 and "de-en" in err and "Traceback" not in err, err
+    kept = read(out)  # the first group (16 French articles) was written before the German one stopped the run
+    assert len(kept) == 16 and not temporaries(tmp_path)
+    assert [d["doc"] for d in kept] == sorted(str(p) for p in paths[:16])

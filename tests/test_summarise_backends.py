@@ -305,3 +305,21 @@ def test_ctranslate2_aligns_its_own_sentences_with_the_attention_of_their_genera
     assert all(s is not None and sum(s) == pytest.approx(1.0) for s in other)
     # the other units, the other sentence: teacher-forced (one pass per prefix length)
     assert 1 <= len(calls) <= 2 and all(c["return_alternatives"] for c in calls)
+
+
+def test_a_batch_of_chunks_is_split_between_the_cpu_replicas():
+    summariser = CT2Summariser.__new__(CT2Summariser)  # only the thread layout matters here
+    summariser.model = SimpleNamespace(device="cpu", inter_threads=2)
+    assert summariser._shared(5) == {"max_batch_size": 3, "batch_type": "examples"}
+    assert summariser._shared(1) == {}
+    summariser.model = SimpleNamespace(device="cpu", inter_threads=1)
+    assert summariser._shared(5) == {}
+    summariser.model = SimpleNamespace(device="cuda", inter_threads=2)
+    assert summariser._shared(5) == {}
+
+
+def test_the_summariser_takes_the_translators_thread_layout(tiny_models):
+    from trpipe.translate.ct2 import thread_plan
+
+    summariser = load_summariser(spec_for(tiny_models["sum-en"]), "ctranslate2", device="cpu", threads=2)
+    assert (summariser.model.inter_threads, summariser.model.intra_threads) == thread_plan(2)

@@ -150,6 +150,37 @@ def _quiet_transformers():
             hf_logging.enable_progress_bar()
 
 
+def marian_vocab(out: Path, source_proto: bytes, target_proto: bytes) -> dict[str, int]:
+    """Write ``source.spm`` and ``target.spm`` into ``out``; the shared vocabulary of their pieces, as
+    opus-mt's (``</s>`` 0, ``<unk>`` 1, then the source's pieces, then the target's new ones)."""
+    import sentencepiece as spm
+
+    vocab = {"</s>": 0, "<unk>": 1}
+    for name, proto in (("source.spm", source_proto), ("target.spm", target_proto)):
+        (out / name).write_bytes(proto)
+        sp = spm.SentencePieceProcessor(model_proto=proto)
+        for i in range(sp.get_piece_size()):
+            vocab.setdefault(sp.id_to_piece(i), len(vocab))
+    return vocab
+
+
+def save_marian_tokenizer(out: Path, vocab: dict[str, int], source_lang: str, target_lang: str) -> Any:
+    """Write ``vocab.json`` and the MarianTokenizer files into ``out`` (beside its .spm files); the tokenizer."""
+    from transformers import MarianTokenizer
+
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), encoding="utf-8")
+    tokenizer = MarianTokenizer(
+        source_spm=str(out / "source.spm"),
+        target_spm=str(out / "target.spm"),
+        vocab=str(out / "vocab.json"),
+        source_lang=source_lang,
+        target_lang=target_lang,
+        model_max_length=512,
+    )
+    tokenizer.save_pretrained(out)
+    return tokenizer
+
+
 def build_marian(
     out_dir: str | Path,
     source_texts: Iterable[str],
@@ -166,30 +197,15 @@ def build_marian(
 
     ``architecture``: MarianConfig sizes instead of ``TINY`` (benchmarks build larger models).
     """
-    import sentencepiece as spm
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     protos = [train_spm(source_texts, vocab_size, seed), train_spm(target_texts, vocab_size, seed)]
-    vocab = {"</s>": 0, "<unk>": 1}
-    for name, proto in zip(("source.spm", "target.spm"), protos, strict=True):
-        (out / name).write_bytes(proto)
-        sp = spm.SentencePieceProcessor(model_proto=proto)
-        for i in range(sp.get_piece_size()):
-            vocab.setdefault(sp.id_to_piece(i), len(vocab))
+    vocab = marian_vocab(out, *protos)
     pad_id = vocab.setdefault("<pad>", len(vocab))  # last id, as in opus-mt
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=2), encoding="utf-8")
-    tokenizer = MarianTokenizer(
-        source_spm=str(out / "source.spm"),
-        target_spm=str(out / "target.spm"),
-        vocab=str(out / "vocab.json"),
-        source_lang=source_lang,
-        target_lang=target_lang,
-        model_max_length=512,
-    )
-    tokenizer.save_pretrained(out)
+    tokenizer = save_marian_tokenizer(out, vocab, source_lang, target_lang)
 
     ids = {"bos_token_id": 0, "eos_token_id": 0, "forced_eos_token_id": 0}
     ids |= {"pad_token_id": pad_id, "decoder_start_token_id": pad_id}

@@ -381,10 +381,13 @@ class Session:
         check_document(document, self.glossary)
 
     def _summarise(self, documents: Sequence[Document], settings: Settings, announced: float = 0.0) -> None:
-        SummaryStep(self.models, self.registry, self.progress, self.on_warning).run(documents, settings, announced)
+        self._summary_step().run(documents, settings, announced)
 
     def _summary_estimate(self, documents: Sequence[Document], settings: Settings) -> float:
-        return SummaryStep(self.models, self.registry, self.progress, self.on_warning).estimate(documents, settings)
+        return self._summary_step().estimate(documents, settings)
+
+    def _summary_step(self) -> SummaryStep:
+        return SummaryStep(self.models, self.registry, self.progress, self.on_warning)
 
     def provenance(self, document: Document, settings: Settings) -> dict[str, Any]:
         """What produced ``document``'s translations (see ``provenance.translation_provenance``)."""

@@ -20,6 +20,7 @@ from trpipe.progress import Progress
 from trpipe.records import Document, Source
 from trpipe.render import render
 from trpipe.render.common import doc_id
+from trpipe.render.json import json_document
 from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
 
 
@@ -163,8 +164,10 @@ def run_many(
                 return
             result.provenance["fingerprint"] = print_
             try:
-                text = render(result, plan.fmt)
-                sink.write(out, text, result.to_dict() if plan.mode == "parquet" else None)
+                if plan.mode == "parquet":  # a row of the JSON document itself, never rendered to text first
+                    sink.write(out, "", json_document(result))
+                else:
+                    sink.write(out, render(result, plan.fmt))
                 if previous is not None:
                     previous.made(print_, doc_id(result))
             except OutputError as exc:

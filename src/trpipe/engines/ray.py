@@ -31,7 +31,7 @@ from trpipe.engines.ray_actor import TranslateBatch, decode_row
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, identity, salvage
+from trpipe.engines.stream import PreviousOutput, salvage
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
 from trpipe.paths import exists
 from trpipe.progress import Progress
@@ -205,7 +205,7 @@ def run_ray(
         try:
             sink.write(out, text)
             if previous is not None:
-                previous.made(*identity(text))
+                previous.made(meta.get("fingerprint"), meta.get("doc"))
         except OutputError as exc:
             if plan.mode in ("single", "stream", "parquet") or stops_run(exc):
                 raise

@@ -158,7 +158,8 @@ class TranslateBatch:
                     "ok": True,
                     "sentences": sum(len(seg.sentences) for seg in result.segments),
                     "flags": [flag["check"] for seg in result.segments for flag in seg.flags],
-                    "doc": result.source.doc_id or result.source.path,
+                    "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
+                    "fingerprint": print_,
                     "source_lang": result.source.lang,
                 }
         except TrpipeError as exc:  # stops the run, as it stops the local engine

@@ -166,9 +166,9 @@ class ParquetIndex(PreviousOutput):
         self.file.close()
 
 
-def _identity(line: bytes | str) -> tuple[str | None, str | None]:
-    """``(fingerprint, doc)`` of a JSONL line or a JSON document (None where it has none)."""
-    if (b'"fingerprint"' if isinstance(line, bytes) else '"fingerprint"') not in line:
+def _identity(line: bytes) -> tuple[str | None, str | None]:
+    """``(fingerprint, doc)`` of a JSONL line (None where it has none)."""
+    if b'"fingerprint"' not in line:
         return None, None
     try:
         record = json.loads(line)
@@ -176,17 +176,9 @@ def _identity(line: bytes | str) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(record, dict):
         return None, None
-    provenance, source = record.get("provenance"), record.get("source")
+    provenance, doc = record.get("provenance"), record.get("doc")
     value = provenance.get("fingerprint") if isinstance(provenance, dict) else None
-    doc = record.get("doc")
-    if doc is None and isinstance(source, dict):  # a JSON document (Parquet rows): its id, else its path
-        doc = source.get("id") or source.get("path")
     return (value if isinstance(value, str) else None), (doc if isinstance(doc, str) else None)
-
-
-def identity(text: str) -> tuple[str | None, str | None]:
-    """``(fingerprint, doc)`` of a rendered JSONL line or JSON document."""
-    return _identity(text)
 
 
 def _is_json(line: bytes) -> bool:
