@@ -32,7 +32,7 @@ from trpipe.checks.summary import WEAK_SUPPORT_RECALL
 from trpipe.records import Document, Segment, Sentence, Source
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "checks_eval"
+DATA = HERE / "checks_eval" / "tune"
 RESULTS = HERE / "CHECKS.md"
 MARK_BEGIN, MARK_END = "<!-- checks_eval: begin -->", "<!-- checks_eval: end -->"
 

@@ -20,7 +20,7 @@ from trpipe.checks.text import Flag, base_lang, flag, fold, has_cjk, is_latin, k
 from trpipe.languages import identify
 
 # Letters of a language per letter of English for the same content: the mean letter ratios of the reference
-# translations of benchmarks/checks_eval (fr-en 0.95 and en-fr 1.08 give French 1.07; de 1.09, es 0.99,
+# translations of benchmarks/checks_eval/tune (fr-en 0.95 and en-fr 1.08 give French 1.07; de 1.09, es 0.99,
 # nl 1.0, pt 1.01, pl 0.93, ru 0.98, zh 0.27); the languages without a pair there (it sv uk tr ar ja) take
 # the value of their nearest measured neighbour. The expected ratio of a pair is DENSITY[target] /
 # DENSITY[source]. Letters, not characters, are counted: digits and punctuation are the same in every

@@ -18,7 +18,7 @@ from trpipe.checks.names import accounted_for, name_runs, same_word
 from trpipe.checks.numbers import find_numbers
 from trpipe.checks.text import fold, lemma, stopwords
 
-# Chosen on the summary sentences of benchmarks/checks_eval (see benchmarks/CHECKS.md): supported
+# Chosen on the summary sentences of benchmarks/checks_eval/tune (see benchmarks/CHECKS.md): supported
 # sentences, compressed or reworded, kept 0.57 or more of their content words, unsupported ones 0.2 or less.
 WEAK_SUPPORT_RECALL = 0.4
 MIN_CONTENT_WORDS = 3
