@@ -247,6 +247,34 @@ class _Checker:
                 isinstance(flag, dict) and isinstance(flag.get("check"), str) and isinstance(flag.get("detail"), str)
             ):
                 self.bad(f"{where}.flags[{k}]", "not a {check, detail} object of strings")
+                continue
+            self.check_flag_evidence(f"{where}.flags[{k}]", flag)
+
+    def check_flag_evidence(self, where: str, flag: dict) -> None:
+        """A flag's optional severity and evidence (older documents have neither)."""
+        from trpipe.checks.text import SEVERITIES
+
+        if "severity" in flag and flag["severity"] not in SEVERITIES:
+            self.bad(f"{where}.severity", f"not one of {', '.join(SEVERITIES)}")
+        evidence = flag.get("evidence")
+        if evidence is None:
+            return
+        if not isinstance(evidence, dict):
+            self.bad(f"{where}.evidence", "not an object")
+            return
+        for side in ("source", "target"):
+            span = evidence.get(side)
+            if span is None:
+                continue
+            start, end = (span.get("start"), span.get("end")) if isinstance(span, dict) else (None, None)
+            if not (_is_int(start) and _is_int(end) and 0 <= start <= end):
+                self.bad(f"{where}.evidence.{side}", "not a {start, end} span")
+            elif side == "source" and span.get("text", (self.text or "")[start:end]) != (self.text or "")[start:end]:
+                self.bad(f"{where}.evidence.source", "its text is not source.text[start:end]")
+        for key in ("value", "threshold"):
+            number = evidence.get(key, 0)
+            if not isinstance(number, (int, float)) or isinstance(number, bool):
+                self.bad(f"{where}.evidence.{key}", "not a number")
 
     # ------------------------------------------------------------------------------------- summary
 

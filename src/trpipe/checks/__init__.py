@@ -1,7 +1,10 @@
 """Checks that need no model: each compares one source sentence with its translation.
 
-A check returns a list of flags ``{"check": name, "detail": one line quoting the offending item}``; an
-empty list means the sentence passed. ``check_sentence`` runs them all on one sentence, ``check_document``
+A check returns a list of flags ``{"check": name, "severity": error | warning | note, "detail": one line
+quoting the offending item, "evidence": {source, target, expected, found, measure, value, threshold}}``
+(trpipe.checks.text.flag); an empty list means the sentence passed. Only errors count for ``--strict`` and
+the closing line; a warning is worth a look (a length the pair's ratio may explain), a note only informs.
+``check_sentence`` runs them all on one sentence, ``check_document``
 on every translated sentence of a document (with one name list for the whole article), and
 ``summarise_flags`` counts flags by check. Summaries use ``summary_flags`` (trpipe.checks.summary).
 
@@ -28,12 +31,16 @@ from trpipe.checks.names import ArticleNames, check_names, find_names, name_kept
 from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.quotes import check_quotes
 from trpipe.checks.summary import WEAK_SUPPORT_RECALL, summary_flags, unsupported_items, weak_support
-from trpipe.checks.text import Flag, base_lang, fold
+from trpipe.checks.text import ERROR, NOTE, SEVERITIES, WARNING, Flag, base_lang, fold, is_error, severity
 
 CHECKS = ("numbers", "units", "names", "quotes", "terms", "negation", "length", "repetition", "untranslated")
 
 __all__ = [
     "CHECKS",
+    "ERROR",
+    "NOTE",
+    "SEVERITIES",
+    "WARNING",
     "WEAK_SUPPORT_RECALL",
     "ArticleContext",
     "ArticleNames",
@@ -56,8 +63,10 @@ __all__ = [
     "find_names",
     "find_numbers",
     "fold",
+    "is_error",
     "load_glossary",
     "name_kept",
+    "severity",
     "summarise_flags",
     "summary_flags",
     "unsupported_items",
@@ -129,14 +138,36 @@ def check_document(document, glossary: Glossary | None = None) -> None:
                 sentence.text, sentence.translation or "", source_lang, target_lang, glossary, context
             )
             for flag in flags:
-                where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
-                seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+                seg.flags.append(_placed(flag, sentence, index, len(seg.sentences)))
 
 
-def summarise_flags(flag_lists: Iterable[Iterable[Flag]]) -> dict[str, int]:
-    """Count flags by check: every name of ``CHECKS`` in order (zeros included), then any other name."""
+def _placed(flag: Flag, sentence, index: int, count: int) -> Flag:
+    """A sentence's flag as a segment stores it: the source span as offsets into the document's source text,
+    the target span as offsets into the sentence's translation, each with its text; the sentence number
+    (from 1) when the segment has several (also as the detail's "sentence N: " prefix, for older readers)."""
+    out = dict(flag)
+    evidence = dict(flag.get("evidence") or {})
+    if "source" in evidence:
+        start, end = evidence["source"]["start"], evidence["source"]["end"]
+        text = sentence.text[start:end]
+        evidence["source"] = {"start": sentence.start + start, "end": sentence.start + end, "text": text}
+    if "target" in evidence:
+        start, end = evidence["target"]["start"], evidence["target"]["end"]
+        evidence["target"] = {"start": start, "end": end, "text": (sentence.translation or "")[start:end]}
+    out["evidence"] = evidence
+    if count > 1:
+        out["detail"] = f"sentence {index + 1}: " + flag["detail"]
+        out["sentence"] = index + 1
+    return out
+
+
+def summarise_flags(flag_lists: Iterable[Iterable[Flag]], severities: Iterable[str] = SEVERITIES) -> dict[str, int]:
+    """Count flags by check: every name of ``CHECKS`` in order (zeros included), then any other name; only
+    the flags of ``severities`` (every severity by default)."""
+    wanted = set(severities)
     counts = dict.fromkeys(CHECKS, 0)
     for flags in flag_lists:
         for flag in flags:
-            counts[flag["check"]] = counts.get(flag["check"], 0) + 1
+            if severity(flag) in wanted:
+                counts[flag["check"]] = counts.get(flag["check"], 0) + 1
     return counts

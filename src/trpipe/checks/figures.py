@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from trpipe.checks.numbers import NUMBER_KINDS, Mention, find_numbers, per_units
-from trpipe.checks.text import Flag, flag, quoted
+from trpipe.checks.text import NOTE, Flag, flag, quoted
 
 _FAMILIES = ("cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-")
 
@@ -63,13 +65,79 @@ def _same_kind(a: Mention, b: Mention) -> bool:
     return NUMBER_KINDS.get(a.kind, a.kind) == NUMBER_KINDS.get(b.kind, b.kind) and _year(a) == _year(b)
 
 
-def compare_numbers(
-    source: Sequence[Mention], translation: Sequence[Mention]
-) -> tuple[list[Mention], list[Mention], list[tuple[Mention, Mention]], list[tuple[Mention, Mention]]]:
-    """(missing source mentions, added translation mentions, misread (source, translation), swapped pairs)."""
+def _pint_name(unit: str) -> str | None:
+    """The pint name of a CLDR unit id ('area-square-kilometer' -> 'kilometer**2'); None for currencies."""
+    if unit.startswith("cur:") or unit == "temperature-generic" or "-" not in unit:
+        return None
+    family, name = unit.split("-", 1)
+    if family == "concentr":
+        return None
+    name = {"ton": "short_ton", "barrel": "oil_barrel", "celsius": "degC", "fahrenheit": "degF"}.get(name, name)
+    name = name.replace("-per-", "/")
+    for power, word in ((2, "square-"), (3, "cubic-")):
+        if name.startswith(word):
+            name = name[len(word) :] + f"**{power}"
+    return name.replace("-", "_")
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    import pint
+
+    return pint.UnitRegistry()
+
+
+@lru_cache(maxsize=4096)
+def convert(value: Decimal, unit: str, to: str) -> float | None:
+    """``value`` in the CLDR unit ``unit`` expressed in ``to`` (pint), None when they do not convert."""
+    a, b = _pint_name(unit), _pint_name(to)
+    if a is None or b is None or a == b or _family(unit) != _family(to):
+        return None
+    try:
+        registry = _registry()
+        return float(registry.Quantity(float(value), a).to(b).magnitude)
+    except Exception:  # pint's errors: an unknown or incompatible unit
+        return None
+
+
+def _rounding(value: Decimal) -> float:
+    """Half a unit of the last significant digit written: 6.2 -> 0.05, 618,000 -> 500."""
+    exponent = value.normalize().as_tuple().exponent
+    return 0.5 * 10.0 ** int(exponent) if isinstance(exponent, int) else 0.0
+
+
+def conversion(source: Mention, target: Mention) -> bool:
+    """Whether ``target`` is ``source`` converted to another unit of its kind (10 km = 6.2 miles), within the
+    rounding of the figure written or 1 %."""
+    if not source.units or not target.units or units_compatible(source.units, target.units):
+        return False
+    for a in source.values:
+        for b in target.values:
+            if not isinstance(a, Decimal) or not isinstance(b, Decimal) or not b:
+                continue
+            for unit in source.units:
+                for to in target.units:
+                    value = convert(a, unit, to)
+                    if value is not None and abs(value - float(b)) <= max(_rounding(b), 0.01 * abs(float(b))):
+                        return True
+    return False
+
+
+class Comparison(NamedTuple):
+    missing: list[Mention]
+    added: list[Mention]
+    misread: list[tuple[Mention, Mention]]
+    swapped: list[tuple[Mention, Mention]]
+    converted: list[tuple[Mention, Mention]]
+
+
+def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -> Comparison:
+    """(missing source mentions, added translation mentions, misread (source, translation), swapped pairs,
+    converted (source, translation) pairs)."""
     source_covers = frozenset().union(*(covers(m) for m in source)) if source else frozenset()
     translation_covers = [covers(m) for m in translation]
     misread: list[tuple[Mention, Mention]] = []
+    converted: list[tuple[Mention, Mention]] = []
     matched: dict[int, int] = {}
     missing: list[Mention] = []
     for i, mention in enumerate(source):
@@ -79,8 +147,12 @@ def compare_numbers(
             matched[i] = (free or hits)[0]
             continue
         misreads = [t for t in translation if mention.values & t.alt]
+        conversions = [j for j, t in enumerate(translation) if j not in matched.values() and conversion(mention, t)]
         if misreads:
             misread.append((mention, misreads[0]))
+        elif conversions:
+            matched[i] = conversions[0]
+            converted.append((mention, translation[conversions[0]]))
         elif not mention.weak:
             missing.append(mention)
     used = set(matched.values()) | {id(t) for _, t in misread}
@@ -113,40 +185,97 @@ def compare_numbers(
             if s1.kind in ("date", "month", "weekday", "time") or not s1.values.isdisjoint(translation_covers[tj]):
                 continue
             if ti > tj and source[i].start < source[j].start:
-                swapped.append((s1, s2))
-    return missing, added, misread, swapped
+                swapped.append((s1, s2, translation[tj], translation[ti]))
+    return Comparison(missing, added, misread, swapped, converted)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value.normalize():f}"
+    if isinstance(value, tuple):
+        return "-".join(str(v) for v in value if v is not None)
+    return str(value)
 
 
 def check_numbers(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
-    """Flag figures, dates and times that the translation lacks, adds, misreads or swaps."""
+    """Flag figures, dates and times that the translation lacks, adds, misreads or swaps; a figure converted
+    to another unit of its kind is a note."""
     src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
     if not src and not tgt:
         return []
-    missing, added, misread, swapped = compare_numbers(src, tgt)
+    found = compare_numbers(src, tgt)
     flags = []
-    if missing:
-        texts = list(dict.fromkeys(m.text for m in missing))
-        flags.append(flag("numbers", "not in the translation: " + ", ".join(map(quoted, texts))))
-    if added:
-        texts = list(dict.fromkeys(m.text for m in added))
-        flags.append(flag("numbers", "not in the source: " + ", ".join(map(quoted, texts))))
-    for source_mention, mention in misread:
+    for mention in {m.text: m for m in found.missing}.values():
+        flags.append(
+            flag(
+                "numbers",
+                f"not in the translation: {quoted(mention.text)}",
+                source=(mention.start, mention.end),
+                expected=mention.text,
+                measure="figure by value",
+            )
+        )
+    for mention in {m.text: m for m in found.added}.values():
+        flags.append(
+            flag(
+                "numbers",
+                f"not in the source: {quoted(mention.text)}",
+                target=(mention.start, mention.end),
+                found=mention.text,
+                measure="figure by value",
+            )
+        )
+    for source_mention, mention in found.misread:
         shown = next(iter(mention.values))
         flags.append(
             flag(
                 "numbers",
                 f"{quoted(mention.text)} is written in the source's convention: a {target_lang} reader reads "
                 f"{shown:,} for the source's {quoted(source_mention.text)}",
+                source=(source_mention.start, source_mention.end),
+                target=(mention.start, mention.end),
+                expected=_shown(next(iter(source_mention.values))),
+                found=_shown(shown),
+                measure=f"decimal convention of {target_lang}",
             )
         )
     source_foreign = {m.text for m in src if m.foreign}
     for mention in tgt:
         if mention.foreign and not mention.alt and mention.text not in source_foreign:
             flags.append(
-                flag("numbers", f"{quoted(mention.text)} is not written in the {target_lang} convention (decimal mark)")
+                flag(
+                    "numbers",
+                    f"{quoted(mention.text)} is not written in the {target_lang} convention (decimal mark)",
+                    target=(mention.start, mention.end),
+                    found=mention.text,
+                    measure=f"decimal convention of {target_lang}",
+                )
             )
-    for first, second in swapped:
-        flags.append(flag("numbers", f"figures swapped: {quoted(first.text)} and {quoted(second.text)}"))
+    for first, second, first_t, second_t in found.swapped:
+        flags.append(
+            flag(
+                "numbers",
+                f"figures swapped: {quoted(first.text)} and {quoted(second.text)}",
+                source=(first.start, second.end),
+                target=(first_t.start, second_t.end),
+                expected=f"{first.text} … {second.text}",
+                found=f"{first_t.text} … {second_t.text}",
+                measure="order of figures",
+            )
+        )
+    for source_mention, mention in found.converted:
+        flags.append(
+            flag(
+                "units",
+                f"{quoted(source_mention.text)} converted to {quoted(mention.text)}",
+                NOTE,
+                source=(source_mention.start, source_mention.end),
+                target=(mention.start, mention.end),
+                expected=source_mention.text,
+                found=mention.text,
+                measure="unit conversion (pint)",
+            )
+        )
     return flags
 
 
@@ -154,7 +283,12 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
     """Flag a figure whose currency or unit changed, or a unit the translation drops or adds."""
     src = [m for m in find_numbers(source, source_lang) if not m.weak]
     tgt = [m for m in find_numbers(translation, target_lang) if not m.weak]
-    problems: list[str] = []
+    flags: list[Flag] = []
+
+    def add(detail: str, **evidence) -> None:
+        if all(f["detail"] != detail for f in flags):
+            flags.append(flag("units", detail, measure="unit of the figure", **evidence))
+
     target_units = [t.units for t in tgt if t.units]
     source_units = [s.units for s in src if s.units]
     for mention in src:
@@ -163,25 +297,40 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
             continue
         with_units = [t for t in partners if t.units]
         if with_units and not any(units_compatible(mention.units, t.units) for t in with_units):
-            problems.append(
-                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(with_units[0].text)} "
-                f"({_label(with_units[0].units)})"
+            other = with_units[0]
+            add(
+                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(other.text)} ({_label(other.units)})",
+                source=(mention.start, mention.end),
+                target=(other.start, other.end),
+                expected=_label(mention.units),
+                found=_label(other.units),
             )
         elif not with_units and not any(units_compatible(mention.units, u) for u in target_units):
-            problems.append(f"the {_label(mention.units)} of {quoted(mention.text)} is not in the translation")
+            add(
+                f"the {_label(mention.units)} of {quoted(mention.text)} is not in the translation",
+                source=(mention.start, mention.end),
+                target=(partners[0].start, partners[0].end),
+                expected=_label(mention.units),
+            )
     for mention in tgt:
         if mention.units and not any(mention.values & covers(s) for s in src):
             continue  # an added figure: the numbers check reports it
         if mention.units and not any(units_compatible(mention.units, u) for u in source_units):
             partners = [s for s in src if s.values & covers(mention)]
             if partners and not any(s.units for s in partners):
-                problems.append(f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks")
+                add(
+                    f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks",
+                    source=(partners[0].start, partners[0].end),
+                    target=(mention.start, mention.end),
+                    found=_label(mention.units),
+                )
     source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
     for unit in sorted(source_per - target_per):
         if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in target_per):
-            problems.append(f"'per {unit.split('-', 1)[-1].replace('-', ' ')}' is not in the translation")
+            shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+            add(f"'{shown}' is not in the translation", expected=shown)
     for unit in sorted(target_per - source_per):
         if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in source_per):
-            problems.append(f"'per {unit.split('-', 1)[-1].replace('-', ' ')}' is not in the source")
-    problems = list(dict.fromkeys(problems))
-    return [flag("units", "; ".join(problems))] if problems else []
+            shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+            add(f"'{shown}' is not in the source", found=shown)
+    return flags

@@ -33,10 +33,13 @@ from trpipe.checks.spelling import (
     places_in,
     same_word,
     skeleton,
+    transliterated,
     word_equivalents,
 )
 from trpipe.checks.text import (
+    ERROR,
     UNCASED_LANGS,
+    WARNING,
     Flag,
     base_lang,
     flag,
@@ -44,6 +47,7 @@ from trpipe.checks.text import (
     is_latin,
     known_word,
     lemma,
+    phrase_span,
     proper_noun,
     quoted,
     stopwords,
@@ -419,7 +423,8 @@ def check_names(
         source_words = source_words + [fold(lemma(w, source_lang)) for w in source_words]
     source_index = Words(source_words)
     runs = name_runs(source, source_lang, article)
-    missing, changed = [], []
+    missing: list[tuple[str, str, tuple[int, int] | None]] = []
+    changed: list[tuple[str, str, tuple[int, int] | None]] = []
     spare = 0  # source names not found in the translation: it may have translated them
     for run in runs:
         if target_lang in UNCASED_LANGS and not _known_place(" ".join(run.words)):
@@ -433,34 +438,73 @@ def check_names(
         if _descriptive(run, source_lang):
             spare += 1
             continue
-        (changed if stand_in else missing).append((run.text, stand_in))
+        (changed if stand_in else missing).append((run.text, stand_in, (run.start, run.end)))
     for place in places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
         if not any(target.has_phrase(form) for form in locale.equivalents(place)):
-            missing.append((place, ""))
+            at = fold(source).find(place)
+            missing.append((place, "", (at, at + len(place)) if at >= 0 else None))
+    added: list[_Run] = []
+    if target_lang not in UNCASED_LANGS:
+        judged = is_latin(source) or source_lang not in UNCASED_LANGS
+        stand_ins = {fold(s) for _, s, _ in changed}
+        for run in target.runs:
+            if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
+                continue
+            if judged and not accounted_for(run, source_folded, source_index, source_lang):
+                added.append(run)
+            elif not judged and _known_place(fold(run.text)):
+                # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
+                forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
+                if not any(
+                    f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms
+                ):
+                    added.append(run)
+    # A name written in another script and a Latin name that sounds like it: a transliteration, not sure enough
+    # either way to be an error.
+    spelt = {
+        (name, run.text)
+        for name, _, _ in missing
+        if not is_latin(name)
+        for run in added
+        if is_latin(run.text) and transliterated(name, run.text)
+    }
     flags = []
-    if missing:
-        names = list(dict.fromkeys(n for n, _ in missing))
-        flags.append(flag("names", "not in the translation: " + ", ".join(map(quoted, names))))
-    for name, stand_in in dict.fromkeys(changed):
-        flags.append(flag("names", f"{quoted(name)} became {quoted(stand_in)}"))
-    if target_lang in UNCASED_LANGS:
-        return flags
-    judged = is_latin(source) or source_lang not in UNCASED_LANGS
-    stand_ins = {fold(s) for _, s in changed}
-    added = []
-    for run in target.runs:
-        if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
-            continue
-        if judged and not accounted_for(run, source_folded, source_index, source_lang):
-            added.append(run.text)
-        elif not judged and _known_place(fold(run.text)):
-            # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
-            forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
-            if not any(f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms):
-                added.append(run.text)
+    for name, other in sorted(spelt):
+        detail = f"{quoted(name)} may be transliterated as {quoted(other)}"
+        span = next(p for n, _, p in missing if n == name)
+        flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
+    missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
+    added = [r for r in added if r.text not in {o for _, o in spelt}]
+    for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
+        # Named elsewhere in the article's translation, with no other name in its place here: a pronoun or a
+        # shorter reference may stand for it (a warning, not an error).
+        elsewhere = target_article is not None and _in_article(name, target_article) and not added
+        note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
+        detail = f"not in the translation: {quoted(name)}{note}"
+        flags.append(_flag(detail, WARNING if elsewhere else ERROR, source=span, expected=name))
+    for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
+        at = phrase_span(translation, stand_in)
+        stand_in = translation[at[0] : at[1]] if at else stand_in
+        detail = f"{quoted(name)} became {quoted(stand_in)}"
+        flags.append(_flag(detail, source=span, target=at, expected=name, found=stand_in))
     if len(added) > spare:
-        flags.append(flag("names", "not in the source: " + ", ".join(map(quoted, dict.fromkeys(added)))))
+        for run in {r.text: r for r in added}.values():
+            # Named elsewhere in the article's source: the translation may have named whom a pronoun meant.
+            elsewhere = article is not None and _in_article(run.text, article)
+            note = " (named elsewhere in the source)" if elsewhere else ""
+            detail = f"not in the source: {quoted(run.text)}{note}"
+            flags.append(_flag(detail, WARNING if elsewhere else ERROR, target=(run.start, run.end), found=run.text))
     return flags
+
+
+def _flag(detail: str, severity: str = ERROR, **evidence) -> Flag:
+    return flag("names", detail, severity, measure="name, its CLDR forms, acronym or transliteration", **evidence)
+
+
+def _in_article(name: str, article: ArticleNames) -> bool:
+    """Whether the distinctive words of ``name`` are names of the article (anywhere in it)."""
+    words = [w for w in fold(name).split() if w not in _PARTICLES and not generic(w)]
+    return bool(words) and all(w in article.words or any(same_word(w, a) for a in article.words) for w in words)
 
 
 def _judged_in_target(run: _Run, lang: str) -> bool:

@@ -116,7 +116,12 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     for form, codes in locale._currency_symbols().items():
         table.setdefault(form, set()).update("cur:" + c for c in codes)
     for form, (unit, abbreviation) in locale.unit_words(lang).items():
-        short_word = abbreviation and form.isalpha() and (len(form) == 1 or (len(form) <= 3 and known_word(form, lang)))
+        vowels = any(c in "aeiouy" for c in form)  # km, kg, ml: symbols, whatever a dictionary says
+        short_word = (
+            abbreviation
+            and form.isalpha()
+            and (len(form) == 1 or (len(form) <= 3 and vowels and known_word(form, lang)))
+        )
         if unit.startswith("per:") or short_word:
             continue  # "in" (inch), "t", "a": words first; 'per' forms are read by per_units
         table.setdefault(form, set()).add(unit)

@@ -77,6 +77,8 @@ def same_word(a: str, b: str) -> bool:
     for x, y in ((a, b), (skeleton(a), skeleton(b))):
         if x == y:
             return True
+        if x != a and len(x) >= 5 and (x + "e" == y or y + "e" == x):
+            return True  # a French transliteration's tail: Poutine = Putin, Medvedeve
         short, long = sorted((x, y), key=len)
         for base in {short, stem(short)}:
             if len(base) >= 4 and long.startswith(base) and long[len(base) :] in endings:
@@ -108,6 +110,17 @@ class Words:
         if len(word) < 4:
             return False
         return any(same_word(word, w) for w in self.by_prefix.get(skeleton(word)[:3], ()))
+
+
+def transliterated(a: str, b: str) -> bool:
+    """Whether a name in another script (``a``) and a Latin one (``b``) sound alike after transliteration (anyascii
+    and the spelling skeleton): Си Цзиньпин and Xi Jinping, Шольц and Scholz; a different name does not."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, skeleton(a), skeleton(b)).ratio() >= TRANSLITERATION_SIMILARITY
+
+
+TRANSLITERATION_SIMILARITY = 0.6
 
 
 @lru_cache(maxsize=16384)

@@ -144,7 +144,11 @@ class ParquetIndex(PreviousOutput):
         super().__init__(path, force)
         pa, pq = import_pyarrow()
         self.file = pq.ParquetFile(str(path))
-        if not self.file.schema_arrow.equals(parquet_schema(pa)):
+        # A file of an older trpipe (fewer columns or struct fields) resumes too: its rows are rewritten
+        # through the JSON document they hold (see ``_write``); one without the columns read here does not.
+        self.current = self.file.schema_arrow.equals(parquet_schema(pa))
+        names = set(self.file.schema_arrow.names)
+        if not self.current and not {"fingerprint", "doc", "segments", "source"} <= names:
             raise ValueError(f"{path}: not the Parquet schema of this trpipe")
         self.rows: list[tuple[int, int]] = []  # (row group, row in it)
         for group in range(self.file.num_row_groups):
@@ -159,7 +163,12 @@ class ParquetIndex(PreviousOutput):
         group, row = self.rows[position]
         if self._cached is None or self._cached[0] != group:
             self._cached = (group, self.file.read_row_group(group))
-        sink.write_row(self._cached[1].slice(row, 1).to_pylist()[0])
+        found = self._cached[1].slice(row, 1).to_pylist()[0]
+        if not self.current:
+            from trpipe.render.parquet import parquet_document, parquet_row
+
+            found = parquet_row(parquet_document(found))
+        sink.write_row(found)
 
     def close(self) -> None:
         self._cached = None

@@ -22,8 +22,10 @@ import hashlib
 import json
 from html import escape
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.records import Document, Segment, SummarySentence
 from trpipe.render.common import (
+    evidence_text,
     flag_sentence,
     kept_for,
     model_label,
@@ -86,6 +88,9 @@ a.cite:hover { text-decoration: underline; }
 .flagged { background: var(--warn-bg); box-shadow: inset 4px 0 0 var(--warn); }
 .flags { grid-column: 2 / -1; margin: 0; padding-left: 1.2rem; color: var(--warn); font-size: .85rem; }
 .flags nav { display: inline; margin-left: .5rem; }
+.flags .severity { font-size: .75rem; text-transform: uppercase; font-weight: 600; }
+.flags .sev-warning, .flags .sev-note { color: var(--muted); }
+.flags .evidence { display: block; color: var(--muted); font-size: .8rem; }
 .flags nav a { color: var(--accent); text-decoration: none; margin-right: .3rem; }
 .segment:target, .segment.highlight { background: var(--hl); outline: 2px solid #e0b400; }
 .cited-by a { color: var(--accent); font-size: .8rem; text-decoration: none; }
@@ -134,6 +139,10 @@ _JS = """
   mark();
 })();
 """
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _e(value: object) -> str:
@@ -237,7 +246,13 @@ def _flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]]) -> str
         f'<a class="flag-next" href="{_e(after)}" title="next segment flagged {_e(check)}">next ↓</a>'
         f"{at + 1}/{len(chain)}</nav>"
     )
-    return f'<li data-check="{_e(check)}">{_e(check)}: {_e(flag.get("detail", ""))}{nav}</li>'
+    severity = flag_severity(flag)
+    evidence = evidence_text(flag)
+    shown = f' <span class="evidence">evidence: {_e(evidence)}</span>' if evidence else ""
+    return (
+        f'<li data-check="{_e(check)}" data-severity="{severity}" class="sev-{severity}">{_e(check)} '
+        f'<span class="severity">{severity}</span>: {_e(flag.get("detail", ""))}{shown}{nav}</li>'
+    )
 
 
 def _segment(document: Document, segment: Segment, cited: list[tuple[str, str]], chains) -> str:
@@ -273,19 +288,24 @@ def _segment(document: Document, segment: Segment, cited: list[tuple[str, str]],
 def _overview(document: Document, chains: dict[str, list[str]]) -> list[str]:
     """The flag count per check, each linking to the first segment it flagged; what the shading means."""
     out = []
-    counts: dict[str, int] = {}
+    counts: dict[str, list[int]] = {}  # check -> [errors, warnings and notes]
     for segment in document.segments:
         for flag in segment.flags:
-            counts[str(flag.get("check", "?"))] = counts.get(str(flag.get("check", "?")), 0) + 1
+            count = counts.setdefault(str(flag.get("check", "?")), [0, 0])
+            count[0 if flag_severity(flag) == "error" else 1] += 1
     if counts:
         links = "".join(
-            f'<a class="flag-link" data-check="{_e(check)}" href="#{_e(chains[check][0])}">{_e(check)} {n}</a>'
-            for check, n in counts.items()
+            f'<a class="flag-link" data-check="{_e(check)}" data-warnings="{w}" href="#{_e(chains[check][0])}">'
+            f"{_e(check)} {n if n else f'({w} warning{_s(w)})'}</a>"
+            for check, (n, w) in counts.items()
         )
-        total, segments = sum(counts.values()), sum(1 for s in document.segments if s.flags)
+        total = sum(n for n, _ in counts.values())
+        others = sum(w for _, w in counts.values())
+        segments = sum(1 for s in document.segments if s.flags)
+        more = f" and {others} warning{_s(others)} or note{_s(others)}" if others else ""
         out.append(
-            f'<nav id="flags" class="flag-overview">⚠ {total} flag{"s" if total > 1 else ""} in {segments} '
-            f'segment{"s" if segments > 1 else ""}: {links}<span class="hint">(n / p: next / previous flagged '
+            f'<nav id="flags" class="flag-overview">⚠ {total} error flag{_s(total)}{more} in {segments} '
+            f'segment{_s(segments)}: {links}<span class="hint">(n / p: next / previous flagged '
             "segment)</span></nav>"
         )
     else:

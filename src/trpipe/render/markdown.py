@@ -13,8 +13,16 @@ import html
 import re
 from urllib.parse import quote
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.records import Document, Segment, SummarySentence
-from trpipe.render.common import encodable, model_label, printable, segment_translation, targets
+from trpipe.render.common import (
+    encodable,
+    evidence_text,
+    model_label,
+    printable,
+    segment_translation,
+    targets,
+)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$^])")
 # What would start a block at the beginning of a line: a list item, a setext underline, an ordered item.
@@ -53,6 +61,14 @@ def _summary_sentence(sentence: SummarySentence) -> str:
     return line
 
 
+def _flag_line(flag: dict) -> str:
+    severity = flag_severity(flag)
+    mark = {"error": "⚠", "warning": "△", "note": "ℹ"}[severity]
+    line = f"- {mark} **{escape(flag.get('check', '?'))}** ({severity}): {escape(flag.get('detail', ''))}"
+    evidence = evidence_text(flag)
+    return line + (f" — *evidence:* {escape(evidence)}" if evidence else "")
+
+
 def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
     head = f'<a id="{anchor(segment.id)}"></a>**{escape(segment.id)}** · {escape(segment.kind)}'
     head += f" · line {escape(segment.line)}"
@@ -63,8 +79,7 @@ def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
     body = "\n\n".join(parts) + "\n"
     if segment.flags:
         head += f" · ⚠ {len(segment.flags)} flag{'s' if len(segment.flags) > 1 else ''}"
-        flags = (f"- ⚠ **{escape(f.get('check', '?'))}**: {escape(f.get('detail', ''))}" for f in segment.flags)
-        body += "\n" + "\n".join(flags) + "\n"
+        body += "\n" + "\n".join(_flag_line(f) for f in segment.flags) + "\n"
     return f"{head}\n\n{body}"
 
 

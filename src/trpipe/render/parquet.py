@@ -9,7 +9,9 @@ them without parsing JSON:
     target_langs  list<string>      every target, the main one first (also with a single --to)
     segments      list<struct>      id, kind, start, end, line, text, translation, translations map,
                                     sentences list<struct start, end, text, translation, score,
-                                    translations map, scores map>, flags list<struct check, detail>,
+                                    translations map, scores map>, flags list<struct check, detail,
+                                    severity, sentence, evidence struct<source, target: struct<start,
+                                    end, text>, expected, found, measure, value, threshold>>,
                                     path, lang, kept
     summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support>>
     provenance    struct   trpipe, created, fingerprint, signature, segmenter,
@@ -104,7 +106,16 @@ PROVENANCE = Struct(
     )
 )
 SOURCE = Struct(_fields("path lang encoding sha256 text", "id"))
-FLAG = Struct((*_fields("check detail", "target"), ("sentence", INT, False)))
+SPAN = Struct((*_fields("", "start end", INT), ("text", STRING, False)))
+EVIDENCE = Struct(
+    (
+        ("source", SPAN, False),
+        ("target", SPAN, False),
+        *_fields("", "expected found measure"),
+        *_fields("", "value threshold", FLOAT),
+    )
+)
+FLAG = Struct((*_fields("check detail", "target severity"), ("sentence", INT, False), ("evidence", EVIDENCE, False)))
 SENTENCE = Struct(
     (
         *_fields("start end", "", INT),
