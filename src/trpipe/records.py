@@ -45,11 +45,16 @@ class Sentence:
     # (None when the backend cannot tell, or the sentence was kept as it is).
     score: float | None = None
     scores: dict[str, float] = field(default_factory=dict)  # per target language, with several
+    # Word alignment with ``translation`` (trpipe.checks.align): [source start, source end, target start,
+    # target end] per link, source offsets into Source.text, target offsets into ``translation``.
+    alignment: list[list[int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
         if self.score is not None:
             out["score"] = round(self.score, 4)
+        if self.alignment:
+            out["alignment"] = [list(pair) for pair in self.alignment]
         if len(self.translations) > 1:
             out["translations"] = dict(self.translations)
             if self.scores:

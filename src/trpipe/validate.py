@@ -227,6 +227,8 @@ class _Checker:
                 self.bad(at, "no translation")
             if "score" in sentence and not isinstance(sentence["score"], (int, float)):
                 self.bad(f"{at}.score", "not a number")
+            if "alignment" in sentence:
+                self.check_alignment(at, sentence, translation if isinstance(translation, str) else "")
         text = seg["text"]
         missed = [k for k, ch in enumerate(text) if not ch.isspace() and not covered[k]]
         if missed:
@@ -235,6 +237,22 @@ class _Checker:
                 f"{len(missed)} non-space characters of the segment lie in no sentence, the first at "
                 f"{start + missed[0]}: {text[missed[0] : missed[0] + 40]!r}",
             )
+
+    def check_alignment(self, where: str, sentence: dict[str, Any], translation: str) -> None:
+        """Word links ``[source start, source end, target start, target end]``: source offsets inside the
+        sentence's span of the source text, target offsets inside its translation."""
+        pairs = sentence["alignment"]
+        if not isinstance(pairs, list):
+            self.bad(f"{where}.alignment", "not a list")
+            return
+        for k, pair in enumerate(pairs):
+            ok = isinstance(pair, list) and len(pair) == 4 and all(_is_int(v) for v in pair)
+            if not ok or not (sentence["start"] <= pair[0] < pair[1] <= sentence["end"]):
+                self.bad(f"{where}.alignment[{k}]", "not [source start, source end, ...] inside the sentence")
+                return
+            if not 0 <= pair[2] < pair[3] <= len(translation):
+                self.bad(f"{where}.alignment[{k}]", "its target span is not inside the translation")
+                return
 
     def check_flags(self, where: str, flags: Any) -> None:
         if flags is None:

@@ -15,6 +15,8 @@ quotes        quotes lost, added or with a moved mark (quotes.py)
 terms         glossary terms not rendered as required, inflected forms included (glossary.py)
 negation      a negation added or dropped (meaning.py, negation.py)
 length        a length far from the pair's Gale-Church expectation: omission or addition (meaning.py)
+omission      a source clause with no aligned words in the translation (coverage.py, align.py)
+addition      a clause of the translation with no aligned words in the source (coverage.py, align.py)
 repetition    a phrase said twice or a loop the source does not have (meaning.py)
 untranslated  output identical to, still in, or copied from the source language (meaning.py)
 """
@@ -24,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from trpipe.checks.align import Alignment, align
+from trpipe.checks.coverage import check_coverage
 from trpipe.checks.figures import check_numbers, check_units
 from trpipe.checks.glossary import Glossary, GlossaryEntry, check_terms, count_term, load_glossary
 from trpipe.checks.meaning import check_length, check_negation, check_repetition, check_untranslated
@@ -33,7 +37,19 @@ from trpipe.checks.quotes import check_quotes
 from trpipe.checks.summary import WEAK_SUPPORT_RECALL, summary_flags, unsupported_items, weak_support
 from trpipe.checks.text import ERROR, NOTE, SEVERITIES, WARNING, Flag, base_lang, fold, is_error, severity
 
-CHECKS = ("numbers", "units", "names", "quotes", "terms", "negation", "length", "repetition", "untranslated")
+CHECKS = (
+    "numbers",
+    "units",
+    "names",
+    "quotes",
+    "terms",
+    "negation",
+    "length",
+    "omission",
+    "addition",
+    "repetition",
+    "untranslated",
+)
 
 __all__ = [
     "CHECKS",
@@ -48,6 +64,7 @@ __all__ = [
     "Glossary",
     "GlossaryEntry",
     "Mention",
+    "check_coverage",
     "check_document",
     "check_length",
     "check_names",
@@ -97,8 +114,10 @@ def check_sentence(
     target_lang: str,
     glossary: Glossary | None = None,
     context: ArticleContext | None = None,
+    alignment: Alignment | None = None,
 ) -> list[Flag]:
-    """Every check on one sentence and its translation, flags in the order of ``CHECKS``."""
+    """Every check on one sentence and its translation, flags in the order of ``CHECKS``. ``alignment``: the
+    sentence's word alignment when the caller has it (trpipe.checks.align.align)."""
     if not source.strip():
         return []
     translation = translation or ""
@@ -111,6 +130,7 @@ def check_sentence(
         *check_terms(*args, glossary),
         *check_negation(*args),
         *check_length(*args),
+        *check_coverage(*args, alignment),
         *check_repetition(*args),
         *check_untranslated(*args),
     ]
@@ -119,8 +139,9 @@ def check_sentence(
 def check_document(document, glossary: Glossary | None = None) -> None:
     """Flag every translated sentence of ``document`` (a trpipe.records.Document) that fails a check.
 
-    Each flag is added to its segment's ``flags`` as ``{"check", "detail"}``; segments kept as they are
-    (already in the target language) are not checked. Names are judged with one list for the article.
+    Each flag is added to its segment's ``flags`` (see ``_placed``); segments kept as they are (already in the
+    target language) are not checked. Names are judged with one list for the article. Each sentence gets its
+    word ``alignment`` (source spans into the source text, target spans into its translation).
     """
     target_lang = document.target_lang
     default_lang = document.source.lang or ""
@@ -134,9 +155,12 @@ def check_document(document, glossary: Glossary | None = None) -> None:
         source_lang = seg.lang or default_lang
         context = contexts.get(base_lang(source_lang))
         for index, sentence in enumerate(seg.sentences):
-            flags = check_sentence(
-                sentence.text, sentence.translation or "", source_lang, target_lang, glossary, context
-            )
+            translation = sentence.translation or ""
+            alignment = align(sentence.text, translation, source_lang, target_lang) if sentence.text.strip() else None
+            if alignment is not None:
+                shift = sentence.start
+                sentence.alignment = [[a + shift, b + shift, c, d] for a, b, c, d in alignment.pairs()]
+            flags = check_sentence(sentence.text, translation, source_lang, target_lang, glossary, context, alignment)
             for flag in flags:
                 seg.flags.append(_placed(flag, sentence, index, len(seg.sentences)))
 

@@ -87,7 +87,7 @@ class _Run:
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
 
 
-def _unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
+def unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
     """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
     elided = _ELISION.match(token)
     if elided:
@@ -134,7 +134,7 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
     if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return []  # a line in capitals: PAR LAURENT GEY – EPOCH TIMES
     tokens = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text) if any(c.isalpha() for c in m[0])]
-    tokens = [_unelide(s, e, t) for s, e, t in tokens]
+    tokens = [unelide(s, e, t) for s, e, t in tokens]
     title_case = len(tokens) >= 4 and sum(t[0].isupper() for _, _, t in tokens) >= 0.7 * len(tokens)
     skip = _not_names(lang)
     flags = []
@@ -355,7 +355,7 @@ def _capitalised_sequences(text: str) -> list[list[str]]:
     sequences: list[list[str]] = []
     previous_end = -2
     for match in _TOKEN.finditer(text):
-        start, end, token = _unelide(match.start(), match.end(), match[0])
+        start, end, token = unelide(match.start(), match.end(), match[0])
         if not token[:1].isupper():
             if fold(token) in _PARTICLES and previous_end >= 0 and not text[previous_end:start].strip():
                 previous_end = end  # Hugo de Jonge: a particle inside a name

@@ -9,7 +9,8 @@ them without parsing JSON:
     target_langs  list<string>      every target, the main one first (also with a single --to)
     segments      list<struct>      id, kind, start, end, line, text, translation, translations map,
                                     sentences list<struct start, end, text, translation, score,
-                                    translations map, scores map>, flags list<struct check, detail,
+                                    translations map, scores map, alignment list<list<int>>>,
+                                    flags list<struct check, detail,
                                     severity, sentence, evidence struct<source, target: struct<start,
                                     end, text>, expected, found, measure, value, threshold>>,
                                     path, lang, kept
@@ -123,6 +124,7 @@ SENTENCE = Struct(
         ("score", FLOAT, False),
         ("translations", MapOf(STRING), False),
         ("scores", MapOf(FLOAT), False),
+        ("alignment", ListOf(ListOf(INT)), False),
     )
 )
 SEGMENT = Struct(
