@@ -17,6 +17,8 @@ negation      a negation added or dropped (meaning.py, negation.py)
 length        a length far from the pair's Gale-Church expectation: omission or addition (meaning.py)
 omission      a source clause with no aligned words in the translation (coverage.py, align.py)
 addition      a clause of the translation with no aligned words in the source (coverage.py, align.py)
+meaning       a word rendered by the opposite of its meaning (meaning_change.py: FreeDict and WordNet)
+roles         who did what to whom turned round (roles.py)
 repetition    a phrase said twice or a loop the source does not have (meaning.py)
 untranslated  output identical to, still in, or copied from the source language (meaning.py)
 """
@@ -31,9 +33,11 @@ from trpipe.checks.coverage import check_coverage
 from trpipe.checks.figures import check_numbers, check_units
 from trpipe.checks.glossary import Glossary, GlossaryEntry, check_terms, count_term, load_glossary
 from trpipe.checks.meaning import check_length, check_negation, check_repetition, check_untranslated
+from trpipe.checks.meaning_change import check_meaning
 from trpipe.checks.names import ArticleNames, check_names, find_names, name_kept
 from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.quotes import check_quotes
+from trpipe.checks.roles import check_roles
 from trpipe.checks.summary import WEAK_SUPPORT_RECALL, summary_flags, unsupported_items, weak_support
 from trpipe.checks.text import ERROR, NOTE, SEVERITIES, WARNING, Flag, base_lang, fold, is_error, severity
 
@@ -47,6 +51,8 @@ CHECKS = (
     "length",
     "omission",
     "addition",
+    "meaning",
+    "roles",
     "repetition",
     "untranslated",
 )
@@ -131,6 +137,8 @@ def check_sentence(
         *check_negation(*args),
         *check_length(*args),
         *check_coverage(*args, alignment),
+        *check_meaning(*args, alignment),
+        *check_roles(*args, alignment),
         *check_repetition(*args),
         *check_untranslated(*args),
     ]

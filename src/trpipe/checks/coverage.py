@@ -9,8 +9,9 @@ translation's length must also say the same thing: it must be shorter (omission)
 the pair's ratio predicts by at least half the clause's expected length (Gale & Church's ratio,
 trpipe.checks.meaning), and the other side must have few unaligned content words where the clause would
 stand (a rewording leaves words there that the alignment cannot vouch for; an omission leaves none).
-Both together make an error (so does a clause fairly unlikely, under four times the
-threshold, in a translation whose length is beyond the length check's own threshold); the alignment alone
+Both together make an error; so does, in a translation whose length is beyond the length check's own
+threshold, a clause fairly unlikely (under four times the threshold) or a run of unaligned words (one or
+more) with nothing unaligned in its place on the other side; the alignment alone
 (a clause barely linked, the length normal) a warning; nothing when the sentence's own link rate is too low
 to judge (no lexicon and no cognates).
 """
@@ -123,7 +124,7 @@ def _absorbed(first: int, last: int, order: list[tuple[int, int]], other: _Count
     return words - linked
 
 
-def _uncovered(side: list[Word], linked: set[int], text: str, lang: str):
+def _uncovered(side: list[Word], linked: set[int], text: str, lang: str, far: bool):
     """(span, content words, links, chance, rate, first, last) of each clause, or run of unlinked words, of one
     side that has fewer links than the rest of the sentence makes likely; overlapping ones give the least
     likely."""
@@ -132,13 +133,13 @@ def _uncovered(side: list[Word], linked: set[int], text: str, lang: str):
     found = []
     for first, last in {*clauses(text, side, lang), *_runs(side, linked)}:
         words, hits = counts.inside(first, last)
-        if words < MIN_CLAUSE_WORDS or hits / words >= MIN_COVERED or words == total_words:
+        if words < (1 if far else MIN_CLAUSE_WORDS) or hits / words >= MIN_COVERED or words == total_words:
             continue
         rate = (total_linked - hits) / (total_words - words)
         if rate < MIN_RATE:
             continue
         chance = binomial_tail(hits, words, rate)
-        if chance < UNLIKELY * 4:
+        if chance < UNLIKELY * 4 or far:
             found.append(((side[first].start, side[last - 1].end), words, hits, chance, rate, first, last))
     out: list = []
     for item in sorted(found, key=lambda f: (f[3], -f[1]))[:MAX_UNITS]:
@@ -173,13 +174,16 @@ def check_coverage(
         ("addition", tgt, linked_t, translation, target_lang, found - expected, backward, counts_s, len(src)),
     )
     for check, side, linked, text, lang, excess, order, other, size in sides:
-        for span, words, hits, chance, rate, first, last in _uncovered(side, linked, text, lang):
+        far = z < -LENGTH_Z if check == "omission" else z > LENGTH_Z
+        for span, words, hits, chance, rate, first, last in _uncovered(side, linked, text, lang, far):
             clause_letters = _letters(text[span[0] : span[1]]) * (ratio if check == "omission" else 1.0)
             absorbed = _absorbed(first, last, order, other, size)
             confirmed = excess >= LENGTH_SHARE * clause_letters and absorbed < ABSORBED_SHARE * words
-            # two signals: unlikely by the alignment and the length, or fairly unlikely and far off the length
-            far = z < -LENGTH_Z if check == "omission" else z > LENGTH_Z
-            sure = chance < UNLIKELY or (far and chance < UNLIKELY * 4)
+            # unlikely by the alignment and confirmed by the length; or, the length beyond the length check's
+            # threshold, fairly unlikely or with nothing at all in its place on the other side
+            sure = chance < UNLIKELY or (far and (chance < UNLIKELY * 4 or absorbed == 0))
+            if not sure and chance >= UNLIKELY * 4:
+                continue
             severity = ERROR if confirmed and sure else WARNING
             what = "in the source, not rendered" if check == "omission" else "in the translation, not in the source"
             location = {"source": span} if check == "omission" else {"target": span}

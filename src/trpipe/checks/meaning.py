@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 
-from trpipe.checks.negation import negations
+from trpipe.checks.negation import implicit_negatives, negations
 from trpipe.checks.text import (
     ERROR,
     WARNING,
@@ -48,7 +48,9 @@ DENSITY = {
 VARIANCE = 1.0
 VARIANCE_CJK = 2.0  # into Chinese or Japanese: few characters, each weighs more
 LENGTH_Z = 2.6
-LENGTH_Z_ERROR = 5.0  # so far from the pair's ratio that no rewording explains it
+# So far from the pair's ratio that no rewording explains it: an error. On the tuning half, 31 of 57 dropped
+# clauses and 7 of 8 added ones lie beyond it, 1 of 159 paraphrases and no clean translation.
+LENGTH_Z_ERROR = 3.5
 MIN_LENGTH_CHARS = 20
 # Repetition: a loop is an n-gram (n <= 4) repeated this many times in a row, or a 3/4-gram this many times.
 MIN_TANDEM_REPEATS = 4
@@ -67,10 +69,19 @@ def check_negation(source: str, translation: str, source_lang: str, target_lang:
         return []
     shown_s = ", ".join(map(quoted, src)) or "none"
     shown_t = ", ".join(map(quoted, tgt)) or "none"
+    # One negation less on a side that says it another way ("unless", "failed to", "too few"): a warning.
+    fewer, more = (translation, target_lang), (source, source_lang)
+    if len(tgt) > len(src):
+        fewer, more = more, fewer
+    implicit = implicit_negatives(*fewer) if abs(len(src) - len(tgt)) == 1 else []
+    if len(implicit) <= len(implicit_negatives(*more)):
+        implicit = []  # the other side has its own ("keine Zeit verlieren" -> "lose any more time")
+    note = f"; {quoted(implicit[0])} may say it without a negation" if implicit else ""
     return [
         flag(
             "negation",
-            f"{len(src)} negation(s) in the source ({shown_s}), {len(tgt)} in the translation ({shown_t})",
+            f"{len(src)} negation(s) in the source ({shown_s}), {len(tgt)} in the translation ({shown_t}){note}",
+            WARNING if implicit else ERROR,
             source=_span_of(source, src),
             target=_span_of(translation, tgt),
             expected=len(src),

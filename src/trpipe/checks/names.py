@@ -154,7 +154,12 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
             namely = (
                 bool(article and folded in article.words)
                 or _known_place(folded)
-                or (len(token) >= 3 and lang not in ("de",) and not common_word(token, lang))
+                or (
+                    len(token) >= 3
+                    and lang not in ("de",)
+                    and not common_word(token, lang)
+                    and folded not in stopwords(lang)
+                )
             )
         elif lang == "de":
             namely = not common_word(token, lang) or _known_place(folded)
