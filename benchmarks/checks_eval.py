@@ -206,7 +206,8 @@ def summary_eval(half: str, verbose: bool) -> dict | None:
     if not path.exists():
         return None
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = {"unsupported": [0, 0], "supported": [0, 0], "plain_unsupported": [0, 0], "wrong_citation": [0, 0]}
+    out = {"unsupported": [0, 0], "supported": [0, 0], "plain_unsupported": [0, 0], "wrong_citation": [0, 0],
+           "right_citation": [0, 0]}  # fmt: skip
     for item in data.get("items") or []:
         if "support" not in item:
             continue
@@ -229,11 +230,14 @@ def summary_eval(half: str, verbose: bool) -> dict | None:
             if verbose and not flagged:
                 print(f"UNSUPPORTED MISSED ({flags['support']}): {sentence}")
     for item in data.get("wrong_citations") or []:
-        found = wrong_citation_found(item)
-        out["wrong_citation"][0] += found
-        out["wrong_citation"][1] += 1
-        if verbose and not found:
-            print(f"WRONG CITATION MISSED: {item.get('sentence')}")
+        found, changed = wrong_citation_found(item)
+        control = set(map(str, item["cited"])) <= set(map(str, item["right"]))
+        key = "right_citation" if control else "wrong_citation"
+        hit = changed if control else found
+        out[key][0] += hit
+        out[key][1] += 1
+        if verbose and hit == control:
+            print(f"{'RIGHT CITATION FLAGGED' if control else 'WRONG CITATION MISSED'}: {item.get('sentence')}")
     return out
 
 
@@ -244,16 +248,17 @@ def _has_figure_or_name(sentence: str, lang: str) -> bool:
     return any(not m.weak for m in find_numbers(sentence, lang)) or bool(name_runs(sentence, lang, None))
 
 
-def wrong_citation_found(item: dict) -> bool:
-    """An item ``{lang, sentence, segments: {id: text}, cited: [ids], right: [ids]}``: whether the citation check
-    corrects the cites to the right segment or flags them."""
-    from trpipe.checks.summary import check_citation
+def wrong_citation_found(item: dict) -> tuple[bool, bool]:
+    """An item ``{lang, sentence, segments: {id: text}, cited: [ids], right: [ids]}``: (whether the citation
+    check corrects the cites to the right segment or flags them, whether it changed or flagged them at all)."""
+    from trpipe.checks.claims import check_citation
 
     segments = {str(k): (v if isinstance(v, str) else v["text"]) for k, v in item["segments"].items()}
     langs = {str(k): (item.get("segment_lang") or item["lang"]) for k in item["segments"]}
     result = check_citation(item["sentence"], item["lang"], list(map(str, item["cited"])), segments, langs)
     right = set(map(str, item["right"]))
-    return result["wrong_citation"] or (bool(result["cites"]) and set(result["cites"]) <= right)
+    found = result["wrong_citation"] and (not result["cites"] or set(result["cites"]) <= right)
+    return found, result["wrong_citation"]
 
 
 def table(half: str, tally: Tally, summary: dict | None) -> str:
@@ -292,6 +297,8 @@ def table(half: str, tally: Tally, summary: dict | None) -> str:
         ]
         if summary["wrong_citation"][1]:
             lines.append(f"- summary, wrong citations corrected or flagged: {rate(*summary['wrong_citation'])}")
+        if summary["right_citation"][1]:
+            lines.append(f"- summary, right citations changed or flagged: {rate(*summary['right_citation'])}")
     return "\n".join(lines)
 
 

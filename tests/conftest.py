@@ -31,9 +31,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network (n
 # their own, never in the user's: no test sees the user's models or credentials.
 os.environ["TRPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-cache-")
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="trpipe-test-hf-")
-# The checks behave the same whether or not a machine has the FreeDict dictionaries installed (the tests that
-# read one build a small one of their own).
+# The checks behave the same whether or not a machine has the FreeDict dictionaries or WordNet installed (the
+# tests that read them build small ones of their own).
 os.environ["TRPIPE_FREEDICT_DIR"] = ""
+os.environ["TRPIPE_WORDNET_DIR"] = ""  # likewise WordNet (wordnet-base)
 for _name in ("HF_HUB_CACHE", "HF_TOKEN", "HF_ENDPOINT", "TRPIPE_MODELS"):
     os.environ.pop(_name, None)
 GUARD = session_guard(REPO)

@@ -81,8 +81,8 @@ def test_a_dropped_clause_without_figures_or_names_is_an_omission_error_and_a_pa
 
 def test_an_added_clause_is_an_addition_error_with_its_target_span():
     added = REFERENCE[:-1] + ", and the government of China has long denied every accusation."
-    flags = [f for f in check_sentence(SOURCE, added, "fr", "en") if f["check"] == "addition"]
-    assert [f["severity"] for f in flags] == ["error"]
+    flags = [f for f in check_sentence(SOURCE, added, "fr", "en") if f["check"] == "addition" and is_error(f)]
+    assert len(flags) == 1
     span = flags[0]["evidence"]["target"]
     assert added[span["start"] : span["end"]].startswith("government of China")
 

@@ -114,6 +114,10 @@ class SummarySentence:
     # ``weakly_supported`` when it is under the documented threshold.
     support: float | None = None
     weakly_supported: bool = False
+    # The citation pointed at a segment that supports the sentence less than another: ``cites`` was corrected
+    # to that one, ``cited_as`` keeps what the alignment cited (trpipe.checks.claims.check_citation).
+    wrong_citation: bool = False
+    cited_as: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "cites": list(self.cites)}
@@ -123,6 +127,9 @@ class SummarySentence:
             out["support"] = round(self.support, 3)
         if self.weakly_supported:
             out["weakly_supported"] = True
+        if self.wrong_citation:
+            out["wrong_citation"] = True
+            out["cited_as"] = list(self.cited_as)
         return out
 
 

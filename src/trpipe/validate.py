@@ -346,6 +346,11 @@ class _Checker:
                     isinstance(unsupported, list) and all(isinstance(u, str) for u in unsupported)
                 ):
                     self.bad(f"{at}.unsupported", "not a list of strings")
+                if "wrong_citation" in sentence and not isinstance(sentence["wrong_citation"], bool):
+                    self.bad(f"{at}.wrong_citation", "not true or false")
+                cited_as = sentence.get("cited_as")
+                if cited_as is not None and not (isinstance(cited_as, list) and all(c in ids for c in cited_as)):
+                    self.bad(f"{at}.cited_as", "not a list of the document's segment ids")
                 cites_of.append([str(c) for c in cites])
             shapes[lang] = cites_of
         if shapes:

@@ -151,16 +151,8 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
         elif not capital or title_case:
             namely = False
         elif initial:
-            namely = (
-                bool(article and folded in article.words)
-                or _known_place(folded)
-                or (
-                    len(token) >= 3
-                    and lang not in ("de",)
-                    and not common_word(token, lang)
-                    and folded not in stopwords(lang)
-                )
-            )
+            known = bool(article and folded in article.words) or _known_place(folded)
+            namely = known or _unknown_word(token, folded, lang)
         elif lang == "de":
             namely = not common_word(token, lang) or _known_place(folded)
         else:
@@ -207,6 +199,11 @@ def _latin_runs(text: str) -> list[_Run]:
         if len(match[0]) >= 2 and match[0][0].isupper():
             out.append(_Run(match.start(), match.end(), match[0], fold(match[0]).split(), _is_strong(match[0])))
     return out
+
+
+def _unknown_word(token: str, folded: str, lang: str) -> bool:
+    """A sentence's first word unknown to the dictionary (a name); a stop-word ("Plusieurs", "More") is none."""
+    return len(token) >= 3 and lang != "de" and not common_word(token, lang) and folded not in stopwords(lang)
 
 
 def _known_place(folded: str) -> bool:

@@ -7,6 +7,7 @@ Two tables are read from it, and kept in trpipe's cache folder (marshal) like th
 
 synonyms  word -> the words sharing a synset with it (single words only)
 antonyms  word -> its antonyms and their synonyms ("rise" -> fall, drop, descend ...)
+related   word -> the words of the synsets one pointer away: hypernyms, hyponyms, derivations, similar
 
 Nothing needs them: without WordNet the meaning check (trpipe.checks.meaning_change) has no antonyms to look
 for, and the summary support falls back to lemmas (trpipe.checks.summary).
@@ -22,6 +23,9 @@ from pathlib import Path
 
 DEFAULT_DIRS = ("/usr/share/wordnet",)
 _POS = ("noun", "verb", "adj", "adv")
+# Pointers to a closely related synset: hypernym (@, @i), hyponym (~, ~i), derivation (+), similar (&), also (^),
+# verb group ($): "illness" for "disease", "announce" for "unveil", "group" for "organisation".
+_RELATED = frozenset({"@", "@i", "~", "~i", "+", "&", "^", "$"})
 
 
 def folder() -> Path | None:
@@ -59,20 +63,22 @@ def _parse(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, int, str, 
                 synsets[key] = words
                 for k in range(links):
                     symbol, offset, kind, numbers = fields[at + 1 + 4 * k : at + 5 + 4 * k]
+                    target = ("a" if kind == "s" else kind) + offset
                     if symbol == "!":
-                        target = ("a" if kind == "s" else kind) + offset
                         pointers.append((key, int(numbers[:2], 16), target, int(numbers[2:], 16)))
+                    elif symbol in _RELATED:
+                        pointers.append((key, 0, target, 0))
     return synsets, pointers
 
 
 @lru_cache(maxsize=1)
-def tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """(synonyms, antonyms) of the installed WordNet (see the module docstring); empty when none is."""
+def tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(synonyms, antonyms, related) of the installed WordNet (see the module docstring); empty when none is."""
     path = folder()
     if path is None:
-        return {}, {}
+        return {}, {}, {}
     stamps = [(path / f"data.{p}").stat() for p in _POS]
-    stamp = "v2-" + "-".join(f"{s.st_size}.{int(s.st_mtime)}" for s in stamps)
+    stamp = "v4-" + "-".join(f"{s.st_size}.{int(s.st_mtime)}" for s in stamps)
     cached = _cache_path(stamp)
     if cached is not None and cached.is_file():
         try:
@@ -100,7 +106,7 @@ def _cache_path(stamp: str) -> Path | None:
         return None
 
 
-def _build(path: Path) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+def _build(path: Path) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     synsets, pointers = _parse(path)
     synonyms: dict[str, set[str]] = {}
     for words in synsets.values():
@@ -108,8 +114,17 @@ def _build(path: Path) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[s
         for word in single:
             synonyms.setdefault(word, set()).update(w for w in single if w != word)
     antonyms: dict[str, set[str]] = {}
+    related: dict[str, set[str]] = {}
     for source, number, target, target_number in pointers:
         words, others = synsets.get(source, []), synsets.get(target, [])
+        if number == 0:  # a related synset: each word of one is related to each word of the other
+            single = [w for w in others if "_" not in w]
+            for word in words:
+                if "_" not in word:
+                    related.setdefault(word, set()).update(single)
+                    for other in single:  # both ways: a hypernym's hyponym is related to it too
+                        related.setdefault(other, set()).add(word)
+            continue
         if not (0 < number <= len(words) and 0 < target_number <= len(others)):
             continue
         word, other = words[number - 1], others[target_number - 1]
@@ -120,7 +135,11 @@ def _build(path: Path) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[s
     for word, found in list(antonyms.items()):  # both ways: "worsen" -> improve, so "improve" -> worsen
         for other in found:
             antonyms.setdefault(other, set()).add(word)
-    return ({w: frozenset(s) for w, s in synonyms.items()}, {w: frozenset(s) for w, s in antonyms.items()})
+    return (
+        {w: frozenset(s) for w, s in synonyms.items()},
+        {w: frozenset(s) for w, s in antonyms.items()},
+        {w: frozenset(s - synonyms.get(w, set())) for w, s in related.items()},
+    )
 
 
 def synonyms(word: str) -> frozenset[str]:
@@ -129,6 +148,11 @@ def synonyms(word: str) -> frozenset[str]:
 
 def antonyms(word: str) -> frozenset[str]:
     return tables()[1].get(word.lower(), frozenset())
+
+
+def related(word: str) -> frozenset[str]:
+    """Words of the synsets one pointer away (hypernyms, hyponyms, derivations, similar): disease -> illness."""
+    return tables()[2].get(word.lower(), frozenset())
 
 
 def available() -> bool:

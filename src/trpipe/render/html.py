@@ -178,6 +178,9 @@ def _summary_item(sentence: SummarySentence, anchor: str, known: set[str]) -> st
         out += f' <span class="unsupported">⚠ unsupported: {_e(unsupported)}</span>'
     if getattr(sentence, "weakly_supported", False):
         out += ' <span class="unsupported">⚠ weakly supported by its citations</span>'
+    if getattr(sentence, "wrong_citation", False):
+        was = ", ".join(map(str, getattr(sentence, "cited_as", [])))
+        out += f' <span class="unsupported">⚠ citation corrected (the alignment cited {_e(was)})</span>'
     return out + "</li>"
 
 

@@ -58,6 +58,8 @@ def _summary_sentence(sentence: SummarySentence) -> str:
         line += f" ⚠ *unsupported: {escape(', '.join(map(str, sentence.unsupported)))}*"
     if getattr(sentence, "weakly_supported", False):
         line += " ⚠ *weakly supported by its citations*"
+    if getattr(sentence, "wrong_citation", False):
+        line += f" ⚠ *citation corrected (the alignment cited {escape(', '.join(map(str, sentence.cited_as)))})*"
     return line
 
 

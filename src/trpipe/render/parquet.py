@@ -14,7 +14,8 @@ them without parsing JSON:
                                     severity, sentence, evidence struct<source, target: struct<start,
                                     end, text>, expected, found, measure, value, threshold>>,
                                     path, lang, kept
-    summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support>>
+    summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support,
+                                    wrong_citation, cited_as list>>
     provenance    struct   trpipe, created, fingerprint, signature, segmenter,
                            models struct<translation, summary, back_translation: model, translations:
                                          map<lang, model>>  (model: model, revision, commit, architecture,
@@ -146,6 +147,8 @@ SUMMARY_SENTENCE = Struct(
         ("unsupported", ListOf(STRING), False),
         ("weakly_supported", BOOL, False),
         ("support", FLOAT, False),
+        ("wrong_citation", BOOL, False),
+        ("cited_as", ListOf(STRING), False),
     )
 )
 DOCUMENT = Struct(
