@@ -57,11 +57,11 @@ def lexical_data(tmp_path, monkeypatch, private_cache):
     (dictd / "freedict-fra-eng.dict.dz").write_bytes(gzip.compress(data))
     monkeypatch.setenv("TRPIPE_WORDNET_DIR", str(folder))
     monkeypatch.setenv("TRPIPE_FREEDICT_DIR", str(dictd))
-    wordnet.tables.cache_clear()
-    bilingual.word_pairs.cache_clear()
+    for cached in (wordnet.table, wordnet._lookup, bilingual.word_pairs):
+        cached.cache_clear()
     yield
-    wordnet.tables.cache_clear()
-    bilingual.word_pairs.cache_clear()
+    for cached in (wordnet.table, wordnet._lookup, bilingual.word_pairs):
+        cached.cache_clear()
 
 
 def test_wordnet_is_read_with_antonyms_both_ways_synonyms_and_related_words(lexical_data):
