@@ -307,11 +307,11 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--write", action="store_true", help="write the tables into benchmarks/CHECKS.md")
     parser.add_argument("--half", choices=(*HALVES, "both"), default="both")
-    parser.add_argument("--no-lexicon", action="store_true", help="run without the FreeDict dictionaries")
+    parser.add_argument("--no-lexicon", action="store_true", help="run without the FreeDict dictionaries and WordNet")
     args = parser.parse_args()
     if args.no_lexicon:
-        os.environ["TRPIPE_FREEDICT_DIR"] = ""
-    from trpipe.checks import bilingual, check_sentence
+        os.environ["TRPIPE_FREEDICT_DIR"] = os.environ["TRPIPE_WORDNET_DIR"] = ""
+    from trpipe.checks import bilingual, check_sentence, wordnet
 
     halves = [h for h in HALVES if args.half in (h, "both") and (ROOT / h).is_dir()]
     start = time.perf_counter()
@@ -329,6 +329,7 @@ def main() -> int:
         parts.append(table(half, tally, summary_eval(half, args.verbose)))
     result = speed(timed)
     lexicon = ", ".join(dictionaries) if dictionaries else "none (anchors and cognates only)"
+    lexicon += "; WordNet " + (f"from {wordnet.folder()}" if wordnet.available() else "not installed")
     parts.append(
         f"- bilingual dictionaries: {lexicon}\n"
         f"- speed: {result['cpu_ms']:.2f} ms of CPU per sentence on average; wall clock {result['ms_mean']:.2f} ms on "

@@ -8,9 +8,10 @@ Contenders, interleaved (each run a process of its own, so that every table is l
   read from trpipe's cache, as on every run after the first).
 
 Each run checks the same articles (the tuning half's fr-en references, ``--articles`` of them, about five
-sentences each: the default job's pair) and reports the process's time in ``check_document`` (first article: the tables' loading included) and
-per sentence after it. The default job (benchmarks/RESULTS.md: 18.5 s on the sample article of 42 sentences,
-1.16 s of it the checks) gives the share: (checks of 42 sentences + loading) / job time.
+sentences each: the default job's pair) and reports the process's time in ``check_document`` (first article:
+the tables' loading included) and per sentence after it. The default job (benchmarks/RESULTS.md: 18.5 s on
+the sample article of 42 sentences, 1.16 s of it the checks) gives the share: (checks of 42 sentences +
+loading) / job time.
 
     python benchmarks/checks_speed.py [--runs 3] [--before-ref main]
 """
