@@ -6,15 +6,17 @@ a link to its segment; then the article, one row per segment with its id, kind a
 every translation side by side, its flags, and links from each flag to the previous and next segment
 flagged by the same check (``n``/``p`` keys jump between flagged segments). A translated sentence whose
 model score (mean log-probability per token) is low is shaded; that is the model's own confidence, shown
-for reading, never a flag. Following a citation highlights the segment (CSS ``:target``, plus a few lines of
-inline script that put a ``highlight`` class on it, so the state is visible in the DOM too). Provenance is
-in the footer.
+for reading, never a flag. Each flag shows its severity and evidence. Hovering or focusing a word of the
+source or of the main translation highlights the words aligned with it on the other side. Following a
+citation highlights the segment (CSS ``:target``, plus a few lines of inline script that put a
+``highlight`` class on it, so the state is visible in the DOM too). Provenance is in the footer.
 
 The page is inert whatever the input: every string from the input or a model goes through
 ``html.escape``, and a Content-Security-Policy meta tag allows only the page's own style and script (by
 their SHA-256 hashes), no other script, no external resource, no form target, no base URL.
 
 Modules: ``page`` (the whole page, header, footer), ``summary``, ``segments`` (the article's rows),
-``nav`` (flag overview and chains), ``shading`` (score thresholds), ``escape``, ``assets`` (the package
-data ``page.html``, ``report.css``, ``report.js`` and the policy). ``trpipe.render.html`` is the entry point.
+``nav`` (flag overview and chains), ``alignment`` (the aligned words), ``shading`` (score thresholds),
+``escape``, ``assets`` (the package data ``page.html``, ``report.css``, ``report.js`` and the policy).
+``trpipe.render.html`` is the entry point.
 """

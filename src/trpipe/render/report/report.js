@@ -31,5 +31,23 @@
     if (e.key === "n") jump(1);
     if (e.key === "p") jump(-1);
   });
+  // Word alignment: hovering or focusing an aligned word highlights the words of its links on both sides.
+  function links(el) {
+    return el && el.getAttribute ? (el.getAttribute("data-a") || "").split(" ").filter(Boolean) : [];
+  }
+  function aligned(e, on) {
+    var ids = links(e.target);
+    if (!ids.length) return;
+    var row = e.target.closest("section.segment");
+    var words = row ? row.querySelectorAll(".w[data-a]") : [];
+    for (var i = 0; i < words.length; i++) {
+      var shared = links(words[i]).some(function (id) { return ids.indexOf(id) >= 0; });
+      if (shared) words[i].classList.toggle("aligned", on);
+    }
+  }
+  document.addEventListener("mouseover", function (e) { aligned(e, true); });
+  document.addEventListener("mouseout", function (e) { aligned(e, false); });
+  document.addEventListener("focusin", function (e) { aligned(e, true); });
+  document.addEventListener("focusout", function (e) { aligned(e, false); });
   mark();
 })();

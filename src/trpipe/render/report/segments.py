@@ -1,5 +1,6 @@
 """The article: one row per segment with its id, kind and line, the source and every translation side by
-side (one span per sentence, shaded by score, marked when flagged), its flags, and what cites it."""
+side (one span per sentence, shaded by score, marked when flagged; aligned words focusable, see
+``alignment``), its flags, and what cites it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from trpipe.render.common import (
     sentence_translation,
     targets,
 )
+from trpipe.render.report.alignment import marked, source_spans, target_spans
 from trpipe.render.report.escape import esc, lang_attr
 from trpipe.render.report.nav import flag_item
 from trpipe.render.report.shading import score_class
@@ -33,7 +35,9 @@ def translation_cell(document: Document, segment: Segment, target: str) -> str:
         score = sentence_score(document, sentence, target)
         classes = "sent" + score_class(score) + (" has-flag" if i in flagged else "")
         title = f' title="model score {score:.2f}" data-score="{score:.4f}"' if score is not None else ""
-        parts.append(f'<span class="{classes}"{title}>{esc(text or "")}</span>')
+        main = target == document.target_lang and sentence.alignment and text == sentence.translation
+        shown = marked(text or "", target_spans(segment, i)) if main else esc(text or "")
+        parts.append(f'<span class="{classes}"{title}>{shown}</span>')
     return "".join(parts)
 
 
@@ -56,7 +60,7 @@ def segment_row(document: Document, segment: Segment, cited: list[tuple[str, str
     parts = [
         f'<section id="{esc(segment.id)}" class="{classes}" data-start="{segment.start}" data-end="{segment.end}">',
         f'<div class="seg-meta"{title}>{"".join(meta)}</div>',
-        f'<div class="src"{lang_attr(src_lang)}>{esc(segment.text)}</div>',
+        f'<div class="src"{lang_attr(src_lang)}>{marked(segment.text, source_spans(segment))}</div>',
     ]
     for target in targets(document):
         cell = translation_cell(document, segment, target)
