@@ -189,6 +189,7 @@ class StreamSink(Sink):
 
     def __init__(self, output: str | None, echo: Callable[[str], None]):
         self.echo, self.handle, self.tmp = echo, None, None
+        self.failed = False
         self.target = Path(output) if output else None
         if self.target is not None:
             check_writable(self.target)
@@ -209,6 +210,7 @@ class StreamSink(Sink):
             self.handle.write(text)
         except OSError as exc:
             assert self.target is not None
+            self.failed = True  # a document may be half written: this stream is not kept (see salvage)
             raise _error(self.target, exc) from None
 
     def close(self, keep: bool) -> None:

@@ -103,6 +103,8 @@ def salvage(previous: PreviousOutput | None, sink, report) -> bool:
 
     if not isinstance(sink, (StreamSink, ParquetSink)) or sink.target is None or not report.ok:
         return False
+    if getattr(sink, "failed", False):
+        return False  # a write failed (a full disk): the file may end in half a document
     try:
         if previous is not None:
             previous.salvage(sink)
