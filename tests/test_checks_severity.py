@@ -148,3 +148,9 @@ def test_strict_and_the_closing_line_count_errors_only():
     report.count(document)
     assert report.finish(strict=True, closing=lines.append) == EXIT_FLAGGED
     assert lines[-1] == "flags: numbers 1 (1 warning in the outputs)"
+
+
+def test_a_unit_symbol_is_no_name_and_a_conversion_no_misread_convention():
+    flags = check_sentence("La centrale produira 2,2 GW dès 2027.", "The plant will produce 2,200 MW from 2027.",
+                           "fr", "en")  # fmt: skip
+    assert [(f["check"], f["severity"]) for f in flags] == [("units", "note")]

@@ -163,3 +163,12 @@ def provenance(source_lang: str, target_lang: str) -> list[str]:
     """The dictionaries the pair's alignment reads (file names), [] when none is installed."""
     found = [_find(source_lang, target_lang), _find(target_lang, source_lang)]
     return [p.name.removesuffix(".index") for p in found if p is not None]
+
+
+def exonyms(missing: list[str], added: list[str], source_lang: str, target_lang: str) -> set[tuple[str, str]]:
+    """(source name, target name) pairs that the pair's dictionaries give as each other's rendering: a place's
+    exonym CLDR lacks (Mailand = Milan, Bretagne = Brittany), when FreeDict is installed."""
+    if not missing or not added:
+        return set()
+    table = word_pairs(source_lang, target_lang)
+    return {(name, other) for name in missing for other in added if fold(other) in table.get(fold(name), ())}

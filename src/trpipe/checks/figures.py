@@ -148,11 +148,11 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
             continue
         misreads = [t for t in translation if mention.values & t.alt]
         conversions = [j for j, t in enumerate(translation) if j not in matched.values() and conversion(mention, t)]
-        if misreads:
-            misread.append((mention, misreads[0]))
-        elif conversions:
+        if conversions:  # 2,2 GW = 2,200 MW: a conversion, though 2,200 would also misread 2,2
             matched[i] = conversions[0]
             converted.append((mention, translation[conversions[0]]))
+        elif misreads:
+            misread.append((mention, misreads[0]))
         elif not mention.weak:
             missing.append(mention)
     used = set(matched.values()) | {id(t) for _, t in misread}

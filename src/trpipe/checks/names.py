@@ -25,6 +25,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from trpipe.checks import locale
+from trpipe.checks.bilingual import exonyms
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import (
     Words,
@@ -57,6 +58,7 @@ _INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "l
 _TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
 _OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
+_MEASURE = "name, its CLDR forms, FreeDict exonyms, acronym or transliteration"
 
 
 @dataclass
@@ -144,7 +146,7 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
         previous_end = tokens[i][1]
         initial = (i == 0 and not gap) or (bool(gap) and gap[-1] in _OPENERS)
         folded = fold(token)
-        strong = _is_strong(token)
+        strong = _is_strong(token) and folded not in skip  # GW, MW, KM: unit symbols are no acronyms
         capital = token[0].isupper() and folded not in skip and len(token) >= 2
         if strong:
             namely = True
@@ -461,20 +463,15 @@ def check_names(
                     f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms
                 ):
                     added.append(run)
-    # A name written in another script and a Latin name that sounds like it: a transliteration, not sure enough
-    # either way to be an error.
-    spelt = {
-        (name, run.text)
-        for name, _, _ in missing
-        if not is_latin(name)
-        for run in added
-        if is_latin(run.text) and transliterated(name, run.text)
-    }
+    # A name in another script and a Latin one that sounds like it: a transliteration, sure enough of neither.
+    foreign = [(n, r.text) for n, _, _ in missing if not is_latin(n) for r in added if is_latin(r.text)]
+    spelt = {(name, other) for name, other in foreign if transliterated(name, other)}
     flags = []
     for name, other in sorted(spelt):
         detail = f"{quoted(name)} may be transliterated as {quoted(other)}"
         span = next(p for n, _, p in missing if n == name)
         flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
+    spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
     missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
     added = [r for r in added if r.text not in {o for _, o in spelt}]
     for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
@@ -500,7 +497,7 @@ def check_names(
 
 
 def _flag(detail: str, severity: str = ERROR, **evidence) -> Flag:
-    return flag("names", detail, severity, measure="name, its CLDR forms, acronym or transliteration", **evidence)
+    return flag("names", detail, severity, measure=_MEASURE, **evidence)
 
 
 def _in_article(name: str, article: ArticleNames) -> bool:
