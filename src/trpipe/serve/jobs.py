@@ -36,7 +36,7 @@ class JobProgress(Progress):
 
     def stage(self, name: str) -> None:
         super().stage(name)
-        kind = name.split(" ")[0]
+        kind = name.split(" ")[0].rstrip(":")
         now = time.time()
         if self.stages and self.stages[-1]["name"] == name:
             return
