@@ -118,13 +118,19 @@ async def translate(request: Request):
         rendered = await run_in_worker(request, work)
     except TrpipeError as exc:
         raise bad(str(exc), 500 if exc.exit_code in (4, 70) else 400) from None
-    return Response(rendered, media_type=f"{MEDIA[fmt]}; charset=utf-8", headers=_safe_headers(fmt))
+    return Response(rendered, media_type=f"{MEDIA[fmt]}; charset=utf-8", headers=_safe_headers(fmt, rendered))
 
 
-def _safe_headers(fmt: str) -> dict[str, str]:
+def _safe_headers(fmt: str, text: str = "") -> dict[str, str]:
+    """nosniff everywhere; for the HTML report, its own policy (its style and script by hash, nothing else)
+    as a header too."""
+    import html
+    import re
+
     headers = {"X-Content-Type-Options": "nosniff"}
-    if fmt == "html":  # the report's own policy travels in its <meta>; the header says the same
-        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    if fmt == "html":
+        found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+        headers["Content-Security-Policy"] = html.unescape(found.group(1)) if found else "default-src 'none'"
     return headers
 
 
@@ -220,7 +226,11 @@ async def job_document(request: Request, ident: str, index: int):
     else:
         document = document_from_dict(json.loads(found["result"]))
         text = await anyio.to_thread.run_sync(render, document, fmt)
-    return Response(text, media_type=f"{MEDIA[fmt]}; charset=utf-8", headers=_safe_headers(fmt))
+    headers = _safe_headers(fmt, text)
+    if fields.get("download"):
+        suffix = {"md": "md", "xliff": "xlf", "jsonl": "jsonl"}.get(fmt, fmt)
+        headers["Content-Disposition"] = f'attachment; filename="trpipe-{ident[:8]}-{index}.{suffix}"'
+    return Response(text, media_type=f"{MEDIA[fmt]}; charset=utf-8", headers=headers)
 
 
 @router.delete("/v1/jobs/{ident}", status_code=204, tags=["trpipe"])
