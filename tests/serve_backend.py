@@ -1,6 +1,7 @@
 """The ``test-hold`` backend for the service's tests: counts engine calls, records every batch, and can be held
 (``HoldTranslator.gate``) so that a test decides when a batch finishes; ``TRPIPE_TEST_DELAY`` (seconds per
-batch) makes it slow in child processes. Registered on import."""
+batch) makes it slow in child processes, and ``TRPIPE_TEST_BUSY_DIR`` shows which processes are in a batch.
+Registered on import."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 import time
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 
 from trpipe.translate.base import Translator, register_backend
 
@@ -46,8 +48,14 @@ class HoldTranslator(Translator):
             self.batches.append(list(texts))
         self.entered.set()
         delay = float(os.environ.get("TRPIPE_TEST_DELAY") or 0)
+        busy = os.environ.get("TRPIPE_TEST_BUSY_DIR")  # a file named after this process while a batch runs
+        marker = Path(busy, str(os.getpid())) if busy else None
+        if marker is not None:
+            marker.touch()
         if delay:
             time.sleep(delay)
+        if marker is not None:
+            marker.unlink(missing_ok=True)
         if not self.gate.wait(30):
             raise RuntimeError("test-hold: the gate stayed closed")
         return [f"[{t}]" for t in texts]

@@ -39,10 +39,18 @@ def run(settings: ServeSettings, say=None) -> int:
     Bad settings (a registry, a keys file, a state folder that cannot be used) raise before the port is
     bound; a model of ``--load`` that cannot be loaded stops the server and is raised.
     """
-    if settings.engine == "ray":
-        from trpipe.serve.ray_serve import run_ray
+    if settings.engine != "ray":
+        return _run(settings, say)
+    from trpipe.serve.ray_serve import start_ray, stop_ray
 
-        return run_ray(settings, say)
+    started = start_ray(settings)
+    try:
+        return _run(settings, say)
+    finally:
+        stop_ray(started)
+
+
+def _run(settings: ServeSettings, say=None) -> int:
     import uvicorn
 
     from trpipe.serve.service import Service

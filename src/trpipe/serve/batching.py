@@ -52,6 +52,14 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
+class EngineUnavailable(Exception):
+    """No copy of the model answers now (its Ray Serve replicas are gone); ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class QueueClosed(Exception):
     """The server is stopping and takes no new sentences."""
 

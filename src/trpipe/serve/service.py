@@ -58,6 +58,7 @@ class Service:
             max_wait=settings.max_wait_ms / 1000.0,
             on_batch=self.metrics.batch,
         )
+        self.engines: Any = None  # Ray Serve's deployments, with --engine ray
         self.session = session or self._session()
         self.keys = KeyRing.from_file(settings.api_keys_file)
         self.rates = RateLimiter(settings.limit("req_limit"))
@@ -76,6 +77,10 @@ class Service:
         from trpipe.session import Session
 
         s = self.settings
+        if s.engine == "ray":
+            from trpipe.serve.ray_serve import RayEngines
+
+            self.engines = RayEngines(s)
         return Session(
             s.models_file,
             cache=s.cache,
@@ -84,6 +89,7 @@ class Service:
             progress=RoutedProgress(),
             threads=s.threads,
             wrap_engine=self.batcher.wrap,
+            translator_factory=self.engines,
             backend=s.backend,
             device=s.device,
             summary=s.summary,
@@ -118,6 +124,8 @@ class Service:
             self.runner.stop(max(1.0, deadline - time.monotonic()))
         self.batcher.close(max(1.0, deadline - time.monotonic()))
         self.session.close()
+        if self.engines is not None:
+            self.engines.close()
         self.state.close()
 
     # ----------------------------------------------------------------------------------- languages

@@ -26,7 +26,7 @@ async def run_in_worker(request, fn, *args, progress=None):
     import anyio
     from starlette.exceptions import HTTPException
 
-    from trpipe.serve.batching import Call, Cancelled, QueueClosed, QueueFull
+    from trpipe.serve.batching import Call, Cancelled, EngineUnavailable, QueueClosed, QueueFull
 
     service = request.app.state.service
     if service.stopping:
@@ -49,7 +49,7 @@ async def run_in_worker(request, fn, *args, progress=None):
         watcher.cancel()
         try:
             return worker.result()
-        except QueueFull as exc:
+        except (QueueFull, EngineUnavailable) as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
         except QueueClosed:
             raise HTTPException(503, "The server is stopping; retry later", headers={"Retry-After": "5"}) from None
