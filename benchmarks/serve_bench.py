@@ -624,9 +624,9 @@ def run(args: argparse.Namespace) -> dict:
     try:
         for shape in ("sentence", "paragraph"):
             for clients in clients_list:
-                size = max(50, int(clients * args.window * (4 if shape == "sentence" else 1)))
-                chosen = pools[shape][offset[shape] : offset[shape] + size]
-                offset[shape] += size
+                chosen = take(
+                    pools[shape], offset, shape, int(clients * args.window * (4 if shape == "sentence" else 1))
+                )
                 order.reverse()  # alternate who goes first
                 for name in order:
                     cell = Cell(name, shape, f"closed {clients}")
@@ -639,9 +639,7 @@ def run(args: argparse.Namespace) -> dict:
             if c["shape"] == "sentence" and c["load"] == "closed 16"
         }
         for label, rate in (("lt", 0.8 * rates.get("libretranslate", 1.0)), ("trpipe", 0.8 * rates.get("trpipe", 4))):
-            size = int(rate * args.window * 1.5) + 10
-            chosen = sentences[offset["sentence"] : offset["sentence"] + size]
-            offset["sentence"] += size
+            chosen = take(sentences, offset, "sentence", int(rate * args.window * 1.5) + 10)
             for name in order:
                 cell = Cell(name, "sentence", f"open {rate:.1f}/s ({label} x0.8)")
                 open_loop(servers[name], Items(chosen), rate, args.window, args.drain, cell)
@@ -663,6 +661,15 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         out["engine"] = {name: s.stop() for name, s in servers.items()}
     return out
+
+
+def take(pool: list, offset: dict, shape: str, wanted: int) -> list:
+    """The next ``wanted`` items of ``pool`` (at least 50; round again when it runs out: neither server
+    caches, so a repeat costs the same work)."""
+    size = min(len(pool), max(50, wanted))
+    chosen = [pool[(offset[shape] + i) % len(pool)] for i in range(size)]
+    offset[shape] += size
+    return chosen
 
 
 def machine() -> dict:

@@ -1,6 +1,7 @@
 """The ``test-hold`` backend for the service's tests: counts engine calls, records every batch, and can be held
 (``HoldTranslator.gate``) so that a test decides when a batch finishes; ``TRPIPE_TEST_DELAY`` (seconds per
-batch) makes it slow in child processes, and ``TRPIPE_TEST_BUSY_DIR`` shows which processes are in a batch.
+batch) makes it slow in child processes, ``TRPIPE_TEST_BUSY_DIR`` shows which processes are in a batch, and a
+sentence holding FAULT makes its batch fail.
 Registered on import."""
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class HoldTranslator(Translator):
         with self.lock:
             self.batches.append(list(texts))
         self.entered.set()
+        if any("FAULT" in t for t in texts):
+            raise RuntimeError("test-hold: a fault in the engine")
         delay = float(os.environ.get("TRPIPE_TEST_DELAY") or 0)
         busy = os.environ.get("TRPIPE_TEST_BUSY_DIR")  # a file named after this process while a batch runs
         marker = Path(busy, str(os.getpid())) if busy else None

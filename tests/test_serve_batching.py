@@ -133,6 +133,12 @@ def test_a_full_queue_answers_503_with_retry_after(server):
     assert not any("de trop" in t for t in H.seen())
 
 
+def test_an_engine_fault_is_a_500_for_its_batch_only(server):
+    broken = translate(server.url, "Cette phrase contient une FAULT du moteur.")
+    assert broken.status_code == 500 and broken.json() == {"error": "Internal error: RuntimeError"}
+    assert translate(server.url, "La suivante passe.").json() == {"translatedText": "[La suivante passe.]"}
+
+
 def test_too_many_requests_at_once_answer_503(registry, tmp_path):
     with local_server(tmp_path, registry, max_inflight=2) as small:
         H.gate.clear()

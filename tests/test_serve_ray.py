@@ -17,17 +17,15 @@ from serve_ray_fixtures import ray_for_serve  # noqa: F401
 
 @pytest.fixture(scope="module")
 def ray_server(ray_for_serve, tmp_path_factory):  # noqa: F811
-    from ray import serve
-    from ray.serve.config import ProxyLocation
-
     from trpipe.demo import write_registry
     from trpipe.serve import ServeSettings
+    from trpipe.serve.ray_serve import start_ray
 
     folder = tmp_path_factory.mktemp("ray-serve")
     registry = write_registry(folder / "models.yaml", {"fr-en": "echo/fr-en"})
-    serve.start(proxy_location=ProxyLocation.Disabled)
     settings = ServeSettings(models_file=str(registry), backend="test-hold", cache=False, engine="ray", replicas=2,
                              load=("fr-en",), state_dir=folder / "state", summary=False)  # fmt: skip
+    assert start_ray(settings) is False  # the fixture's Ray is joined, Serve started without its proxy
     server = LocalServer(settings)
     try:
         yield server, ray_for_serve

@@ -245,9 +245,7 @@ def _lt(name: str, lt_name: str | None = None) -> list[str]:
          help="How long finished jobs and translated files are kept (7d, 12h, 30m).")  # fmt: skip
 @_option("--api-keys", "api_keys_file", env=_lt("API_KEYS", "API_KEYS"), type=click.Path(dir_okay=False),
          metavar="FILE", help="Accepted API keys, one a line, roles may follow (suggest, admin).")  # fmt: skip
-@_option(
-    "--require-key", env=_lt("REQUIRE_KEY", "REQUIRE_API_KEY"), is_flag=True, help="Refuse requests without a key."
-)
+@_option("--require-key", env="TRPIPE_REQUIRE_KEY", is_flag=True, help="Refuse requests without a key.")
 @_option("--cors-origin", "cors_origins", env="TRPIPE_CORS_ORIGIN", multiple=True, metavar="ORIGIN",
          help="Allow browsers on ORIGIN to call the API (CORS is off without it; * for any).")  # fmt: skip
 @_option("--char-limit", env=_lt("CHAR_LIMIT", "CHAR_LIMIT"), type=int, default=20_000, show_default=True,

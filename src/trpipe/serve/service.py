@@ -67,6 +67,7 @@ class Service:
         if settings.suggestions == "apply":
             self.session.human = self.suggestions.lookup
         self.inflight = 0
+        self._languages: list[dict[str, Any]] | None = None
         self._inflight_lock = threading.Lock()
         self.ready = False
         self.stopping = False
@@ -132,6 +133,11 @@ class Service:
 
     def languages(self) -> list[dict[str, Any]]:
         """Every language of the registry with the targets it reaches (through English too)."""
+        if self._languages is None:
+            self._languages = self._list_languages()
+        return self._languages
+
+    def _list_languages(self) -> list[dict[str, Any]]:
         from trpipe.languages import language_name
 
         pairs = [p.split("-", 1) for p in self.session.registry.pairs()]
