@@ -29,7 +29,7 @@ def registry(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(registry, tmp_path_factory):
-    with local_server(tmp_path_factory.mktemp("hold-server"), registry, max_wait_ms=400, max_pending=64) as running:
+    with local_server(tmp_path_factory.mktemp("hold-server"), registry, max_wait_ms=1000, max_pending=64) as running:
         yield running
 
 
@@ -69,14 +69,14 @@ def test_concurrent_requests_share_one_batch(server):
 
 
 def test_a_lone_request_on_an_idle_server_goes_at_once(server):
-    # The server waits up to 400 ms to fill a batch under load: a lone client must never wait for it.
-    times = []
+    # The server waits up to 1 s to fill a batch under load: a lone client must never wait for it.
+    stats = server.service.batcher.queues[0].stats
+    before = len(stats.waits)
     for i in range(5):
-        started = time.monotonic()
         assert translate(server.url, f"Une phrase seule, numéro {i}.").status_code == 200
-        times.append(time.monotonic() - started)
-    assert max(times) < 0.3, times
     assert [len(batch) for batch in H.batches] == [1] * 5
+    waits = stats.waits[before:]
+    assert len(waits) == 5 and max(waits) < 0.2, waits  # taken at once (a busy machine aside), never 1 s
 
 
 def test_healthz_answers_while_a_held_batch_runs(server):
@@ -85,10 +85,11 @@ def test_healthz_answers_while_a_held_batch_runs(server):
         held = pool.submit(translate, server.url, "Cette phrase tient le moteur.")
         assert H.entered.wait(10)
         times = []
-        for _ in range(5):
-            started = time.monotonic()
-            assert httpx.get(f"{server.url}/healthz", timeout=5).json() == {"status": "ok"}
-            times.append(time.monotonic() - started)
+        with httpx.Client(timeout=5) as client:  # one kept-alive connection: the server's time, not the client's
+            for _ in range(10):
+                started = time.monotonic()
+                assert client.get(f"{server.url}/healthz").json() == {"status": "ok"}
+                times.append(time.monotonic() - started)
         assert not held.done()
         H.gate.set()
         assert held.result().status_code == 200

@@ -128,6 +128,7 @@ class QueueStats:
     sentences: int = 0
     engine_seconds: float = 0.0
     sizes: list[int] = field(default_factory=list)  # recent batch sizes (bounded)
+    waits: list[float] = field(default_factory=list)  # recent waits in the queue of each batch's oldest sentence
 
 
 class ModelQueue:
@@ -259,6 +260,7 @@ class ModelQueue:
                 self._idle -= 1
                 self._busy += 1
             started = time.monotonic()
+            waited = started - min(item.born for item in batch)
             try:
                 self._run(batch)
             finally:
@@ -270,6 +272,7 @@ class ModelQueue:
                     self.stats.sentences += len(batch)
                     self.stats.engine_seconds += last_seconds
                     self.stats.sizes = [*self.stats.sizes[-255:], len(batch)]
+                    self.stats.waits = [*self.stats.waits[-255:], waited]
                 if self.on_batch is not None:
                     self.on_batch(self.name, len(batch), sum(item.tokens for item in batch), last_seconds)
 
