@@ -7,10 +7,10 @@ oldest waiting sentence so that none starves, and hand each batch to the engine 
 fan back to the requests (:class:`Ticket`).
 
 When to close a batch: a worker that finds sentences waiting takes them at once when the engine was idle (a
-lone request never waits). Only a worker that has just finished a batch of several sentences (concurrent
-clients, who are now sending their next sentences) waits a little for more: at most ``max_wait`` seconds and
-a quarter of the last engine call, until as many sentences as its last batch are waiting or the budget is
-full.
+lone request never waits). Only within half a second after a batch of several sentences (concurrent clients,
+who are now sending their next sentences) does a worker wait a little for them: until as many sentences as
+that batch held are waiting, or the budget is full, or ``max_wait`` (20 ms by default) or a tenth of the last
+engine call has passed, whichever comes first.
 
 A request that goes away (a client that disconnects) cancels its tickets: its sentences still waiting leave
 the queue, and nothing of them reaches the engine. A queue holds at most ``max_pending`` sentences; beyond it
@@ -35,7 +35,8 @@ from trpipe.translate.base import Translator
 
 log = logging.getLogger("trpipe.serve")
 
-MAX_WAIT_S = 0.005
+MAX_WAIT_S = 0.020
+RETURN_GRACE_S = 0.5  # how long after a batch of several its clients are expected back (else: idle)
 MAX_PENDING = 4096
 MAX_BATCH = 128
 
@@ -157,6 +158,9 @@ class ModelQueue:
         self._pending: list[_Item] = []
         self._idle = 0
         self._busy = 0
+        self._returning = 0  # sentences of the last batch of several, whose clients are sending their next
+        self._returning_until = 0.0
+        self._last_seconds = 0.0
         self._closed = False
         self._threads = [
             threading.Thread(target=self._work, name=f"trpipe-batch-{i}", daemon=True) for i in range(self.slots)
@@ -244,19 +248,18 @@ class ModelQueue:
         return batch
 
     def _work(self) -> None:
-        last_size, last_seconds = 0, 0.0
         while True:
             with self._cond:
                 self._idle += 1
                 while not self._pending and not self._closed:
-                    last_size = 0  # the engine went idle: the next sentence goes at once
                     self._cond.wait()
                 if not self._pending:
                     self._idle -= 1
                     return
-                if last_size > 1 and self.max_wait > 0 and not self._closed:
-                    self._gather(last_size, min(self.max_wait, last_seconds / 4))
+                if self._returning > len(self._pending) and time.monotonic() < self._returning_until:
+                    self._gather(self._returning, min(self.max_wait, self._last_seconds / 10))
                 batch = self._take(self._idle)
+                self._returning = max(0, self._returning - len(batch))
                 self._idle -= 1
                 self._busy += 1
             started = time.monotonic()
@@ -264,17 +267,20 @@ class ModelQueue:
             try:
                 self._run(batch)
             finally:
-                last_seconds = time.monotonic() - started
-                last_size = len(batch)
+                seconds = time.monotonic() - started
                 with self._cond:
                     self._busy -= 1
+                    self._last_seconds = seconds
+                    if len(batch) > 1:  # concurrent clients: they send their next sentences now
+                        self._returning = max(self._returning, len(batch))
+                        self._returning_until = time.monotonic() + RETURN_GRACE_S
                     self.stats.batches += 1
                     self.stats.sentences += len(batch)
-                    self.stats.engine_seconds += last_seconds
+                    self.stats.engine_seconds += seconds
                     self.stats.sizes = [*self.stats.sizes[-255:], len(batch)]
                     self.stats.waits = [*self.stats.waits[-255:], waited]
                 if self.on_batch is not None:
-                    self.on_batch(self.name, len(batch), sum(item.tokens for item in batch), last_seconds)
+                    self.on_batch(self.name, len(batch), sum(item.tokens for item in batch), seconds)
 
     def _gather(self, expected: int, wait: float) -> None:
         """Wait (lock held, released while waiting) up to ``wait`` s for ``expected`` sentences or a full budget."""
