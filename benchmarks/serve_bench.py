@@ -343,7 +343,7 @@ class Cell:
     wall: float = 0.0
     cpu: float = 0.0
     rss_mb: float = 0.0
-    load: str = ""  # the machine's load average after the cell (other work shares the cores)
+    loadavg: str = ""  # the machine's load average after the cell (other work shares the cores)
 
     @property
     def rate(self) -> float:
@@ -370,7 +370,7 @@ class Cell:
             "cut": self.cut,
             "cores": round(self.cpu / self.wall, 2) if self.wall else 0,
             "per_cpu_s": round(self.sentences / self.cpu, 2) if self.cpu else 0,
-            "loadavg": self.load,
+            "loadavg": self.loadavg,
             "rss_mb": round(self.rss_mb),
         }
 
@@ -479,12 +479,27 @@ def _run_threads(target, count: int) -> None:
 
 
 def _measure(server: Server, cell: Cell, work, start_ref: float, end_ref: list[float]) -> None:
+    """Run a cell's load; sentences per second over the time to its last answer (to its very end when some
+    requests were cut), CPU over the same span. Then wait for the server to settle: a server that goes on
+    translating the requests of clients that left must not spill that work into the next cell."""
+    settle(server)
     cpu = server.cpu_s()
     work()
-    cell.wall = max(1e-9, end_ref[0] - start_ref)
+    cell.wall = max(1e-9, (time.perf_counter() if cell.cut else end_ref[0]) - start_ref)
     cell.cpu = server.cpu_s() - cpu
     cell.rss_mb = server.rss_mb()
-    cell.load = Path("/proc/loadavg").read_text().split()[0]
+    cell.loadavg = Path("/proc/loadavg").read_text().split()[0]
+
+
+def settle(server: Server, idle_cores: float = 0.05, timeout: float = 600.0) -> float:
+    """Wait until ``server`` uses under ``idle_cores`` for a second; returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = server.cpu_s()
+        time.sleep(1.0)
+        if server.cpu_s() - before < idle_cores:
+            break
+    return time.monotonic() - started
 
 
 def article_jobs(server: Server, articles: list[str], clients: int, cell: Cell) -> None:
@@ -653,7 +668,7 @@ def run(args: argparse.Namespace) -> dict:
                 print(json.dumps(cell.row()), flush=True)
             if args.soak:
                 mixed = [x for pair in zip(sentences, paragraphs) for x in pair]
-                cell = Cell("trpipe", "sentence | paragraph", f"soak 64 x {args.soak:.0f} s")
+                cell = Cell("trpipe", "sentence or paragraph", f"soak 64 x {args.soak:.0f} s")
                 closed_loop(servers["trpipe"], Items(mixed), 64, args.soak, 120, cell)
                 out["cells"].append(cell.row())
                 out["soak_peak_mb"] = servers["trpipe"].peak_mb()

@@ -78,6 +78,8 @@ def test_jobs_survive_a_kill_sigterm_drains_and_keep_expires(registry, tmp_path)
         many = [{"text": f"Phrase {i}.", "name": f"m{i}"} for i in range(17)]  # two groups: cut by the SIGTERM
         cut = httpx.post(f"{url}/v1/jobs", json={"documents": many, "to": "en", "from": "fr"}, timeout=30).json()
         wait_for(url, cut["id"], ("running",))
+        early = httpx.get(f"{url}/v1/jobs/{cut['id']}/documents/16", timeout=30)
+        assert early.status_code == 409 and early.headers["retry-after"] == "2"  # not translated yet
         talker.start()
         time.sleep(0.1)
         assert second.terminate() == 0
