@@ -22,7 +22,7 @@ from trpipe.translate.base import DECODING_DEFAULTS
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
 
     return write_registry(tmp_path_factory.mktemp("hold") / "models.yaml", {"fr-en": "echo/fr-en", "en-fr": "x/en-fr"})
 
@@ -165,7 +165,7 @@ def test_the_translation_memory_is_shared_by_requests(registry, tmp_path):
 
 class _Engine(H):
     def __init__(self, budget=4096):
-        from trpipe.registry import ModelSpec
+        from trpipe.models.registry import ModelSpec
 
         super().__init__(ModelSpec("translation", "fr-en", "echo/fr-en", settings={**DECODING_DEFAULTS}))
         self.settings["batch_tokens"] = budget

@@ -17,7 +17,7 @@ from serve_fixtures import MAIN, ChildServer
 
 @pytest.fixture
 def registry(tmp_path):
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
 
     return write_registry(tmp_path / "models.yaml", {"fr-en": "echo/fr-en", "en-fr": "echo/en-fr"})
 

@@ -19,7 +19,7 @@ FIELDS = {"q": "Bonjour le monde.", "source": "fr", "target": "en"}
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
 
     return write_registry(tmp_path_factory.mktemp("limits") / "models.yaml", {"fr-en": "echo/fr-en"})
 

@@ -17,7 +17,7 @@ from serve_ray_fixtures import ray_for_serve  # noqa: F401
 
 @pytest.fixture(scope="module")
 def ray_server(ray_for_serve, tmp_path_factory):  # noqa: F811
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
     from trpipe.serve import ServeSettings
     from trpipe.serve.ray_serve import start_ray
 

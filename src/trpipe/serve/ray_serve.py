@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trpipe.errors import MissingExtraError
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 from trpipe.serve.batching import EngineUnavailable
 from trpipe.serve.config import ServeSettings
 from trpipe.settings import Settings

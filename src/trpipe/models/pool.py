@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import PairError
+from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.progress import Progress
-from trpipe.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.settings import Settings
 from trpipe.translate.base import Translator, load_translator
 
@@ -67,7 +67,7 @@ class ModelPool:
             return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
-        from trpipe.modelfiles import loading
+        from trpipe.models.files import loading
 
         self.progress.stage(f"loading {spec.model}")
         with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
@@ -103,7 +103,7 @@ class ModelPool:
 
     def _summariser(self, key: tuple, spec: ModelSpec, settings: Settings) -> Any:
         if key not in self._summarisers:
-            from trpipe.modelfiles import loading
+            from trpipe.models.files import loading
 
             self.progress.stage(f"loading {spec.model}")
             with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError
@@ -129,7 +129,7 @@ class ModelPool:
             return self._routes[key]
         with self._lock:
             if key not in self._routes:
-                from trpipe.hub import model_available
+                from trpipe.models.hub import model_available
 
                 self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
             return self._routes[key]
