@@ -48,6 +48,9 @@ class Sentence:
     # Word alignment with ``translation`` (trpipe.checks.align): [source start, source end, target start,
     # target end] per link, source offsets into Source.text, target offsets into ``translation``.
     alignment: list[list[int]] = field(default_factory=list)
+    # "human" when a person's translation (an applied suggestion) was used instead of a model's; the
+    # document's provenance lists those sentences (``provenance["human"]``). Not serialised here.
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
