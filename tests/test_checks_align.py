@@ -167,3 +167,14 @@ def test_cross_attention_rows_become_word_links():
     assert [(src[k.source].text, tgt[k.target].text) for k in links] == [
         ("la", "the"), ("grande", "big"), ("usine", "factory")]  # fmt: skip
     assert all(0 < k.score <= 1 for k in links)
+
+
+def test_a_document_read_back_from_its_json_keeps_alignment_and_corrected_citations():
+    from trpipe.records import SummarySentence
+    from trpipe.serve.documents import document_from_dict
+
+    document = _document()
+    check_document(document)
+    document.summary = {"en": [SummarySentence("Huawei is accused.", ["p1"], wrong_citation=True, cited_as=["p2"])]}
+    again = document_from_dict(json.loads(json.dumps(document.to_dict())))
+    assert again.to_dict() == document.to_dict()
