@@ -275,7 +275,8 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
     back-translation models, for --from/--to (default: the registry's job, fr to en). The options
     read translate's environment variables, so a run's environment prepares exactly its models.
     """
-    from trpipe.models.command import job_models, plan_line, pull_all, resolve_name
+    from trpipe.models.command import dry_run as show_plan
+    from trpipe.models.command import job_models, pull_all, resolve_name
     from trpipe.models.registry import load_registry
 
     registry = load_registry(models_file)
@@ -285,8 +286,7 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
         targets = tuple(t for given in targets for t in given.split())
         wanted = job_models(registry, source_lang, targets, summary, model, summary_model)
     if dry_run:
-        for purpose, spec in wanted:
-            click.echo(plan_line(purpose, spec))
+        show_plan(wanted, click.echo)
         return
     for line in pull_all(registry, wanted, say=lambda text: click.echo(text, err=True), bar=False if quiet else None):
         click.echo(line)

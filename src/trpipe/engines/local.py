@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from trpipe.devices import check_device
 from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, protected_files
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
@@ -34,6 +35,7 @@ def run_local(
     """Run ``trpipe translate`` in this process; return the exit status (errors that stop the run are raised)."""
     from trpipe.render.parquet import parquet_available
 
+    check_device(request.settings.device)  # before any work: no model library is imported to learn it
     plan = Plan(
         request.inputs,
         request.output,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trpipe.devices import check_device
 from trpipe.errors import PairError
 from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.progress import Progress
@@ -58,6 +59,8 @@ class ModelPool:
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
         from trpipe.models.files import loading
 
+        check_device(settings.device)
+
         self.progress.stage(f"loading {spec.model}")
         with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
             if self._translator_factory is not None:
@@ -87,6 +90,8 @@ class ModelPool:
         key = (spec.model, spec.revision, settings.backend, settings.device)
         if key not in self._summarisers:
             from trpipe.models.files import loading
+
+            check_device(settings.device)
 
             self.progress.stage(f"loading {spec.model}")
             with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError

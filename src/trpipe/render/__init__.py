@@ -22,6 +22,8 @@ RENDERERS: dict[str, tuple[str, str, str]] = {
 }
 SUFFIXES = {fmt: suffix for fmt, (_, _, suffix) in RENDERERS.items()}
 _EXTRA_SUFFIXES = {".markdown": "md", ".htm": "html", ".xliff": "xliff", ".ndjson": "jsonl"}
+# One file of rows, not text: the JSON documents as nested columns (``trpipe.render.parquet``, extra [parquet]).
+PARQUET_SUFFIX = ".parquet"
 # Formats that can carry the run's fingerprint in a comment (JSON carries it in provenance).
 _COMMENTED = {"md", "html", "tmx", "xliff"}
 
@@ -40,10 +42,20 @@ def render(document: Document, fmt: str) -> str:
     return text
 
 
-def format_for_path(path: str | os.PathLike, default: str = "md") -> str:
-    """The format a file name asks for by its suffix (``out.json`` → json)."""
-    suffix = Path(path).suffix.lower()
-    for fmt, known in SUFFIXES.items():
-        if suffix == known:
-            return fmt
-    return _EXTRA_SUFFIXES.get(suffix, default)
+def suffix_formats() -> dict[str, str]:
+    """Every suffix of a file trpipe writes → the format written there: each renderer's own suffix, their
+    aliases (``.htm``, ``.markdown``, ...), and ``.parquet`` (JSON documents as rows; format ``json``)."""
+    formats = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
+    formats.update({suffix: fmt for suffix, fmt in _EXTRA_SUFFIXES.items() if fmt in RENDERERS})
+    formats[PARQUET_SUFFIX] = "json"
+    return formats
+
+
+def written_suffixes() -> str:
+    """The suffixes trpipe writes, for messages: ``.md, .markdown, .json, ...``."""
+    return ", ".join(suffix_formats())
+
+
+def format_for_path(path: str | os.PathLike, default: str | None = "md") -> str | None:
+    """The format a file name asks for by its suffix (``out.json`` → json), ``default`` for any other."""
+    return suffix_formats().get(Path(path).suffix.lower(), default)

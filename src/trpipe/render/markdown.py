@@ -14,7 +14,7 @@ import re
 from urllib.parse import quote
 
 from trpipe.records import Document, Segment, SummarySentence
-from trpipe.render.common import encodable, model_label, printable, segment_translation, targets
+from trpipe.render.common import encodable, printable, segment_translation, targets, translator_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$^])")
 # What would start a block at the beginning of a line: a list item, a setext underline, an ordered item.
@@ -71,9 +71,9 @@ def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
 def _source_line(document: Document, langs: list[str]) -> str:
     source = document.source
     src = escape(source.lang or "?")
-    models = "; ".join(f"{escape(lang)}: {escape(model_label(document, lang) or '?')}" for lang in langs)
+    models = "; ".join(f"{escape(lang)}: {escape(translator_label(document, lang))}" for lang in langs)
     if len(langs) == 1:
-        models = escape(model_label(document, langs[0]) or "?")
+        models = escape(translator_label(document, langs[0]))
     record = f"id {escape(source.doc_id)}; " if source.doc_id else ""
     return (
         f"*Source:* {escape(source.path)} ({record}{src}, {escape(source.encoding)}, "
