@@ -37,7 +37,7 @@ from trpipe.records import Document, Segment, Source
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
-from trpipe.translate.base import translate_scored
+from trpipe.translate_step import translate_documents
 
 log = logging.getLogger("trpipe")
 
@@ -347,30 +347,8 @@ class Session:
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str, settings: Settings) -> None:
-        """Fill ``translations[target]`` of every sentence and segment, one translate call per model."""
-        jobs: dict[str, list[Segment]] = {}
-        for document in documents:
-            for seg in document.segments:
-                lang = seg.lang or document.source.lang or ""
-                if lang == target:  # already in the target language: kept as it is
-                    seg.kept = seg.kept or target == document.target_lang
-                    for sentence in seg.sentences:
-                        sentence.translations[target] = sentence.text
-                    self.progress.advance(len(seg.sentences))
-                else:
-                    jobs.setdefault(lang, []).append(seg)
-        for lang, segments in jobs.items():
-            translator = self.models.translator_for(lang, target, settings)
-            sentences = [s for seg in segments for s in seg.sentences]
-            self.progress.stage(f"translating {lang}→{target}")
-            outputs = translate_scored(translator, [s.text for s in sentences], self.progress.advance)
-            for sentence, (output, score) in zip(sentences, outputs):
-                sentence.translations[target] = output
-                if score is not None:
-                    sentence.scores[target] = score
-        for document in documents:
-            for seg in document.segments:
-                seg.translations[target] = join_translations(document.source.text, seg, target)
+        """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``)."""
+        translate_documents(self.models, self.progress, documents, target, settings)
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -432,17 +410,6 @@ def article_error(name: str, exc: Exception) -> ArticleError:
         raise exc
     log.debug("article %s failed", name, exc_info=exc)
     return ArticleError(name, exc)
-
-
-def join_translations(text: str, segment: Segment, target: str | None = None) -> str:
-    """A segment's translation: its sentences' translations with the source's whitespace between them."""
-    parts: list[str] = []
-    for i, sentence in enumerate(segment.sentences):
-        if i:
-            gap = text[segment.sentences[i - 1].end : sentence.start]
-            parts.append(gap if gap else " ")
-        parts.append((sentence.translations.get(target) if target else sentence.translation) or "")
-    return "".join(parts)
 
 
 def translate_text(text: str, to: str | Iterable[str], source_lang: str | None = None, **options: Any) -> Document:

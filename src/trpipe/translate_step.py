@@ -1,0 +1,53 @@
+"""The translation step of a Session: every sentence of a group's documents into one target language, one
+translate call per model (the translation memory answers first), and each segment's translation joined
+from its sentences' with the source's whitespace between them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from trpipe.models.pool import ModelPool
+from trpipe.progress import Progress
+from trpipe.records import Document, Segment
+from trpipe.settings import Settings
+from trpipe.translate.base import translate_scored
+
+
+def translate_documents(
+    models: ModelPool, progress: Progress, documents: Sequence[Document], target: str, settings: Settings
+) -> None:
+    """Fill ``translations[target]`` of every sentence and segment, one translate call per model."""
+    jobs: dict[str, list[Segment]] = {}
+    for document in documents:
+        for seg in document.segments:
+            lang = seg.lang or document.source.lang or ""
+            if lang == target:  # already in the target language: kept as it is
+                seg.kept = seg.kept or target == document.target_lang
+                for sentence in seg.sentences:
+                    sentence.translations[target] = sentence.text
+                progress.advance(len(seg.sentences))
+            else:
+                jobs.setdefault(lang, []).append(seg)
+    for lang, segments in jobs.items():
+        translator = models.translator_for(lang, target, settings)
+        sentences = [s for seg in segments for s in seg.sentences]
+        progress.stage(f"translating {lang}→{target}")
+        outputs = translate_scored(translator, [s.text for s in sentences], progress.advance)
+        for sentence, (output, score) in zip(sentences, outputs):
+            sentence.translations[target] = output
+            if score is not None:
+                sentence.scores[target] = score
+    for document in documents:
+        for seg in document.segments:
+            seg.translations[target] = join_translations(document.source.text, seg, target)
+
+
+def join_translations(text: str, segment: Segment, target: str | None = None) -> str:
+    """A segment's translation: its sentences' translations with the source's whitespace between them."""
+    parts: list[str] = []
+    for i, sentence in enumerate(segment.sentences):
+        if i:
+            gap = text[segment.sentences[i - 1].end : sentence.start]
+            parts.append(gap if gap else " ")
+        parts.append((sentence.translations.get(target) if target else sentence.translation) or "")
+    return "".join(parts)
