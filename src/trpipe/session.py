@@ -34,9 +34,11 @@ from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
 from trpipe.provenance import run_signature, translation_provenance
 from trpipe.records import Document, Segment, Source
+from trpipe.runlog import GroupClock
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
+from trpipe.translate.base import TranslationStats
 from trpipe.translate_step import translate_documents
 
 log = logging.getLogger("trpipe")
@@ -102,6 +104,7 @@ class Session:
             from trpipe.translate.memory import TranslationMemory, memory_path
 
             self.memory = TranslationMemory(memory_path(self.cache_dir))
+        self.translated = TranslationStats()  # what the memory and the models did for the articles' sentences
         self.models = ModelPool(
             self.registry,
             self.memory,
@@ -307,6 +310,7 @@ class Session:
         on_result: Callable[[int, Document | TrpipeError], None] | None = None,
     ) -> list[Document | TrpipeError]:
         results: list[Document | TrpipeError] = []
+        clock = GroupClock(len(sources))
         for source in sources:
             try:
                 results.append(self.prepare(source, settings))
@@ -317,11 +321,13 @@ class Session:
             except Exception as exc:  # a bug met on this article only: it fails, the others go on
                 results.append(article_error(source.path, exc))
         documents = [r for r in results if isinstance(r, Document)]
+        clock.segmented(documents, len(results) - len(documents))
         steps = sum(len(s.sentences) for d in documents for s in d.segments) * len(settings.targets)
         announced = self._summary_estimate(documents, settings) if settings.summary else 0.0
         self.progress.begin_group(len(sources), steps + announced)  # one ETA for the whole run
         for target in settings.targets:
             self._translate_to(documents, target, settings)
+        clock.lap()
         for i, document in enumerate(results):
             if not isinstance(document, Document):
                 continue
@@ -336,19 +342,21 @@ class Session:
             except Exception as exc:
                 results[i] = article_error(document.source.path, exc)
         documents = [r for r in results if isinstance(r, Document)]
+        clock.checked(documents)
         if settings.summary and documents:
             self._summarise(documents, settings, announced)
         elif announced:
             self.progress.expect(-announced)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
+            clock.article(sources[i].path, result)
             if on_result is not None:
                 on_result(i, result)
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str, settings: Settings) -> None:
         """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``)."""
-        translate_documents(self.models, self.progress, documents, target, settings)
+        self.translated.add(translate_documents(self.models, self.progress, documents, target, settings))
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -384,8 +392,9 @@ class Session:
         return self.models.route(source_lang, target_lang, settings or self.settings)
 
     def cache_hits(self) -> int:
-        """Sentences the translation memory answered in this session."""
-        return self.models.cache_hits()
+        """Sentence translations of articles that the translation memory answered in this session (never more
+        than the sentences translated; the summaries' back-translations are not counted)."""
+        return self.translated.recalled
 
     def close(self) -> None:
         """Release the models and the translation memory (the session can be used again: models reload)."""

@@ -4,19 +4,25 @@ from its sentences' with the source's whitespace between them."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 
 from trpipe.models.pool import ModelPool
 from trpipe.progress import Progress
 from trpipe.records import Document, Segment
+from trpipe.runlog import counted
 from trpipe.settings import Settings
-from trpipe.translate.base import translate_scored
+from trpipe.translate.base import TranslationStats, translate_scored
+
+log = logging.getLogger("trpipe")
 
 
 def translate_documents(
     models: ModelPool, progress: Progress, documents: Sequence[Document], target: str, settings: Settings
-) -> None:
-    """Fill ``translations[target]`` of every sentence and segment, one translate call per model."""
+) -> TranslationStats:
+    """Fill ``translations[target]`` of every sentence and segment, one translate call per model; return
+    what the memory and the models did (a line per language pair in the info log)."""
     jobs: dict[str, list[Segment]] = {}
     for document in documents:
         for seg in document.segments:
@@ -28,18 +34,27 @@ def translate_documents(
                 progress.advance(len(seg.sentences))
             else:
                 jobs.setdefault(lang, []).append(seg)
+    total = TranslationStats()
     for lang, segments in jobs.items():
         translator = models.translator_for(lang, target, settings)
         sentences = [s for seg in segments for s in seg.sentences]
         progress.stage(f"translating {lang}→{target}")
-        outputs = translate_scored(translator, [s.text for s in sentences], progress.advance)
+        stats, started = TranslationStats(), time.perf_counter()
+        outputs = translate_scored(translator, [s.text for s in sentences], progress.advance, stats, f"{lang}→{target}")
         for sentence, (output, score) in zip(sentences, outputs):
             sentence.translations[target] = output
             if score is not None:
                 sentence.scores[target] = score
+        log.info(
+            "translated %s %s→%s in %.2f s: %d from the translation memory, %d by the model in %s",
+            counted(len(sentences), "sentence"), lang, target, time.perf_counter() - started, stats.recalled,
+            stats.translated, counted(stats.batches, "batch", "batches"),
+        )  # fmt: skip
+        total.add(stats)
     for document in documents:
         for seg in document.segments:
             seg.translations[target] = join_translations(document.source.text, seg, target)
+    return total
 
 
 def join_translations(text: str, segment: Segment, target: str | None = None) -> str:
