@@ -1,4 +1,5 @@
-"""Readable bilingual Markdown: the summary first, then every segment with its id, kind and line.
+"""Readable bilingual Markdown: the summary first, then every segment with its id, kind, line and offsets
+(``characters 120–245``: its span in the source text).
 
 Everything that comes from the input or a model (text, file names, ids, flags, model names, languages) goes
 through ``escape``: HTML's ``<``, ``>`` and ``&`` become entities, Markdown's control characters are
@@ -55,7 +56,7 @@ def _summary_sentence(sentence: SummarySentence) -> str:
 
 def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
     head = f'<a id="{anchor(segment.id)}"></a>**{escape(segment.id)}** · {escape(segment.kind)}'
-    head += f" · line {escape(segment.line)}"
+    head += f" · line {escape(segment.line)} · characters {escape(segment.start)}–{escape(segment.end)}"
     parts = [_quote(segment.text)]
     for lang in langs:
         translation = escape(segment_translation(document, segment, lang) or "")
