@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import ArticleError, ModelError, TrpipeError
-from trpipe.languages import detect_language, identify
+from trpipe.languages import detect_language, given_contradicted, identify, noted
 from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
@@ -218,9 +218,19 @@ class Session:
         return result
 
     def source_language(self, source: Source, settings: Settings | None = None) -> str:
-        """The article's language: --from, or detected (and remembered on the source)."""
+        """The article's language: --from, or detected (remembered on the source with how sure it was); an
+        InputError when trpipe is not sure enough to guess (see ``languages.detect_language``)."""
         settings = settings or self.settings
-        source.lang = settings.source_lang or source.lang or detect_language(source.text, source.path)
+        if settings.source_lang:
+            source.lang, source.detection = settings.source_lang, None
+        elif not source.lang:
+            source.detection = detect_language(source.text, source.path)
+            source.lang = source.detection.lang
+            try:  # a pair with no model, found now: its message says the language was detected
+                for target in settings.targets:
+                    self.route(source.lang, target, settings)
+            except TrpipeError as exc:
+                raise noted(exc, source) from None
         return source.lang
 
     def run_signature(self, source_lang: str, settings: Settings | None = None, fmt: str = "") -> str:
@@ -230,8 +240,11 @@ class Session:
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
         lang = self.source_language(source, settings)
-        # An unknown pair fails here, for this article only; the first model also sets the sentence limit.
-        translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        self._check_language(source, settings)
+        try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
+            translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        except TrpipeError as exc:
+            raise noted(exc, source) from None
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
@@ -249,6 +262,20 @@ class Session:
             provenance={},
             target_langs=list(settings.targets),
         )
+
+    def _check_language(self, source: Source, settings: Settings) -> None:
+        """Warn of a --from that the text contradicts, and of an article already in every target language."""
+        lang = source.lang or ""
+        if settings.source_lang:
+            other = given_contradicted(source.text, lang)
+            if other is not None:
+                self.on_warning(
+                    f"{source.path}: --from {lang}, but the text reads as another language: {other.describe()}; "
+                    f"translating it as {lang} all the same"
+                )
+        if all(target == lang for target in settings.targets):
+            how = "--from" if source.detection is None else source.detection.describe()
+            self.on_warning(f"{source.path}: already in {lang} ({how}), the target language: kept as it is")
 
     def _segment_language(self, segment: Segment, article_lang: str, settings: Settings) -> str:
         """The article's language, unless the segment is firmly identified as one of the targets."""
@@ -383,7 +410,12 @@ class Session:
             for target in settings.targets
             if target != source_lang
         }
-        return translation_provenance(document, settings, translators)
+        provenance = translation_provenance(document, settings, translators)
+        detection = document.source.detection
+        provenance["source_language"] = {"lang": source_lang, "given": True} if detection is None else {
+            "lang": source_lang, **detection.record()
+        }  # fmt: skip
+        return provenance
 
     # ------------------------------------------------------------------------------------- lifetime
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from trpipe.errors import ModelError, PairError, TrpipeError
+from trpipe.languages import noted
 from trpipe.models.pool import ModelPool
 from trpipe.models.registry import Registry
 from trpipe.progress import Progress
@@ -113,6 +114,7 @@ class SummaryStep:
         return [lang for lang in dict.fromkeys(wanted) if lang and lang != settings.target_lang]
 
     def skipped(self, document: Document, exc: TrpipeError) -> None:
+        exc = noted(exc, document.source)  # says so when the language that has no model was detected
         document.provenance["summary_error"] = str(exc)
         self.on_warning(f"{document.source.path}: summary skipped: {exc}")
 
