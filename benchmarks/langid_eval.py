@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "langid_eval"
 COST_WRONG = 5
 LETTERS_GRID = (0, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80)
-CONFIDENCE_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+CONFIDENCE_GRID = (0.0, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
 
 
 def load(half: str) -> list[dict]:
@@ -213,11 +213,55 @@ def tune(items: list[dict]) -> str:
                               *shipped.row(), str(shipped.cost()), f"{ms:.2f}"])  # fmt: skip
     head = ["identifier", "thresholds", *HEADER, f"cost ({COST_WRONG}x wrong + refused)", "ms per text"]
     counts = Counter(truth(i["lang"]) or "und" for i in items)
+    found, _ = guesses(py3langid(), items)
+    letters_shown, confidence_shown = (0, 5, 10, 15, 20, 30), (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    around = [
+        [f"{n} letters", *(f"{score(found, n, c).cost()} ({score(found, n, c).wrong}w)" for c in confidence_shown)]
+        for n in letters_shown
+    ]
     return (
         f"Tune half: {len(items)} texts, {len(counts)} languages (und: {counts.get('und', 0)}).\n\n"
         "Best thresholds per identifier (chosen on this half):\n\n" + table(rows, head) + "\n\n"
-        "Without thresholds, and py3langid with the thresholds trpipe ships:\n\n" + table(grid_rows, head)
+        "Without thresholds, and py3langid with the thresholds trpipe ships:\n\n" + table(grid_rows, head) + "\n\n"
+        f"py3langid: the cost ({COST_WRONG}x wrong + refused; in brackets, wrong guesses) around the choice:\n\n"
+        + table(around, ["", *(f"confidence {c:.2f}" for c in confidence_shown)])
+        + "\n\n"
+        "`--from` contradicted (a warning), with the shipped detection thresholds, for each bound on the given "
+        "code's own probability:\n\n" + given_table(items)
     )
+
+
+GIVEN_GRID = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5)
+
+
+def given_checks(items: list[dict], max_given: float) -> tuple[int, int, int]:
+    """``--from`` on each text in a language: ``(false alarms with the right code, wrong codes caught, texts)``;
+    the wrong code is en (fr for English texts)."""
+    from trpipe import languages
+
+    kept = languages.MAX_GIVEN_PROBABILITY
+    languages.MAX_GIVEN_PROBABILITY = max_given
+    try:
+        in_language = [(i["text"], truth(i["lang"])) for i in items if truth(i["lang"])]
+        false_alarms = sum(languages.given_contradicted(text, want) is not None for text, want in in_language)
+        caught = sum(
+            languages.given_contradicted(text, "en" if want != "en" else "fr") is not None for text, want in in_language
+        )
+    finally:
+        languages.MAX_GIVEN_PROBABILITY = kept
+    return false_alarms, caught, len(in_language)
+
+
+def given_table(items: list[dict]) -> str:
+    """The --from check for each MAX_GIVEN_PROBABILITY, with the detection thresholds trpipe ships."""
+    rows = []
+    for max_given in GIVEN_GRID:
+        false_alarms, caught, total = given_checks(items, max_given)
+        cost = COST_WRONG * false_alarms + (total - caught)
+        rows.append([f"{max_given:g}", f"{false_alarms} of {total}", f"{caught} of {total}", str(cost)])
+    head = ["largest probability of the given code", "right --from warned of", "wrong --from warned of",
+            f"cost ({COST_WRONG}x false alarm + missed)"]  # fmt: skip
+    return table(rows, head)
 
 
 def test(items: list[dict]) -> str:
@@ -239,14 +283,7 @@ def test(items: list[dict]) -> str:
         setattr(result, key, getattr(result, key) + 1)
         result.wrong_und += int(want is None and found.sure)
         tally[key] += 1
-    false_alarms = caught = wrong_given = 0
-    for item in items:
-        want = truth(item["lang"])
-        if want is None:
-            continue
-        false_alarms += languages.given_contradicted(item["text"], want) is not None
-        wrong_given += 1
-        caught += languages.given_contradicted(item["text"], "en" if want != "en" else "fr") is not None
+    false_alarms, caught, wrong_given = given_checks(items, languages.MAX_GIVEN_PROBABILITY)
     in_language = sum(1 for i in items if truth(i["lang"]))
     head = ["identifier", "thresholds", *HEADER]
     name = languages.identifier_name()
