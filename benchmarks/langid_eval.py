@@ -284,13 +284,14 @@ def test(items: list[dict]) -> str:
         result.wrong_und += int(want is None and found.sure)
         tally[key] += 1
     false_alarms, caught, wrong_given = given_checks(items, languages.MAX_GIVEN_PROBABILITY)
+    unguarded = score(guesses(py3langid(), items)[0], 0, 0.0)
     in_language = sum(1 for i in items if truth(i["lang"]))
     head = ["identifier", "thresholds", *HEADER]
     name = languages.identifier_name()
     shipped = f"{languages.MIN_LETTERS} letters, {languages.MIN_CONFIDENCE:.2f}"
     return (
         f"Test half: {len(items)} texts (read once, with the thresholds fixed on the tune half).\n\n"
-        + table([[name, shipped, *result.row()]], head)
+        + table([[name, shipped, *result.row()], [name, "none (for comparison)", *unguarded.row()]], head)
         + f"\n\n`--from` checks: a right `--from` warned of on {false_alarms} of {in_language} texts; a wrong one "
         f"(en, or fr for English texts) warned of on {caught} of {wrong_given}.\n\nPer language:\n\n"
         + table(
