@@ -3,7 +3,7 @@ process (Click's runner), on the tiny models, in a sandbox folder holding the fi
 local hub (127.0.0.1) for the commands that ask one; every Python code block runs too (the blocks of one
 page share a namespace, in order). A block preceded by ``<!-- not-run: reason -->`` is skipped: their
 count is printed and capped. Every exit code that docs/usage.md lists is produced by a test here, and the
-JSON example's version and provenance keys are the real ones.
+JSON example's version and provenance keys, and the closing line's shape, are the real ones.
 
 A failure names the file and line of the command: fix the docs (or the code), use the sandbox's file names
 (``SANDBOX`` below), or mark the block not-run with the reason (installs, clusters, GPUs).
@@ -285,6 +285,16 @@ def test_the_json_example_is_the_real_one(sandbox):
     shown = set(re.findall(r'^    "(\w+)":', example.split('"provenance": {', 1)[1], re.M))
     assert shown and shown <= set(real["provenance"]), shown - set(real["provenance"])
     assert set(re.findall(r'^  "(\w+)":', example, re.M)) <= set(real) | {"target_langs"}
+    model = re.search(r'"translation": (\{"model".*?\})', example, re.S).group(1)
+    assert set(re.findall(r'"(\w+)":', model)) <= set(real["provenance"]["models"]["translation"]) | {"revision"}
+    documented = re.search(r"`(trpipe: \d+ articles ok, [^`]+)`", (REPO / "docs" / "batches.md").read_text("utf-8"))[1]
+    run = CliRunner().invoke(cli, ["translate", "articles/", "--to", "en", "-o", "closing/", "--no-cache", "--force"])
+    (closing,) = [line for line in run.output.splitlines() if " articles ok, " in line]
+
+    def shape(line: str) -> str:
+        return re.sub(r"\d+(?:\.\d+)?", "N", line)
+
+    assert shape(closing) == shape(documented), (closing, documented)
 
 
 def _exit_codes() -> list[int]:
