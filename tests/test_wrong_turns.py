@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -191,3 +192,54 @@ def test_a_device_this_machine_lacks_is_refused_from_python_too(echo_registry, d
     with session, pytest.raises(UsageError, match=message) as info:
         session.translate_text("Le conseil a voté.", source_lang="fr", summary=False)
     assert info.value.exit_code == 2
+
+
+class FakeNVML:
+    """The NVML calls trpipe.devices makes, answering ``count`` GPUs."""
+
+    def __init__(self, count: int, status: int = 0):
+        self.count, self.status = count, status
+
+    def nvmlInit_v2(self):
+        return self.status
+
+    def nvmlDeviceGetCount_v2(self, pointer):
+        pointer._obj.value = self.count
+        return 0
+
+    def nvmlShutdown(self):
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("libraries", "visible", "device", "message"),
+    [
+        ({"nvml": FakeNVML(2)}, None, "cuda:1", None),
+        ({"nvml": FakeNVML(2)}, None, "cuda:2", "this machine has 2 CUDA devices (cuda:0 to cuda:1)"),
+        ({"nvml": FakeNVML(2)}, "", "cuda", "the NVIDIA driver reports no GPU (CUDA_VISIBLE_DEVICES hides them)"),
+        ({"nvml": FakeNVML(2)}, "1", "cuda:1", "this machine has 1 CUDA device (cuda:0)"),
+        ({"nvml": FakeNVML(0, status=9)}, None, "cuda", "the NVIDIA driver finds no usable GPU (NVML error 9)"),
+        ({"cuda": object()}, None, "cuda:5", None),  # the CUDA driver without NVML: the backend decides
+        ({}, None, "cuda", "no NVIDIA driver is installed"),
+    ],
+)
+def test_cuda_devices_are_counted_by_the_driver(monkeypatch, libraries, visible, device, message):
+    from trpipe import devices
+    from trpipe.errors import UsageError
+
+    monkeypatch.setattr(devices, "_loads", lambda names: libraries.get("nvml" if names == devices._NVML else "cuda"))
+    monkeypatch.setattr(devices, "_ROCM_MARKERS", ())
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    devices.cuda_devices.cache_clear()
+    try:
+        if message is None:
+            devices.check_device(device)
+        else:
+            with pytest.raises(UsageError, match=re.escape(message)) as info:
+                devices.check_device(device)
+            assert info.value.exit_code == 2 and f"--device {device}: " in str(info.value)
+    finally:
+        devices.cuda_devices.cache_clear()
