@@ -19,7 +19,7 @@ class Source:
     sha256: str
     lang: str | None = None
     doc_id: str | None = None
-    # Set when the input was a web page or Markdown: the blocks of the extracted text (trpipe.extract.Block)
+    # Set when the input was a web page or Markdown: the blocks of the extracted text (trpipe.read.blocks.Block)
     # and what the page said about itself. Not serialised: ``text`` is already the extracted text.
     blocks: list[Any] | None = field(default=None, repr=False)
     meta: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -158,7 +158,7 @@ def segment_text(text: str, lang: str | None = None) -> list[Segment]:
 
 
 def segment_blocks(text: str, blocks: Sequence, lang: str | None = None) -> list[Segment]:
-    """One segment per extracted block (``trpipe.extract.Block``: start, end, kind, path), in order.
+    """One segment per extracted block (``trpipe.read.blocks.Block``: start, end, kind, path, location), in order.
 
     The same span invariant as ``segment_text`` holds: each block is stripped to its non-space span
     and an empty one is skipped; blocks must not overlap (extraction guarantees it).
