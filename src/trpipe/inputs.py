@@ -22,7 +22,7 @@ from trpipe.read import STDIN, decode_text, read_source
 from trpipe.records import Source
 from trpipe.settings import Settings
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")  # the text formats (see folder_suffixes)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
@@ -147,30 +147,65 @@ def is_collection(inputs: Sequence[str]) -> bool:
     return inputs[0] != STDIN and (is_dir(path) or path.suffix.lower() in JSONL_SUFFIXES)
 
 
+def folder_suffixes() -> tuple[str, ...]:
+    """The suffixes of the files a folder run reads: every reader's (text, Markdown, web pages, DOCX, ODT,
+    PPTX, EPUB, PDF), JSON Lines apart (a stream in a folder is more likely an output than an input)."""
+    from trpipe.read.registry import document_suffixes
+
+    return tuple(s for s in document_suffixes() if s not in JSONL_SUFFIXES)
+
+
+def skip_reason(file: Path) -> str:
+    """Why a file of an input folder is not read: what its name says it is."""
+    from trpipe.read.registry import refusal
+    from trpipe.read.sniff import StreamInfo, extension_of
+
+    suffix = extension_of(file.name)
+    if suffix in JSONL_SUFFIXES:
+        return "a JSON Lines file in a folder is not read (give it as an input of its own)"
+    info = StreamInfo(name=str(file), extension=suffix)
+    if info.named_kind:
+        return refusal(info).removeprefix("is ")
+    return f"no reader takes {suffix or 'files without a suffix'}"
+
+
 def expand_inputs(
-    inputs: Sequence[str], exclude: Path | None = None, max_bytes: int | None = None
+    inputs: Sequence[str],
+    exclude: Path | None = None,
+    max_bytes: int | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Iterator[InputItem]:
-    """Files, folders (recursively: .txt, .md, .html), JSONL files of {id, text} records, or ``-``.
+    """Files, folders (recursively: every document suffix, see ``folder_suffixes``), JSONL files of {id, text}
+    records, or ``-``.
 
     ``exclude``: a folder whose files are never inputs (the output folder, when it lies in an input folder).
     ``max_bytes``: the size limit of one JSONL record (files are limited when they are read).
+    ``on_skip(name, reason)``: told of every file of a folder that is not read (hidden files apart).
     """
     skip = exclude.resolve() if exclude is not None else None
+    suffixes = folder_suffixes()
     for given in inputs:
         if given == STDIN:
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
             continue
         path = Path(given)
         if is_dir(path):
-            found = False
+            found = skipped = 0
             for file in sorted(path.rglob("*")):
                 if skip is not None and inside(file, skip):
                     continue
-                if file.suffix.lower() in ARTICLE_SUFFIXES and file.is_file() and not file.name.startswith("."):
-                    found = True
+                if file.name.startswith(".") or not file.is_file():
+                    continue
+                if file.suffix.lower() in suffixes:
+                    found += 1
                     yield _file_item(file, file.relative_to(path))
+                else:
+                    skipped += 1
+                    if on_skip is not None:
+                        on_skip(str(file), skip_reason(file))
             if not found:
-                yield InputItem(name=given, error=f"is a folder with no {', '.join(ARTICLE_SUFFIXES)} files")
+                others = f" ({skipped} other file{'s' if skipped != 1 else ''} skipped)" if skipped else ""
+                yield InputItem(name=given, error=f"is a folder with no {', '.join(suffixes)} files{others}")
         elif path.suffix.lower() in JSONL_SUFFIXES:
             yield from _jsonl_items(path, max_bytes)
         else:

@@ -184,6 +184,7 @@ def segment_blocks(text: str, blocks: Sequence, lang: str | None = None) -> list
                 text=text[start:end],
                 sentences=split_sentences(text, start, end, lang),
                 path=getattr(block, "path", None),
+                location=getattr(block, "location", None),
             )
         )
     return segments

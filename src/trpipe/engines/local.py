@@ -183,3 +183,4 @@ def run_many(
         session.run_group([entry[1] for entry in group], settings, on_result=finished)
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)
+    report.ignored = len(plan.skipped)

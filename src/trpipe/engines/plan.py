@@ -11,6 +11,7 @@ a rerun skips what is complete and current.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ from trpipe.inputs import (
     InputItem,
     _resolved,
     expand_inputs,
+    folder_suffixes,
     grouped,
     inside,
     is_collection,
@@ -35,6 +37,7 @@ from trpipe.render import SUFFIXES, format_for_path
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
 
 
+log = logging.getLogger("trpipe")
 PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
 
@@ -140,6 +143,11 @@ class Plan:
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
         self._used: dict[Path, str] = {}
+        self.skipped: list[tuple[str, str]] = []  # files of input folders that no reader takes, with why
+
+    def _skip(self, name: str, reason: str) -> None:
+        self.skipped.append((name, reason))
+        log.info("skipped %s: %s", shown(name), reason)
 
     # ---------------------------------------------------------------------------------- checks
 
@@ -148,6 +156,7 @@ class Plan:
         inside input folders, but not in the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
         skip = self.exclude
+        suffixes = folder_suffixes()
         for given in self.inputs:
             if given == STDIN:
                 continue
@@ -156,7 +165,7 @@ class Plan:
                 files += [
                     f
                     for f in path.rglob("*")
-                    if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and inside(f, skip))
+                    if f.suffix.lower() in suffixes and not (skip is not None and inside(f, skip))
                 ]
             elif exists(path):
                 files.append(path)
@@ -189,7 +198,7 @@ class Plan:
 
     def _check_folder_outputs(self, input_folders: list[Path]) -> None:
         protected = {key for key in map(_file_id, self.input_files()) if key is not None}
-        article_output = self.suffix.lower() in ARTICLE_SUFFIXES
+        article_output = self.suffix.lower() in folder_suffixes()
         for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
             if item.error is not None:
                 continue
@@ -242,7 +251,8 @@ class Plan:
             (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
             yield item, (Path(self.output) if self.output else None), None
             return
-        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
+        self.skipped.clear()
+        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes, self._skip):
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:

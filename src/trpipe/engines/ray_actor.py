@@ -15,7 +15,7 @@ from typing import Any
 from trpipe.engines.plan import fingerprint
 from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
-from trpipe.read import decode_source, decode_text, extract_article, read_bytes
+from trpipe.read import decode_text, read_bytes, read_bytes_as
 from trpipe.records import Source
 from trpipe.render import render
 from trpipe.session import Session, article_error
@@ -40,8 +40,7 @@ def decode_row(
         source = decode_text(data.decode("utf-8", "surrogatepass"), name)
         source.doc_id = doc_id or None
         return source
-    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding, warn)
-    return extract_article(decoded, sniff=kind == "bytes")
+    return read_bytes_as(data, name, settings.encoding, settings.strict_encoding, warn)
 
 
 def _effective_device(requested: str | None) -> str | None:

@@ -38,10 +38,20 @@ def extract(text: str, name: str, fmt: str | None = None) -> Extracted | None:
     """The extraction of ``text`` by its format (see ``detect_format``); None for plain text."""
     fmt = fmt or detect_format(name, text)
     if fmt == "html":
-        return extract_html(text, name)
+        return with_locations(extract_html(text, name), "html")
     if fmt == "markdown":
-        return extract_markdown(text, name)
+        return with_locations(extract_markdown(text, name), "markdown")
     return None
+
+
+def with_locations(extracted: Extracted, fmt: str) -> Extracted:
+    """Each block's ``location``: its path into the page (``/html/body/p[2]``) or Markdown line (``md:L12``)."""
+    for block in extracted.blocks:
+        location: dict = {"format": fmt, "path": block.path}
+        if block.path and block.path.startswith("md:L"):
+            location["line"] = int(block.path[4:])
+        block.location = location
+    return extracted
 
 
 # ---------------------------------------------------------------------------------------------------- HTML
