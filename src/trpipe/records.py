@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The version of the JSON document contract (trpipe/schemas/document.schema.json). 1.1 added segment
+# locations and source.format; a document without ``contract_version`` is 1.0.
+CONTRACT_VERSION = "1.1"
+
 
 @dataclass
 class Source:
@@ -168,4 +172,5 @@ class Document:
                 else {lang: [s.to_dict() for s in sents] for lang, sents in self.summary.items()}
             ),
             "provenance": self.provenance,
+            "contract_version": CONTRACT_VERSION,
         }

@@ -152,6 +152,7 @@ def segment_text(text: str, lang: str | None = None) -> list[Segment]:
                 line=line,
                 text=seg_text,
                 sentences=split_sentences(text, start, end, lang),
+                location={"format": "text", "line": line},
             )
         )
     return segments
