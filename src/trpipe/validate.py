@@ -172,9 +172,9 @@ class _Checker:
             return
         for k, box in enumerate(location.get("boxes") or []):
             bbox = box.get("bbox") if isinstance(box, dict) else None
-            if isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox):
-                if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
-                    self.bad(f"{where}.location.boxes[{k}]", f"bbox {bbox} is not x0 <= x1, y0 <= y1")
+            numbers = isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)
+            if numbers and (bbox[0] > bbox[2] or bbox[1] > bbox[3]):
+                self.bad(f"{where}.location.boxes[{k}]", f"bbox {bbox} is not x0 <= x1, y0 <= y1")
 
     def check_span(self, where: str, item: dict[str, Any], low: int, high: int) -> bool:
         """``start``/``end`` are integers in ``[low, high]`` and ``source.text[start:end] == text``."""

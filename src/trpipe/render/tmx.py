@@ -4,8 +4,9 @@ One ``<tu>`` per translated sentence (``tuid`` = ``p3.2``: segment p3, sentence 
 the source and one for each ``--to`` language, so that several targets make one multilingual memory.
 Properties trace a unit back to the source: ``x-doc``, ``x-segment``, ``x-sentence``, ``x-start``,
 ``x-end`` (code-point offsets into ``source.text``), ``x-kind``, and where the segment sits in the original
-document: ``x-location`` (the segment's location as JSON) and ``x-place`` ("p. 3", "slide 2"); a target ``<tuv>`` carries the model's
-``x-score`` (mean log-probability per token) when the backend gave one. A flag is a ``<note>`` of the unit
+document: ``x-location`` (the segment's location as JSON) and ``x-place`` ("p. 3", "slide 2"); a target
+``<tuv>`` carries the model's ``x-score`` (mean log-probability per token) when the backend gave one. A flag
+is a ``<note>`` of the unit
 of the sentence it concerns (``flag numbers: ...``; a flag about the whole segment goes on its first unit).
 A segment already in a target language has no ``<tuv>`` for it (it was not translated); a sentence with no
 translation at all is left out. The header names trpipe (``creationtool``, ``creationtoolversion``), the
