@@ -111,3 +111,14 @@ def test_folder_runs_count_skipped_files_and_name_them_with_v(run, tmp_path):
     verbose = run(folder, "-o", tmp_path / "out2", "-v")
     assert f"skipped {folder / 'photo.png'}: a PNG image" in verbose.output
     assert f"skipped {folder / 'bundle.zip'}: a ZIP archive" in verbose.output
+
+
+def test_every_kind_meant_to_be_read_has_a_reader():
+    meant = [kind for kind, (_, advice) in KNOWN_KINDS.items() if not advice and kind not in ("text", "markdown")]
+    unread = []
+    for kind in meant:
+        try:
+            choose_reader(StreamInfo(name="x", kind=kind))
+        except InputError:
+            unread.append(kind)
+    assert unread == []

@@ -43,6 +43,7 @@ SAMPLES: dict[str, bytes] = {
     "7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + _PAD,
     "rar": b"Rar!\x1a\x07\x01\x00" + _PAD,
     "tar": b"article.txt".ljust(257, b"\x00") + b"ustar\x0000" + _PAD,
+    "zip-damaged": b"PK\x03\x04" + b"\x14\x00" + _PAD,
     "zip": _zip({"article.txt": b"Le conseil a vote le budget.", "photo.jpg": b"\xff\xd8\xff"}),
     "xlsx": _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
     "ods": _odf("application/vnd.oasis.opendocument.spreadsheet"),

@@ -6,11 +6,16 @@ added without a sample fails the suite.
 
 from __future__ import annotations
 
-from documents import text
+from documents import books, office, pdfs, text
 
 BUILDERS = {
     "text": text.text,
     "markdown": text.markdown,
     "html": text.html,
     "jsonl": text.jsonl,
+    "docx": office.docx,
+    "odt": office.odt,
+    "pptx": office.pptx,
+    "epub": books.epub,
+    "pdf": pdfs.pdf,
 }

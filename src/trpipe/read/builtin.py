@@ -107,7 +107,100 @@ class JsonlReader(Reader):
         raise InputError(info.name, "is a JSON Lines file of several articles: give it to trpipe translate")
 
 
-READERS: list[Reader] = [TextReader(), MarkdownReader(), HtmlReader(), JsonlReader()]
+def packaged(extracted, meta: dict, data: bytes, info: StreamInfo, fmt: str) -> Source:
+    """A Source of a document read from a package: its text and blocks, the original kept for write-back."""
+    import hashlib
+
+    source = Source(path=info.name, text=extracted.text, encoding="utf-8", sha256=hashlib.sha256(data).hexdigest())
+    source.blocks, source.meta, source.format, source.original = extracted.blocks, dict(meta), fmt, data
+    return source
+
+
+class DocxReader(Reader):
+    name = "docx"
+    description = "Word documents: body, tables, text boxes, headers, footers, footnotes, endnotes"
+    kinds = ("docx",)
+    suffixes = (".docx", ".docm")
+    library = "python-docx (package), lxml (paragraphs)"
+    licence = "MIT (python-docx), BSD-3-Clause (lxml)"
+    writes_back = True
+
+    def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
+        from trpipe.read.docx import read_docx
+
+        return packaged(*read_docx(data, info.name), data, info, self.name)
+
+
+class OdtReader(Reader):
+    name = "odt"
+    description = "OpenDocument texts: body, tables, frames, headers, footers, footnotes, endnotes"
+    kinds = ("odt",)
+    suffixes = (".odt",)
+    library = "lxml (OpenDocument XML); odfpy builds the test documents"
+    licence = "BSD-3-Clause (lxml); odfpy: Apache-2.0/GPL-2.0/LGPL-2.1"
+    writes_back = True
+
+    def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
+        from trpipe.read.odf import read_odt
+
+        return packaged(*read_odt(data, info.name), data, info, self.name)
+
+
+class PptxReader(Reader):
+    name = "pptx"
+    description = "PowerPoint presentations: slides' shapes, groups, tables and speaker notes"
+    kinds = ("pptx",)
+    suffixes = (".pptx", ".pptm")
+    library = "python-pptx (package), lxml (shapes)"
+    licence = "MIT (python-pptx), BSD-3-Clause (lxml)"
+    writes_back = True
+
+    def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
+        from trpipe.read.pptx import read_pptx
+
+        return packaged(*read_pptx(data, info.name), data, info, self.name)
+
+
+class EpubReader(Reader):
+    name = "epub"
+    description = "EPUB e-books: chapters in reading order (the spine), their text blocks"
+    kinds = ("epub",)
+    suffixes = (".epub",)
+    library = "zipfile (standard library), lxml"
+    licence = "PSF, BSD-3-Clause"
+    writes_back = True
+
+    def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
+        from trpipe.read.epub import read_epub
+
+        return packaged(*read_epub(data, info.name), data, info, self.name)
+
+
+class PdfReader(Reader):
+    name = "pdf"
+    description = "PDF text layers: pages in reading order, each line's box (no OCR)"
+    kinds = ("pdf",)
+    suffixes = (".pdf",)
+    library = "pdfminer.six (text and boxes), pypdf (encryption, structure)"
+    licence = "MIT (pdfminer.six), BSD-3-Clause (pypdf)"
+
+    def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
+        from trpipe.read.pdf import read_pdf
+
+        return packaged(*read_pdf(data, info.name), data, info, self.name)
+
+
+READERS: list[Reader] = [
+    TextReader(),
+    MarkdownReader(),
+    HtmlReader(),
+    JsonlReader(),
+    DocxReader(),
+    OdtReader(),
+    PptxReader(),
+    EpubReader(),
+    PdfReader(),
+]
 
 
 __all__ = ["PRIORITY_SPECIFIC", "READERS", "decoded"]

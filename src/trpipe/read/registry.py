@@ -53,6 +53,9 @@ def document_suffixes() -> tuple[str, ...]:
 def refusal(info: StreamInfo) -> str:
     """Why no reader takes ``info``, and what to do instead (one line)."""
     kind = info.kind or info.named_kind
+    if kind == "zip-damaged" and info.named_kind in ("docx", "odt", "pptx", "epub"):
+        what = KNOWN_KINDS[info.named_kind][0].removeprefix("a ").removeprefix("an ")
+        return f"is a damaged or truncated {what} (not a complete ZIP package): copy or download it again"
     what, advice = KNOWN_KINDS.get(kind or "", ("", ""))
     if not what:
         return "is not a document trpipe reads"

@@ -42,6 +42,7 @@ KNOWN_KINDS: dict[str, tuple[str, str]] = {
     "rar": ("a RAR archive", "unpack it and give trpipe the files inside (or their folder)"),
     "tar": ("a tar archive", "unpack it (tar -xf) and give trpipe the folder"),
     "zip": ("a ZIP archive", "unpack it and give trpipe the files inside (or their folder)"),
+    "zip-damaged": ("a damaged or truncated ZIP file", "copy or download it again"),
     "xlsx": ("an Excel spreadsheet (.xlsx)", "trpipe translates articles, not spreadsheets: export the text"),
     "ods": ("an OpenDocument spreadsheet", "trpipe translates articles, not spreadsheets: export the text"),
     "odp": ("an OpenDocument presentation", "save it as .pptx (LibreOffice: File > Save As) and give trpipe that"),
@@ -268,7 +269,7 @@ def _zip_kind(data: bytes) -> str:
                 if info.file_size <= 200:
                     mimetype = archive.read("mimetype").strip()
     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError):
-        return "zip"
+        return "zip-damaged"
     if mimetype == b"application/epub+zip" or (
         not mimetype and "META-INF/container.xml" in names and any(n.endswith(".opf") for n in names)
     ):
