@@ -111,7 +111,7 @@ def test_pptx_locations_name_slide_shape_and_paragraph(built):
 
 
 def test_epub_locations_are_spine_items_and_element_paths(built):
-    path, written = built["epub"]
+    path, _written = built["epub"]
     book = zipfile.ZipFile(path)
     for seg in _segments(read_source(path)):
         loc = seg.location
@@ -122,7 +122,7 @@ def test_epub_locations_are_spine_items_and_element_paths(built):
 
 
 def test_pdf_line_boxes_hold_the_characters_drawn_there(built):
-    path, written = built["pdf"]
+    path, _written = built["pdf"]
     segments = _segments(read_source(path))
     for string, page, x, y in pdfs.POSITIONS[path]:
         holder = [s for s in segments if string in s.text]
