@@ -131,7 +131,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @_option("--to", "targets", env="TRPIPE_TO", required=True, multiple=True, metavar="LANG",
          help="Target language code, e.g. en (repeatable; several in the variable: 'en de').")  # fmt: skip
 @_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (detected when omitted).")
@@ -170,27 +170,54 @@ def cli() -> None:
          help="Ray: model-holding actors.")  # fmt: skip
 @_option("--num-cpus", env="TRPIPE_NUM_CPUS", type=click.FloatRange(0), help="Ray: CPUs per actor.")
 @_option("--num-gpus", env="TRPIPE_NUM_GPUS", type=click.FloatRange(0), help="Ray: GPUs per actor.")
+@_option("--urls", "url_file", env="TRPIPE_URLS", metavar="FILE",
+         help="A file of URLs, one a line (- for stdin): a batch like a folder, with resume.")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses (refused by default).")  # fmt: skip
+@_option("--feed", "feeds", env="TRPIPE_FEED", multiple=True, metavar="URL_OR_FILE",
+         help="An RSS or Atom feed: each entry is an article (repeatable).")  # fmt: skip
+@_option("--state", "state_dir", env="TRPIPE_STATE", type=click.Path(file_okay=False), metavar="DIR",
+         help="Feeds: a folder remembering the entries done, so the next run does only new ones.")  # fmt: skip
+@_option("--since", env="TRPIPE_SINCE", metavar="DATE", help="Feeds: only entries published on or after DATE.")
+@_option("--limit", env="TRPIPE_LIMIT", type=click.IntRange(1), metavar="N", help="Feeds: at most N entries.")
 @_option("-q", "--quiet", env="TRPIPE_QUIET", is_flag=True, help="No progress bar and no closing line.")
 @_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
 @_option(
     "--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown (default: warning)."
 )
 def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
-              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, **choices) -> None:  # fmt: skip
+              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, url_file, allow_private_urls,
+              feeds, state_dir, since, limit, **choices) -> None:  # fmt: skip
     """Translate articles into LANG, citing the source for every segment.
 
-    INPUT is a file, - for stdin, a folder (searched recursively for .txt, .md and .html files) or a
-    JSONL file of {"id", "text"} records. With several articles, -o names a folder and each output is
-    named after its input (article-03.fr.txt gives article-03.fr.json).
+    INPUT is a file (text, Markdown, HTML, DOCX, ODT, PPTX, EPUB, PDF: told by its content), - for stdin, an
+    http(s) URL, a folder (searched recursively for those files) or a JSONL file of {"id", "text"} records.
+    With several articles, -o names a folder and each output is named after its input (article-03.fr.txt
+    gives article-03.fr.json).
     """
     from trpipe.engines import RayOptions, RunRequest, run_translate
+    from trpipe.errors import UsageError
     from trpipe.progress import Progress
     from trpipe.settings import Settings
 
     targets = [t for given in targets for t in given.split()]
+    inputs = list(inputs)
+    if url_file:
+        from trpipe.inputs import url_list
+
+        inputs += url_list(url_file)
+    extra = {"allow_private_urls": allow_private_urls}
+    if feeds:
+        from trpipe.read.feeds import FeedOptions
+
+        extra["feeds"] = FeedOptions(sources=tuple(feeds), state_dir=state_dir, since=since, limit=limit)
+    elif state_dir or since or limit:
+        raise UsageError("--state, --since and --limit apply to --feed")
+    if not inputs and not feeds:
+        raise UsageError("no input: give a file, a folder, a URL, - for stdin, --urls FILE or --feed URL_OR_FILE")
     request = RunRequest(
         inputs=tuple(inputs),
-        settings=Settings(targets=tuple(targets), **choices),
+        settings=Settings(targets=tuple(targets), extra=extra, **choices),
         output=output,
         fmt=fmt,
         models_file=models_file,
@@ -218,6 +245,40 @@ def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_
         logging.getLogger().removeHandler(handler)
     if status:
         raise click.exceptions.Exit(status)
+
+
+@cli.command("read")
+@click.argument("given", metavar="FILE_OR_URL")
+@_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(dir_okay=False), help="Write the JSON here.")
+@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (identified when omitted).")
+@_option("--encoding", env="TRPIPE_ENCODING", metavar="NAME", help="Input encoding (detected when omitted).")
+@_option("--strict-encoding", env="TRPIPE_STRICT_ENCODING", is_flag=True, help="Refuse undecodable bytes.")
+@_option("--max-bytes", env="TRPIPE_MAX_BYTES", type=click.IntRange(1), default=50 * 1024 * 1024, show_default=True,
+         help="Largest input read (bytes).")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses.")  # fmt: skip
+def read_command(given, output, source_lang, encoding, strict_encoding, max_bytes, allow_private_urls) -> None:
+    """Show a document as trpipe will translate it: its text, segments, spans, kinds and locations.
+
+    No model is loaded and nothing is translated. FILE_OR_URL is any input translate takes (text, Markdown,
+    HTML, DOCX, ODT, PPTX, EPUB, PDF, - for stdin, an http(s) URL).
+    """
+    from trpipe.languages import normalize_code
+    from trpipe.read.show import load, read_document
+    from trpipe.render.common import dumps
+
+    warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
+    source = load(given, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+                  allow_private=allow_private_urls, warn=warn)  # fmt: skip
+    lang = normalize_code(source_lang, "--from") if source_lang else None
+    text = dumps(read_document(source, lang), indent=2) + "\n"
+    if output:
+        from trpipe.engines.sinks import check_writable, write_atomic
+
+        check_writable(output)
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.group()

@@ -19,6 +19,7 @@ from typing import Any
 from trpipe.errors import InputError, shown
 from trpipe.paths import is_dir
 from trpipe.read import STDIN, decode_text, read_source
+from trpipe.read.fetch import is_url, url_stem
 from trpipe.records import Source
 from trpipe.settings import Settings
 
@@ -37,12 +38,24 @@ class InputItem:
     record_text: str | None = None
     error: str | None = None  # known bad before reading (e.g. a malformed JSONL line)
     doc_id: str | None = None  # a JSONL record's id
+    url: str | None = None  # a web page or document fetched over http(s)
+    entry: Any = None  # a feed entry (trpipe.read.feeds.Entry)
 
     def load(self, settings: Settings | None = None, warn: Callable[[str], None] | None = None) -> Source:
         """The item's article, read and decoded (``warn`` reports bytes that had to be replaced)."""
         if self.error:
             raise InputError(self.name, self.error)
         settings = settings or Settings()
+        if self.entry is not None:
+            from trpipe.read.feeds import entry_source
+
+            allow = bool(settings.extra.get("allow_private_urls"))
+            return entry_source(self.entry, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+        if self.url is not None:
+            from trpipe.read.fetch import fetch_source
+
+            allow = bool(settings.extra.get("allow_private_urls"))
+            return fetch_source(self.url, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
         if self.record_text is not None:
             source = decode_text(self.record_text, self.name)  # a record holding a web page is extracted too
             source.doc_id = self.doc_id
@@ -139,6 +152,24 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def url_list(path: str) -> list[str]:
+    """The URLs of a file (or ``-``: stdin), one a line; blank lines and ``#`` comments skipped."""
+    import sys
+
+    try:
+        if path == STDIN:
+            lines = sys.stdin.read().splitlines()
+        else:
+            with open(path, encoding="utf-8-sig") as handle:
+                lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as a list of URLs ({getattr(exc, 'strerror', None) or exc})") from None
+    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not urls:
+        raise InputError(path, "holds no URL (one a line)")
+    return urls
+
+
 def is_collection(inputs: Sequence[str]) -> bool:
     """Several inputs, a folder or a JSONL file: outputs go to a folder (or one stream), one per article."""
     if len(inputs) != 1:
@@ -187,6 +218,9 @@ def expand_inputs(
     for given in inputs:
         if given == STDIN:
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
+            continue
+        if is_url(given):
+            yield InputItem(name=given, url=given, output_stem=Path(url_stem(given)))
             continue
         path = Path(given)
         if is_dir(path):

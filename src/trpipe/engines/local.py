@@ -42,6 +42,8 @@ def run_local(
         parquet_ok=parquet_available(),
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        feeds=request.settings.extra.get("feeds"),
+        allow_private=bool(request.settings.extra.get("allow_private_urls")),
     )
     plan.prepare()
     progress = progress or Progress(enabled=None if request.progress else False)
@@ -170,6 +172,7 @@ def run_many(
                     sink.write(out, render(result, plan.fmt))
                 if previous is not None:
                     previous.made(print_, doc_id(result))
+                plan.done(name, out)
             except OutputError as exc:
                 if stops_run(exc) or plan.mode in ("stream", "parquet"):  # one stream: it cannot go on
                     raise
@@ -184,3 +187,4 @@ def run_many(
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)
     report.ignored = len(plan.skipped)
+    report.skipped += len(plan.done_entries)

@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
 from trpipe.inputs import (
@@ -117,13 +118,19 @@ class Plan:
         *,
         protect: Iterable[str | os.PathLike | None] = (),
         max_bytes: int | None = None,
+        feeds: Any = None,
+        allow_private: bool = False,
     ):
         self.inputs = list(inputs)
+        self.feeds = feeds  # trpipe.read.feeds.FeedOptions: each entry is an article
+        self.allow_private = allow_private
+        self._entries: dict[str, Any] = {}  # item name → (feed entry, its feed's state), until done
+        self.done_entries: list[str] = []  # entries skipped: done by an earlier run (the state folder)
         self.output = output
         self.force = force
         self.protect = [Path(p).expanduser() for p in protect if p]
         self.max_bytes = max_bytes
-        self.collection = is_collection(self.inputs)
+        self.collection = is_collection(self.inputs) or bool(feeds)
         out = Path(output) if output else None
         if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
             if fmt not in (None, "json"):
@@ -252,7 +259,7 @@ class Plan:
             yield item, (Path(self.output) if self.output else None), None
             return
         self.skipped.clear()
-        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes, self._skip):
+        for item in self._all_items():
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:
@@ -265,13 +272,32 @@ class Plan:
                     self._used[out] = item.name
             yield item, out, error
 
+    def _all_items(self) -> Iterator[InputItem]:
+        yield from expand_inputs(self.inputs, self.exclude, self.max_bytes, self._skip)
+        if self.feeds:
+            from trpipe.read.feeds import entries, entry_stem
+
+            try:
+                for entry, state in entries(self.feeds, self.max_bytes, self.allow_private, self.done_entries):
+                    self._entries[entry.name] = (entry, state)
+                    yield InputItem(name=entry.name, output_stem=Path(entry_stem(entry)), entry=entry)
+            except InputError as exc:  # a feed that cannot be read: one failure, the other inputs go on
+                yield InputItem(name=exc.path, error=exc.reason)
+
+    def done(self, name: str, out: Path | None) -> None:
+        """An article was written: a feed entry is remembered in its state folder."""
+        found = self._entries.pop(name, None)
+        if found is not None:
+            entry, state = found
+            state.done(entry, None if out is None else str(out))
+
     def rereadable(self) -> list[str]:
         """The inputs that can be read twice: not stdin, not a JSONL feed that is a pipe or a device."""
         return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
 
     def count(self) -> int | None:
         """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if len(self.rereadable()) != len(self.inputs):
+        if len(self.rereadable()) != len(self.inputs) or self.feeds:
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
