@@ -75,8 +75,10 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Actualités</title><link>{base}/</link><description>d</description>
 <item><title>Premier</title><link>{base}/article1.html</link><guid>e1</guid>
 <pubDate>Mon, 01 Mar 2021 10:00:00 GMT</pubDate></item>
-<item><title>Deuxième</title><link>{base}/gone.html</link><guid>e2</guid><pubDate>Tue, 02 Mar 2021 10:00:00 GMT</pubDate>
-<description>&lt;p&gt;Le conseil régional a voté une aide de 800 000 euros à une entreprise de la vallée.&lt;/p&gt;</description>
+<item><title>Deuxième</title><link>{base}/gone.html</link><guid>e2</guid>
+<pubDate>Tue, 02 Mar 2021 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;Le conseil régional a voté une aide de 800 000 euros à une entreprise
+de la vallée.&lt;/p&gt;</description>
 </item>
 <item><title>Troisième</title><link>{base}/article3.html</link><guid>e3</guid>
 <pubDate>Wed, 03 Mar 2021 10:00:00 GMT</pubDate></item>
