@@ -122,3 +122,28 @@ def test_every_kind_meant_to_be_read_has_a_reader():
         except InputError:
             unread.append(kind)
     assert unread == []
+
+
+def test_trpipe_read_shows_the_document_without_a_model(tmp_path):
+    path, _written = BUILDERS["docx"](tmp_path)
+    out = tmp_path / "doc.json"
+    result = CliRunner().invoke(cli, ["read", str(path), "-o", str(out), "--from", "fr"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["source"]["format"] == "docx" and doc["source"]["lang"] == "fr"
+    text = doc["source"]["text"]
+    for seg in doc["segments"]:
+        assert text[seg["start"] : seg["end"]] == seg["text"] and seg["location"]["format"] == "docx"
+        assert "translation" not in seg
+    assert {s["location"]["where"] for s in doc["segments"]} >= {"body", "header", "footer", "footnote"}
+    missing = CliRunner().invoke(cli, ["read", str(tmp_path / "nope.pdf")])
+    assert missing.exit_code == 2 and "nope.pdf: no such file" in missing.output
+
+
+def test_an_office_output_suffix_is_refused_before_any_work(run, tmp_path):
+    path, _ = BUILDERS["docx"](tmp_path)
+    result = run(path, "-o", tmp_path / "note.en.docx")
+    assert result.exit_code == 2 and "trpipe does not write .docx files yet" in result.output
+    assert not (tmp_path / "note.en.docx").exists()

@@ -132,6 +132,11 @@ class Plan:
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs) or bool(feeds)
         out = Path(output) if output else None
+        if out is not None and out.suffix.lower() in (".docx", ".odt", ".pptx", ".epub", ".pdf") and not is_dir(out):
+            raise UsageError(
+                f"-o {shown(output)}: trpipe does not write {out.suffix.lower()} files yet; "
+                f"name a .md, .html, .json, .tmx, .xlf, .jsonl or .parquet file"
+            )
         if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
             if fmt not in (None, "json"):
                 raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
