@@ -1,6 +1,6 @@
 """The Ray actor of ``--engine ray``: one Session (models loaded once) per actor, one group of articles per call.
 
-See ``trpipe.engines.ray`` for the driver, and the README ("Beyond one machine: Ray").
+See ``trpipe.engines.ray`` for the driver, and docs/ray.md.
 """
 
 from __future__ import annotations
