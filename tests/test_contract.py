@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from documents import text as samples
 from trpipe.cli import cli
+from trpipe.models.registry import load_registry
 from trpipe.records import CONTRACT_VERSION
-from trpipe.registry import load_registry
 from trpipe.session import Session
 from trpipe.validate import document_schema, validate_document
 

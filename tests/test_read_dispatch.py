@@ -142,8 +142,9 @@ def test_trpipe_read_shows_the_document_without_a_model(tmp_path):
     assert missing.exit_code == 2 and "nope.pdf: no such file" in missing.output
 
 
-def test_an_office_output_suffix_is_refused_before_any_work(run, tmp_path):
+@pytest.mark.parametrize("suffix", [".pdf", ".doc", ".rtf"])
+def test_an_output_suffix_no_writer_takes_is_refused_before_any_work(run, tmp_path, suffix):
     path, _ = BUILDERS["docx"](tmp_path)
-    result = run(path, "-o", tmp_path / "note.en.docx")
-    assert result.exit_code == 2 and "trpipe does not write .docx files yet" in result.output
-    assert not (tmp_path / "note.en.docx").exists()
+    result = run(path, "-o", tmp_path / f"note.en{suffix}")
+    assert result.exit_code == 2 and f"trpipe does not write {suffix} files" in result.output
+    assert not (tmp_path / f"note.en{suffix}").exists() and "Traceback" not in result.output

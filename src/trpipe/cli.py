@@ -15,7 +15,7 @@ import click
 from trpipe._version import __version__
 from trpipe.errors import TrpipeError
 
-FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl")
+FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl", "docx", "odt", "pptx", "epub", "same")
 BACKENDS = ("auto", "ctranslate2", "transformers")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 
@@ -136,7 +136,10 @@ def cli() -> None:
          help="Target language code, e.g. en (repeatable; several in the variable: 'en de').")  # fmt: skip
 @_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (detected when omitted).")
 @_option("--format", "fmt", env="TRPIPE_FORMAT", type=click.Choice(FORMATS),
-         help="Output format (default: from the -o suffix, else md).")  # fmt: skip
+         help="Output format (default: from the -o suffix, else md). docx, odt, pptx, epub: the document "
+              "written back in its own format; same: each input in its own (docs/documents.md).")  # fmt: skip
+@_option("--bilingual", env="TRPIPE_BILINGUAL", is_flag=True,
+         help="Documents written back: each paragraph followed by its translation.")  # fmt: skip
 @_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(), help="Output file, or folder with several inputs.")
 @_option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
 @_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model for this run (hub id or folder).")
@@ -185,7 +188,7 @@ def cli() -> None:
 @_option(
     "--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown (default: warning)."
 )
-def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
+def translate(inputs, output, fmt, bilingual, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
               log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, url_file, allow_private_urls,
               feeds, state_dir, since, limit, **choices) -> None:  # fmt: skip
     """Translate articles into LANG, citing the source for every segment.
@@ -220,6 +223,7 @@ def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_
         settings=Settings(targets=tuple(targets), extra=extra, **choices),
         output=output,
         fmt=fmt,
+        bilingual=bilingual,
         models_file=models_file,
         glossary=glossary,
         strict=strict,

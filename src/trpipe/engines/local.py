@@ -44,6 +44,8 @@ def run_local(
         max_bytes=request.settings.max_bytes,
         feeds=request.settings.extra.get("feeds"),
         allow_private=bool(request.settings.extra.get("allow_private_urls")),
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     progress = progress or Progress(enabled=None if request.progress else False)

@@ -33,7 +33,7 @@ from trpipe.inputs import (
 from trpipe.paths import exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
-from trpipe.render import SUFFIXES, format_for_path
+from trpipe.render import BILINGUAL, BINARY, DOCUMENTS, SAME, SUFFIXES, format_for_path, same_suffix
 
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
 
@@ -41,6 +41,9 @@ __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprin
 log = logging.getLogger("trpipe")
 PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
+_FILE_SUFFIXES = {".md", ".json", ".html", ".tmx", ".xlf", ".xliff", ".docx", ".odt", ".pptx", ".epub"}
+# Output suffixes no writer takes: refused before any work rather than written as Markdown.
+NO_WRITER = (".pdf", ".doc", ".dot", ".ppt", ".xls", ".xlsx", ".ods", ".odp", ".rtf", ".mobi", ".azw3")
 
 
 def fingerprint(source: Source, run_signature: str) -> str:
@@ -120,6 +123,8 @@ class Plan:
         max_bytes: int | None = None,
         feeds: Any = None,
         allow_private: bool = False,
+        bilingual: bool = False,
+        targets: Sequence[str] = (),
     ):
         self.inputs = list(inputs)
         self.feeds = feeds  # trpipe.read.feeds.FeedOptions: each entry is an article
@@ -132,10 +137,11 @@ class Plan:
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs) or bool(feeds)
         out = Path(output) if output else None
-        if out is not None and out.suffix.lower() in (".docx", ".odt", ".pptx", ".epub", ".pdf") and not is_dir(out):
+        if out is not None and out.suffix.lower() in NO_WRITER and not is_dir(out):
             raise UsageError(
-                f"-o {shown(output)}: trpipe does not write {out.suffix.lower()} files yet; "
-                f"name a .md, .html, .json, .tmx, .xlf, .jsonl or .parquet file"
+                f"-o {shown(output)}: trpipe does not write {out.suffix.lower()} files; name a .docx, .odt, .pptx "
+                f"or .epub file (a document written back), or a .md, .html, .json, .tmx, .xlf, .jsonl or "
+                f".parquet file"
             )
         if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
             if fmt not in (None, "json"):
@@ -151,11 +157,34 @@ class Plan:
         else:
             self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
             self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
-        self.suffix = SUFFIXES[self.fmt]
+        self._document_options(bilingual, targets)
+        self.suffix = SUFFIXES.get(self.fmt, "")
+        if bilingual:
+            self.fmt += BILINGUAL  # the key every engine renders and fingerprints with
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
         self._used: dict[Path, str] = {}
         self.skipped: list[tuple[str, str]] = []  # files of input folders that no reader takes, with why
+
+    def _document_options(self, bilingual: bool, targets: Sequence[str]) -> None:
+        """Refuse what documents written back cannot do: stdout, one stream, several languages in one."""
+        document = self.fmt in DOCUMENTS or self.fmt == SAME
+        if bilingual and not document:
+            raise UsageError(
+                f"--bilingual applies to documents written back (--format docx, odt, pptx, epub or same); "
+                f"--format {self.fmt} is bilingual already or holds no paragraphs"
+            )
+        if not document:
+            return
+        if self.mode in ("stream", "parquet"):
+            raise UsageError(f"--format {self.fmt} writes one file per document: -o must name a file or a folder")
+        if self.mode == "single" and not self.output and (self.fmt in BINARY or self.fmt == SAME):
+            raise UsageError(f"--format {self.fmt} writes a file: give -o (a file such as note.en.docx, or a folder)")
+        if len(set(targets)) > 1 and not bilingual:
+            raise UsageError(
+                f"--format {self.fmt}: a document written back holds one language; give one --to, or "
+                f"--bilingual to interleave every translation after its source paragraph"
+            )
 
     def _skip(self, name: str, reason: str) -> None:
         self.skipped.append((name, reason))
@@ -210,7 +239,7 @@ class Plan:
 
     def _check_folder_outputs(self, input_folders: list[Path]) -> None:
         protected = {key for key in map(_file_id, self.input_files()) if key is not None}
-        article_output = self.suffix.lower() in folder_suffixes()
+        article_output = (self.suffix or same_suffix(self.output or "")).lower() in folder_suffixes()
         for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
             if item.error is not None:
                 continue
@@ -236,7 +265,7 @@ class Plan:
         folder = Path(output)
         if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not exists(folder) and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        if not exists(folder) and folder.suffix.lower() in _FILE_SUFFIXES:
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -254,7 +283,8 @@ class Plan:
         assert self.folder is not None or self.output is not None
         folder = self.folder if self.folder is not None else Path(self.output or ".")
         stem = item.output_stem or Path(Path(item.name).name)
-        parts = [*stem.parts[:-1], stem.parts[-1] + self.suffix] if stem.parts else ["output" + self.suffix]
+        suffix = self.suffix or same_suffix(item.name)
+        parts = [*stem.parts[:-1], stem.parts[-1] + suffix] if stem.parts else ["output" + suffix]
         return folder.joinpath(*(fit_name(part) for part in parts))
 
     def items(self) -> Iterator[tuple[InputItem, Path | None, InputError | None]]:

@@ -17,6 +17,7 @@ for processes of one machine, unsafe on a network filesystem).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -123,6 +124,8 @@ def run_ray(
         request.force,
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     settings = request.settings
@@ -203,7 +206,7 @@ def run_ray(
             fail(name, meta["error"])
             return
         try:
-            sink.write(out, text)
+            sink.write(out, base64.b64decode(text) if meta.get("binary") else text)
             if previous is not None:
                 previous.made(meta.get("fingerprint"), meta.get("doc"))
         except OutputError as exc:

@@ -5,6 +5,7 @@ See ``trpipe.engines.ray`` for the driver, and docs/ray.md.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
@@ -149,7 +150,9 @@ class TranslateBatch:
                     continue
                 result.provenance["fingerprint"] = print_
                 try:
-                    texts[i] = valid_text(render(result, self.fmt))  # Arrow strings must be valid UTF-8
+                    rendered = render(result, self.fmt)
+                    binary = isinstance(rendered, bytes)  # a document package: base64 in the text column
+                    texts[i] = base64.b64encode(rendered).decode("ascii") if binary else valid_text(rendered)
                 except Exception as exc:  # a renderer's bug on this article only
                     metas[i] = _failure(article_error(result.source.path, exc))
                     continue
@@ -160,6 +163,7 @@ class TranslateBatch:
                     "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
                     "fingerprint": print_,
                     "source_lang": result.source.lang,
+                    **({"binary": True} if binary else {}),
                 }
         except TrpipeError as exc:  # stops the run, as it stops the local engine
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
