@@ -39,6 +39,9 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _TEXT = {w("t"), w("tab"), w("br"), w("cr"), w("noBreakHyphen"), w("softHyphen"), w("sym")}
 _WRAPPERS = {w("hyperlink"), w("smartTag"), w("customXml"), w("ins"), w("moveTo"), w("dir"), w("bdo")}
 _NOISE = {w("lang"), w("noProof"), w("rtl")}  # run properties that are no visible style
+_SHOWN = {"b": "bold", "bCs": "bold", "i": "italic", "iCs": "italic", "u": "underline", "strike": "struck through",
+          "color": "coloured", "highlight": "highlighted", "rStyle": "character style", "sz": "sized",
+          "vertAlign": "raised or lowered", "caps": "capitals", "smallCaps": "small capitals"}  # fmt: skip
 
 
 def _key(location: dict[str, Any]) -> tuple[str, int] | None:
@@ -151,17 +154,22 @@ class _Paragraph:
 
 def _describe(rels: dict[str, str]):
     def describe(style: Hashable) -> str:
+        from lxml import etree
+
         if isinstance(style, tuple) and style and style[0] == "field":
             return "field"
         props, link = style if isinstance(style, tuple) else (b"", None)
-        words = [name for tag, name in ((b":b ", "bold"), (b":i ", "italic"), (b":u ", "underline")) if tag in props]
-        words += ["coloured"] if b":color " in props else []
-        words += ["character style"] if b":rStyle " in props else []
+        words = []
+        for child in etree.fromstring(props) if props else ():
+            name = etree.QName(child).localname
+            on = (child.get(w("val")) or "true").lower() not in ("0", "false", "off", "none")
+            if on and name in _SHOWN:
+                words.append(_SHOWN[name])
         if link:
             attrs = dict(link)
             target = rels.get(attrs.get(f"{{{R}}}id", ""), "") or ("#" + attrs.get(w("anchor"), ""))
             words.append(f"link {target}".strip())
-        return ", ".join(words) or "formatted"
+        return ", ".join(dict.fromkeys(words)) or "formatted"
 
     return describe
 

@@ -67,14 +67,15 @@ def _text(unit) -> str:
 
 def _describe(part: str):
     def describe(style: Hashable) -> str:
-        if isinstance(style, tuple):
-            return "field"
-        props = style or b""
-        words = [
-            name for key, name in ((b' b="1"', "bold"), (b' i="1"', "italic"), (b' u="', "underline")) if key in props
-        ]
-        words += ["link"] if b"hlinkClick" in props else []
-        words += ["coloured"] if b"solidFill" in props else []
+        from lxml import etree
+
+        if isinstance(style, tuple) or not style:
+            return "field" if isinstance(style, tuple) else "plain"
+        props = etree.fromstring(style)
+        words = [name for key, name in (("b", "bold"), ("i", "italic")) if props.get(key) in ("1", "true")]
+        words += ["underline"] if props.get("u") not in (None, "none") else []
+        words += ["link"] if props.find(a("hlinkClick")) is not None else []
+        words += ["coloured"] if props.find(a("solidFill")) is not None else []
         return ", ".join(words) or "formatted"
 
     return describe

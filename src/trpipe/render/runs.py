@@ -10,7 +10,8 @@ translation by the first rule that applies:
               URL, a word the model kept (the occurrence nearest to where it stood is taken);
 ``sentence``  it covers whole sentences: the translations of those sentences;
 ``position``  otherwise, the words of its sentence's translation at the same relative place (a model
-              gives no word alignment; this keeps the styling, on the words most likely to carry it).
+              gives no word alignment; this keeps the styling, on the words most likely to carry it), or
+              its characters where the translation has no spaces (Chinese, Japanese, Thai).
 
 A marked stretch that finds no free words (a translation shorter than the styled stretches need) is
 *flattened*: the writer lists it in the provenance (``provenance.writer.flattened``) with where it was.
@@ -85,7 +86,11 @@ def sentence_ranges(
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+    """The words of ``text[start:end]``; its characters when it has no spaces (Chinese, Japanese, Thai)."""
+    words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+    if len(words) == 1 and words[0][1] - words[0][0] > 1:
+        return [(i, i + 1) for i in range(words[0][0], words[0][1])]
+    return words
 
 
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
