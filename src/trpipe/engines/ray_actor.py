@@ -41,6 +41,16 @@ def decode_row(
         source = decode_text(data.decode("utf-8", "surrogatepass"), name)
         source.doc_id = doc_id or None
         return source
+    allow = bool(settings.extra.get("allow_private_urls"))
+    if kind == "url":  # fetched where the actor runs, as the local engine fetches it
+        from trpipe.read.fetch import fetch_source
+
+        return fetch_source(data.decode("utf-8"), allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+    if kind == "entry":
+        from trpipe.read.feeds import Entry, entry_source
+
+        entry = Entry(**json.loads(data.decode("utf-8")))
+        return entry_source(entry, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
     return read_bytes_as(data, name, settings.encoding, settings.strict_encoding, warn)
 
 
