@@ -134,6 +134,18 @@ def test_pdf_line_boxes_hold_the_characters_drawn_there(built):
     assert segments[0].kind == "title" and segments[0].location["page"] == 1
 
 
+def test_vertical_japanese_is_read_column_by_column_right_to_left(tmp_path):
+    """Each vertical column is one segment, in reading order (the rightmost first), its box a tall one that
+    holds the column's first character."""
+    path, written = pdfs.vertical_japanese(tmp_path)
+    segments = _segments(read_source(path))
+    assert [s.text for s in segments] == written
+    for segment, (_text, page, x, y) in zip(segments, pdfs.POSITIONS[path]):
+        ((x0, y0, x1, y1),) = [b["bbox"] for b in segment.location["boxes"] if b["page"] == page]
+        assert y1 - y0 > 5 * (x1 - x0)  # a column, not a line
+        assert x0 - 1 <= x <= x1 and y0 <= y <= y1 + 2, ((x, y), (x0, y0, x1, y1))
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [

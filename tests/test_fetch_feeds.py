@@ -222,3 +222,32 @@ def test_feed_since_limit_and_a_feed_that_is_a_web_page(server, tmp_path, monkey
     page = html_feed(tmp_path)
     bad = CliRunner().invoke(cli, [*base, "--feed", str(page), "-o", str(tmp_path / "b")])
     assert bad.exit_code == 1 and "is a web page, not an RSS or Atom feed" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("encoding", "title", "body"),
+    [
+        (
+            "windows-1252",
+            "Le conseil régional vote l’aide",
+            "L’opposition dénonce « un chèque » de 800 000 €.",
+        ),
+        ("koi8-r", "Совет области утвердил бюджет", "Оппозиция требует независимого аудита расходов региона."),
+    ],
+)
+def test_a_feed_in_a_legacy_encoding_without_declaration_is_decoded(tmp_path, encoding, title, body):
+    """No XML declaration, no charset (a file): the bytes are not UTF-8, so the encoding is detected."""
+    from trpipe.read.feeds import FeedOptions, entries
+
+    items = "".join(
+        f"<item><title>{title} {n}</title><guid>g{n}</guid><description>{body} No {n}. {body}</description></item>"
+        for n in range(3)
+    )
+    feed = tmp_path / "legacy.xml"
+    rss = f'<rss version="2.0"><channel><title>{title}</title><link>x</link><description>d</description>{items}'
+    feed.write_bytes((rss + "</channel></rss>").encode(encoding, errors="replace"))
+    with pytest.raises(UnicodeDecodeError):
+        feed.read_bytes().decode("utf-8")
+    found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
+    assert [e.title for e in found] == [f"{title} {n}" for n in range(3)]
+    assert all(body in e.content for e in found)

@@ -115,6 +115,34 @@ def cid_japanese(folder: Path, name: str = "cid.pdf") -> tuple[Path, list[str]]:
     return path, [text]
 
 
+VERTICAL = ["地方議会は火曜日に予算を可決した。", "野党は独立した監査を求めている。"]
+
+
+def vertical_japanese(folder: Path, name: str = "vertical.pdf") -> tuple[Path, list[str]]:
+    """Japanese set vertically (reportlab's HeiseiMin-W3 with the UniJIS-UCS2-V CMap): columns top to
+    bottom, the first on the right, as a Japanese newspaper prints them. ``POSITIONS`` holds each column's
+    top (x, y)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiMin-W3", isVertical=True))
+    buffer = io.BytesIO()
+    c = _canvas(buffer)
+    c.setFont("HeiseiMin-W3", 14)
+    positions = []
+    for i, text in enumerate(VERTICAL):
+        x = 500.0 - 30 * i
+        c.drawString(x, 780, text)
+        positions.append((text, 1, x, 780.0))
+    c.showPage()
+    c.save()
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiMin-W3"))  # the horizontal font again, for other builders
+    path = folder / name
+    path.write_bytes(buffer.getvalue())
+    POSITIONS[path] = positions
+    return path, list(VERTICAL)
+
+
 def _raw_pdf(objects: list[bytes]) -> bytes:
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
