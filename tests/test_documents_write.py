@@ -359,3 +359,43 @@ def test_random_model_styles_placed_by_position_or_listed(made, tiny_registry, t
             assert any(style in f for f in flattened), (old.text, style, writer)
     assert sum(writer["styled_runs_kept"].values()) + len(writer["flattened"]) == 3
     assert len(after.paragraphs) == len(before.paragraphs)
+
+
+def test_styles_are_placed_by_text_by_sentence_by_position_or_listed():
+    from trpipe.render.runs import place_runs
+
+    runs = [("Le président ", "plain"), ("Jean Rottner", "bold"), (" a parlé. ", "plain"), ("Tout va bien.", "i")]
+    source = "Le président Jean Rottner a parlé. Tout va bien."
+    sentences = [(0, 34, 0, 30), (35, 48, 31, 44)]
+    translation = "President Jean Rottner spoke. All is going well."
+    placed = place_runs(runs, source, translation, sentences)
+    assert ("Jean Rottner", "bold") in placed.pieces and ("All is going", "i") not in placed.pieces
+    assert [how for _style, _text, how in placed.kept] == ["exact", "sentence"]
+    assert "".join(text for text, _ in placed.pieces) == translation
+    japanese = place_runs(runs[:3], source[:34], "ロットナー会長が話した。", [(0, 34, 0, 12)])
+    assert [how for *_, how in japanese.kept] == ["position"] and len(japanese.pieces) == 3  # characters as words
+    crowded = place_runs([("a ", "p"), ("b", "x"), (" c ", "p"), ("d", "y"), (" e", "p")], "a b c d e", "Z")
+    assert len(crowded.kept) == 1 and crowded.flattened[0][2] == "no free words left in the translation"
+
+
+def test_a_field_whose_value_the_translation_holds_stays_a_field(made, tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Voir le tableau de la page ")
+    paragraph._p.append(
+        parse_xml(
+            '<w:fldSimple xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            'w:instr=" PAGEREF budget "><w:r><w:t>12</w:t></w:r></w:fldSimple>'
+        )
+    )
+    paragraph.add_run(" du rapport annuel.")
+    path = tmp_path / "field.docx"
+    document.save(path)
+    out = tmp_path / "field.en.docx"
+    assert translate(made, path, "-o", out).exit_code == 0
+    body = zipfile.ZipFile(out).read("word/document.xml").decode()
+    assert body.count("<w:fldSimple") == 1 and 'w:instr=" PAGEREF budget "' in body
+    first = docx.Document(out).paragraphs[0]._p
+    assert "".join(t.text for t in first.iter(f"{W}t")) == "⟨Voir le tableau de la page 12 du rapport annuel.⟩"

@@ -100,26 +100,28 @@ def paragraphs(root) -> list:
     return [p for p in root.iter(w("p")) if not _in_fallback(p)]
 
 
+TEXT_TAGS = (w("t"), w("tab"), w("br"), w("cr"), w("noBreakHyphen"), w("softHyphen"), w("sym"))
+
+
+def text_of(el) -> str:
+    """The text one of a run's ``TEXT_TAGS`` children stands for: tabs and breaks as spaces."""
+    tag = el.tag
+    if tag == w("t"):
+        return el.text or ""
+    if tag in (w("tab"), w("br"), w("cr")):
+        return " "
+    if tag == w("noBreakHyphen"):
+        return "-"
+    if tag == w("sym") and el.get(w("char")):
+        with contextlib.suppress(ValueError):
+            return chr(int(el.get(w("char")), 16))
+    return ""
+
+
 def paragraph_text(p) -> str:
     """The paragraph's own text: runs' text, tabs and breaks as spaces; nested paragraphs, deleted text and
     field codes left out."""
-    out: list[str] = []
-    for el in p.iter(w("t"), w("tab"), w("br"), w("cr"), w("noBreakHyphen"), w("softHyphen"), w("sym")):
-        if own_paragraph(el, w("p")) is not p or _in_fallback(el):
-            continue
-        tag = el.tag
-        if tag == w("t"):
-            out.append(el.text or "")
-        elif tag in (w("tab"), w("br"), w("cr")):
-            out.append(" ")
-        elif tag == w("noBreakHyphen"):
-            out.append("-")
-        elif tag == w("sym"):
-            char = el.get(w("char"))
-            if char:
-                with contextlib.suppress(ValueError):
-                    out.append(chr(int(char, 16)))
-    return "".join(out)
+    return "".join(text_of(el) for el in p.iter(*TEXT_TAGS) if own_paragraph(el, w("p")) is p and not _in_fallback(el))
 
 
 def _kind(p, text: str, where: str) -> str:

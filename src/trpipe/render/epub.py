@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from trpipe.read.blocks import squash
-from trpipe.read.epub import DC, OPF, chapter_root, local, spine, text_elements
+from trpipe.read.epub import OPF, chapter_root, local, spine, text_elements
 from trpipe.read.package import Package
 from trpipe.records import Document
 from trpipe.render.markup import describe_markup, rewrite, twin
@@ -24,7 +24,8 @@ from trpipe.render.office import (
     Writer,
     WriteReport,
     languages,
-    title_translation,
+    require_format,
+    retitle,
     translation_of,
     write_package,
     write_parts,
@@ -42,16 +43,8 @@ def _key(location: dict[str, Any]) -> tuple[str, int] | None:
 
 
 def render_epub(document: Document, bilingual: bool = False) -> bytes:
-    from trpipe.errors import InputError
-
     source = document.source
-    if source.format != "epub" or not source.original:
-        raise InputError(
-            source.path,
-            f"--format epub writes EPUB books back; this is a {source.format or 'text'} input "
-            f"(use --format docx for a new document, or --format same)",
-        )
-    package = Package(source.original, source.path, "EPUB e-book")
+    package = Package(require_format(document, "epub", "EPUB books"), source.path, "EPUB e-book")
     opf, opf_root, chapters, notes = spine(package)
 
     class _Book:  # the package as write_parts sees it: chapters parsed as the reader parses them
@@ -111,18 +104,9 @@ def _headings(document: Document, lang: str) -> dict[str, str]:
 
 
 def _package_document(document: Document, root, bilingual: bool) -> bytes:
-    from lxml import etree
-
     metadata = root.find(f"{{{OPF}}}metadata")
     if metadata is not None and not bilingual:
-        title = metadata.find(f"{{{DC}}}title")
-        translated = title_translation(document, title.text if title is not None else None)
-        if translated:
-            title.text = translated
-        language = metadata.find(f"{{{DC}}}language")
-        if language is None:
-            language = etree.SubElement(metadata, f"{{{DC}}}language")
-        language.text = document.target_lang
+        retitle(document, metadata)
     return xml_bytes(root)
 
 

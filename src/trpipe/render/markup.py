@@ -17,9 +17,11 @@ from trpipe.render.office import WriteReport, place
 TWIN_CLASS = "trpipe-translation"
 
 
-class _Element:
-    """An element's own text as ``(text, style)`` runs (style: the inline elements around the text) and the
-    children kept apart (nested blocks, images), with the characters before each."""
+class Inline:
+    """A block's own text as ``(text, style)`` runs (style: the inline elements around the text, as
+    ``(tag, attributes)`` pairs) and the children kept apart (with the characters of text before each).
+    ``kind(child)`` says what a child is: ``styled`` (walked into), ``space`` (its ``space(child)`` text),
+    ``kept``, ``field`` (``field(child, chain)``) or ``skip``."""
 
     def __init__(self, element):
         self.runs: list[tuple[str, Hashable]] = []
@@ -27,27 +29,51 @@ class _Element:
         self._length = 0
         self._walk(element, ())
 
-    def _add(self, text: str | None, style: Hashable) -> None:
+    def kind(self, child) -> str:
+        raise NotImplementedError
+
+    def space(self, child) -> str:
+        return " "
+
+    def field(self, child, chain: tuple) -> None:
+        self.kept.append((self._length, child))
+
+    def add(self, text: str | None, style: Hashable) -> None:
         if text:
             self.runs.append((text, style))
             self._length += len(text.strip())
 
     def _walk(self, element, chain: tuple) -> None:
-        self._add(element.text, chain)
+        self.add(element.text, chain)
         for child in element:
-            name = local(child.tag)
-            if not name:
-                pass  # a comment or processing instruction
-            elif name == "br":
-                self._add(" ", chain)
-            elif name in BLOCK_TAGS or name in _SKIP or not "".join(child.itertext()).strip():
-                self.kept.append((self._length, child))
-            else:
+            kind = self.kind(child) if isinstance(child.tag, str) else "skip"  # comments: dropped
+            if kind == "space":
+                self.add(self.space(child), chain)
+            elif kind == "styled":
                 self._walk(child, (*chain, (child.tag, tuple(sorted(child.attrib.items())))))
-            self._add(child.tail, chain)
+            elif kind == "kept":
+                self.kept.append((self._length, child))
+            elif kind == "field":
+                self.field(child, chain)
+            self.add(child.tail, chain)
 
 
-def _styled(chain: tuple, text: str, ids: set[str]):
+class _Element(Inline):
+    """An XHTML block: ``br`` a space, nested blocks, images and empty elements kept, the rest styled."""
+
+    def kind(self, child) -> str:
+        name = local(child.tag)
+        if name == "br":
+            return "space"
+        if name in BLOCK_TAGS or name in _SKIP or not "".join(child.itertext()).strip():
+            return "kept"
+        return "styled"
+
+
+def styled(chain: tuple, text: str, ids: set[str] | None = None):
+    """Nested copies of the elements of ``chain`` (``(tag, attributes)`` pairs) around ``text``, the outermost
+    returned; an id already in ``ids`` is left out (an id is written once)."""
+    ids = set() if ids is None else ids
     outer = inner = None
     for tag, attrs in chain:
         found = dict(attrs)
@@ -72,7 +98,8 @@ def _make(tag, attrs):
     return etree.Element(tag, attrs)
 
 
-def _append_text(element, text: str) -> None:
+def append_text(element, text: str) -> None:
+    """``text`` added at the end of ``element``'s content (its last child's tail, or its text)."""
     if len(element):
         element[-1].tail = (element[-1].tail or "") + text
     else:
@@ -91,14 +118,13 @@ def describe_markup(part: str):
     return describe
 
 
-def rewrite(element, entry, report: WriteReport, describe, lang: str | None) -> None:
-    own = _Element(element)
-    if not own.runs:
-        return
-    if lang and TWIN_CLASS in (element.get("class") or "").split():
-        element.set("lang", lang)
+def rebuild(element, own: Inline, entry, report: WriteReport, describe, piece=None) -> None:
+    """Replace ``element``'s own text (``own``, its ``Inline`` walk) by ``entry``'s translation, the styles
+    placed on it (``trpipe.render.runs``); the kept children go before the text when they stood before it,
+    else after it. ``piece(element, text, style, how)`` may write a piece itself (a field) and return True."""
     placed = place(entry, own.runs)
-    for _before, child in own.kept:
+    how = {style: kind for style, _text, kind in placed.kept}
+    for _before, child in own.kept:  # the text around them is written anew
         child.tail = None
         if child.getparent() is not None:
             child.getparent().remove(child)
@@ -110,11 +136,11 @@ def rewrite(element, entry, report: WriteReport, describe, lang: str | None) -> 
             element.append(child)
     ids: set[str] = set()
     for text, style in placed.pieces:
-        if not text:
+        if not text or (piece is not None and piece(element, text, style, how.get(style))):
             continue
-        made = _styled(style, text, ids) if style else None
+        made = styled(style, text, ids) if style else None
         if made is None:
-            _append_text(element, text)
+            append_text(element, text)
         else:
             element.append(made)
     for before, child in own.kept:
@@ -122,6 +148,15 @@ def rewrite(element, entry, report: WriteReport, describe, lang: str | None) -> 
             element.append(child)
     report.placed(placed, entry.location, describe)
     report.paragraphs += 1
+
+
+def rewrite(element, entry, report: WriteReport, describe, lang: str | None) -> None:
+    own = _Element(element)
+    if not own.runs:
+        return
+    if lang and TWIN_CLASS in (element.get("class") or "").split():
+        element.set("lang", lang)
+    rebuild(element, own, entry, report, describe)
 
 
 def twin(element):

@@ -56,6 +56,10 @@ class WriteReport:
         for style, text, why in placed.flattened:
             self.flattened.append({"where": label(where), "text": text, "style": describe(style), "why": why})
 
+    def field_as_text(self, where: dict[str, Any], text: str) -> None:
+        """A field (page number, date) whose value the translation does not hold, written as text."""
+        self.flattened.append({"where": label(where), "text": text, "style": "field", "why": "written as text"})
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "format": self.fmt,
@@ -112,6 +116,18 @@ def by_place(
 
 def place(entry: Translated, runs: list[tuple[str, Hashable]]) -> Placed:
     return place_runs(runs, entry.source, entry.translation, entry.sentences)
+
+
+def require_format(document: Document, fmt: str, what: str) -> bytes:
+    """The original bytes of ``document``, which must be a ``fmt`` input (else an InputError naming the way)."""
+    source = document.source
+    if source.format != fmt or not source.original:
+        raise InputError(
+            source.path,
+            f"--format {fmt} writes {what} back; this is a {source.format or 'text'} input "
+            f"(use --format docx for a new document, or --format same)",
+        )
+    return source.original
 
 
 def languages(document: Document, fmt: str, bilingual: bool) -> list[str]:
@@ -275,23 +291,31 @@ def declare_part(types: bytes) -> bytes:
     return types.replace(b"</Types>", override + b"</Types>", 1)
 
 
+DC = "http://purl.org/dc/elements/1.1/"
+
+
+def retitle(document: Document, holder) -> None:
+    """The Dublin Core metadata in ``holder`` (core properties, ODF meta, an OPF's metadata): the translated
+    title, where a segment holds the title's text, and the target language (added when missing)."""
+    from lxml import etree
+
+    title = holder.find(f".//{{{DC}}}title")
+    translated = title_translation(document, title.text if title is not None else None)
+    if translated:
+        title.text = translated
+    language = holder.find(f".//{{{DC}}}language")
+    if language is None:
+        language = etree.SubElement(holder, f"{{{DC}}}language")
+    language.text = document.target_lang
+
+
 def core_metadata(document: Document, package: Any) -> dict[str, bytes]:
     """docProps/core.xml with the translated title and the target language; the styles' default language."""
     out: dict[str, bytes] = {}
     core = "docProps/core.xml"
     if package.has(core):
         root = package.xml(core)
-        dc = "http://purl.org/dc/elements/1.1/"
-        title = root.find(f"{{{dc}}}title")
-        translated = title_translation(document, title.text if title is not None else None)
-        if translated:
-            title.text = translated
-        language = root.find(f"{{{dc}}}language")
-        if language is None:
-            from lxml import etree
-
-            language = etree.SubElement(root, f"{{{dc}}}language")
-        language.text = document.target_lang
+        retitle(document, root)
         out[core] = xml_bytes(root)
     from trpipe.read.docx import w
 

@@ -16,13 +16,12 @@ segments instead (``trpipe.render.docx_new``).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import posixpath
 from collections.abc import Hashable
 from typing import Any
 
-from trpipe.read.docx import MC, R, own_paragraph, paragraphs, w
+from trpipe.read.docx import MC, TEXT_TAGS, R, own_paragraph, paragraphs, text_of, w
 from trpipe.read.package import Package
 from trpipe.records import Document
 from trpipe.render.office import (
@@ -36,7 +35,7 @@ from trpipe.render.office import (
 )
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_TEXT = {w("t"), w("tab"), w("br"), w("cr"), w("noBreakHyphen"), w("softHyphen"), w("sym")}
+_TEXT = set(TEXT_TAGS)
 _WRAPPERS = {w("hyperlink"), w("smartTag"), w("customXml"), w("ins"), w("moveTo"), w("dir"), w("bdo")}
 _NOISE = {w("lang"), w("noProof"), w("rtl")}  # run properties that are no visible style
 _SHOWN = {"b": "bold", "bCs": "bold", "i": "italic", "iCs": "italic", "u": "underline", "strike": "struck through",
@@ -52,19 +51,7 @@ def _key(location: dict[str, Any]) -> tuple[str, int] | None:
 
 def run_text(run) -> str:
     """A run's text as the reader reads it (``trpipe.read.docx.paragraph_text``)."""
-    out = []
-    for el in run:
-        tag = el.tag
-        if tag == w("t"):
-            out.append(el.text or "")
-        elif tag in (w("tab"), w("br"), w("cr")):
-            out.append(" ")
-        elif tag == w("noBreakHyphen"):
-            out.append("-")
-        elif tag == w("sym") and el.get(w("char")):
-            with contextlib.suppress(ValueError):
-                out.append(chr(int(el.get(w("char")), 16)))
-    return "".join(out)
+    return "".join(text_of(el) for el in run if el.tag in _TEXT)
 
 
 def _has_text(run) -> bool:
@@ -95,7 +82,7 @@ def units(p) -> list[tuple[str, Any]]:
     for el in p.iter(w("r"), w("fldSimple")):
         if own_paragraph(el, w("p")) is not p or _under(el, p, f"{{{MC}}}Fallback") is not None:
             continue
-        if _under(el, p, w("fldSimple")):
+        if _under(el, p, w("fldSimple")) is not None:
             continue  # inside a simple field: the field is one unit
         if el.tag == w("fldSimple"):
             found.append(("field", [el]))
@@ -220,9 +207,7 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
                 new += [copy.deepcopy(el) for el in template]
                 continue
             first_run = next((r for el in template for r in ([el] if el.tag == w("r") else el.iter(w("r")))), None)
-            report.flattened.append(
-                {"where": entry_label(entry), "text": _field_text(template), "style": "field", "why": "written as text"}
-            )
+            report.field_as_text(entry.location, _field_text(template))
             new.append(_new_run(first_run, text, lang))
             continue
         run = _new_run(template, text, lang)
@@ -244,12 +229,6 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
     _drop_empty_wrappers(p, parent)
     report.placed(placed, entry.location, describe)
     report.paragraphs += 1
-
-
-def entry_label(entry) -> str:
-    from trpipe.locations import label
-
-    return label(entry.location)
 
 
 def _drop_empty_wrappers(p, *extra) -> None:

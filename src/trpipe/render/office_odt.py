@@ -17,15 +17,16 @@ import copy
 from collections.abc import Hashable
 from typing import Any
 
-from trpipe.read.odf import DC, DRAW, OFFICE, PARAGRAPH_TAGS, paragraphs, t
+from trpipe.read.odf import DRAW, OFFICE, PARAGRAPH_TAGS, paragraph_text, paragraphs, t
 from trpipe.read.package import Package
 from trpipe.records import Document
+from trpipe.render.markup import Inline, append_text, rebuild, styled
 from trpipe.render.office import (
     PROVENANCE_NAME,
     Writer,
     WriteReport,
-    place,
-    title_translation,
+    require_format,
+    retitle,
     write_package,
     write_parts,
     xml_bytes,
@@ -47,70 +48,31 @@ def _key(location: dict[str, Any]) -> tuple[str, int] | None:
     return location["part"], location["paragraph"]
 
 
-def _attrs(element) -> tuple:
-    return tuple(sorted(element.attrib.items()))
-
-
-class _Paragraph:
+class _Paragraph(Inline):
     """A paragraph's text as ``(text, style)`` runs (style: the span and link elements around the text, or
     ``("field", n)``), and the elements kept apart from the text (with the characters before each)."""
 
     def __init__(self, p):
-        self.runs: list[tuple[str, Hashable]] = []
         self.fields: dict[Hashable, Any] = {}
-        self.kept: list[tuple[int, Any]] = []
-        self._length = 0
-        self._walk(p, ())
+        super().__init__(p)
 
-    def _add(self, text: str | None, style: Hashable) -> None:
-        if text:
-            self.runs.append((text, style))
-            self._length += len(text.strip())
+    def kind(self, child) -> str:
+        tag = child.tag
+        if tag in _SPACES:
+            return "space"
+        if tag in _STYLED:
+            return "styled"
+        if tag in _KEEP or not "".join(child.itertext()).strip():
+            return "kept"
+        return "field"  # a page number, a date, a reference: its text, kept as one element
 
-    def _walk(self, element, chain: tuple) -> None:
-        self._add(element.text, chain)
-        for child in element:
-            tag = child.tag
-            if not isinstance(tag, str):
-                pass  # a comment or processing instruction: dropped with the old text
-            elif tag in _SPACES:
-                self._add(" " * int(child.get(t("c"), "1") or 1) if tag == t("s") else " ", chain)
-            elif tag in _STYLED:
-                self._walk(child, (*chain, (tag, _attrs(child))))
-            elif tag in _KEEP or not "".join(child.itertext()).strip():
-                self.kept.append((self._length, child))
-            else:  # a field (page number, date, reference): its text, kept as one element
-                style = ("field", len(self.fields))
-                self.fields[style] = (child, chain)
-                from trpipe.read.odf import paragraph_text
+    def space(self, child) -> str:
+        return " " * int(child.get(t("c"), "1") or 1) if child.tag == t("s") else " "
 
-                self._add(paragraph_text(child), style)
-            self._add(child.tail, chain)
-
-
-def _append_text(p, text: str) -> None:
-    if len(p):
-        last = p[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        p.text = (p.text or "") + text
-
-
-def _styled(chain: tuple, text: str):
-    """Nested copies of the span/link elements of ``chain`` around ``text`` (the outermost returned)."""
-    from lxml import etree
-
-    outer = inner = None
-    for tag, attrs in chain:
-        element = etree.Element(tag, dict(attrs))
-        if inner is None:
-            outer = element
-        else:
-            inner.append(element)
-        inner = element
-    if inner is not None:
-        inner.text = text
-    return outer
+    def field(self, child, chain: tuple) -> None:
+        style = ("field", len(self.fields))
+        self.fields[style] = (child, chain)
+        self.add(paragraph_text(child), style)
 
 
 def _describe(part: str):
@@ -133,57 +95,32 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
     para = _Paragraph(p)
     if not para.runs:
         return
-    placed = place(entry, para.runs)
-    how = {style: kind for style, _text, kind in placed.kept}
-    for _before, element in para.kept:  # the text around them is written anew
-        element.tail = None
-        if element.getparent() is not None:
-            element.getparent().remove(element)
-    for child in list(p):
-        p.remove(child)
-    p.text = None
-    leading = [element for before, element in para.kept if before == 0]
-    for element in leading:
-        p.append(element)
-    for text, style in placed.pieces:
-        if not text:
-            continue
-        if isinstance(style, tuple) and style and style[0] == "field":
-            field, chain = para.fields[style]
-            if how.get(style) == "exact" or len(placed.pieces) == 1:
-                field = copy.deepcopy(field)
-                field.tail = None
-                holder = _styled(chain, "") if chain else None
-                if holder is not None:
-                    innermost = holder
-                    while len(innermost):
-                        innermost = innermost[-1]
-                    innermost.text = None
-                    innermost.append(field)
-                    p.append(holder)
-                else:
-                    p.append(field)
-                continue
-            report.flattened.append(
-                {"where": _label(entry), "text": "".join(field.itertext()), "style": "field", "why": "written as text"}
-            )
-            style = chain
-        element = _styled(style, text) if style else None
-        if element is None:
-            _append_text(p, text)
-        else:
-            p.append(element)
-    for before, element in para.kept:
-        if before > 0:
-            p.append(element)
-    report.placed(placed, entry.location, describe)
-    report.paragraphs += 1
 
+    def field(element, text: str, style, how: str | None) -> bool:
+        """A field kept as it is where the translation holds its value, else written as text (listed)."""
+        if not (isinstance(style, tuple) and style and style[0] == "field"):
+            return False
+        found, chain = para.fields[style]
+        if how != "exact" and len(para.runs) > 1:
+            report.field_as_text(entry.location, "".join(found.itertext()))
+            made = styled(chain, text) if chain else None
+            element.append(made) if made is not None else append_text(element, text)
+            return True
+        found = copy.deepcopy(found)
+        found.tail = None
+        holder = styled(chain, "") if chain else None
+        if holder is None:
+            element.append(found)
+            return True
+        innermost = holder
+        while len(innermost):
+            innermost = innermost[-1]
+        innermost.text = None
+        innermost.append(found)
+        element.append(holder)
+        return True
 
-def _label(entry) -> str:
-    from trpipe.locations import label
-
-    return label(entry.location)
+    rebuild(p, para, entry, report, describe, field)
 
 
 def _twin(p):
@@ -204,16 +141,9 @@ def _twin(p):
 
 
 def render_odt(document: Document, bilingual: bool = False) -> bytes:
-    from trpipe.errors import InputError
-
     source = document.source
-    if source.format != "odt" or not source.original:
-        raise InputError(
-            source.path,
-            f"--format odt writes OpenDocument texts back; this is a {source.format or 'text'} input "
-            f"(use --format docx for a new document, or --format same)",
-        )
-    package = Package(source.original, source.path, "OpenDocument text (.odt)")
+    original = require_format(document, "odt", "OpenDocument texts")
+    package = Package(original, source.path, "OpenDocument text (.odt)")
 
     def walk(root, part):
         return (((part, i), p) for i, p in enumerate(paragraphs(root), start=1))
@@ -229,19 +159,9 @@ def render_odt(document: Document, bilingual: bool = False) -> bytes:
 
 
 def _meta(document: Document, root) -> bytes:
-    from lxml import etree
-
-    title = root.find(f".//{{{DC}}}title")
-    translated = title_translation(document, title.text if title is not None else None)
-    if translated:
-        title.text = translated
-    language = root.find(f".//{{{DC}}}language")
-    if language is None:
-        holder = root.find(f"{{{OFFICE}}}meta")
-        if holder is not None:
-            language = etree.SubElement(holder, f"{{{DC}}}language")
-    if language is not None:
-        language.text = document.target_lang
+    holder = root.find(f"{{{OFFICE}}}meta")
+    if holder is not None:
+        retitle(document, holder)
     return xml_bytes(root)
 
 

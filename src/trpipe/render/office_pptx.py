@@ -19,7 +19,16 @@ from typing import Any
 from trpipe.read.package import Package
 from trpipe.read.pptx import a, p_, shape_paragraphs
 from trpipe.records import Document
-from trpipe.render.office import Writer, WriteReport, core_metadata, declare_part, place, write_package, write_parts
+from trpipe.render.office import (
+    Writer,
+    WriteReport,
+    core_metadata,
+    declare_part,
+    place,
+    require_format,
+    write_package,
+    write_parts,
+)
 
 _NOISE = ("lang", "altLang", "dirty", "err", "noProof", "smtClean", "smtId", "bmk")
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -120,21 +129,13 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
             if how.get(style) == "exact" or len(placed.pieces) == 1:
                 anchor.addprevious(copy.deepcopy(template))
                 continue
-            report.flattened.append(
-                {"where": _label(entry), "text": _text(template), "style": "field", "why": "written as text"}
-            )
+            report.field_as_text(entry.location, _text(template))
         props = template.find(a("rPr")) if template is not None and template.tag != a("br") else None
         anchor.addprevious(_new_run(props, text, lang))
     for _tag, unit in units:
         p.remove(unit)
     report.placed(placed, entry.location, describe)
     report.paragraphs += 1
-
-
-def _label(entry) -> str:
-    from trpipe.locations import label
-
-    return label(entry.location)
 
 
 def _twin(p):
@@ -149,16 +150,9 @@ def _twin(p):
 
 
 def render_pptx(document: Document, bilingual: bool = False) -> bytes:
-    from trpipe.errors import InputError
-
     source = document.source
-    if source.format != "pptx" or not source.original:
-        raise InputError(
-            source.path,
-            f"--format pptx writes PowerPoint presentations back; this is a {source.format or 'text'} input "
-            f"(use --format docx for a new document, or --format same)",
-        )
-    package = Package(source.original, source.path, "PowerPoint presentation (.pptx)")
+    original = require_format(document, "pptx", "PowerPoint presentations")
+    package = Package(original, source.path, "PowerPoint presentation (.pptx)")
     replaced, report = write_parts(
         document, package, Writer("pptx", _key, walk, rewrite, _twin, describe=_describe), bilingual
     )
