@@ -6,8 +6,9 @@ location (the XPath of its element) finds its element again; the element's text 
 translation with its inline elements (bold, italic, links) rebuilt around their words
 (``trpipe.render.markup``). Everything else of the page is kept as it was: navigation, images, scripts,
 styles (comments and processing instructions, which the parser drops, are not). A title found at a
-``<meta content>`` is translated in its attribute. The page declares the target language (``<html lang>``)
-and UTF-8, and carries its provenance in ``<script type="application/json" id="trpipe-provenance">``.
+``<meta content>`` is translated in its attribute, the ``<title>`` where a segment holds its text. The
+page declares the target language (``<html lang>``) and UTF-8, and carries its provenance in
+``<script type="application/json" id="trpipe-provenance">``.
 Segments without a path back into the page (text the extractor assembled) stay in the source language,
 listed in ``provenance.writer.not_found``.
 """
@@ -21,7 +22,7 @@ from trpipe.errors import InputError
 from trpipe.records import Document
 from trpipe.render.common import dumps
 from trpipe.render.markup import describe_markup, rewrite, twin
-from trpipe.render.office import WriteReport, by_place, languages
+from trpipe.render.office import WriteReport, by_place, languages, title_translation
 
 
 def _key(location: dict[str, Any]) -> str | None:
@@ -110,6 +111,9 @@ def render_page(document: Document, bilingual: bool = False) -> str:
             rewrite(copy, other, report, describe, lang)
             after = copy
     _declare(root, document, bilingual)
+    title = root.find("head/title")
+    if title is not None and not bilingual and not len(title):
+        title.text = title_translation(document, title.text) or title.text
     provenance = dict(document.provenance or {})
     provenance["writer"] = document.provenance["writer"] = report.to_dict()
     script = etree.SubElement(root.find("head"), "script", type="application/json", id="trpipe-provenance")
