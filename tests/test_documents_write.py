@@ -379,23 +379,27 @@ def test_styles_are_placed_by_text_by_sentence_by_position_or_listed():
 
 
 def test_a_field_whose_value_the_translation_holds_stays_a_field(made, tmp_path):
+    """A field stays a field; a run holding text and a mark (Word's last rendered page break) keeps the mark;
+    a tracked deletion of the source's text is dropped."""
     import docx
     from docx.oxml import parse_xml
 
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     document = docx.Document()
     paragraph = document.add_paragraph("Voir le tableau de la page ")
     paragraph._p.append(
-        parse_xml(
-            '<w:fldSimple xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-            'w:instr=" PAGEREF budget "><w:r><w:t>12</w:t></w:r></w:fldSimple>'
-        )
+        parse_xml(f'<w:fldSimple {ns} w:instr=" PAGEREF budget "><w:r><w:t>12</w:t></w:r></w:fldSimple>')
     )
-    paragraph.add_run(" du rapport annuel.")
+    paragraph._p.append(
+        parse_xml(f'<w:del {ns} w:id="7" w:author="A"><w:r><w:delText>ancien</w:delText></w:r></w:del>')
+    )
+    paragraph._p.append(parse_xml(f"<w:r {ns}><w:lastRenderedPageBreak/><w:t> du rapport annuel.</w:t></w:r>"))
     path = tmp_path / "field.docx"
     document.save(path)
     out = tmp_path / "field.en.docx"
     assert translate(made, path, "-o", out).exit_code == 0
     body = zipfile.ZipFile(out).read("word/document.xml").decode()
     assert body.count("<w:fldSimple") == 1 and 'w:instr=" PAGEREF budget "' in body
+    assert body.count("<w:lastRenderedPageBreak/>") == 1 and "delText" not in body
     first = docx.Document(out).paragraphs[0]._p
     assert "".join(t.text for t in first.iter(f"{W}t")) == "⟨Voir le tableau de la page 12 du rapport annuel.⟩"

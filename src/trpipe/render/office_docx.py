@@ -6,7 +6,8 @@ same styles (``trpipe.render.runs``: bold, italic, underline, colour, character 
 is not text stays where it was: images, text boxes, footnote references, bookmarks, comments' anchors.
 Fields (page numbers, dates, references) are kept as fields where the translation holds their result,
 else written as text and listed. Body, tables, text boxes (and their fallback copy), headers, footers,
-footnotes and endnotes are translated; every other part is copied byte for byte. With ``bilingual``, each
+footnotes and endnotes are translated; every other part is copied byte for byte. Tracked deletions in a
+translated paragraph are dropped (they are the source's text). With ``bilingual``, each
 paragraph is followed by its translation (a copy of the paragraph's properties and text runs only: no
 second image, note reference or section break).
 
@@ -196,7 +197,6 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
     placed = place(entry, para.runs)
     how = {style: kind for style, _text, kind in placed.kept}
     anchor = _anchor(para.units[0][1] if para.units[0][0] == "run" else para.units[0][1][0], p)
-    parent = anchor.getparent()
     new: list = []
     for text, style in placed.pieces:
         if not text:
@@ -224,14 +224,27 @@ def rewrite(p, entry, report: WriteReport, describe, lang: str | None) -> None:
         anchor.addprevious(element)
     for kind, item in para.units:
         for el in [item] if kind == "run" else item:
-            if el.getparent() is not None:
-                el.getparent().remove(el)
-    _drop_empty_wrappers(p, parent)
+            _remove_text(el)
+    for deleted in [d for d in p.iter(w("del"), w("moveFrom")) if own_paragraph(d, w("p")) is p]:
+        deleted.getparent().remove(deleted)  # tracked deletions of the source's text: not the translation's
+    _drop_empty_wrappers(p)
     report.placed(placed, entry.location, describe)
     report.paragraphs += 1
 
 
-def _drop_empty_wrappers(p, *extra) -> None:
+def _remove_text(el) -> None:
+    """A text unit's element removed; a run that also holds something else (a drawing, a note reference)
+    loses its text only."""
+    if el.getparent() is None:
+        return
+    if el.tag == w("r") and any(child.tag not in _TEXT and child.tag != w("rPr") for child in el):
+        for child in [c for c in el if c.tag in _TEXT]:
+            el.remove(child)
+        return
+    el.getparent().remove(el)
+
+
+def _drop_empty_wrappers(p) -> None:
     for wrapper in [el for el in p.iter(*_WRAPPERS, w("fldSimple"))]:
         if not any(child.tag != w("rPr") for child in wrapper) and wrapper.getparent() is not None:
             wrapper.getparent().remove(wrapper)
