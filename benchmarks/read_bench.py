@@ -427,6 +427,10 @@ def measure_batches(args, echo_registry: Path) -> list[dict]:
 
 
 def write_results(documents: list[dict], batches: list[dict], machine: dict) -> None:
+    """READ.md from the measurements; its hand-written Analysis (between the markers) is kept."""
+    import bench
+
+    analysis = bench.kept_analysis(RESULTS)
     lines = [
         "# Reading documents, feeds and URL lists: measurements",
         "",
@@ -490,6 +494,7 @@ def write_results(documents: list[dict], batches: list[dict], machine: dict) -> 
         "Batches: the `test-echo` backend (no model), each page fetched from a local HTTP server, extracted, "
         "segmented, checked and written as JSON; the fetch cache on.",
         "",
+        *bench.analysis_lines(analysis),
         "## Machine",
         "",
         f"- {machine.get('cpu')}, {machine.get('cores')} cores, {machine.get('ram_gib')} GiB; {machine.get('os')}",
