@@ -55,6 +55,9 @@ class Sentence:
     # (None when the backend cannot tell, or the sentence was kept as it is).
     score: float | None = None
     scores: dict[str, float] = field(default_factory=dict)  # per target language, with several
+    # "human" when a person's translation (an applied suggestion) was used instead of a model's; the
+    # document's provenance lists those sentences (``provenance["human"]``). Not serialised here.
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
