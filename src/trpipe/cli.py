@@ -199,25 +199,12 @@ def translate(inputs, output, fmt, bilingual, models_file, glossary, strict, cac
     gives article-03.fr.json).
     """
     from trpipe.engines import RayOptions, RunRequest, run_translate
-    from trpipe.errors import UsageError
+    from trpipe.inputs import web_inputs
     from trpipe.progress import Progress
     from trpipe.settings import Settings
 
     targets = [t for given in targets for t in given.split()]
-    inputs = list(inputs)
-    if url_file:
-        from trpipe.inputs import url_list
-
-        inputs += url_list(url_file)
-    extra = {"allow_private_urls": allow_private_urls}
-    if feeds:
-        from trpipe.read.feeds import FeedOptions
-
-        extra["feeds"] = FeedOptions(sources=tuple(feeds), state_dir=state_dir, since=since, limit=limit)
-    elif state_dir or since or limit:
-        raise UsageError("--state, --since and --limit apply to --feed")
-    if not inputs and not feeds:
-        raise UsageError("no input: give a file, a folder, a URL, - for stdin, --urls FILE or --feed URL_OR_FILE")
+    inputs, extra = web_inputs(list(inputs), url_file, feeds, state_dir, since, limit, allow_private_urls)
     request = RunRequest(
         inputs=tuple(inputs),
         settings=Settings(targets=tuple(targets), extra=extra, **choices),
@@ -267,22 +254,17 @@ def read_command(given, output, source_lang, encoding, strict_encoding, max_byte
     No model is loaded and nothing is translated. FILE_OR_URL is any input translate takes (text, Markdown,
     HTML, DOCX, ODT, PPTX, EPUB, PDF, - for stdin, an http(s) URL).
     """
-    from trpipe.languages import normalize_code
-    from trpipe.read.show import load, read_document
-    from trpipe.render.common import dumps
+    from trpipe.read.show import show
 
     warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
-    source = load(given, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
-                  allow_private=allow_private_urls, warn=warn)  # fmt: skip
-    lang = normalize_code(source_lang, "--from") if source_lang else None
-    text = dumps(read_document(source, lang), indent=2) + "\n"
-    if output:
-        from trpipe.engines.sinks import check_writable, write_atomic
+    text = show(given, source_lang, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+                allow_private=allow_private_urls, warn=warn)  # fmt: skip
+    if not output:
+        return click.echo(text, nl=False)
+    from trpipe.engines.sinks import check_writable, write_atomic
 
-        check_writable(output)
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    check_writable(output)
+    write_atomic(output, text)
 
 
 def _lt(name: str, lt_name: str | None = None) -> list[str]:

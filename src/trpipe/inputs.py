@@ -304,3 +304,22 @@ def load_sources(
                 yield item.name, item.load(settings), None
             except InputError as exc:
                 yield item.name, None, exc
+
+
+def web_inputs(inputs: list[str], url_file: str | None, feeds, state_dir, since, limit, allow_private: bool):
+    """``(inputs, settings extra)`` of ``trpipe translate``: the inputs with ``--urls FILE``'s lines added, and
+    the feed and URL options (``--feed``, ``--state``, ``--since``, ``--limit``, ``--allow-private-urls``)."""
+    from trpipe.errors import UsageError
+
+    if url_file:
+        inputs = [*inputs, *url_list(url_file)]
+    extra: dict[str, Any] = {"allow_private_urls": allow_private}
+    if feeds:
+        from trpipe.read.feeds import FeedOptions
+
+        extra["feeds"] = FeedOptions(sources=tuple(feeds), state_dir=state_dir, since=since, limit=limit)
+    elif state_dir or since or limit:
+        raise UsageError("--state, --since and --limit apply to --feed")
+    if not inputs and not feeds:
+        raise UsageError("no input: give a file, a folder, a URL, - for stdin, --urls FILE or --feed URL_OR_FILE")
+    return inputs, extra

@@ -25,6 +25,16 @@ def load(given: str, *, encoding: str | None = None, strict_encoding: bool = Fal
     return read_source(given, encoding, max_bytes, strict_encoding, warn)
 
 
+def show(given: str, source_lang: str | None = None, **options: Any) -> str:
+    """``trpipe read``: the document at ``given`` as JSON text. ``options``: those of ``load``."""
+    from trpipe.languages import normalize_code
+    from trpipe.render.common import dumps
+
+    source = load(given, **options)
+    lang = normalize_code(source_lang, "--from") if source_lang else None
+    return dumps(read_document(source, lang), indent=2) + "\n"
+
+
 def is_url(given: str) -> bool:
     return given.lower().startswith(("http://", "https://")) and not os.path.exists(given)
 
