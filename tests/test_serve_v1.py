@@ -85,7 +85,7 @@ def test_v1_translate_renders_other_formats(url, how, marker):
     ("body", "status", "message"),
     [
         ({"text": ARTICLE}, 400, "Invalid request: missing to parameter"),
-        ({"to": "en"}, 400, "Invalid request: missing text, html, documents or file"),
+        ({"to": "en"}, 400, "Invalid request: missing text, html, url, documents or file"),
         ({"text": ARTICLE, "to": "en", "format": "pdf"}, 400, "Invalid request: format 'pdf' is not one of"),
         ({"text": ARTICLE, "to": "zz-@"}, 400, "Invalid request: to zz-@: not a language code"),
         ({"text": ARTICLE, "to": "de", "from": "fr"}, 400, "no translation model for fr-de"),

@@ -330,6 +330,8 @@ def _lt(name: str, lt_name: str | None = None) -> list[str]:
 @_option("--ray-address", env="TRPIPE_RAY_ADDRESS", metavar="ADDR", help="Ray cluster to join (default: a local Ray).")
 @_option("--trust-forwarded-for", env="TRPIPE_TRUST_FORWARDED_FOR", is_flag=True,
          help="Take the client address from X-Forwarded-For (behind a proxy).")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="/v1 url inputs: fetch private, loopback and link-local addresses too.")  # fmt: skip
 @_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
 @_option("--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown.")
 def serve(keep, no_cache, load, cors_origins, api_keys_file, verbose, log_level, **options) -> None:
