@@ -1,9 +1,13 @@
 """The README and docs/*.md stay true: every `trpipe ...` command of their shell code blocks runs, in this
-process (Click's runner), on the tiny models, in a sandbox folder holding the files the docs name, with a
-local hub (127.0.0.1) for the commands that ask one; every Python code block runs too (the blocks of one
-page share a namespace, in order). A block preceded by ``<!-- not-run: reason -->`` is skipped: their
-count is printed and capped. Every exit code that docs/usage.md lists is produced by a test here, and the
-JSON example's version and provenance keys, and the closing line's shape, are the real ones.
+process (Click's runner), on the tiny models, in a sandbox folder holding the files the docs name (PDF, Word
+and PowerPoint files included), with a local hub (127.0.0.1) for the commands that ask one; every Python code
+block runs too (the blocks of one page share a namespace, in order). The docs' URLs (``https://example.org/...``)
+are served by a local HTTP server (a web page, a feed): a command that names one, or a feed or URL list, runs
+against it with ``--allow-private-urls`` (the guard refuses 127.0.0.1 otherwise). A ``trpipe serve`` command
+runs as a child process on a free port until it is ready, then stops with SIGTERM and must exit 0. A block
+preceded by ``<!-- not-run: reason -->`` is skipped: their count is printed and capped. Every exit code that
+docs/usage.md lists is produced by a test here, and the JSON example's version and provenance keys, and the
+closing line's shape, are the real ones.
 
 A failure names the file and line of the command: fix the docs (or the code), use the sandbox's file names
 (``SANDBOX`` below), or mark the block not-run with the reason (installs, clusters, GPUs).
@@ -18,12 +22,15 @@ import os
 import re
 import shlex
 import shutil
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from documents.samples import BUILDERS
 from fakehub import FakeHub, repo_from_folder
 from trpipe import __version__
 from trpipe.cli import cli
@@ -63,6 +70,16 @@ SANDBOX = {
     "feed.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS),
     "samples/huawei-brumath.fr.txt": FRENCH,  # a short stand-in for the sample: the commands are checked
 }
+# Documents the docs name, made by the readers' sample builders (tests/documents).
+DOCUMENTS = {"report.pdf": "pdf", "note.docx": "docx", "slides.pptx": "pptx"}
+# Where the docs' URLs point; the sandbox's HTTP server stands in for it.
+DOCS_HOST = "https://example.org"
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Actualités</title><link>{base}/</link><description>d</description>
+<item><title>Le budget</title><link>{base}/budget.html</link><guid>b1</guid></item>
+<item><title>Les lycées</title><link>{base}/lycees.html</link><guid>b2</guid></item>
+</channel></rss>
+"""
 
 
 @dataclass
@@ -159,8 +176,46 @@ def _template_hub(tiny_models) -> FakeHub:
     return hub
 
 
+class _Site(BaseHTTPRequestHandler):
+    """The docs' web: ``/rss`` a feed of two entries, any other path the article page."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        feed = self.path.split("?")[0] in ("/rss", "/feed.xml")
+        body = (FEED.format(base=base) if feed else PAGE).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml" if feed else "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @pytest.fixture(scope="module")
-def sandbox(tiny_models, tmp_path_factory):
+def site():
+    """The sandbox's HTTP server on 127.0.0.1: its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def localised(args: list[str], site: str) -> list[str]:
+    """A command's arguments with the docs' URLs on the sandbox's server, allowed to reach it."""
+    out = [a.replace(DOCS_HOST, site) if a.startswith(DOCS_HOST) else a for a in args]
+    fetches = out != args or "--feed" in out or "--urls" in out
+    return [*out, "--allow-private-urls"] if fetches and out[:1] in (["translate"], ["read"]) else out
+
+
+@pytest.fixture(scope="module")
+def sandbox(tiny_models, tmp_path_factory, site):
     """A working folder with the docs' files, a registry of the tiny models (and every pair the docs use),
     the demo builder copying the tiny models instead of training them, and a local hub."""
     from huggingface_hub import close_session, constants
@@ -171,6 +226,10 @@ def sandbox(tiny_models, tmp_path_factory):
     for name, text in SANDBOX.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
+    made = tmp_path_factory.mktemp("docs-documents")
+    for name, reader in DOCUMENTS.items():
+        built, _ = BUILDERS[reader](made)
+        shutil.copyfile(built, root / name)
     pairs = {"fr-en": "fr-en", "en-fr": "en-fr", "fr-de": "fr-en", "en-de": "en-fr", "de-en": "fr-en"}
     registry = demo.write_registry(
         root / "registry.yaml", {p: tiny_models[m] for p, m in pairs.items()}, {"en": tiny_models["sum-en"]}
@@ -184,6 +243,9 @@ def sandbox(tiny_models, tmp_path_factory):
 
     hub = _template_hub(tiny_models)
     with pytest.MonkeyPatch.context() as patch:
+        (root / "feed.xml").write_text(FEED.format(base=site), encoding="utf-8")
+        (root / "urls.txt").write_text(f"{site}/budget.html\n{site}/lycees.html\n", encoding="utf-8")
+        patch.setenv("TRPIPE_STATE_DIR", str(root / ".serve-state"))
         patch.setattr(demo, "build_all", build_all)
         patch.setattr(demo, "SAMPLE", root / "samples" / "huawei-brumath.fr.txt")
         for var in download._PROXY_VARS:
@@ -216,8 +278,22 @@ def run_python(block: Block, namespace: dict) -> str | None:
     return None
 
 
-def test_every_command_and_snippet_of_the_docs_runs(sandbox):
+def serve_once(command: Command) -> str | None:
+    """Start ``trpipe serve ARGS`` (a child process on a free port), wait until it is ready, stop it with
+    SIGTERM; what went wrong, or None."""
+    from serve_fixtures import ChildServer
+
+    try:
+        server = ChildServer(command.args[1:], env=command.env)
+    except (TimeoutError, RuntimeError) as exc:
+        return f"does not start: {exc}"
+    code = server.terminate()
+    return None if code == 0 else f"exits {code} on SIGTERM: {server.lines[-1:]}"
+
+
+def test_every_command_and_snippet_of_the_docs_runs(sandbox, site):
     failures, ran, skipped = [], 0, []
+    served: dict[tuple[str, ...], str | None] = {}
     for page in PAGES:
         namespace: dict = {"__name__": "__docs__"}
         for block in blocks(page):
@@ -240,10 +316,17 @@ def test_every_command_and_snippet_of_the_docs_runs(sandbox):
                 continue
             for command in found:
                 ran += 1
+                shown = " ".join(shlex.quote(a) for a in ["trpipe", *command.args])
+                if command.args[:1] == ["serve"]:
+                    if tuple(command.args) not in served:  # the same command on two pages starts once
+                        served[tuple(command.args)] = serve_once(command)
+                    if served[tuple(command.args)]:
+                        failures.append(f"{block.where(command.offset)}: `{shown}` {served[tuple(command.args)]}")
+                    continue
                 stdin = (sandbox / command.stdin).read_text(encoding="utf-8") if command.stdin else None
-                result = CliRunner().invoke(cli, command.args, input=stdin, env=command.env or None)
+                args = localised(command.args, site)
+                result = CliRunner().invoke(cli, args, input=stdin, env=command.env or None)
                 if result.exit_code != 0 or "Traceback" in result.output:
-                    shown = " ".join(shlex.quote(a) for a in ["trpipe", *command.args])
                     last = (result.output.strip().splitlines() or [repr(result.exception)])[-1]
                     failures.append(f"{block.where(command.offset)}: `{shown}` exits {result.exit_code}: {last}")
     print(f"\n{ran} commands and snippets of the docs ran; {len(skipped)} blocks marked not-run:")

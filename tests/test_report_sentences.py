@@ -8,27 +8,16 @@ presses and mouse moves); it is skipped, with the reason, without Chromium (a fa
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import re
-from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
-from cdp import Browser
+from cdp import Browser, needs_chromium, shots
 from trpipe.render import render
 from trpipe.render.html import render_html
 from trpipe.render.report.sentences import quoted_items
-
-DOCS_SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "make_screenshot.py"
-_spec = importlib.util.spec_from_file_location("make_screenshot", DOCS_SCRIPT)
-shots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shots)
-needs_chromium = pytest.mark.skipif(
-    shots.find_chromium() is None and not os.environ.get("CI"),
-    reason="Chromium not installed (Debian: apt-get install -y chromium; or set TRPIPE_CHROMIUM)",
-)
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,21 @@ Each wrong turn gets its message and its exit code checked. The suffixes come fr
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
+from documents.samples import BUILDERS
 from fault_helpers import ARTICLE, echo_args, invoke, one_line_error
-from trpipe.render import RENDERERS, suffix_formats
+from trpipe.cli import FORMATS
+from trpipe.render import BINARY, SAME, SUFFIXES, suffix_formats
 
 TEXT = ARTICLE.format(n=1000, year=2027)
 # What each format's file starts with (or holds), to check that a suffix got its own format.
@@ -28,6 +32,8 @@ LOOKS_LIKE = {
     "xliff": lambda data: b"<xliff" in data[:400],
     "jsonl": lambda data: all(json.loads(line)["doc"] for line in data.splitlines()),
 }
+MIMETYPES = {"odt": "application/vnd.oasis.opendocument.text", "epub": "application/epub+zip"}
+PARTS = {"docx": "word/document.xml", "pptx": "ppt/presentation.xml"}  # Office Open XML: the main part
 
 
 @pytest.fixture
@@ -40,7 +46,7 @@ def article(tmp_path):
 # ------------------------------------------------------------------------- outputs are what their names say
 
 
-@pytest.mark.parametrize("name", ["out.docx", "out.pdf", "out.txt", "notes.en", "OUT.ODT", "report.html.bak"])
+@pytest.mark.parametrize("name", ["out.pdf", "out.doc", "out.txt", "notes.en", "OUT.RTF", "report.html.bak"])
 def test_a_suffix_no_writer_takes_is_refused_before_any_work(echo_registry, tmp_path, name):
     missing = tmp_path / "not-read-yet.txt"  # refused before the input is even read
     out = tmp_path / name
@@ -56,21 +62,40 @@ def test_a_suffix_no_writer_takes_is_refused_before_any_work(echo_registry, tmp_
 
 @pytest.mark.parametrize("suffix", sorted(suffix_formats()))
 def test_every_suffix_the_writers_take_gets_its_format(echo_registry, article, tmp_path, suffix):
+    fmt = suffix_formats()[suffix]
+    if fmt in BINARY and fmt != "docx":  # written back: an input of that format (a text input makes a .docx)
+        article, _ = BUILDERS[fmt](tmp_path)
     out = tmp_path / f"out{suffix}"
     result = invoke(*echo_args(), article, "-o", out, registry=echo_registry)
     assert result.exit_code == 0, result.output
     data = out.read_bytes()
-    fmt = suffix_formats()[suffix]
     if suffix == ".parquet":
         assert data.startswith(b"PAR1")
+    elif fmt in BINARY:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            if fmt in MIMETYPES:  # OpenDocument and EPUB name their type first
+                assert package.read("mimetype").decode() == MIMETYPES[fmt]
+            else:
+                assert PARTS[fmt] in package.namelist(), (suffix, package.namelist())
     else:
         assert LOOKS_LIKE.get(fmt, lambda data: bool(data))(data), (suffix, data[:80])
 
 
+def test_a_written_back_suffix_needs_an_input_of_its_format(echo_registry, article, tmp_path):
+    for fmt in BINARY:
+        if fmt == "docx":
+            continue
+        out = tmp_path / f"out{SUFFIXES[fmt]}"
+        result = invoke(*echo_args(), article, "-o", out, registry=echo_registry)
+        assert result.exit_code == 2, (fmt, result.output)
+        line = one_line_error(result.output)
+        assert str(article) in line and "this is a text input" in line and not out.exists()
+
+
 def test_format_and_suffix_that_disagree_are_refused(echo_registry, article, tmp_path):
     for suffix, named in suffix_formats().items():
-        for fmt in RENDERERS:
-            if fmt == named:
+        for fmt in FORMATS:
+            if fmt == named or (fmt == SAME and named in (*BINARY, "html")):  # same: a document's own suffix
                 continue
             out = tmp_path / f"out{suffix}"
             result = invoke(*echo_args(), article, "--format", fmt, "-o", out, registry=echo_registry)
@@ -78,6 +103,24 @@ def test_format_and_suffix_that_disagree_are_refused(echo_registry, article, tmp
             line = one_line_error(result.output)
             assert f"--format {fmt} disagrees with the suffix {suffix}" in line, line
             assert not out.exists()
+
+
+def test_format_same_takes_the_suffix_of_a_document_written_back(echo_registry, tmp_path):
+    document, _ = BUILDERS["odt"](tmp_path)
+    out = tmp_path / "note.en.odt"
+    result = invoke(*echo_args(), document, "--format", "same", "-o", out, registry=echo_registry)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as package:
+        assert package.read("mimetype").decode() == MIMETYPES["odt"]
+
+
+def test_with_format_a_suffix_of_no_file_type_is_only_a_name(echo_registry, article, tmp_path):
+    named = invoke(*echo_args(), article, "--format", "json", "-o", tmp_path / "note.en", registry=echo_registry)
+    assert named.exit_code == 0, named.output
+    assert isinstance(json.loads((tmp_path / "note.en").read_text(encoding="utf-8")), dict)
+    typed = invoke(*echo_args(), article, "--format", "md", "-o", tmp_path / "note.pdf", registry=echo_registry)
+    assert typed.exit_code == 2 and "trpipe does not write .pdf files" in one_line_error(typed.output)
+    assert not (tmp_path / "note.pdf").exists()
 
 
 def test_several_inputs_refuse_an_output_named_like_a_file(echo_registry, article, tmp_path):

@@ -39,7 +39,7 @@ from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
 from trpipe.translate.base import TranslationStats
-from trpipe.translate_step import translate_documents
+from trpipe.translate_step import human_sentences, translate_documents
 
 log = logging.getLogger("trpipe")
 
@@ -87,6 +87,7 @@ class Session:
         translator_factory: TranslatorFactory | None = None,
         summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
         threads: int | None = None,
+        wrap_engine: Callable[[Any], Any] | None = None,
         **choices: Any,
     ):
         self.registry = registry if isinstance(registry, Registry) else load_registry(registry)
@@ -113,7 +114,11 @@ class Session:
             progress=self.progress,
             translator_factory=translator_factory,
             summariser_factory=summariser_factory,
+            wrap_engine=wrap_engine,
         )
+        # ``human(source_lang, target_lang, texts) -> {text: translation}``: people's translations of
+        # sentences (the service's applied suggestions), used before any model and named in the provenance.
+        self.human: Callable[[str, str, Sequence[str]], Mapping[str, str]] | None = None
 
     # ------------------------------------------------------------------------------- public calls
 
@@ -192,20 +197,21 @@ class Session:
     ) -> str | list[str]:
         """Plain translation, EasyNMT-style: a string (or a list of strings) in, translated text out.
 
-        Each text is segmented and translated as an article (no summary); line breaks and the space
-        between paragraphs are kept.
+        Each text is segmented as an article (no summary, no checks); the sentences of all the texts share
+        batches; line breaks and the space between paragraphs are kept.
         """
         overrides.setdefault("summary", False)
         texts = [text] if isinstance(text, str) else list(text)
         settings = self.settings_for(to, source_lang=source_lang, **overrides)
         from trpipe.read import decode_text
 
-        out = []
-        for entry in texts:
-            if not entry.strip():
-                out.append(entry)
-                continue
-            out.append(self.run(decode_text(entry, "<text>", sniff=False), settings).translated_text())
+        documents = {
+            i: self.prepare(decode_text(entry, "<text>", sniff=False), settings)
+            for i, entry in enumerate(texts)
+            if entry.strip()
+        }
+        self._translate_to(list(documents.values()), settings.target_lang, settings)
+        out = [documents[i].translated_text(settings.target_lang) if i in documents else t for i, t in enumerate(texts)]
         return out[0] if isinstance(text, str) else out
 
     # --------------------------------------------------------------------------- one article, or a group
@@ -382,8 +388,10 @@ class Session:
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str, settings: Settings) -> None:
-        """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``)."""
-        self.translated.add(translate_documents(self.models, self.progress, documents, target, settings))
+        """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``); people's
+        translations (``self.human``) first."""
+        stats = translate_documents(self.models, self.progress, documents, target, settings, human=self.human)
+        self.translated.add(stats)
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -415,6 +423,9 @@ class Session:
         provenance["source_language"] = {"lang": source_lang, "given": True} if detection is None else {
             "lang": source_lang, **detection.record()
         }  # fmt: skip
+        human = human_sentences(document)
+        if human:
+            provenance["human"] = human  # sentences translated by people (applied suggestions), not by a model
         return provenance
 
     # ------------------------------------------------------------------------------------- lifetime

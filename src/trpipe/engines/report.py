@@ -19,6 +19,7 @@ class RunReport:
 
     ok: int = 0
     skipped: int = 0
+    ignored: int = 0  # files of input folders that no reader takes (named with -v)
     failed: list[tuple[str, str]] = field(default_factory=list)
     sentences: int = 0
     # Sentence translations the written articles needed (a sentence per target language, unless already in
@@ -46,6 +47,9 @@ class RunReport:
         parts = [f"{self.ok} article{'s' if self.ok != 1 else ''} ok", f"{len(self.failed)} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (current)")
+        if self.ignored:
+            plural = "s" if self.ignored != 1 else ""
+            parts.append(f"{self.ignored} file{plural} skipped (not documents; -v names them)")
         translations = self.sentences if self.translations is None else self.translations
         sentences = f"{self.sentences} sentences"
         if translations != self.sentences:  # several targets, or sentences already in the target language
