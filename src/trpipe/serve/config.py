@@ -76,6 +76,7 @@ class ServeSettings:
     replicas: int = 1
     ray_address: str | None = None
     trust_forwarded_for: bool = False
+    allow_private_urls: bool = False  # /v1 url inputs on private, loopback, link-local addresses
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:

@@ -100,10 +100,19 @@ def glossary_entries(value: Any):
     return Glossary(entries, "<request>")
 
 
-def make_source(text: str, kind: str, name: str) -> Source:
-    """A Source from a request's text (``kind`` "text") or HTML page or fragment (``kind`` "html")."""
+def make_source(text: str, kind: str, name: str, settings: Any = None) -> Source:
+    """A Source from a request's text (``kind`` "text"), HTML page or fragment (``kind`` "html"), or a URL
+    (``kind`` "url": fetched as ``trpipe translate URL`` fetches it, private, loopback and link-local
+    addresses refused, also after redirects and DNS rebinding, unless ``settings.allow_private_urls``)."""
     from trpipe.read import decode_text
     from trpipe.read.extract import extract
+
+    if kind == "url":
+        from trpipe.read.fetch import fetch_source
+
+        allow = bool(getattr(settings, "allow_private_urls", False))
+        limit = settings.limit("upload_limit") if settings is not None else 0
+        return fetch_source(text, allow_private=allow, max_bytes=limit or None)
 
     source = decode_text(text, name, sniff=kind != "html")
     if kind == "html":

@@ -154,7 +154,7 @@ class JobRunner:
                 sources, indices = [], []
                 for row in group:
                     try:
-                        sources.append(make_source(row["input"], row["kind"], row["name"]))
+                        sources.append(make_source(row["input"], row["kind"], row["name"], self.service.settings))
                         indices.append(row["idx"])
                     except TrpipeError as exc:
                         self.state.save_document(ident, row["idx"], None, str(exc))

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from trpipe.serve.fields import admit, bad, int_field, read_fields, text_field
+from trpipe.serve.files import DOCUMENT_TYPES, read_upload, translate_upload
 from trpipe.serve.work import run_in_worker
 
 router = APIRouter()
@@ -55,10 +56,10 @@ def _pair(service, source: str, target: str) -> None:
 def detect(service, texts: list[str]) -> list[dict[str, Any]]:
     """LibreTranslate's candidates: ``[{"confidence": 0-100, "language": code}]``, likeliest first, among the
     languages this server translates where it can tell."""
-    from trpipe.languages import identify_ranked
+    from trpipe.languages import identify_ranked, letters
 
     text = "\n".join(texts)
-    if sum(ch.isalpha() for ch in text[:20000]) < 1:
+    if letters(text) < 1:
         return [{"confidence": 0.0, "language": "en"}]
     known = {entry["code"] for entry in service.languages()}
     ranked = identify_ranked(text, 10)
@@ -165,7 +166,7 @@ async def frontend_settings(request: Request):
         "keyRequired": settings.require_key,
         "suggestions": settings.suggestions != "off",
         "filesTranslation": True,
-        "supportedFilesFormat": sorted(FILE_TYPES),
+        "supportedFilesFormat": sorted([*FILE_TYPES, *DOCUMENT_TYPES]),
         "language": {
             "source": {"code": AUTO, "name": "Auto Detect"},
             "target": {"code": target, "name": language_name(target)},
@@ -175,7 +176,9 @@ async def frontend_settings(request: Request):
 
 @router.post("/translate_file", tags=["LibreTranslate"])
 async def translate_file(request: Request):
-    """Translate an uploaded file (txt, md, html) into ``target``; answers ``translatedFileUrl``."""
+    """Translate an uploaded file into ``target``; answers ``translatedFileUrl``. Text, Markdown and HTML are
+    translated as text; Word, OpenDocument, PowerPoint and EPUB files come back in their own format (a PDF
+    as a Word document: ``trpipe.serve.files``)."""
     from starlette.datastructures import UploadFile
 
     service = _service(request)
@@ -190,13 +193,16 @@ async def translate_file(request: Request):
     if not name:
         raise bad("Invalid request: empty file")
     suffix = PurePath(name).suffix.lower()
-    if suffix not in FILE_TYPES:
-        raise bad(f"Invalid request: file format not supported (supported: {', '.join(sorted(FILE_TYPES))})")
+    if suffix not in FILE_TYPES and suffix not in DOCUMENT_TYPES:
+        supported = ", ".join(sorted([*FILE_TYPES, *DOCUMENT_TYPES]))
+        raise bad(f"Invalid request: file format not supported (supported: {supported})")
     limit = settings.limit("upload_limit")
     data = await upload.read(limit + 1 if limit else -1)
     if limit and len(data) > limit:
         raise bad(f"File too large: the limit is {limit} bytes", 413)
     caller = await admit(request, cost=max(1, len(data) // max(1, settings.limit("char_limit") or len(data) or 1)))
+    if suffix in DOCUMENT_TYPES:
+        return await _translate_document(request, caller, data, name, source_field, target_field)
     text = _decode_upload(data, name)
     char_limit = settings.limit("document_limit")
     if char_limit and len(text) > char_limit:
@@ -212,6 +218,36 @@ async def translate_file(request: Request):
     stem = PurePath(name).stem
     out_name = f"{stem}.{target}{suffix}"
     ident = service.state.put_file(caller.owner, out_name, FILE_TYPES[suffix], translated.encode("utf-8"))
+    return JSONResponse({"translatedFileUrl": str(request.url_for("download_file", ident=ident))})
+
+
+async def _translate_document(request: Request, caller, data: bytes, name: str, source_field: str, target_field: str):
+    """A document upload: read, translated as one document and written back in its own format."""
+    from trpipe.errors import TrpipeError
+
+    service = _service(request)
+    settings = request.app.state.settings
+    try:
+        source = read_upload(data, name, settings.limit("upload_limit") or None)
+    except TrpipeError as exc:
+        raise bad(f"Invalid request: {getattr(exc, 'reason', None) or exc}") from None
+    char_limit = settings.limit("document_limit")
+    if char_limit and len(source.text) > char_limit:
+        raise bad(f"Invalid request: request ({len(source.text)}) exceeds text limit ({char_limit})")
+    target = _code(target_field, service)
+    source_lang = (
+        detect(service, [source.text])[0]["language"] if source_field == AUTO else _code(source_field, service)
+    )
+    _pair(service, source_lang, target)
+    try:
+        translated, suffix = await run_in_worker(
+            request, translate_upload, service.session, source, source_lang, target
+        )
+    except TrpipeError as exc:
+        raise bad(str(exc), 500 if exc.exit_code in (4, 70) else 400) from None
+    out_name = f"{PurePath(name).stem}.{target}{suffix}"
+    media = next(m for s, m in DOCUMENT_TYPES.values() if s == suffix)
+    ident = service.state.put_file(caller.owner, out_name, media, translated)
     return JSONResponse({"translatedFileUrl": str(request.url_for("download_file", ident=ident))})
 
 
@@ -234,7 +270,9 @@ async def download_file(request: Request, ident: str):
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in found["name"])[:200] or "translated"
     headers = {"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"}
     media = "text/plain" if found["media"] == "text/html" else found["media"]  # never rendered by the browser
-    return Response(found["data"], media_type=f"{media}; charset=utf-8", headers=headers)
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return Response(found["data"], media_type=media, headers=headers)
 
 
 @router.post("/suggest", tags=["LibreTranslate"])

@@ -26,8 +26,8 @@ def _service(request: Request):
 
 
 def _inputs(fields: dict[str, Any], settings) -> list[tuple[str, str, str]]:
-    """``(name, kind, text)`` of each document: ``documents`` [{text|html, name}], ``text``, ``html``, or
-    uploaded files (txt, md, html)."""
+    """``(name, kind, text)`` of each document: ``documents`` [{text|html|url, name}], ``text``, ``html``,
+    ``url`` (an http(s) page or document, fetched when translated), or uploaded files (txt, md, html)."""
     from starlette.datastructures import UploadFile
 
     found: list[tuple[str, str, str]] = []
@@ -41,16 +41,16 @@ def _inputs(fields: dict[str, Any], settings) -> list[tuple[str, str, str]]:
         if not isinstance(docs, list):
             raise bad("Invalid request: documents must be a list of {text|html, name}")
         for i, doc in enumerate(docs, 1):
-            if not isinstance(doc, dict) or not isinstance(doc.get("text", doc.get("html")), str):
-                raise bad(f'Invalid request: document {i}: expected {{"text": ...}} or {{"html": ...}}')
-            kind = "html" if "html" in doc and "text" not in doc else "text"
-            found.append((str(doc.get("name") or f"document-{i}"), kind, doc[kind]))
-    for kind in ("text", "html"):
+            kind = next((k for k in ("text", "html", "url") if isinstance(doc, dict) and k in doc), None)
+            if kind is None or not isinstance(doc[kind], str):
+                raise bad(f'Invalid request: document {i}: expected {{"text": ...}}, {{"html": ...}} or {{"url": ...}}')
+            found.append((str(doc.get("name") or (doc[kind] if kind == "url" else f"document-{i}")), kind, doc[kind]))
+    for kind in ("text", "html", "url"):
         values = fields.get(kind)
         for value in values if isinstance(values, list) else [values] if values is not None else []:
             if not isinstance(value, str):
                 raise bad(f"Invalid request: {kind} must be a string")
-            found.append((f"<{kind}>", kind, value))
+            found.append((value if kind == "url" else f"<{kind}>", kind, value))
     for name in ("file", "files"):
         values = fields.get(name)
         for upload in values if isinstance(values, list) else [values] if values is not None else []:
@@ -58,7 +58,10 @@ def _inputs(fields: dict[str, Any], settings) -> list[tuple[str, str, str]]:
                 raise bad(f"Invalid request: {name} must be an uploaded file")
             found.append(_upload(upload, settings))
     if not found:
-        raise bad("Invalid request: missing text, html, documents or file")
+        raise bad("Invalid request: missing text, html, url, documents or file")
+    for name, kind, value in found:
+        if kind == "url" and not value.strip().lower().startswith(("http://", "https://")):
+            raise bad(f"Invalid request: {name}: only http and https URLs are fetched")
     limit = settings.limit("document_limit")
     for name, _, text in found:
         if not text.strip():
@@ -111,7 +114,8 @@ async def translate(request: Request):
     request.state.chars = len(text)
 
     def work() -> str:
-        document = translate_document(service.session, make_source(text, kind, name), opts)
+        source = make_source(text, kind, name, request.app.state.settings)
+        document = translate_document(service.session, source, opts)
         return render(document, fmt)
 
     try:

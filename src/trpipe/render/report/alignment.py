@@ -1,6 +1,7 @@
 """The word alignment shown: in a segment's row, each aligned word of the source and of the main translation
-is a focusable ``<span class="w" data-a="...">``; hovering or focusing a word highlights the words aligned
-with it on the other side (report.js), as bergamot's translateLocally and some CAT tools do.
+is a focusable ``<span class="w" data-a="...">`` inside its sentence's span (see ``sentences``); hovering or
+focusing a word highlights the words aligned with it on the other side (report.js), as bergamot's
+translateLocally and some CAT tools do.
 
 The links are the sentences' ``alignment`` (trpipe.checks.align: source spans into the source text, target
 spans into the sentence's translation); ``data-a`` holds the ids of a word's links (``p3.1.4``: segment p3,
@@ -9,36 +10,42 @@ sentence 1, link 4), shared by the words of both sides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from trpipe.records import Segment
 from trpipe.render.report.escape import esc
 
+Spans = dict[tuple[int, int], list[str]]  # (start, end) in a text -> the ids of the word's links
 
-def marked(text: str, spans: dict[tuple[int, int], list[str]]) -> str:
-    """``text`` escaped, each span of ``spans`` (start, end: offsets into ``text``) a focusable word with the
-    ids of its links; overlapping or out-of-range spans are left plain."""
+
+def words(text: str, spans: Spans, piece: Callable[[int, int], str] | None = None) -> str:
+    """``text`` with each span of ``spans`` a focusable word carrying the ids of its links; ``piece(start,
+    end)`` renders the text of a range (escaped, by default); overlapping or out-of-range spans are left
+    plain."""
+    piece = piece or (lambda start, end: esc(text[start:end]))
     out, cursor = [], 0
     for (start, end), ids in sorted(spans.items()):
         if start < cursor or end > len(text) or start >= end:
             continue
-        out.append(esc(text[cursor:start]))
-        out.append(f'<span class="w" tabindex="0" data-a="{esc(" ".join(ids))}">{esc(text[start:end])}</span>')
+        out.append(piece(cursor, start))
+        out.append(f'<span class="w" tabindex="0" data-a="{esc(" ".join(ids))}">{piece(start, end)}</span>')
         cursor = end
-    out.append(esc(text[cursor:]))
+    out.append(piece(cursor, len(text)))
     return "".join(out)
 
 
-def source_spans(segment: Segment) -> dict[tuple[int, int], list[str]]:
-    """The aligned words of the segment's source text (offsets into ``segment.text``) and their link ids."""
-    spans: dict[tuple[int, int], list[str]] = {}
-    for n, sentence in enumerate(segment.sentences, start=1):
-        for k, (a, b, _, _) in enumerate(sentence.alignment):
-            spans.setdefault((a - segment.start, b - segment.start), []).append(f"{segment.id}.{n}.{k}")
+def source_spans(segment: Segment, index: int) -> Spans:
+    """The aligned words of sentence ``index``'s source text (offsets into the sentence) and their link ids."""
+    sentence = segment.sentences[index]
+    spans: Spans = {}
+    for k, (a, b, _, _) in enumerate(sentence.alignment):
+        spans.setdefault((a - sentence.start, b - sentence.start), []).append(f"{segment.id}.{index + 1}.{k}")
     return spans
 
 
-def target_spans(segment: Segment, index: int) -> dict[tuple[int, int], list[str]]:
+def target_spans(segment: Segment, index: int) -> Spans:
     """The aligned words of sentence ``index``'s translation and their link ids."""
-    spans: dict[tuple[int, int], list[str]] = {}
+    spans: Spans = {}
     for k, (_, _, c, d) in enumerate(segment.sentences[index].alignment):
         spans.setdefault((c, d), []).append(f"{segment.id}.{index + 1}.{k}")
     return spans

@@ -26,9 +26,9 @@ def flag_chains(document: Document) -> dict[str, list[str]]:
     return chains
 
 
-def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]]) -> str:
-    """One flag of segment ``segment_id``, with links along its check's chain (back to the overview at
-    either end)."""
+def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]], lead: str = "", index: int = 0) -> str:
+    """One flag of segment ``segment_id`` (``index``: its place among the segment's flags), with links along its
+    check's chain (back to the overview at either end); ``lead``: markup before its text (its sentence)."""
     check = str(flag.get("check", "?"))
     chain = chains.get(check, [segment_id])
     at = chain.index(segment_id) if segment_id in chain else 0
@@ -43,8 +43,8 @@ def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]]) -> str:
     evidence = evidence_text(flag)
     shown = f' <span class="evidence">evidence: {esc(evidence)}</span>' if evidence else ""
     return (
-        f'<li data-check="{esc(check)}" data-severity="{severity}" class="sev-{severity}">{esc(check)} '
-        f'<span class="severity">{severity}</span>: {esc(flag.get("detail", ""))}{shown}{nav}</li>'
+        f'<li data-check="{esc(check)}" data-flag="{index}" data-severity="{severity}" class="sev-{severity}">'
+        f'{lead}{esc(check)} <span class="severity">{severity}</span>: {esc(flag.get("detail", ""))}{shown}{nav}</li>'
     )
 
 
