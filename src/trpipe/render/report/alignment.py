@@ -1,7 +1,8 @@
 """The word alignment shown: in a segment's row, each aligned word of the source and of the main translation
-is a focusable ``<span class="w" data-a="...">`` inside its sentence's span (see ``sentences``); hovering or
-focusing a word highlights the words aligned with it on the other side (report.js), as bergamot's
-translateLocally and some CAT tools do.
+is a focusable ``<span class="w" tabindex="-1" data-a="...">`` inside its sentence's span (see ``sentences``);
+hovering or focusing a word highlights the words aligned with it on the other side (report.js), as bergamot's
+translateLocally and some CAT tools do. Words stay out of the Tab order (Tab goes from sentence to sentence):
+from a focused sentence or word, the Left and Right arrow keys move to the previous or next word.
 
 The links are the sentences' ``alignment`` (trpipe.checks.align: source spans into the source text, target
 spans into the sentence's translation); ``data-a`` holds the ids of a word's links (``p3.1.4``: segment p3,
@@ -28,7 +29,7 @@ def words(text: str, spans: Spans, piece: Callable[[int, int], str] | None = Non
         if start < cursor or end > len(text) or start >= end:
             continue
         out.append(piece(cursor, start))
-        out.append(f'<span class="w" tabindex="0" data-a="{esc(" ".join(ids))}">{piece(start, end)}</span>')
+        out.append(f'<span class="w" tabindex="-1" data-a="{esc(" ".join(ids))}">{piece(start, end)}</span>')
         cursor = end
     out.append(piece(cursor, len(text)))
     return "".join(out)

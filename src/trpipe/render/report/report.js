@@ -49,5 +49,17 @@
   document.addEventListener("mouseout", function (e) { aligned(e, false); });
   document.addEventListener("focusin", function (e) { aligned(e, true); });
   document.addEventListener("focusout", function (e) { aligned(e, false); });
+  // Words are out of the Tab order: Left and Right move between the words of the focused sentence.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    var sent = e.target.closest && e.target.closest(".sent");
+    var words = sent ? Array.prototype.slice.call(sent.querySelectorAll(".w[data-a]")) : [];
+    if (!words.length) return;
+    var at = words.indexOf(e.target);
+    var next = e.key === "ArrowRight" ? (at < 0 ? 0 : at + 1) : (at < 0 ? words.length - 1 : at - 1);
+    if (next < 0 || next >= words.length) return;
+    e.preventDefault();
+    words[next].focus();
+  });
   mark();
 })();

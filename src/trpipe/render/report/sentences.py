@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from trpipe.records import Document, Segment, Sentence
@@ -76,31 +77,34 @@ def flag_ranges(document: Document, segment: Segment, target: str | None) -> dic
     return out
 
 
-def marked(text: str, ranges: Ranges) -> str:
+def marked(text: str, ranges: Ranges, piece: Callable[[int, int], str] | None = None) -> str:
     """``text`` escaped, the ranges wrapped in ``<mark class="flag-word" data-flags="...">`` (overlaps split
-    into pieces, each naming every flag that covers it)."""
+    into pieces, each naming every flag that covers it); ``piece(start, end)`` renders a range's text (escaped,
+    by default)."""
+    piece = piece or (lambda start, end: esc(text[start:end]))
     if not ranges:
-        return esc(text)
+        return piece(0, len(text))
     cuts = sorted({0, len(text), *(r[0] for r in ranges), *(r[1] for r in ranges)})
     parts = []
     for start, end in itertools.pairwise(cuts):
         flags = " ".join(map(str, sorted({f for s, e, f in ranges if s <= start and end <= e})))
-        piece = esc(text[start:end])
-        parts.append(f'<mark class="flag-word" data-flags="{flags}">{piece}</mark>' if flags else piece)
+        shown = piece(start, end)
+        parts.append(f'<mark class="flag-word" data-flags="{flags}">{shown}</mark>' if flags else shown)
     return "".join(parts)
 
 
 def marked_words(text: str, ranges: Ranges, spans: Spans) -> str:
-    """``text`` with its aligned words (``spans``, see ``alignment``) focusable and the ranges flags are
-    about marked inside them (``marked``)."""
+    """``text`` with the ranges flags are about marked (``marked``: one mark per range) and, inside the marks
+    and between them, its aligned words (``spans``, see ``alignment``) focusable (a word that a mark's edge
+    cuts is two spans with the same links)."""
     if not spans:
         return marked(text, ranges)
 
     def piece(start: int, end: int) -> str:
-        inside = [(max(s, start) - start, min(e, end) - start, f) for s, e, f in ranges if s < end and e > start]
-        return marked(text[start:end], inside)
+        inside = {(max(s, start) - start, min(e, end) - start): ids for (s, e), ids in spans.items()}
+        return words(text[start:end], {k: v for k, v in inside.items() if k[0] < k[1]})
 
-    return words(text, spans, piece)
+    return marked(text, ranges, piece)
 
 
 def sentence_span(index: int, sentence: Sentence, inner: str, classes: str = "sent", score: float | None = None) -> str:
