@@ -204,7 +204,9 @@ def test_arrow_keys_walk_the_aligned_words_of_a_focused_sentence(browser, docume
     for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
         browser.key(key)
         words.append(browser.evaluate("document.activeElement.getAttribute('data-a')"))
-        lit = browser.evaluate("Array.from(document.querySelectorAll('.w.aligned')).map(w => w.closest('div').className)")
+        lit = browser.evaluate(
+            "Array.from(document.querySelectorAll('.w.aligned')).map(w => w.closest('div').className)"
+        )
         assert "src" in lit and "tgt" in lit  # the focused word and its aligned source word
     assert all(words) and words[0] != words[1] and words[2] == words[0]
     assert browser.evaluate("document.querySelector('.w[data-a]').tabIndex") == -1  # out of the Tab order
