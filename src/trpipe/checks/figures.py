@@ -5,8 +5,11 @@ numbers  A figure, date or time of the source that the translation lacks (compar
          the translation adds; a figure written in the source's convention that a reader of the target
          misreads (800.000 in English is 800); two figures of the same kind that changed places. A weak
          number word (un, first, both) is flagged only when another number stands in its place.
-units    A figure whose currency or unit changed (€ -> $, km² -> square miles), dropped or added, and a
-         "per" unit (per square kilometre) that changed.
+units    A figure whose currency or unit changed (€ -> $, km² -> square miles): an error, unless it is a
+         conversion (10 km = 6.2 miles: a note) or one unit is part of the other (km and km/h, read from
+         different words: a warning). A unit dropped or added with the figure kept ("under-25s" for "moins de
+         25 ans", "NZ$" for "dollars néo-zélandais"), and a "per" unit (per square kilometre) on one side
+         only: warnings, since a translation often leaves a unit to the context or spells it out.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from trpipe.checks.numbers import NUMBER_KINDS, Mention, find_numbers, per_units
-from trpipe.checks.text import NOTE, Flag, flag, quoted
+from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, quoted
 
 _FAMILIES = ("cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-")
 
@@ -47,8 +50,18 @@ def units_compatible(a: frozenset, b: frozenset) -> bool:
     """Units that may stand for each other: a shared key, or a generic temperature against a scale."""
     if not a or not b or a & b:
         return True
+    if {u.replace("mass-tonne", "mass-ton") for u in a} & {u.replace("mass-tonne", "mass-ton") for u in b}:
+        return True  # "ton" is the metric tonne in most languages (吨, тонна, Tonne)
     generic = {u for u in a | b if u == "temperature-generic"}
     return bool(generic) and all(_family(u) == "temperature-" for u in a | b)
+
+
+def _part_of(a: frozenset, b: frozenset) -> bool:
+    """One unit a component of the other (length-kilometer in speed-kilometer-per-hour): the same words read
+    two ways, not a changed unit."""
+    return any(x.split("-", 1)[-1] in y.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y) or any(
+        y.split("-", 1)[-1] in x.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y
+    )
 
 
 def _label(units: frozenset) -> str:
@@ -285,9 +298,9 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
     tgt = [m for m in find_numbers(translation, target_lang) if not m.weak]
     flags: list[Flag] = []
 
-    def add(detail: str, **evidence) -> None:
+    def add(detail: str, severity: str = WARNING, **evidence) -> None:
         if all(f["detail"] != detail for f in flags):
-            flags.append(flag("units", detail, measure="unit of the figure", **evidence))
+            flags.append(flag("units", detail, severity, measure="unit of the figure", **evidence))
 
     target_units = [t.units for t in tgt if t.units]
     source_units = [s.units for s in src if s.units]
@@ -300,6 +313,7 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
             other = with_units[0]
             add(
                 f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(other.text)} ({_label(other.units)})",
+                WARNING if _part_of(mention.units, other.units) else ERROR,
                 source=(mention.start, mention.end),
                 target=(other.start, other.end),
                 expected=_label(mention.units),
@@ -308,6 +322,7 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
         elif not with_units and not any(units_compatible(mention.units, u) for u in target_units):
             add(
                 f"the {_label(mention.units)} of {quoted(mention.text)} is not in the translation",
+                ERROR if "concentr-percent" in mention.units else WARNING,  # 12 % -> 12 points
                 source=(mention.start, mention.end),
                 target=(partners[0].start, partners[0].end),
                 expected=_label(mention.units),
@@ -325,12 +340,21 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
                     found=_label(mention.units),
                 )
     source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
-    for unit in sorted(source_per - target_per):
-        if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in target_per):
-            shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
-            add(f"'{shown}' is not in the translation", expected=shown)
-    for unit in sorted(target_per - source_per):
-        if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in source_per):
-            shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
-            add(f"'{shown}' is not in the source", found=shown)
+    dropped = [
+        u
+        for u in sorted(source_per - target_per)
+        if not any(units_compatible(frozenset({u}), frozenset({v})) for v in target_per)
+    ]
+    added = [
+        u
+        for u in sorted(target_per - source_per)
+        if not any(units_compatible(frozenset({u}), frozenset({v})) for v in source_per)
+    ]
+    changed = ERROR if dropped and added else WARNING  # per m² -> per km²; one side alone: "a tonne", "the m²"
+    for unit in dropped:
+        shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+        add(f"'{shown}' is not in the translation", changed, expected=shown)
+    for unit in added:
+        shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+        add(f"'{shown}' is not in the source", changed, found=shown)
     return flags
