@@ -129,7 +129,7 @@ def check_sentence(
     translation = translation or ""
     args = (source, translation, source_lang, target_lang)
     return [
-        *check_numbers(*args),
+        *check_numbers(*args, alignment),
         *check_units(*args),
         *check_names(*args, *((context.source_names, context.target_names) if context else ())),
         *check_quotes(*args),

@@ -14,15 +14,19 @@ units    A figure whose currency or unit changed (€ -> $, km² -> square miles
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from trpipe.checks.numbers import NUMBER_KINDS, Mention, find_numbers, per_units
+from trpipe.checks import locale
+from trpipe.checks.numbers import Mention, find_numbers, per_units
 from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, quoted
 
-_FAMILIES = ("cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-")
+_FAMILIES = (
+    "cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-", "duration-"
+)  # fmt: skip
 
 
 def covers(mention: Mention) -> frozenset:
@@ -37,6 +41,8 @@ def covers(mention: Mention) -> frozenset:
             out.add(Decimal(day))
         elif isinstance(value, tuple) and value[0] == "month" and value[2]:
             out |= {("month", value[1], None), Decimal(value[2])}
+        elif isinstance(value, tuple) and value[0] == "time" and value[1] and value[1] % 60 == 0:
+            out.add(Decimal(value[1] // 60))  # 9 p.m. for "dalle 21", 7pm for "19 heures"
         elif isinstance(value, Decimal) and value == value.to_integral_value() and 1000 <= value <= 2999:
             out.add(("year", int(value)))
     return frozenset(out)
@@ -75,7 +81,7 @@ def _year(m: Mention) -> bool:
 
 def _same_kind(a: Mention, b: Mention) -> bool:
     """Figures that may swap: of one kind (numbers, dates), both years or neither."""
-    return NUMBER_KINDS.get(a.kind, a.kind) == NUMBER_KINDS.get(b.kind, b.kind) and _year(a) == _year(b)
+    return a.kind == b.kind and _year(a) == _year(b)  # an ordinal (fifth, Erste) never swaps with a count
 
 
 def _pint_name(unit: str) -> str | None:
@@ -85,7 +91,8 @@ def _pint_name(unit: str) -> str | None:
     family, name = unit.split("-", 1)
     if family == "concentr":
         return None
-    name = {"ton": "short_ton", "barrel": "oil_barrel", "celsius": "degC", "fahrenheit": "degF"}.get(name, name)
+    renamed = {"ton": "short_ton", "barrel": "oil_barrel", "celsius": "degC", "fahrenheit": "degF", "decade": "decade_"}
+    name = renamed.get(name, name)  # pint's own "decade" is a logarithmic unit
     name = name.replace("-per-", "/")
     for power, word in ((2, "square-"), (3, "cubic-")):
         if name.startswith(word):
@@ -97,7 +104,9 @@ def _pint_name(unit: str) -> str | None:
 def _registry():
     import pint
 
-    return pint.UnitRegistry()
+    registry = pint.UnitRegistry()
+    registry.define("decade_ = 10 * year")
+    return registry
 
 
 @lru_cache(maxsize=4096)
@@ -136,6 +145,41 @@ def conversion(source: Mention, target: Mention) -> bool:
     return False
 
 
+@lru_cache(maxsize=64)
+def _long_unit_forms(lang: str) -> dict[str, tuple[str, ...]]:
+    """CLDR unit id -> the unit's written-out names in ``lang`` (day, days, jour, jours), longest first."""
+    forms: dict[str, list[str]] = {}
+    for form, (unit, abbreviation) in locale.unit_words(lang).items():
+        if not abbreviation and not unit.startswith("per:") and form.replace(" ", "").isalpha():
+            forms.setdefault(unit, []).append(form)
+    return {unit: tuple(sorted(f, key=len, reverse=True)) for unit, f in forms.items()}
+
+
+def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | None:
+    """The unit word of ``other_text`` that says ``mention`` as one of a larger or smaller unit of its kind
+    ("24 heures" = "a day", "diez años" = "a decade", "einer Stunde" = "sixty minutes"), or None."""
+    from trpipe.checks.text import fold_keep
+
+    folded = f" {' '.join(fold_keep(other_text).split())} "
+    counted = {u for m in find_numbers(other_text, other_lang) for u in m.units}  # "two days": a figure of its own
+    for unit in mention.units:
+        if not unit.startswith("duration-"):
+            continue
+        for value in mention.values:
+            if not isinstance(value, Decimal):
+                continue
+            for other, words in _long_unit_forms(other_lang).items():
+                converted = (
+                    convert(value, unit, other) if other.startswith("duration-") and other not in counted else None
+                )
+                if converted is None or abs(converted - 1) > 0.01:
+                    continue
+                found = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded)), None)
+                if found:
+                    return found
+    return None
+
+
 class Comparison(NamedTuple):
     missing: list[Mention]
     added: list[Mention]
@@ -159,7 +203,9 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
             free = [j for j in hits if j not in matched.values()]
             matched[i] = (free or hits)[0]
             continue
-        misreads = [t for t in translation if mention.values & t.alt]
+        # 800.000 read as 800: a figure of the translation that no other source figure accounts for
+        misreads = [t for t in translation if mention.values & t.alt and not (t.values & source_covers)]
+        misreads = misreads if not mention.weak else []
         conversions = [j for j, t in enumerate(translation) if j not in matched.values() and conversion(mention, t)]
         if conversions:  # 2,2 GW = 2,200 MW: a conversion, though 2,200 would also misread 2,2
             matched[i] = conversions[0]
@@ -210,15 +256,71 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def check_numbers(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+def _converted(mention: Mention, word: str, side: str) -> Flag:
+    """The note for a duration said as one of another unit (``word``, on the other side)."""
+    detail = f"{quoted(mention.text)} said as {word}" if side == "source" else f"{word} said as {quoted(mention.text)}"
+    return flag(
+        "units", detail, NOTE, **{side: (mention.start, mention.end)}, measure="unit conversion (pint)",
+        expected=mention.text if side == "source" else word, found=word if side == "source" else mention.text,
+    )  # fmt: skip
+
+
+SWAP_WINDOW = 3  # words each side of a figure whose alignment says what the figure counts
+
+
+def _offsets(words, mention: Mention) -> dict[int, int]:
+    """Content words within SWAP_WINDOW words of ``mention``: index -> signed distance in words (-2: two words
+    before it, 1: the word after it)."""
+    inside = [k for k, w in enumerate(words) if w.start < mention.end and w.end > mention.start]
+    if not inside:
+        return {}
+    first, last = inside[0], inside[-1]
+    out = {}
+    for k in range(max(0, first - SWAP_WINDOW), min(len(words), last + SWAP_WINDOW + 1)):
+        if words[k].content and not first <= k <= last:
+            out[k] = k - last if k > last else k - first
+    return out
+
+
+def reordered(swap: tuple, alignment) -> bool:
+    """Whether two figures that changed places kept their words (a reordered sentence: "2 200 véhicules et
+    3 000 employés" = "3,000 staff and 2,200 vehicles"), by the word alignment around them: a linked pair of
+    words standing on the same side of a source figure and of its match ("Umsatz von 4,1" = "sales of 4.1")
+    says it kept its place; on the same side of a source figure and of the other's match, that they swapped.
+    Closer words weigh more."""
+    first, second, second_t, first_t = swap
+    links = [(k.source, k.target) for k in alignment.links if k.kind != "figure"]
+    s = [_offsets(alignment.source, first), _offsets(alignment.source, second)]
+    t = [_offsets(alignment.target, first_t), _offsets(alignment.target, second_t)]
+
+    def support(i: int, j: int, a: int, b: int) -> float:
+        d, e = s[a].get(i), t[b].get(j)
+        return 1 / (abs(d) + abs(e)) if d is not None and e is not None and (d > 0) == (e > 0) else 0.0
+
+    kept = sum(max(support(i, j, 0, 0), support(i, j, 1, 1)) for i, j in links)
+    crossed = sum(max(support(i, j, 0, 1), support(i, j, 1, 0)) for i, j in links)
+    return kept > crossed
+
+
+def check_numbers(source: str, translation: str, source_lang: str, target_lang: str, alignment=None) -> list[Flag]:
     """Flag figures, dates and times that the translation lacks, adds, misreads or swaps; a figure converted
-    to another unit of its kind is a note."""
+    to another unit of its kind is a note. ``alignment`` (trpipe.checks.align) tells a reordered sentence
+    from swapped figures; computed here when needed and not given."""
     src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
     if not src and not tgt:
         return []
     found = compare_numbers(src, tgt)
+    if found.swapped:
+        from trpipe.checks.align import align
+
+        alignment = alignment or align(source, translation, source_lang, target_lang)
+        found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
     for mention in {m.text: m for m in found.missing}.values():
+        word = said_as_one(mention, translation, target_lang)
+        if word:  # 24 heures = a day: a conversion, as 10 km = 6.2 miles
+            flags.append(_converted(mention, f"“{word}”", "source"))
+            continue
         flags.append(
             flag(
                 "numbers",
@@ -229,6 +331,10 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
             )
         )
     for mention in {m.text: m for m in found.added}.values():
+        word = said_as_one(mention, source, source_lang)
+        if word:
+            flags.append(_converted(mention, f"“{word}”", "target"))
+            continue
         flags.append(
             flag(
                 "numbers",
@@ -338,6 +444,23 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
                     source=(partners[0].start, partners[0].end),
                     target=(mention.start, mention.end),
                     found=_label(mention.units),
+                )
+    # A unit that left its figure for another one: "300 euros ... 1 000 contrôleurs" -> "€1,000 ... 300".
+    for mention in src:
+        partners = [t for t in tgt if mention.values & covers(t)]
+        if not mention.units or not partners or any(t.units for t in partners):
+            continue
+        for other in tgt:
+            sources = [x for x in src if x.values & covers(other)]
+            moved = other.units and units_compatible(mention.units, other.units) and sources
+            if moved and not any(x.units for x in sources) and not any(other is p for p in partners):
+                add(
+                    f"the {_label(mention.units)} of {quoted(mention.text)} went to {quoted(other.text)}",
+                    ERROR,
+                    source=(mention.start, mention.end),
+                    target=(other.start, other.end),
+                    expected=mention.text,
+                    found=other.text,
                 )
     source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
     dropped = [
