@@ -65,3 +65,38 @@ def test_figures_written_another_way_are_no_errors(source, translation, lang, ta
 )  # fmt: skip
 def test_changed_figures_are_still_errors(source, translation, lang, check):
     assert check in _checks(source, translation, lang)
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "lang"),
+    [
+        # a city's exonym that CLDR lacks (GeoNames alternate names)
+        ("La mostra apre a Venezia.", "The exhibition opens in Venice.", "it"),
+        ("Sie wohnt seit Jahren in Mailand.", "She has lived in Milan for years.", "de"),
+        # an institution's name translated word by word
+        ("Le Musée du Louvre a rouvert ses portes.", "The Louvre Museum has reopened.", "fr"),
+        ("A Defesa Civil emitiu um alerta.", "Civil Defence issued a warning.", "pt"),
+        # a name in another script, transliterated
+        ("Адвокат Ольга Смирнова подала апелляцию.", "The lawyer, Olga Smirnova, filed an appeal.", "ru"),
+        # an acronym spelt out or added as an abbreviation of the translation's words
+        ("Selon l'Agence spatiale européenne, le lancement est reporté.",
+         "According to the European Space Agency (ESA), the launch is postponed.", "fr"),
+        # an adjective of the source become a capitalised word
+        ("La société a levé des fonds américains.", "The company raised American funds.", "fr"),
+    ],
+)  # fmt: skip
+def test_names_rendered_another_way_are_no_errors(source, translation, lang):
+    assert "names" not in _checks(source, translation, lang)
+
+
+@pytest.mark.parametrize(
+    ("source", "translation", "lang"),
+    [
+        ("Pierre Dupont a démissionné mardi.", "Pierre Durand resigned on Tuesday.", "fr"),
+        ("Il a parlé à Berlin.", "He spoke in Berlin and Hamburg.", "fr"),
+        ("La CGT appelle à la grève.", "The CFDT is calling a strike.", "fr"),
+        ("Sie wohnt seit Jahren in Mailand.", "She has lived in Turin for years.", "de"),
+    ],
+)
+def test_changed_names_are_still_errors(source, translation, lang):
+    assert "names" in _checks(source, translation, lang)
