@@ -23,13 +23,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from difflib import SequenceMatcher
-from functools import lru_cache, partial
+from functools import partial
 from typing import NamedTuple
 
 from trpipe.checks.names import unelide
 from trpipe.checks.numbers import find_numbers
-from trpipe.checks.spelling import same_word, skeleton, word_equivalents
+from trpipe.checks.spelling import MIN_COGNATE_LETTERS, cognates, same_word, skeleton, word_equivalents
 from trpipe.checks.text import CJK_LANGS, base_lang, fold, lemma, stopwords
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
@@ -37,8 +36,6 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Candidate strengths by kind, and the distortion penalty per unit of relative position.
 STRENGTH = {"figure": 1.0, "same": 0.95, "name": 0.9, "lexicon": 0.85, "cognate": 0.7, "attention": 0.6}
 DISTORTION = 0.35
-COGNATE_SIMILARITY = 0.72
-MIN_COGNATE_LETTERS = 4
 NEAREST = 8  # occurrences of a repeated word compared with each word of the other side
 
 
@@ -94,17 +91,6 @@ def words(text: str, lang: str) -> list[Word]:
         )
         out.append(Word(start, end, token, folded, key, content))
     return out
-
-
-@lru_cache(maxsize=65536)
-def cognates(a: str, b: str) -> bool:
-    """Words (folded) of four letters or more whose spelling skeletons are mostly the same."""
-    if min(len(a), len(b)) < MIN_COGNATE_LETTERS or a.isdigit() or b.isdigit():
-        return False
-    x, y = skeleton(a), skeleton(b)
-    if x[:5] == y[:5] and min(len(x), len(y)) >= 5:
-        return True
-    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= COGNATE_SIMILARITY
 
 
 def _figure_links(source: str, translation: str, src: list[Word], tgt: list[Word], source_lang, target_lang):

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
-from trpipe.checks.spelling import generic, skeleton, word_equivalents
+from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
 from trpipe.checks.text import fold, is_latin, known_word, proper_noun
 
 GEONAMES_MIN_POPULATION = 50_000
@@ -152,8 +152,6 @@ def added_word(run_text: str, at_start: bool, translation: str, source: str, tar
     folded = fold(run_text)
     if _derived(folded) or (at_start and _common(run_text, target_lang)):
         return True
-    from trpipe.checks.align import cognates
-
     # a cognate of a source word that is no name there (américains -> American, catalán -> Catalan)
     return folded not in locale.places() and any(
         cognates(folded, fold(w)) for w in _WORD.findall(source) if w[:1].islower() and len(w) >= 4

@@ -191,3 +191,20 @@ def places_in(text: str, lang: str) -> list[str]:
 def _place_regex_kana() -> re.Pattern[str] | None:
     names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 2 and " " not in n]
     return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
+
+
+COGNATE_SIMILARITY = 0.72
+MIN_COGNATE_LETTERS = 4
+
+
+@lru_cache(maxsize=65536)
+def cognates(a: str, b: str) -> bool:
+    """Words (folded) of four letters or more whose spelling skeletons are mostly the same."""
+    from difflib import SequenceMatcher
+
+    if min(len(a), len(b)) < MIN_COGNATE_LETTERS or a.isdigit() or b.isdigit():
+        return False
+    x, y = skeleton(a), skeleton(b)
+    if x[:5] == y[:5] and min(len(x), len(y)) >= 5:
+        return True
+    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= COGNATE_SIMILARITY
