@@ -127,6 +127,8 @@ def check_sentence(
     if not source.strip():
         return []
     translation = translation or ""
+    if alignment is None and translation.strip():
+        alignment = align(source, translation, source_lang, target_lang)  # once, for every check that reads it
     args = (source, translation, source_lang, target_lang)
     return [
         *check_numbers(*args, alignment),

@@ -305,15 +305,12 @@ def reordered(swap: tuple, alignment) -> bool:
 def check_numbers(source: str, translation: str, source_lang: str, target_lang: str, alignment=None) -> list[Flag]:
     """Flag figures, dates and times that the translation lacks, adds, misreads or swaps; a figure converted
     to another unit of its kind is a note. ``alignment`` (trpipe.checks.align) tells a reordered sentence
-    from swapped figures; computed here when needed and not given."""
+    from swapped figures (without it, figures in another order are taken as swapped)."""
     src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
     if not src and not tgt:
         return []
     found = compare_numbers(src, tgt)
-    if found.swapped:
-        from trpipe.checks.align import align
-
-        alignment = alignment or align(source, translation, source_lang, target_lang)
+    if found.swapped and alignment is not None:
         found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
     for mention in {m.text: m for m in found.missing}.values():

@@ -27,7 +27,7 @@ from itertools import pairwise
 from trpipe.checks import locale
 from trpipe.checks.bilingual import exonyms
 from trpipe.checks.lexicon import generic_words
-from trpipe.checks.name_variants import acronym, added_word, exonym_pairs, translated
+from trpipe.checks.name_variants import added_word, dropped_word, exonym_pairs, translated
 from trpipe.checks.spelling import (
     Words,
     demonym_prefixes,
@@ -473,18 +473,16 @@ def check_names(
         span = next(p for n, _, p in missing if n == name)
         flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
     spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
-    capitals = [n for n, _, _ in missing] + [t for t in _TOKEN.findall(source) if t[:1].isupper()]
-    spelt |= exonym_pairs(capitals, [r.text for r in added])  # Mailand = Milan (German: no name found)
+    spelt |= exonym_pairs([n for n, _, _ in missing], [r.text for r in added], source, target_lang)
     missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
     added = [r for r in added if r.text not in {o for _, o in spelt}]
     for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
-        # Named elsewhere in the article's translation, with no other name in its place here: a pronoun or a
-        # shorter reference may stand for it (a warning, not an error).
+        # Named elsewhere in the article's translation, no other name in its place: a pronoun may stand for it.
         elsewhere = target_article is not None and _in_article(name, target_article) and not added
         note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
         detail = f"not in the translation: {quoted(name)}{note}"
-        spelt_out = acronym(name) and all(acronym(r.text) for r in added)  # CDU: the Christian Democrats
-        flags.append(_flag(detail, WARNING if elsewhere or spelt_out else ERROR, source=span, expected=name))
+        sure = WARNING if elsewhere or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
+        flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
         at = phrase_span(translation, stand_in)
         stand_in = translation[at[0] : at[1]] if at else stand_in
@@ -497,9 +495,7 @@ def check_names(
             elsewhere = article is not None and _in_article(run.text, article)
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
-            opens = not translation[: run.start].strip(' "“«‘„(—-')
-            likely = added_word(run.text, opens, translation, source, target_lang)
-            sure = WARNING if elsewhere or likely else ERROR
+            sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
     return flags
 
