@@ -29,6 +29,9 @@ from trpipe.checks.text import CJK_LANGS, ERROR, WARNING, Flag, base_lang, flag,
 # A clause is judged when it has this many content words; flagged when the chance of so few links is under
 # UNLIKELY (an error when the length confirms it), and when the rest of the sentence is linked at MIN_RATE.
 MIN_CLAUSE_WORDS = 3
+# A lone unaligned content word is a warning, however short the translation: on unseen text it was a gap of the
+# lexicon ("verbucht", "coût") more often than an omission (round 2 of issue 24).
+MIN_ERROR_WORDS = 2
 UNLIKELY = 0.05
 MIN_RATE = 0.35
 MIN_COVERED = 0.25  # a clause with this share of its content words linked is covered, whatever the odds
@@ -186,7 +189,7 @@ def check_coverage(
             sure = chance < UNLIKELY or (far and (chance < UNLIKELY * 4 or absorbed == 0))
             if not sure and chance >= UNLIKELY * 4:
                 continue
-            severity = ERROR if confirmed and sure else WARNING
+            severity = ERROR if confirmed and sure and words >= MIN_ERROR_WORDS else WARNING
             what = "in the source, not rendered" if check == "omission" else "in the translation, not in the source"
             location = {"source": span} if check == "omission" else {"target": span}
             flags.append(
