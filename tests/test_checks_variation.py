@@ -39,6 +39,9 @@ def _checks(source, translation, lang="fr", target="en"):
         # two figures reordered with their words
         ("La région compte 400 véhicules et 1 200 employés.", "The region has 1,200 employees and 400 vehicles.", "fr",
          "en"),
+        # a percentage said as a ratio
+        ("Environ 40 % des visiteurs viennent de l'étranger.", "Some two in five visitors come from abroad.", "fr",
+         "en"),
         # a unit left to the context; a ton is a tonne
         ("Le concours est ouvert aux moins de 30 ans.", "The contest is open to under-30s.", "fr", "en"),
     ],
@@ -61,6 +64,8 @@ def test_figures_written_another_way_are_no_errors(source, translation, lang, ta
         # a per unit changed on both sides, a percent become points
         ("Le loyer atteint 30 euros par mètre carré.", "Rent reaches €30 per square foot.", "fr", "units"),
         ("Le chômage a augmenté de 3 %.", "Unemployment rose by 3 points.", "fr", "units"),
+        ("Environ 40 % des visiteurs viennent de l'étranger.", "Some three in five visitors come from abroad.", "fr",
+         "numbers"),
     ],
 )  # fmt: skip
 def test_changed_figures_are_still_errors(source, translation, lang, check):

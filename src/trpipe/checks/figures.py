@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from trpipe.checks import locale
@@ -256,6 +257,26 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+_RATIO_JOIN = re.compile(r"\s+(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
+
+
+def said_as_ratio(mention: Mention, other_text: str, other_lang: str) -> tuple[int, int] | None:
+    """The span of the other side's "N in M" that says a percentage ("40 %" = "two in five", "deux sur
+    cinq"), or None."""
+    percents = [v for v in mention.values if isinstance(v, Decimal)] if "concentr-percent" in mention.units else []
+    if not percents:
+        return None
+    found = [m for m in find_numbers(other_text, other_lang) if any(isinstance(v, Decimal) for v in m.values)]
+    for a, b in pairwise(found):
+        if not _RATIO_JOIN.fullmatch(other_text[a.end : b.start]):
+            continue
+        for x in (v for v in a.values if isinstance(v, Decimal)):
+            for y in (v for v in b.values if isinstance(v, Decimal) and v):
+                if any(abs(float(x / y * 100) - float(p)) <= 1 for p in percents):
+                    return a.start, b.end
+    return None
+
+
 def _converted(mention: Mention, word: str, side: str) -> Flag:
     """The note for a duration said as one of another unit (``word``, on the other side)."""
     detail = f"{quoted(mention.text)} said as {word}" if side == "source" else f"{word} said as {quoted(mention.text)}"
@@ -313,7 +334,23 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
     if found.swapped and alignment is not None:
         found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
-    for mention in {m.text: m for m in found.missing}.values():
+    # A percentage said as "two in five" on the other side: a note, and the two numbers are no additions.
+    said: set[int] = set()
+    spans: dict[str, list[tuple[int, int]]] = {"source": [], "target": []}
+    for side, mentions, other, lang in (
+        ("source", found.missing, translation, target_lang),
+        ("target", found.added, source, source_lang),
+    ):
+        for mention in mentions:
+            if (span := said_as_ratio(mention, other, lang)) is not None:
+                said.add(id(mention))
+                spans["target" if side == "source" else "source"].append(span)
+                flags.append(_converted(mention, f"“{other[span[0] : span[1]]}”", side))
+
+    def handled(mention: Mention, side: str) -> bool:
+        return id(mention) in said or any(a <= mention.start and mention.end <= b for a, b in spans[side])
+
+    for mention in {m.text: m for m in found.missing if not handled(m, "source")}.values():
         word = said_as_one(mention, translation, target_lang)
         if word:  # 24 heures = a day: a conversion, as 10 km = 6.2 miles
             flags.append(_converted(mention, f"“{word}”", "source"))
@@ -327,8 +364,8 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
                 measure="figure by value",
             )
         )
-    for mention in {m.text: m for m in found.added}.values():
-        word = said_as_one(mention, source, source_lang)
+    for mention in {m.text: m for m in found.added if not handled(m, "target")}.values():
+        word = said_as_one(mention, source, source_lang) or said_as_ratio(mention, source, source_lang)
         if word:
             flags.append(_converted(mention, f"“{word}”", "target"))
             continue
