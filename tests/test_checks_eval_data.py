@@ -1,5 +1,5 @@
-"""The labelled evaluation of the checks (benchmarks/checks_eval): the tuning half is well-formed, and the test
-half, written blind and held back from tuning, is exactly the committed one (its SHA256SUMS)."""
+"""The labelled evaluation of the checks (benchmarks/checks_eval): the tuning half is well-formed, and the blind
+halves (test, holdout) are exactly the committed ones (their SHA256SUMS)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import yaml
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "checks_eval"
 
 
-def test_the_test_half_matches_its_committed_sha256sums():
-    half = EVAL / "test"
+@pytest.mark.parametrize("name", ["test", "holdout"])
+def test_the_blind_halves_match_their_committed_sha256sums(name):
+    half = EVAL / name
     if not half.is_dir():
-        pytest.skip("the test half is not in this checkout")
+        pytest.skip(f"the {name} half is not in this checkout")
     sums = half / "SHA256SUMS"
     assert sums.is_file(), "the test half has no SHA256SUMS"
     listed = {}
@@ -29,7 +30,7 @@ def test_the_test_half_matches_its_committed_sha256sums():
         assert path.is_file(), f"{name} is listed in SHA256SUMS but missing"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"{name} differs from its committed sha256"
     unlisted = {p.name for p in half.glob("*.yaml")} - set(listed)
-    assert not unlisted, f"files of the test half not in SHA256SUMS: {sorted(unlisted)}"
+    assert not unlisted, f"files of the {name} half not in SHA256SUMS: {sorted(unlisted)}"
 
 
 def test_the_tuning_half_is_well_formed_and_large_enough():
