@@ -2,7 +2,7 @@
 
 Articles are translated in groups (their sentences share model batches, their summaries too) and each is
 written as soon as its group is done, so a killed run loses at most one group; the rerun resumes. A stream
-or Parquet file stopped early is kept with the new documents and the previous file's others (``salvage``).
+or Parquet file stopped early is kept with the new documents and the previous file's others (``stream.close_stopped``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, prot
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, salvage
+from trpipe.engines.stream import PreviousOutput, close_stopped
 from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
@@ -67,9 +67,10 @@ def run_local(
                 run_single(plan, session, sink, report, warn)
             else:
                 run_many(plan, session, sink, report, warn, previous)
+            sink.close(keep=True)  # a full disk at the very end stops the run as one before would
             kept = True
-        except BaseException:  # stopped early: keep what was done, and what the previous file held
-            kept = salvage(previous, sink, report)
+        except BaseException as exc:  # stopped early: keep what was done, and what the previous file held
+            close_stopped(previous, sink, report, exc)
             raise
         finally:
             sink.close(keep=kept)

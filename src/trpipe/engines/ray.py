@@ -34,7 +34,7 @@ from trpipe.engines.ray_pool import END, ActorPool, Group, RayRunError
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, salvage
+from trpipe.engines.stream import PreviousOutput, close_stopped
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
 from trpipe.paths import exists
 from trpipe.progress import Progress
@@ -256,9 +256,10 @@ def run_ray(
                     handle(row, text, meta)
         for print_ in feed.tail:  # previous documents after the last new one
             previous.copy(print_, sink)
+        sink.close(keep=True)  # a full disk at the very end stops the run as one before would
         kept = True
-    except BaseException:  # stopped early: keep what was done, and what the previous file held
-        kept = salvage(previous, sink, report)
+    except BaseException as exc:  # stopped early: keep what was done, and what the previous file held
+        close_stopped(previous, sink, report, exc)
         raise
     finally:
         feed.close()
