@@ -230,8 +230,8 @@ def child_trpipe(args: argparse.Namespace, stats: Stats) -> None:
     # What run_translate imports lazily, and the language identifier's model: one-time costs of a
     # process, like the naive loop's imports, kept out of the timed work.
     import trpipe.checks
-    import trpipe.hub
     import trpipe.languages
+    import trpipe.models.hub
     import trpipe.render
     import trpipe.render.json
     import trpipe.segment

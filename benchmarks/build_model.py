@@ -130,7 +130,7 @@ def _lines(texts: list[str]) -> list[str]:
 
 def train_spm(lines: list[str], vocab_size: int, model_type: str = "bpe") -> bytes:
     """A SentencePiece model trained in memory, Marian style (</s>=0, <unk>=1), opus-mt's normalisation."""
-    from trpipe.demo import train_spm as train
+    from trpipe.models.demo import train_spm as train
 
     return train(lines, vocab_size, seed=0, model_type=model_type)
 
@@ -192,7 +192,7 @@ def build_tokenizer(
     MarianTokenizer files in ``out``."""
     import sentencepiece as spm
 
-    from trpipe.demo import marian_vocab, save_marian_tokenizer
+    from trpipe.models.demo import marian_vocab, save_marian_tokenizer
 
     source, size, ratio = bisected_spm(source_texts)
     target = train_spm(_lines(target_texts), 1000)
@@ -389,7 +389,7 @@ def write_job_registry(path: Path, new_tokens: int, **overrides: object) -> Path
 
 def convert_ct2(registry: Path) -> float:
     """Convert the job's models for CTranslate2 (int8) through trpipe's own backends; return seconds."""
-    from trpipe.registry import load_registry
+    from trpipe.models.registry import load_registry
     from trpipe.summarise.models import load_summariser
     from trpipe.translate.base import load_translator
 

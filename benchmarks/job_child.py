@@ -183,7 +183,7 @@ def instrument(clock: Clock, counter: Counter) -> None:
     def loading(kind: str):
         return lambda *args, **kwargs: f"loading {kind}"
 
-    for module in _modules("trpipe.session", "trpipe.loaded"):  # Session, then its ModelPool, load translators
+    for module in _modules("trpipe.session", "trpipe.models.pool"):  # Session, then its ModelPool, load translators
         for owner in (getattr(module, "Session", None), getattr(module, "ModelPool", None)):
             if owner is not None and "_load_translator" in owner.__dict__:
                 clock.wrap(owner, "_load_translator", loading("translators"))
@@ -199,7 +199,7 @@ def instrument(clock: Clock, counter: Counter) -> None:
         return loaded
 
     counted_load = counted(base.load_translator)
-    for module in (base, *_modules("trpipe.session", "trpipe.loaded")):  # every module that holds the name
+    for module in (base, *_modules("trpipe.session", "trpipe.models.pool")):  # every module that holds the name
         if hasattr(module, "load_translator"):
             module.load_translator = counted_load
     summary_models.load_summariser = counted(summary_models.load_summariser)

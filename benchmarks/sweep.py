@@ -117,7 +117,7 @@ def child(args: argparse.Namespace) -> None:
             translate(text, k)
         stats.data["run_s"] = time.perf_counter() - start
     else:
-        from trpipe.registry import load_registry
+        from trpipe.models.registry import load_registry
         from trpipe.translate.base import load_translator, translate_texts
 
         spec = load_registry(bench.REGISTRY).translation("fr", "en")

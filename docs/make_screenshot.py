@@ -67,9 +67,9 @@ def screenshot(html_path: Path, png_path: Path, width: int = 1280, height: int =
 
 def demo_document():
     """The sample article through the pipeline with an echo translator, a hand-written summary and a flag."""
+    from trpipe.models.registry import load_registry
     from trpipe.read import read_source
     from trpipe.records import SummarySentence
-    from trpipe.registry import load_registry
     from trpipe.session import Session
     from trpipe.settings import Settings
     from trpipe.translate.base import Translator

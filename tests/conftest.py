@@ -1,7 +1,7 @@
 """Shared fixtures: tiny real models built once per session, a registry naming them, a test backend.
 
 The tiny models are real MarianMT / BART models with random weights and tokenizers trained on the
-sample article (``trpipe.demo``), saved with ``save_pretrained`` and loaded by trpipe's real loading code
+sample article (``trpipe.models.demo``), saved with ``save_pretrained`` and loaded by trpipe's real loading code
 through a registry entry, exactly as a hub model would be. Their output is junk, so tests assert on
 structure.
 
@@ -67,7 +67,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """{'fr-en': folder, 'en-fr': folder, 'sum-en': folder}: tiny models built from the sample."""
     import torch
 
-    from trpipe.demo import build_all
+    from trpipe.models.demo import build_all
 
     torch.set_num_threads(1)  # tiny models: threads only add contention on a 2-core machine
     return build_all(tmp_path_factory.mktemp("tiny-models"), SAMPLE)
@@ -76,7 +76,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def tiny_registry(tiny_models, tmp_path_factory) -> Path:
     """A registry file whose fr-en, en-fr and English summariser entries are the tiny local models."""
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
 
     return write_registry(
         tmp_path_factory.mktemp("registry") / "models.yaml",
@@ -88,7 +88,7 @@ def tiny_registry(tiny_models, tmp_path_factory) -> Path:
 @pytest.fixture
 def echo_registry(tmp_path) -> Path:
     """A registry for the test-echo backend (the model names are never loaded)."""
-    from trpipe.demo import write_registry
+    from trpipe.models.demo import write_registry
 
     return write_registry(tmp_path / "models.yaml", {"fr-en": "echo/fr-en", "en-fr": "echo/en-fr"})
 

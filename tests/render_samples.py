@@ -75,7 +75,7 @@ class ScoredEcho(Translator):
 
 def pipeline_document(text: str, folder: Path, targets: Sequence[str] = ("en", "de"), doc_id: str | None = None):
     """``text`` (French) through the real pipeline into ``targets`` with ScoredEcho, a summary attached."""
-    from trpipe.registry import load_registry
+    from trpipe.models.registry import load_registry
     from trpipe.session import Session
     from trpipe.settings import Settings
 

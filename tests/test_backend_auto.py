@@ -16,7 +16,7 @@ from conftest import SAMPLE
 from tiny_models import write_registry
 from trpipe import translate_file
 from trpipe.errors import ModelError
-from trpipe.registry import ModelSpec, load_registry
+from trpipe.models.registry import ModelSpec, load_registry
 from trpipe.translate.base import load_translator, resolve_backend
 from trpipe.translate.memory import CachedTranslator, TranslationMemory
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from trpipe.cli import cli
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.session import Session
 from trpipe.settings import Settings
 from trpipe.translate.base import load_translator

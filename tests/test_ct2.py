@@ -16,7 +16,7 @@ from conftest import SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe import translate_file
 from trpipe.errors import MissingExtraError, UsageError
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.render import render
 from trpipe.translate.base import load_translator
 from trpipe.translate.memory import memory_key
@@ -187,7 +187,7 @@ import os, sys, time
 from pathlib import Path
 from trpipe.translate.ct2 import import_ctranslate2
 from trpipe.translate.ct2convert import ensure_converted
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 registry, folder, go, worker = sys.argv[1:]
 spec = load_registry(registry).translation("fr", "en")
 ct2 = import_ctranslate2()

@@ -173,7 +173,7 @@ def test_disk_full_under_the_translation_memory(echo_registry, tmp_path, disk):
 
 def test_disk_full_during_a_conversion(tiny_models, tmp_path, disk):
     pytest.importorskip("ctranslate2")
-    from trpipe.modelfiles import diagnose
+    from trpipe.models.files import diagnose
 
     model, registry = model_copy(tiny_models["fr-en"], disk / "fr-en")
     (article,) = write_articles(tmp_path / "in", 1)

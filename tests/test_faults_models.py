@@ -16,7 +16,7 @@ import pytest
 
 from fault_helpers import invoke, model_args, model_copy, one_line_error, write_articles
 from tiny_models import install_in_hub_cache, write_registry
-from trpipe.modelfiles import diagnose
+from trpipe.models.files import diagnose
 
 
 def _truncate(path: Path, keep: float | int = 0.5) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from fault_helpers import echo_args, invoke, one_line_error, write_articles
 from trpipe.errors import RegistryError
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 
 CASES = {
     # shape

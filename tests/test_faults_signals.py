@@ -77,7 +77,7 @@ def test_sigterm_while_a_model_loads(echo_registry, tmp_path):
 @pytest.mark.slow
 def test_sigterm_while_converting_a_model(tiny_models, tmp_path):
     pytest.importorskip("ctranslate2")
-    from trpipe.modelfiles import diagnose
+    from trpipe.models.files import diagnose
 
     model, registry = model_copy(tiny_models["fr-en"], tmp_path / "fr-en")
     (article,) = write_articles(tmp_path / "in", 1)

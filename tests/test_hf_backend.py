@@ -12,7 +12,7 @@ from conftest import SAMPLE
 from tiny_models import write_registry
 from trpipe import translate_file
 from trpipe.errors import ModelError
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.render import render
 from trpipe.translate.base import load_translator
 from trpipe.validate import validate_file

@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 
 from fakehub import FakeHub, RecordingProxy, Repo, SilentServer, repo_from_folder
-from trpipe import download
 from trpipe.cli import cli
-from trpipe.demo import write_registry
 from trpipe.errors import ModelError
-from trpipe.hub import ensure_snapshot, model_available, model_identity
-from trpipe.hubcache import repo_folder, snapshot
-from trpipe.registry import ModelSpec
+from trpipe.models import download
+from trpipe.models.demo import write_registry
+from trpipe.models.hub import ensure_snapshot, model_available, model_identity
+from trpipe.models.hubcache import repo_folder, snapshot
+from trpipe.models.registry import ModelSpec
 from trpipe.translate.base import load_translator
 
 OTHER_FRAMEWORKS = {"tf_model.h5": b"h5" * 64, "rust_model.ot": b"ot" * 64, "flax_model.msgpack": b"fx" * 64}

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tiny_models import write_registry
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.translate.base import load_translator, translate_texts
 from trpipe.translate.memory import (
     CACHE_ENV_VAR,

@@ -12,8 +12,8 @@ from conftest import SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
 from trpipe.cli import cli
 from trpipe.errors import PairError
+from trpipe.models.registry import load_registry
 from trpipe.read import decode_source, read_source
-from trpipe.registry import load_registry
 from trpipe.render import render
 from trpipe.session import Session
 from trpipe.settings import Settings

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import SAMPLE
 from tiny_models import install_in_hub_cache, write_registry
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.translate.base import load_translator
 
 pytest.importorskip("ctranslate2")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from trpipe.models.registry import load_registry
 from trpipe.read import decode_source
-from trpipe.registry import load_registry
 from trpipe.session import Session, join_translations
 from trpipe.settings import Settings
 from trpipe.translate.base import load_translator, plan_batches, translate_texts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trpipe.errors import PairError, RegistryError
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 
 REQUIRED_TO_ENGLISH = ["fr", "de", "es", "it", "pt", "nl", "ru", "zh", "ar"]
 

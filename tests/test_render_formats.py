@@ -30,8 +30,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "huawei-brumath.fr.tx
 
 @pytest.fixture
 def sample_doc(echo_registry, sample_text) -> Document:
+    from trpipe.models.registry import load_registry
     from trpipe.records import Source
-    from trpipe.registry import load_registry
     from trpipe.session import Session
     from trpipe.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trpipe import Document, Session, Settings, UsageError
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.translate.base import load_translator
 
 TEXT = (

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import SAMPLE
 from trpipe.checks import unsupported_items
+from trpipe.models.registry import ModelSpec, load_registry
 from trpipe.read import decode_source, read_source
-from trpipe.registry import ModelSpec, load_registry
 from trpipe.render import render
 from trpipe.session import Session
 from trpipe.settings import Settings

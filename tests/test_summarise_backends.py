@@ -13,8 +13,8 @@ from conftest import SAMPLE
 from tiny_models import ENGLISH_TEXT, build_bart, write_registry
 from tiny_t5 import build_mt5
 from trpipe.errors import ModelError, UsageError
+from trpipe.models.registry import ModelSpec, load_registry
 from trpipe.read import decode_source
-from trpipe.registry import ModelSpec, load_registry
 from trpipe.session import Session
 from trpipe.settings import Settings
 from trpipe.summarise import Unit, summarise_units

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from tiny_models import write_registry
+from trpipe.models.registry import ModelSpec, load_registry
 from trpipe.progress import SUMMARY_CHUNK_STEPS, Progress
 from trpipe.read import decode_source
-from trpipe.registry import ModelSpec, load_registry
 from trpipe.session import Session
 from trpipe.settings import Settings
 from trpipe.summarise import estimate_steps, summarise_documents

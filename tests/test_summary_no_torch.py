@@ -12,7 +12,7 @@ from conftest import SAMPLE
 from test_no_torch import run_trpipe
 from tiny_models import ENGLISH_TEXT, write_registry
 from tiny_t5 import build_mt5
-from trpipe.registry import load_registry
+from trpipe.models.registry import load_registry
 from trpipe.summarise.models import load_summariser
 from trpipe.translate.base import load_translator
 

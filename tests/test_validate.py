@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from conftest import SAMPLE
 from trpipe.cli import cli
-from trpipe.demo import write_registry
+from trpipe.models.demo import write_registry
 from trpipe.session import Session
 from trpipe.validate import check_file, validate_document, validate_file
 

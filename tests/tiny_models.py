@@ -1,4 +1,4 @@
-"""The tiny random-weight models of the tests: ``trpipe.demo`` (re-exported here), and a hub-cache installer.
+"""The tiny random-weight models of the tests: ``trpipe.models.demo`` (re-exported here), and a hub-cache installer.
 
 :func:`install_in_hub_cache` copies a built model into a Hugging Face cache layout, so that
 ``from_pretrained("Helsinki-NLP/opus-mt-fr-en")`` and trpipe's hub code find it as a download leaves it
@@ -11,7 +11,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from trpipe.demo import (
+from trpipe.models.demo import (
     ENGLISH_TEXT,
     SAMPLE,
     SUPPRESS_BIAS,

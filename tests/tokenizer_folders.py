@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sentencepiece as spm
 
-from trpipe.demo import ENGLISH_TEXT, SAMPLE, text_lines
+from trpipe.models.demo import ENGLISH_TEXT, SAMPLE, text_lines
 
 TEXT = SAMPLE.read_text(encoding="utf-8") + "\n" + ENGLISH_TEXT
 MULTILINGUAL = TEXT + "\n中文新闻报道。東京の天気は晴れです。 Привет, мир! Γειά σου κόσμε. مرحبا بالعالم 😀🎉 ½ № ™"

@@ -28,8 +28,8 @@ _EXPORTS = {
     "PairError": "trpipe.errors",
     "TrpipeError": "trpipe.errors",
     "UsageError": "trpipe.errors",
-    "Registry": "trpipe.registry",
-    "load_registry": "trpipe.registry",
+    "Registry": "trpipe.models.registry",
+    "load_registry": "trpipe.models.registry",
     "read_source": "trpipe.read",
     "Result": "trpipe.session",
     "Session": "trpipe.session",
@@ -76,8 +76,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from trpipe.errors import InputError, ModelError, OutputError, PairError, TrpipeError, UsageError
+    from trpipe.models.registry import Registry, load_registry
     from trpipe.read import read_source
     from trpipe.records import Document, Segment, Sentence, Source, SummarySentence
-    from trpipe.registry import Registry, load_registry
     from trpipe.session import Result, Session, translate_file, translate_text
     from trpipe.settings import Settings

@@ -240,8 +240,8 @@ def models_list(models_file, as_json) -> None:
     import dataclasses
     import json
 
-    from trpipe.models_cmd import format_rows, list_models
-    from trpipe.registry import load_registry
+    from trpipe.models.command import format_rows, list_models
+    from trpipe.models.registry import load_registry
 
     registry = load_registry(models_file)
     rows = list_models(registry)
@@ -275,8 +275,8 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
     back-translation models, for --from/--to (default: the registry's job, fr to en). The options
     read translate's environment variables, so a run's environment prepares exactly its models.
     """
-    from trpipe.models_cmd import job_models, plan_line, pull_all, resolve_name
-    from trpipe.registry import load_registry
+    from trpipe.models.command import job_models, plan_line, pull_all, resolve_name
+    from trpipe.models.registry import load_registry
 
     registry = load_registry(models_file)
     if names:
@@ -300,8 +300,8 @@ def models_info(name, models_file) -> None:
 
     A hub model that is not here is described by the hub (commit, files, download size, licence).
     """
-    from trpipe.models_cmd import licence_label, model_info, resolve_name
-    from trpipe.registry import load_registry
+    from trpipe.models.command import licence_label, model_info, resolve_name
+    from trpipe.models.registry import load_registry
 
     registry = load_registry(models_file)
     info = model_info(resolve_name(registry, name), registry)
@@ -321,7 +321,7 @@ def models_demo(folder) -> None:
     The whole flow runs on them (segments, translation, checks, cited summary, back-translation, every
     format), but their output is junk: the weights are random.
     """
-    from trpipe.demo import build_demo
+    from trpipe.models.demo import build_demo
 
     click.echo(f"trpipe: building the demo models in {folder} (random weights: their output is junk)", err=True)
     demo = build_demo(folder)

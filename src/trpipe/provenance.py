@@ -13,14 +13,14 @@ from typing import Any
 
 from trpipe._version import __version__
 from trpipe.errors import PairError
+from trpipe.models.registry import ModelSpec
 from trpipe.records import Document
-from trpipe.registry import ModelSpec
 from trpipe.settings import Settings
 
 
 def spec_identity(spec: ModelSpec) -> dict[str, Any]:
     """A model entry as it decides an output: id, revision, what its files are now, settings."""
-    from trpipe.hub import model_identity
+    from trpipe.models.hub import model_identity
 
     return {
         "model": spec.model,

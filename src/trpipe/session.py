@@ -29,11 +29,11 @@ from typing import Any
 
 from trpipe.errors import ArticleError, ModelError, TrpipeError
 from trpipe.languages import detect_language, identify
-from trpipe.loaded import ModelPool, TranslatorFactory
+from trpipe.models.pool import ModelPool, TranslatorFactory
+from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
 from trpipe.provenance import run_signature, translation_provenance
 from trpipe.records import Document, Segment, Source
-from trpipe.registry import ModelSpec, Registry, load_registry
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from trpipe.errors import ModelError, PairError, TrpipeError
-from trpipe.loaded import ModelPool
+from trpipe.models.pool import ModelPool
+from trpipe.models.registry import Registry
 from trpipe.progress import Progress
 from trpipe.records import Document
-from trpipe.registry import Registry
 from trpipe.settings import Settings
 from trpipe.translate.base import translate_any_length
 

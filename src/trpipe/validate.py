@@ -1,7 +1,7 @@
 """The JSON document contract, checked: ``trpipe validate DOC.json [--summary]`` and :func:`validate_document`.
 
 A document (``--format json``, or one line of a JSONL stream of documents) holds the decoded source
-text and the segments cut from it. The contract, as the README states it:
+text and the segments cut from it. The contract, as docs/how-it-works.md states it:
 
 * ``source.text`` is a string; ``source.sha256`` a SHA-256 hex digest; ``target_lang`` a language code,
   and ``target_langs`` (several targets only) the list of targets, ``target_lang`` first.

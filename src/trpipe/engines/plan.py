@@ -288,7 +288,7 @@ def _is_stream_name(output: str) -> bool:
 
 def protected_files(request) -> list[str]:
     """Files a run's request names besides its inputs, which no output may replace: the registry, the glossary."""
-    from trpipe.registry import ENV_VAR
+    from trpipe.models.registry import ENV_VAR
 
     return [p for p in (request.models_file or os.environ.get(ENV_VAR), request.glossary) if p]
 

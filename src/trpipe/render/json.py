@@ -1,4 +1,4 @@
-"""The JSON document (the output contract: see README)."""
+"""The JSON document (the output contract: see docs/how-it-works.md)."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import UsageError
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 from trpipe.summarise.attention import GenerationAttention, token_spans
 from trpipe.summarise.models import Summariser, unit_bounds, unit_shares
 from trpipe.translate.ct2 import (
@@ -124,7 +124,7 @@ class CT2Summariser(Summariser):
         threads: int | None = None,
         compute_type: str | None = None,
     ):
-        from trpipe.hub import folder_fingerprint
+        from trpipe.models.hub import folder_fingerprint
         from trpipe.translate.memory import default_cache_dir
         from trpipe.translate.tokenize import read_json
 

@@ -25,7 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 
 log = logging.getLogger("trpipe")
 
@@ -142,7 +142,7 @@ class HFSummariser(Summariser):
 
     def __init__(self, spec: ModelSpec, device: str | None = None):
         super().__init__(spec)
-        from trpipe.hub import choose_device, load_seq2seq, model_input_limit
+        from trpipe.models.hub import choose_device, load_seq2seq, model_input_limit
 
         resolved, _ = choose_device(device)
         on_cuda = resolved.startswith("cuda")
@@ -159,7 +159,7 @@ class HFSummariser(Summariser):
     def _t5_family(spec: ModelSpec) -> bool:
         from transformers import AutoConfig
 
-        from trpipe.hub import _from_pretrained, locate
+        from trpipe.models.hub import _from_pretrained, locate
 
         name, revision, local_only = locate(spec)
         config = _from_pretrained(AutoConfig, name, revision, local_only)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from trpipe.errors import TrpipeError, UsageError
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 from trpipe.textnorm import normalize_for_model
 
 log = logging.getLogger("trpipe")

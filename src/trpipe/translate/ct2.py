@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import MissingExtraError, ModelError, UsageError, shown
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 from trpipe.translate.base import SubwordTranslator, register_backend
 from trpipe.translate.ct2convert import UnsupportedModel, convertible, ensure_converted, model_source, read_config
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import ModelError, shown
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 from trpipe.translate.tokenize import FAMILIES, MODEL_TYPES, TOKENIZER_CLASSES, remedy
 
 log = logging.getLogger("trpipe")
@@ -120,7 +120,7 @@ def model_source(spec: ModelSpec) -> tuple[Path, str | None]:
     A hub model is resolved to its snapshot folder in the Hugging Face cache, pinned to its commit;
     a model missing from the cache is downloaded first, with the transformers backend's checks and errors.
     """
-    from trpipe.hub import _from_pretrained, cached_commit, hub_cache_dir, locate
+    from trpipe.models.hub import _from_pretrained, cached_commit, hub_cache_dir, locate
 
     name, revision, local_only = locate(spec)
     if spec.is_local:
@@ -148,7 +148,7 @@ def cached_source(spec: ModelSpec) -> Path | None:
         return Path(spec.model) if (Path(spec.model) / "config.json").is_file() else None
     from huggingface_hub import try_to_load_from_cache
 
-    from trpipe.hub import hub_cache_dir
+    from trpipe.models.hub import hub_cache_dir
 
     try:
         found = try_to_load_from_cache(
@@ -258,7 +258,7 @@ def ensure_converted(
     ``progress`` (a :class:`trpipe.progress.Progress`) is told when a conversion is being made.
     """
     from trpipe.cachedir import default_cache_dir
-    from trpipe.hub import folder_fingerprint
+    from trpipe.models.hub import folder_fingerprint
 
     identity = {
         "model": spec.model,

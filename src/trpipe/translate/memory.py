@@ -33,7 +33,7 @@ from typing import Any
 
 from trpipe.cachedir import CACHE_ENV_VAR, default_cache_dir  # noqa: F401  (re-exported)
 from trpipe.errors import TrpipeError
-from trpipe.hub import folder_fingerprint
+from trpipe.models.hub import folder_fingerprint
 from trpipe.translate.base import Translator
 
 log = logging.getLogger("trpipe")

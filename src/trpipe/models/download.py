@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from trpipe.hubcache import hub_cache_dir, hub_endpoint, hub_offline, repo_folder, wanted_files
+from trpipe.models.hubcache import hub_cache_dir, hub_endpoint, hub_offline, repo_folder, wanted_files
 
 log = logging.getLogger("trpipe.download")
 

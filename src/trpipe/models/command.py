@@ -2,7 +2,7 @@
 
 ``list`` and ``info`` read the files of the Hugging Face cache or of a model folder (``info`` asks the hub
 about a model that is not here, when it can be reached); ``pull`` downloads through huggingface_hub
-(``trpipe.download``). Each model shows its licence, from its card (``README.md`` metadata) or, before it
+(``trpipe.models.download``). Each model shows its licence, from its card (``README.md`` metadata) or, before it
 is downloaded, from the registry's ``licences`` table; non-commercial licences are marked.
 """
 
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe import download
 from trpipe.errors import ModelError, UsageError
-from trpipe.hub import pull_command, shown_name
-from trpipe.hubcache import hub_offline, model_folder, snapshot
-from trpipe.registry import ModelSpec, Registry
+from trpipe.models import download
+from trpipe.models.hub import pull_command, shown_name
+from trpipe.models.hubcache import hub_offline, model_folder, snapshot
+from trpipe.models.registry import ModelSpec, Registry
 
 _PAIR = re.compile(r"^[a-z]{2,3}-[a-z]{2,3}$")
 _NON_COMMERCIAL = re.compile(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial|research[-_ ]only", re.I)
@@ -181,7 +181,7 @@ def job_models(
     Without ``source_lang``/``targets``, the registry's ``job`` table or fr → en (the README's run).
     """
     from trpipe.errors import PairError
-    from trpipe.loaded import ModelPool
+    from trpipe.models.pool import ModelPool
     from trpipe.settings import Settings
 
     job = _registry_data(registry).get("job") or DEFAULT_JOB
@@ -254,7 +254,7 @@ def pull_all(
 ) -> Iterator[str]:
     """Pull every ``(purpose, spec)``, yielding a line for each (model, commit, size, licence, folder) as it is
     ready; notes (a non-commercial licence, a cached commit kept) and the total go to ``say``."""
-    from trpipe.download import human_size
+    from trpipe.models.download import human_size
 
     licences, total = registry_licences(registry), 0
     for purpose, spec in wanted:

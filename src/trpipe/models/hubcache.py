@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from trpipe.registry import ModelSpec
+    from trpipe.models.registry import ModelSpec
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # What trpipe takes from a model repo (top-level files only): configs and tokenizer files, the card and

@@ -41,17 +41,17 @@ class ModelSpec:
 
 def default_registry_path() -> Path:
     """The models.yaml shipped in the wheel, or the one at the root of a source checkout."""
-    packaged = Path(__file__).with_name("models.yaml")
+    packaged = Path(__file__).parent.with_name("models.yaml")  # trpipe/models.yaml, beside this package
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "models.yaml"
+    return Path(__file__).resolve().parents[3] / "models.yaml"
 
 
 class Registry:
-    """Parsed and validated models.yaml (see ``trpipe.registry_schema`` for what is accepted)."""
+    """Parsed and validated models.yaml (see ``trpipe.models.schema`` for what is accepted)."""
 
     def __init__(self, data: Any, path: Path):
-        from trpipe.registry_schema import validate
+        from trpipe.models.schema import validate
 
         self.path = path
         valid = validate(data, path)
@@ -149,7 +149,7 @@ def _resolve_override(override: str | None, option: str) -> str | None:
     """
     if override is None:
         return None
-    from trpipe.registry_schema import model_problem
+    from trpipe.models.schema import model_problem
 
     problem = model_problem(override, Path.cwd())
     if problem:

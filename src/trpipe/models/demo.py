@@ -54,10 +54,10 @@ SAMPLE_NAME = "huawei-brumath.fr.txt"
 
 def sample_path() -> Path:
     """The sample French article: packaged with trpipe, or at the root of a source checkout."""
-    packaged = Path(__file__).with_name("samples") / SAMPLE_NAME
+    packaged = Path(__file__).parent.with_name("samples") / SAMPLE_NAME  # trpipe/samples/, beside this package
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "samples" / SAMPLE_NAME
+    return Path(__file__).resolve().parents[3] / "samples" / SAMPLE_NAME
 
 
 SAMPLE = sample_path()

@@ -4,7 +4,7 @@ A hub model counts as on this machine only when its cache snapshot is complete: 
 tokenizer files (checked against the file listing huggingface_hub keeps beside a download, or by what a
 seq2seq model needs when there is none). A complete snapshot loads pinned to its commit, with no
 network at all. A missing or incomplete one is downloaded, or its interrupted download resumed, by
-``trpipe.download`` (through huggingface_hub: ``HF_ENDPOINT``, proxies, ``HF_HUB_OFFLINE``, bounded
+``trpipe.models.download`` (through huggingface_hub: ``HF_ENDPOINT``, proxies, ``HF_HUB_OFFLINE``, bounded
 waits); when that cannot be done the error names the snapshot and the command that completes it.
 
 Models are always loaded from the snapshot folder, never through transformers' own hub code, so that
@@ -21,9 +21,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trpipe import download
 from trpipe.errors import ModelError, UsageError
-from trpipe.hubcache import (  # noqa: F401  (the cache's names, used by the backends through this module)
+from trpipe.models import download
+from trpipe.models.hubcache import (  # noqa: F401  (the cache's names, used by the backends through this module)
     Snapshot,
     cached_commit,
     hub_cache_dir,
@@ -34,7 +34,7 @@ from trpipe.hubcache import (  # noqa: F401  (the cache's names, used by the bac
     snapshot,
     wanted_files,
 )
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 
 
 def shown_name(spec: ModelSpec) -> str:

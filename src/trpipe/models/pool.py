@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import PairError
+from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.progress import Progress
-from trpipe.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.settings import Settings
 from trpipe.translate.base import Translator, load_translator
 
@@ -56,7 +56,7 @@ class ModelPool:
         return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
-        from trpipe.modelfiles import loading
+        from trpipe.models.files import loading
 
         self.progress.stage(f"loading {spec.model}")
         with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
@@ -86,7 +86,7 @@ class ModelPool:
         """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
         if key not in self._summarisers:
-            from trpipe.modelfiles import loading
+            from trpipe.models.files import loading
 
             self.progress.stage(f"loading {spec.model}")
             with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError
@@ -109,7 +109,7 @@ class ModelPool:
         override = settings.model if own_pair else None
         key = (source_lang, target_lang, override)
         if key not in self._routes:
-            from trpipe.hub import model_available
+            from trpipe.models.hub import model_available
 
             self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
         return self._routes[key]

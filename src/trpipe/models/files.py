@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import ModelError, TrpipeError, shown
-from trpipe.registry import ModelSpec
+from trpipe.models.registry import ModelSpec
 
 # Backends that load transformers model folders (a plugin backend may read other layouts).
 FOLDER_BACKENDS = ("auto", "transformers", "ctranslate2")
@@ -258,7 +258,7 @@ def diagnose(folder: str | Path, thorough: bool = True) -> Problem | None:
 
 def model_files(spec: ModelSpec) -> Path | None:
     """The folder holding ``spec``'s files on this machine (a local folder, a cache snapshot), if any."""
-    from trpipe.hubcache import model_folder
+    from trpipe.models.hubcache import model_folder
 
     try:
         return model_folder(spec)

@@ -1,0 +1,42 @@
+"""The bilingual summary: one numbered list per language, each citation a link to its segment, and what
+each segment is cited by (for the links back from the article)."""
+
+from __future__ import annotations
+
+from trpipe.records import Document, SummarySentence
+from trpipe.render.report.escape import esc, lang_attr
+
+
+def summary_item(sentence: SummarySentence, anchor: str, known: set[str]) -> str:
+    links = ", ".join(
+        f'<a class="cite" href="#{esc(c)}">{esc(c)}</a>' if c in known else f'<span class="cite">{esc(c)}</span>'
+        for c in sentence.cites
+    )
+    out = f'<li id="{esc(anchor)}">{esc(sentence.text)}'
+    if links:
+        out += f' <span class="cites">[{links}]</span>'
+    if sentence.unsupported:
+        unsupported = ", ".join(map(str, sentence.unsupported))
+        out += f' <span class="unsupported">⚠ unsupported: {esc(unsupported)}</span>'
+    if getattr(sentence, "weakly_supported", False):
+        out += ' <span class="unsupported">⚠ weakly supported by its citations</span>'
+    return out + "</li>"
+
+
+def summary(document: Document, cited_by: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """The summary's lines (none without a summary); adds to ``cited_by`` each segment id's citing
+    (anchor, label) pairs."""
+    if not document.summary:
+        return []
+    known = {s.id for s in document.segments}
+    out = ['<h2 id="summary">Summary</h2>', '<div class="summary">']
+    for lang, sentences in document.summary.items():
+        out.append(f'<section class="summary-lang"{lang_attr(lang)}><h3>{esc(lang)}</h3><ol>')
+        for n, sentence in enumerate(sentences, start=1):
+            anchor = f"s-{lang}-{n}"
+            for cite in sentence.cites:
+                cited_by.setdefault(cite, []).append((anchor, f"{lang} {n}"))
+            out.append(summary_item(sentence, anchor, known))
+        out.append("</ol></section>")
+    out.append("</div>")
+    return out
