@@ -25,3 +25,9 @@ def is_file(path: str | os.PathLike) -> bool:
 
 def exists(path: str | os.PathLike) -> bool:
     return _test(path, "exists")
+
+
+def looks_like_folder(model: str) -> bool:
+    """Whether a model name (a registry's ``model``, ``--model``) is a path to a folder, not a hub id
+    (``org/name``): it starts like a path, or has more than one slash, or a backslash."""
+    return model.startswith((".", "/", "~", "\\")) or "\\" in model or model.count("/") > 1
