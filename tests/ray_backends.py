@@ -55,7 +55,9 @@ class HoldEcho(NodeEcho):
     def translate_batch(self, texts):
         control = _control()
         if control is not None and (control / f"hold-{node_name()}").exists():
-            (control / f"holding-{node_name()}").write_text("\n".join(texts), encoding="utf-8")
+            holding = control / f"holding-{node_name()}"
+            holding.with_suffix(".part").write_text("\n".join(texts), encoding="utf-8")
+            os.replace(holding.with_suffix(".part"), holding)  # whole when the test sees it
             deadline = time.monotonic() + HOLD_S
             while time.monotonic() < deadline:
                 time.sleep(0.05)

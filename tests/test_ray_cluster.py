@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -66,6 +67,43 @@ def test_groups_spread_over_the_nodes_and_a_node_lost_mid_group_loses_nothing(cl
     assert all(seg["sentences"] for d in docs for seg in d["segments"])
     redone = cluster.batches("worker-2")
     assert held and all(text in redone for text in held), "the held group was not translated again"
+    assert len(redone) == 80, "worker-2 did not translate every sentence once (two per article)"
+    assert not temporaries(tmp_path)
+
+
+def _without_times(docs: list[dict]) -> list[dict]:
+    for doc in docs:
+        del doc["provenance"]["created"]
+    return docs
+
+
+def test_a_killed_driver_is_resumed_from_the_sink(cluster, echo_registry, tmp_path):
+    """A driver killed outright (its actors go with it) leaves the complete documents it wrote, which the
+    next run takes up; the result is an uninterrupted run's (the local engine's: the same groups give the
+    same documents), each document once."""
+    write_articles(tmp_path / "in", 48)  # three groups of 16
+    args = [*_args(cluster, "node-echo"), tmp_path / "in", "-o"]
+    reference = tmp_path / "reference.jsonl"
+    local = [a if a != "ray" else "local" for a in args]
+    code, _, err = _finish(cluster.spawn([*local, reference], _env(echo_registry)))
+    assert code == 0 and "48 articles ok" in err, err
+    out = tmp_path / "out.jsonl"
+    (cluster.control / "slow").write_text("0.3", encoding="utf-8")  # 0.3 s per batch
+    proc = cluster.spawn([*args, out], _env(echo_registry))
+
+    def written() -> int:
+        return sum(len(t.read_bytes().splitlines()) for t in temporaries(tmp_path))
+
+    assert wait_for(lambda: written() >= 16, timeout=120), proc.communicate(timeout=5)
+    proc.kill()
+    proc.communicate(timeout=60)
+    (cluster.control / "slow").unlink()
+    assert not out.exists()
+    code, _, err = _finish(cluster.spawn([*args, out], _env(echo_registry)))
+    assert code == 0, err
+    skipped = int(re.search(r"(\d+) skipped", err)[1])
+    assert skipped >= 16 and f"{48 - skipped} articles ok" in err, err
+    assert _without_times(_lines(out)) == _without_times(_lines(reference))
     assert not temporaries(tmp_path)
 
 
@@ -74,7 +112,7 @@ def test_a_pipe_of_records_is_read_lazily_with_the_driver_memory_bounded(cluster
     records back, and the driver's memory does not grow with what follows."""
     feed = tmp_path / "feed.jsonl"
     os.mkfifo(feed)
-    total, first_batch = 2400, 200
+    total, first_batch = 1200, 200
     seen_first = threading.Event()
 
     def feeder() -> None:
@@ -89,18 +127,29 @@ def test_a_pipe_of_records_is_read_lazily_with_the_driver_memory_bounded(cluster
     writer.start()
     proc = cluster.spawn([*_args(cluster, "node-echo", "--format", "jsonl"), feed], _env(echo_registry))
     memory = Memory(proc.pid)
-    first = proc.stdout.readline()
-    assert first, proc.communicate(timeout=5)
+    lines: list[str] = []
+    came_out = threading.Event()
+
+    def reader() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            came_out.set()
+
+    output = threading.Thread(target=reader, daemon=True)
+    output.start()
+    assert came_out.wait(timeout=120), proc.communicate(timeout=5)
     at_first = memory.now()
     ended_before = not writer.is_alive()
     seen_first.set()
-    rest, err = proc.communicate(timeout=300)
+    err = proc.stderr.read()
+    proc.wait(timeout=300)
+    output.join(timeout=30)
     memory.join(timeout=5)
     peak = memory.peak
     writer.join(timeout=5)
     assert proc.returncode == 0, err
     assert not ended_before, "the first document came out only after the whole input"
-    docs = [json.loads(first), *(json.loads(line) for line in rest.splitlines())]
+    docs = [json.loads(line) for line in lines]
     assert [d["doc"] for d in docs] == [f"r{i:05d}" for i in range(total)]
     assert peak - at_first < 48 * 1024, f"the driver grew from {at_first} KiB to {peak} KiB"
 
