@@ -21,6 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from echo_backend import EchoTranslator  # noqa: F401  (registers test-echo)
+from object_store import bucket, s3_server  # noqa: F401  (the session's local S3 server)
 from ray_cluster import cluster, ray_cluster  # noqa: F401  (the session's multi-node Ray cluster)
 from repo_guard import session_guard
 

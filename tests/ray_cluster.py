@@ -10,6 +10,7 @@ replaced) and an empty control folder.
 Every node runs its Python processes with ``tests/`` on the path and imports ``ray_backends`` at start
 (a ``sitecustomize``), so actors know the test backends; each node's ``$TRPIPE_TEST_NODE`` names it
 (``worker-1``, ``worker-2``, ...) and ``$TRPIPE_TEST_CONTROL`` is the control folder the backends watch.
+The nodes have the session's S3 server's variables (``object_store.py``): actors read and write its buckets.
 
 Shared by the suite's Ray tests (the engine's cluster tests, and the service's Ray Serve tests).
 """
@@ -52,10 +53,11 @@ class TestCluster:
 
     __test__ = False  # not a test class
 
-    def __init__(self, root: Path, workers: int = 2):
+    def __init__(self, root: Path, workers: int = 2, env: dict[str, str] | None = None):
         from ray.cluster_utils import Cluster
 
         self.root = root
+        self.env = dict(env or {})
         self.control = root / "control"
         self.site = root / "site"
         for folder in (self.control, self.site):
@@ -89,7 +91,7 @@ class TestCluster:
 
     def node_env(self, name: str) -> dict[str, str]:
         path = os.pathsep.join([str(self.site), str(TESTS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        return {"PYTHONPATH": path, "TRPIPE_TEST_NODE": name, "TRPIPE_TEST_CONTROL": str(self.control)}
+        return {**self.env, "PYTHONPATH": path, "TRPIPE_TEST_NODE": name, "TRPIPE_TEST_CONTROL": str(self.control)}
 
     # ------------------------------------------------------------------------------------- nodes
 
@@ -143,11 +145,15 @@ class TestCluster:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory) -> Iterator[TestCluster]:
-    """The session's cluster: a head without CPUs and two one-CPU worker nodes, started on first use."""
+def ray_cluster(tmp_path_factory, request) -> Iterator[TestCluster]:
+    """The session's cluster: a head without CPUs and two one-CPU worker nodes, started on first use. Its
+    nodes reach the session's S3 server (``object_store.py``) when moto is installed."""
     pytest.importorskip("ray")
+    env = {}
+    with contextlib.suppress(pytest.skip.Exception):  # no moto or s3fs here: the cluster has no object storage
+        env = request.getfixturevalue("s3_server").env
     started = time.monotonic()
-    cluster = TestCluster(tmp_path_factory.mktemp("ray-cluster"))
+    cluster = TestCluster(tmp_path_factory.mktemp("ray-cluster"), env=env)
     cluster.start_s = time.monotonic() - started
     try:
         yield cluster

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fault_helpers import temporaries, wait_for, write_articles
+from fault_helpers import ARTICLE, temporaries, wait_for, write_articles
 
 pytestmark = pytest.mark.slow
 
@@ -42,15 +42,21 @@ def _finish(proc, timeout: float = 120) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def test_groups_spread_over_the_nodes_and_a_node_lost_mid_group_loses_nothing(cluster, echo_registry, tmp_path):
-    """worker-1's actor blocks on its first group until worker-1 is killed: that group was in flight there.
+def test_groups_spread_over_the_nodes_and_a_node_lost_mid_group_loses_nothing(
+    cluster, s3_server, bucket, echo_registry
+):
+    """The articles and the output are in a bucket (the actors read the articles from it themselves).
+    worker-1's actor blocks on its first group until worker-1 is killed: that group was in flight there.
     The run ends with every document exactly once, in input order, worker-2 doing the rest alone (the
     replacement actor cannot be placed: the run does not wait for it), and the lost node is named."""
-    paths = write_articles(tmp_path / "in", 40)  # three groups: 16, 16 and 8 articles
-    out = tmp_path / "out.jsonl"
+    fs = s3_server.filesystem()
+    names = [f"{bucket}/in/a{i:02d}.fr.txt" for i in range(40)]  # three groups: 16, 16 and 8 articles
+    for i, key in enumerate(names):
+        fs.pipe_file(key, ARTICLE.format(n=1000 + i, year=2000 + i).encode("utf-8"))
+    out = f"s3://{bucket}/out.jsonl"
     (cluster.control / "hold-worker-1").touch()
     lost = cluster.node_id("worker-1")
-    proc = cluster.spawn([*_args(cluster, "hold-echo"), tmp_path / "in", "-o", out], _env(echo_registry))
+    proc = cluster.spawn([*_args(cluster, "hold-echo"), f"s3://{bucket}/in/", "-o", out], _env(echo_registry))
     holding = cluster.control / "holding-worker-1"
     assert wait_for(holding.exists, timeout=120), proc.communicate(timeout=5)
     held = holding.read_text(encoding="utf-8").splitlines()
@@ -62,13 +68,12 @@ def test_groups_spread_over_the_nodes_and_a_node_lost_mid_group_loses_nothing(cl
     assert "40 articles ok, 0 failed" in err and "Traceback" not in err
     assert f"warning: Ray node {socket.gethostname()} ({lost[:12]}) was lost" in err, err
     assert "the group it was translating goes to another actor; the run goes on with 1 actor(s)" in err
-    docs = _lines(out)
-    assert [d["doc"] for d in docs] == [str(p) for p in paths]  # each once, in input order
+    docs = [json.loads(line) for line in fs.cat_file(out).decode("utf-8").splitlines()]
+    assert [d["doc"] for d in docs] == [f"s3://{key}" for key in names]  # each once, in input order
     assert all(seg["sentences"] for d in docs for seg in d["segments"])
     redone = cluster.batches("worker-2")
     assert held and all(text in redone for text in held), "the held group was not translated again"
     assert len(redone) == 80, "worker-2 did not translate every sentence once (two per article)"
-    assert not temporaries(tmp_path)
 
 
 def _without_times(docs: list[dict]) -> list[dict]:

@@ -159,3 +159,20 @@ def test_a_run_killed_outright_resumes_to_the_documents_of_an_uninterrupted_run(
     assert skipped >= 16 if suffix == ".jsonl" else skipped == 0, err
     assert _without_times(read(out), suffix) == _without_times(read(reference), suffix)
     assert not temporaries(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_records_with_the_same_text_keep_their_own_documents_on_a_rerun(echo_registry, tmp_path, suffix):
+    """Two records of one text (a story syndicated under two ids) share a fingerprint: a rerun copies each
+    its own document, not the first one twice."""
+    from fault_helpers import invoke
+
+    records = tmp_path / "feed.jsonl"
+    text = "Le conseil régional a voté un budget de 1000 euros."
+    records.write_text("".join(json.dumps({"id": f"wire-{i}", "text": text}) + "\n" for i in range(3)), "utf-8")
+    out = tmp_path / f"out{suffix}"
+    read = _lines if suffix == ".jsonl" else _rows
+    for run in range(2):
+        result = invoke(*echo_args(), records, "-o", out, registry=echo_registry)
+        assert result.exit_code == 0 and ("3 skipped" in result.output) == (run == 1), result.output
+        assert [d["doc"] for d in read(out)] == ["wire-0", "wire-1", "wire-2"]

@@ -8,9 +8,18 @@ import os
 from pathlib import Path
 
 
+def as_path(path: str | os.PathLike):
+    """A path object for ``path``: a ``Path``, or for an object-storage URL (``s3://...``) a path that keeps its
+    scheme (``trpipe.remote``)."""
+    from trpipe.remote import as_path as remote_path
+    from trpipe.remote import is_remote
+
+    return remote_path(path) if is_remote(path) else Path(path)
+
+
 def _test(path: str | os.PathLike, test: str) -> bool:
     try:
-        return bool(getattr(Path(path), test)())
+        return bool(getattr(as_path(path), test)())
     except (OSError, ValueError):
         return False
 

@@ -14,7 +14,7 @@ from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, prot
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, close_stopped
+from trpipe.engines.stream import PreviousOutput, close_stopped, document_key
 from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
@@ -123,7 +123,7 @@ def run_many(
             session.progress.article_done(ok=False)
         warn(f"error: {shown(name)}: {reason}")
 
-    held: list[str] = []  # fingerprints of previous documents to copy before the next new one
+    held: list[str] = []  # keys of previous documents to copy before the next new one
 
     def pending() -> Iterator[tuple[str, Source, Path | None, str, list[str]]]:
         for item, out, error in plan.items():
@@ -142,9 +142,10 @@ def run_many(
             except Exception as exc:  # a bug met on this input only
                 fail(item.name, article_error(item.name, exc).reason, early=True)
                 continue
-            if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
-                if previous is not None and previous.has(print_):
-                    held.append(print_)  # copied when the articles before it are written: input order
+            key = document_key(print_, source.doc_id or source.path)  # as render.common.doc_id
+            if plan.is_current(out, print_) or (previous is not None and previous.has(key)):
+                if previous is not None and previous.has(key):
+                    held.append(key)  # copied when the articles before it are written: input order
                 report.skipped += 1
                 session.progress.article_done()
                 continue

@@ -34,7 +34,7 @@ from trpipe.engines.ray_pool import END, ActorPool, Group, RayRunError
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, close_stopped
+from trpipe.engines.stream import PreviousOutput, close_stopped, document_key
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
 from trpipe.paths import exists
 from trpipe.progress import Progress
@@ -215,8 +215,8 @@ def run_ray(
     sink = open_sink(plan.mode, plan.output, echo)
 
     def handle(row: _Row, text: str, meta: dict[str, Any]) -> None:
-        for print_ in row.before:
-            previous.copy(print_, sink)
+        for key in row.before:
+            previous.copy(key, sink)
         for message in meta.get("warnings", []):
             warn(f"warning: {message}")
         report.cache_hits += meta.get("cache_hits", 0)
@@ -254,8 +254,8 @@ def run_ray(
                 progress.expect(len(group.rows))
                 for (_index, text, meta), row in zip(results, group.local):
                     handle(row, text, meta)
-        for print_ in feed.tail:  # previous documents after the last new one
-            previous.copy(print_, sink)
+        for key in feed.tail:  # previous documents after the last new one
+            previous.copy(key, sink)
         sink.close(keep=True)  # a full disk at the very end stops the run as one before would
         kept = True
     except BaseException as exc:  # stopped early: keep what was done, and what the previous file held
@@ -282,7 +282,7 @@ def _events(plan: Plan, driver: Session, previous: PreviousOutput | None) -> Ite
     Runs in the feed's thread: only reads inputs (and previous outputs), never writes."""
     settings = driver.settings
     quiet = lambda message: None  # noqa: E731  (the actor reports what decoding replaced, once)
-    copies: list[str] = []  # fingerprints of previous stream documents kept, in input order
+    copies: list[str] = []  # keys of previous stream documents kept, in input order
     index = 0
 
     def rows() -> Iterator[tuple[str, Any]]:
@@ -304,8 +304,9 @@ def _events(plan: Plan, driver: Session, previous: PreviousOutput | None) -> Ite
                         source = item.load(settings, quiet)
                     signature = driver.run_signature(driver.source_language(source, settings), settings, plan.fmt)
                     print_ = fingerprint(source, signature)
-                    if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
-                        copies += [print_] if previous is not None else []
+                    key = document_key(print_, source.doc_id or source.path)  # as render.common.doc_id
+                    if plan.is_current(out, print_) or (previous is not None and previous.has(key)):
+                        copies += [key] if previous is not None else []
                         yield "skip", None
                         continue
             except (InputError, PairError) as exc:

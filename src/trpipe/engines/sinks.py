@@ -21,7 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trpipe import remote
 from trpipe.errors import OutputError, shown
+from trpipe.paths import as_path
 
 _RUN = {"pid": -1, "token": ""}
 _LIVE: set[Path] = set()  # this process's temporary files not yet renamed or removed
@@ -56,7 +58,10 @@ def _alive(pid: int) -> bool:
 
 def stale_temporaries(target: Path) -> list[Path]:
     """Temporary files for ``target`` left by runs of this machine whose process is gone (a run killed
-    with SIGKILL, a machine that lost power), oldest first."""
+    with SIGKILL, a machine that lost power), oldest first. Object storage has none: an unfinished upload
+    is never seen."""
+    if remote.is_remote(target):
+        return []
     host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
     found = []
     for stale in target.parent.glob(f".trpipe-{_name_hash(target)}-*.tmp"):
@@ -106,8 +111,9 @@ def _error(target: Path, exc: OSError) -> OutputError:
 
 
 def stops_run(exc: OutputError) -> bool:
-    """Whether a write error concerns every later output too (disk full, quota, read-only filesystem)."""
-    return getattr(exc, "errno", None) in STOPPING_ERRNOS
+    """Whether a write error concerns every later output too (disk full, quota, read-only filesystem, an
+    object store that refuses)."""
+    return getattr(exc, "stops", False) or getattr(exc, "errno", None) in STOPPING_ERRNOS
 
 
 def _create(tmp: Path) -> int:
@@ -134,6 +140,9 @@ def remove_live_temporaries() -> None:
 
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one, never a part."""
+    if remote.is_remote(path):  # one PUT: the old object or the whole new one
+        remote.write_bytes(path, text.encode("utf-8", "replace") if isinstance(text, str) else text)
+        return
     target = Path(path)
     tmp = None
     try:
@@ -160,6 +169,8 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
 
 def check_writable(path: str | os.PathLike) -> None:
     """Fail before any work when ``path``'s folder cannot take a new file."""
+    if remote.is_remote(path):  # known at the first write (a missing bucket, a denied permission stop the run)
+        return
     folder = Path(path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -206,12 +217,14 @@ class StreamSink(Sink):
     """
 
     def __init__(self, output: str | None, echo: Callable[[str], None]):
-        self.echo, self.fd, self.tmp = echo, None, None
-        self.target = Path(output) if output else None
+        self.echo, self.fd, self.tmp, self.upload = echo, None, None, None
+        self.target = as_path(output) if output else None
         self.records = 0  # complete documents in the temporary file
         self.complete = 0  # its size up to the end of the last complete document
         self.replaced = False  # the file replaced the target
-        if self.target is not None:
+        if output and remote.is_remote(output):  # an upload, seen only once complete
+            self.upload = remote.open_write(output)
+        elif self.target is not None:
             check_writable(self.target)
             self.tmp = temporary_path(self.target)
             try:
@@ -220,6 +233,13 @@ class StreamSink(Sink):
                 raise _error(self.target, exc) from None
 
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
+        if self.upload is not None:
+            try:
+                self.upload.write(text.encode("utf-8", "replace"))
+            except Exception as exc:
+                raise remote.error(str(self.target), exc) from None
+            self.records += 1
+            return
         if self.fd is None:
             self.echo(text)
             return
@@ -238,6 +258,11 @@ class StreamSink(Sink):
         self.records += 1
 
     def close(self, keep: bool, stopped: bool = False) -> None:
+        if self.upload is not None:
+            upload, self.upload = self.upload, None
+            _finish_upload(upload, keep, str(self.target))
+            self.replaced = keep
+            return
         if self.fd is None or self.tmp is None or self.target is None:
             return
         fd, self.fd = self.fd, None
@@ -276,17 +301,23 @@ class ParquetSink(Sink):
         pa, pq = import_pyarrow()
         self.pa, self.pq, self.row, self.batch_rows = pa, pq, parquet_row, batch_rows
         self.schema = parquet_schema(pa)
-        self.target = Path(output)
+        self.target = as_path(output)
         self.records = 0  # rows in complete row groups
         self.replaced = False  # the file replaced the target
-        check_writable(self.target)
-        self.tmp = temporary_path(self.target)
-        _LIVE.add(self.tmp)
-        try:
-            self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
-        except OSError as exc:
-            _discard(self.tmp)
-            raise _error(self.target, exc) from None
+        self.upload = None
+        if remote.is_remote(output):  # written as an upload, seen only once complete
+            self.tmp = None
+            self.upload = remote.open_write(output)
+            self.writer = pq.ParquetWriter(self.upload, self.schema)
+        else:
+            check_writable(self.target)
+            self.tmp = temporary_path(self.target)
+            _LIVE.add(self.tmp)
+            try:
+                self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
+            except OSError as exc:
+                _discard(self.tmp)
+                raise _error(self.target, exc) from None
         self.pending: list[dict[str, Any]] = []
         self.handed = 0  # rows given to the sink
         self.groups = 0
@@ -345,6 +376,8 @@ class ParquetSink(Sink):
 
     def _room_for(self, table) -> None:
         """Raise ENOSPC, before anything is written, when the row group and the footer would not fit."""
+        if self.tmp is None:  # object storage: no disk to fill
+            return
         buffer = self.pa.BufferOutputStream()
         self.pq.write_table(table, buffer)
         data = buffer.getvalue()
@@ -378,7 +411,10 @@ class ParquetSink(Sink):
             except OSError as exc:
                 if keep:
                     error, keep = _error(self.target, exc), False
-            if keep:
+            if self.upload is not None:
+                _finish_upload(self.upload, keep, str(self.target))
+                self.replaced = keep
+            elif keep:
                 try:
                     os.chmod(self.tmp, file_mode())
                     os.replace(self.tmp, self.target)
@@ -388,9 +424,21 @@ class ParquetSink(Sink):
                     self.replaced = True
                     remove_stale_temporaries(self.target)
         finally:
-            _discard(self.tmp)
+            if self.tmp is not None:
+                _discard(self.tmp)
         if error is not None:
             raise error
+
+
+def _finish_upload(upload, keep: bool, url: str) -> None:
+    """Complete an object-storage upload (``keep``), or throw it away."""
+    if not keep:
+        remote.discard(upload)
+        return
+    try:
+        upload.close()
+    except Exception as exc:
+        raise remote.error(url, exc) from None
 
 
 def valid_text(value: Any) -> Any:

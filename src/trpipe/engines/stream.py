@@ -28,17 +28,23 @@ from pathlib import Path
 from typing import Any
 
 
+def document_key(print_: str, doc: str | None) -> str:
+    """How a previous document is found again: its fingerprint and its article (``doc``), since two articles
+    with the same text (a syndicated story under two ids) have the same fingerprint."""
+    return f"{print_}|{doc or ''}"
+
+
 class PreviousOutput:
-    """The documents of the previous output file, by fingerprint; copied into a sink on demand."""
+    """The documents of the previous output file, by ``document_key``; copied into a sink on demand."""
 
     def __init__(self, path: Path, force: bool = False):
         self.path = path
         self.force = force
-        self.order: list[str | None] = []  # each previous document's fingerprint (None: it has none)
+        self.order: list[str | None] = []  # each previous document's key (None: it has no fingerprint)
         self.docs: list[str | None] = []  # and its ``doc`` (the article it is of)
-        self.where: dict[str, int] = {}  # fingerprint → its first position in ``order``
+        self.where: dict[str, int] = {}  # key → its first position in ``order``
         self.done: set[int] = set()  # positions copied into the new output
-        self.written: set[str] = set()  # fingerprints the new output holds (copied or made again)
+        self.written: set[str] = set()  # keys the new output holds (copied or made again)
         self.redone: set[str] = set()  # articles (``doc``) made again: their previous documents are stale
         self.kept: set[str] = set()  # articles (``doc``) whose previous document was copied
 
@@ -48,8 +54,9 @@ class PreviousOutput:
         if plan.mode not in ("stream", "parquet") or not plan.output:
             return None
         from trpipe.engines.sinks import stale_temporaries
+        from trpipe.paths import as_path
 
-        path = Path(plan.output)
+        path = as_path(plan.output)
         if plan.mode == "stream":
             files = [*reversed(stale_temporaries(path)), *([path] if path.is_file() else [])]
             return StreamIndex(files, plan.force) if files else None
@@ -61,23 +68,24 @@ class PreviousOutput:
             return None
 
     def _add(self, print_: str | None, doc: str | None) -> None:
-        if print_ is not None:
-            self.where.setdefault(print_, len(self.order))
-        self.order.append(print_)
+        key = None if print_ is None else document_key(print_, doc)
+        if key is not None:
+            self.where.setdefault(key, len(self.order))
+        self.order.append(key)
         self.docs.append(doc)
 
-    def has(self, print_: str) -> bool:
-        """Whether the previous output holds a current document with this fingerprint (never with --force)."""
-        return not self.force and print_ in self.where
+    def has(self, key: str) -> bool:
+        """Whether the previous output holds a current document with this ``document_key`` (never with --force)."""
+        return not self.force and key in self.where
 
-    def copy(self, print_: str, sink) -> bool:
-        """Write the previous document with fingerprint ``print_`` into ``sink``; False when there is none."""
-        if not self.has(print_):
+    def copy(self, key: str, sink) -> bool:
+        """Write the previous document with this ``document_key`` into ``sink``; False when there is none."""
+        if not self.has(key):
             return False
-        position = self.where[print_]
+        position = self.where[key]
         self._write(position, sink)
         self.done.add(position)
-        self.written.add(print_)
+        self.written.add(key)
         if self.docs[position] is not None:
             self.kept.add(self.docs[position])
         return True
@@ -86,20 +94,20 @@ class PreviousOutput:
         """A document of article ``doc`` with this fingerprint was made and written: the previous file's
         documents of that article are superseded."""
         if print_ is not None:
-            self.written.add(print_)
+            self.written.add(document_key(print_, doc))
         if doc is not None:
             self.redone.add(doc)
 
     def salvage(self, sink) -> int:
         """Copy every previous document not yet in the new output (after the new ones); return how many."""
         copied = 0
-        for position, print_ in enumerate(self.order):
-            if position in self.done or (print_ is not None and print_ in self.written):
+        for position, key in enumerate(self.order):
+            if position in self.done or (key is not None and key in self.written):
                 continue
             doc = self.docs[position]
             if doc is not None and (doc in self.redone or doc in self.kept):
                 continue  # the article was translated again in this run, or one of its documents copied
-            if print_ is not None and self.where[print_] != position:
+            if key is not None and self.where[key] != position:
                 continue  # a second copy of the same document
             self._write(position, sink)
             self.done.add(position)
@@ -220,8 +228,11 @@ class ParquetIndex(PreviousOutput):
         from trpipe.render.parquet import import_pyarrow, parquet_schema
 
         super().__init__(path, force)
+        from trpipe.remote import is_remote
+
         pa, pq = import_pyarrow()
-        self.file = pq.ParquetFile(str(path))
+        self.handle = path.open("rb") if is_remote(path) else None
+        self.file = pq.ParquetFile(self.handle if self.handle is not None else str(path))
         if not self.file.schema_arrow.equals(parquet_schema(pa)):
             raise ValueError(f"{path}: not the Parquet schema of this trpipe")
         self.rows: list[tuple[int, int]] = []  # (row group, row in it)
@@ -242,6 +253,8 @@ class ParquetIndex(PreviousOutput):
     def close(self) -> None:
         self._cached = None
         self.file.close()
+        if self.handle is not None:
+            self.handle.close()
 
 
 def _identity(line: bytes) -> tuple[str | None, str | None]:
