@@ -134,7 +134,8 @@ def open_read(url: str):
 
 
 def read_bytes(url: str, max_bytes: int | None = None) -> bytes:
-    """The bytes of the object at ``url``; an InputError when it is missing, unreadable or over ``max_bytes``."""
+    """The bytes of the object at ``url``; an InputError when it is missing or unreadable, OverflowError (not
+    read) when it is larger than ``max_bytes``."""
     fs, path = filesystem(url)
     try:
         info = fs.info(path)
@@ -142,11 +143,9 @@ def read_bytes(url: str, max_bytes: int | None = None) -> bytes:
             raise InputError(url, "is a folder (a prefix), not a file")
         size = info.get("size")
         if max_bytes is not None and size is not None and size > max_bytes:
-            from trpipe.read.decode import _too_large
-
-            raise InputError(url, _too_large(max_bytes))
+            raise OverflowError(size)
         return fs.cat_file(path)
-    except InputError:
+    except (InputError, OverflowError):
         raise
     except Exception as exc:
         raise InputError(url, f"cannot be read ({_reason(exc)})") from None

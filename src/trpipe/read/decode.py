@@ -89,7 +89,10 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
     from trpipe import remote
 
     if remote.is_remote(path):  # s3://... and the other object-storage URLs
-        return remote.read_bytes(path, max_bytes)
+        try:
+            return remote.read_bytes(path, max_bytes)
+        except OverflowError:
+            raise InputError(path, _too_large(max_bytes or 0)) from None
     p = Path(path)
     try:
         if p.is_dir():
