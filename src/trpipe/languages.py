@@ -11,11 +11,10 @@ from trpipe.errors import InputError, UsageError, shown
 _NOT_A_LANGUAGE = {"und", "zxx"}
 
 
-@lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid import langid
+    from trpipe.tablecache import language_identifier  # py3langid's model, cached once per machine
 
-    return langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
+    return language_identifier()
 
 
 def identify(text: str) -> tuple[str, float]:

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from trpipe.checks.text import base_lang, fold, fold_keep, known_word, lemma
+from trpipe.tablecache import cached_table
 
 # The languages of models.yaml, and the regional locales whose forms appear in their news (en-GB
 # "kilometres", pt-PT "mil milhões", Levantine Arabic month names, traditional Chinese).
@@ -157,6 +158,7 @@ def fold_symbol(symbol: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-currency-words")
 def currency_words(lang: str) -> dict[str, frozenset[str]]:
     """Folded currency names of ``lang`` (every plural form) and their head words -> ISO codes.
 
@@ -284,6 +286,7 @@ def day_periods(lang: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+@cached_table("cldr-places")
 def places() -> dict[str, frozenset[str]]:
     """Folded territory, language and city names in every shipped language -> keys ('T:CN', 'L:zh', 'C:...')."""
     table: dict[str, set[str]] = {}
