@@ -273,8 +273,9 @@ class Plan:
         return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
 
     def count(self) -> int | None:
-        """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if len(self.rereadable()) != len(self.inputs):
+        """How many articles the inputs hold (None when counting would mean reading a stream, or reading
+        object storage twice)."""
+        if len(self.rereadable()) != len(self.inputs) or any(remote.is_remote(g) for g in self.inputs):
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
