@@ -52,18 +52,20 @@ def corpus(count: int) -> Path:
     return folder
 
 
-def measure(count: int, folder: Path, rep: int) -> dict:
+def measure(count: int, folder: Path, rep: int, summary: bool = True) -> dict:
     out = job.OUT / f"memory-{count}-{rep}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     result = job.WORK / "memory-result.json"
     argv = [sys.executable, str(HERE / "job_child.py"), "cli", "--result", str(result), "--inputs", str(folder)]
-    argv += ["--models", str(build_model.JOB_REGISTRY), "--output", str(out), "--backend", "auto", "--summary"]
+    argv += ["--models", str(build_model.JOB_REGISTRY), "--output", str(out), "--backend", "auto"]
+    argv += ["--summary"] if summary else []
     _, busy = bench.wait_quiet(30, bench.QUIET_CORES)
     data = job.run_process(argv, result, job.child_env())
     peaks = data.get("stage_peak_mb") or {}
     data.update(
         articles=count,
+        summary=summary,
         rep=rep,
         outputs=len(list(out.glob("*.json"))),
         peak_stage=max(peaks, key=peaks.get) if peaks else "",
@@ -71,6 +73,7 @@ def measure(count: int, folder: Path, rep: int) -> dict:
     )
     print(
         f"  {count:5d} articles #{rep}: {data['wall_s']:8.1f} s, {count / data['work_s']:.3f} articles/s of work, "
+        f"{data['cpu_s'] / count:.2f} CPU s an article, "
         f"peak {data['peak_rss_mb']:.0f} MB (first reached in {data['peak_stage'] or '?'}), other processes "
         f"{data['foreign_cores']:.2f} cores",
         flush=True,
@@ -80,15 +83,17 @@ def measure(count: int, folder: Path, rep: int) -> dict:
 
 def table(runs: list[dict]) -> str:
     lines = [
-        "| articles | process s | work s | articles/s (work) | peak RSS MB | peak first reached in | other cores |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| articles | process s | work s | articles/s (work) | CPU s / article | peak RSS MB | peak first reached in "
+        "| other cores |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for count in sorted({r["articles"] for r in runs}):
         rows = [r for r in runs if r["articles"] == count]
         best = min(rows, key=lambda r: r["wall_s"])
         peak = max(r["peak_rss_mb"] for r in rows)
         lines.append(
-            f"| {count} | {best['wall_s']:.1f} | {best['work_s']:.1f} | {count / best['work_s']:.3f} | {peak:.0f} | "
+            f"| {count} | {best['wall_s']:.1f} | {best['work_s']:.1f} | {count / best['work_s']:.3f} | "
+            f"{best['cpu_s'] / count:.2f} | {peak:.0f} | "
             f"{best['peak_stage']} | {statistics.mean(r['foreign_cores'] for r in rows):.2f} |"
         )
     peaks = [max(r["peak_rss_mb"] for r in runs if r["articles"] == c) for c in sorted({r["articles"] for r in runs})]
@@ -107,6 +112,7 @@ def main() -> None:
     parser.add_argument("--scales", default="10,100,1000")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-memory.md")
+    parser.add_argument("--no-summary", dest="summary", action="store_false", help="translation only")
     args = parser.parse_args()
     job.WORK.mkdir(parents=True, exist_ok=True)
     subprocess_ok = build_model.JOB_REGISTRY.is_file()
@@ -122,11 +128,12 @@ def main() -> None:
     runs = []
     for rep in range(1, args.repeats + 1):
         for count in scales:
-            runs.append(measure(count, folders[count], rep))
-    (job.WORK / "memory-runs.json").write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
+            runs.append(measure(count, folders[count], rep, args.summary))
+    name = "memory-runs.json" if args.summary else "memory-runs-no-summary.json"
+    (job.WORK / name).write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
     text = table(runs)
     print(text)
-    if args.write:
+    if args.write and args.summary:
         header = (
             f"# Memory as the batch grows: the default job with summaries\n\nWritten by "
             f"`python benchmarks/memory_curve.py --scales {args.scales} --repeats {args.repeats}` on {started}, on "

@@ -107,12 +107,16 @@ def _write(target: Path, write: Callable[[Path], None]) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _source_digest(module: str) -> str:
-    """A hash of a module's source file (a table follows its builder's code)."""
+    """A hash of the source files of a module's package (a table follows the code that builds it, and the
+    data that code reads from its neighbours)."""
     path = getattr(sys.modules.get(module), "__file__", None)
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12] if path else "-"
-    except OSError:
+    if not path:
         return "-"
+    digest = hashlib.sha256()
+    for source in sorted(Path(path).parent.glob("*.py")):
+        with contextlib.suppress(OSError):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def cached_table(name: str):

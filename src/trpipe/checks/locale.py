@@ -69,6 +69,7 @@ def _first(lang: str):
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-number-marks")
 def number_marks(lang: str) -> tuple[str, str]:
     """(decimal mark, grouping mark) of ``lang``'s Latin-digit numbers; ('.', ',') when CLDR has no locale."""
     loc = _first(lang)
@@ -83,6 +84,7 @@ def _dotless(name: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-month-names")
 def month_names(lang: str) -> tuple[dict[str, int], dict[str, int], bool]:
     """(wide names -> month, abbreviated names -> month, whether the names are capitalised), folded.
 
@@ -105,6 +107,7 @@ def month_names(lang: str) -> tuple[dict[str, int], dict[str, int], bool]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-weekday-names")
 def weekday_names(lang: str) -> dict[str, int]:
     """Wide weekday names (format and stand-alone), folded -> 0 (Monday) .. 6."""
     names: dict[str, int] = {}
@@ -116,6 +119,7 @@ def weekday_names(lang: str) -> dict[str, int]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-scale-words")
 def scale_words(lang: str) -> dict[str, int]:
     """Scale words and abbreviations of ``lang`` -> power of ten: 'milliards' 9, 'mio' 6, '万' 4, 'bn' 9."""
     scales: dict[str, int] = {}
@@ -139,6 +143,7 @@ def scale_words(lang: str) -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
+@cached_table("cldr-currency-symbols")
 def _currency_symbols() -> dict[str, frozenset[str]]:
     """Every symbol and ISO code of the compared currencies, in every shipped locale: '$' -> {USD}."""
     symbols: dict[str, set[str]] = {}
@@ -228,6 +233,7 @@ def unit_key(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-unit-words")
 def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
     """Unit names and abbreviations of ``lang`` -> (CLDR unit id, whether only an abbreviation); 'per'
     forms -> 'per:' + id. 'kilomètres' and 'km' -> 'length-kilometer'; 'km/h' -> 'speed-kilometer-per-hour'.
@@ -265,6 +271,7 @@ def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-twelve-hour")
 def twelve_hour(lang: str) -> bool:
     """Whether ``lang`` writes clock times on a 12-hour dial (CLDR's short time format uses 'h', not 'H')."""
     loc = _first(lang)
@@ -273,6 +280,7 @@ def twelve_hour(lang: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-day-periods")
 def day_periods(lang: str) -> dict[str, str]:
     """Folded a.m./p.m. markers of ``lang`` (abbreviated and wide) -> 'am' | 'pm'."""
     marks: dict[str, str] = {}

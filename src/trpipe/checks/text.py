@@ -10,6 +10,8 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
+from trpipe.tablecache import cached_table
+
 Flag = dict[str, str]
 
 # Languages whose words simplemma lemmatises (zh, ja: no inflection to undo; others fall back to the word).
@@ -75,6 +77,7 @@ def fold_keep(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+@cached_table("unicode-digits")
 def _digit_table() -> dict[int, str]:
     """Every Unicode decimal digit (Arabic-Indic, full-width, ...) to its ASCII digit; Arabic marks to . and ,."""
     table = {}
