@@ -16,6 +16,7 @@ from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
 from trpipe.engines.stream import PreviousOutput, close_stopped, document_key
 from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
+from trpipe.heap import release
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
 from trpipe.render import render
@@ -183,5 +184,6 @@ def run_many(
             report.count(result)
 
         session.run_group([entry[1] for entry in group], settings, on_result=finished)
+        release()  # the group's buffers back to the system: the peak does not creep up group after group
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)

@@ -14,6 +14,7 @@ from typing import Any
 
 from trpipe.engines.plan import fingerprint
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
+from trpipe.heap import release
 from trpipe.read import decode_source, decode_text, extract_article, read_bytes
 from trpipe.records import Source
 from trpipe.render import render
@@ -173,6 +174,7 @@ class TranslateBatch:
         except TrpipeError as exc:  # stops the run, as it stops the local engine
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
             texts = ["" for _ in rows]
+        release()  # the group's buffers back to the system (trpipe.heap)
         if metas:
             metas[0]["cache_hits"] = session.cache_hits() - hits_before
             metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
