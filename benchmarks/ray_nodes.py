@@ -82,19 +82,23 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def run(registry: Path, folder: Path, out: Path, address: str, actors: int) -> tuple[float, float, int]:
+def run(registry: Path, folder: Path, out: Path, address: str, actors: int) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds of everything (driver and clusters), of the driver alone, and sentences."""
     env = {**os.environ, "TRPIPE_MODELS": str(registry), "HF_HUB_OFFLINE": "1", "RAY_ADDRESS": ""}
     command = [sys.executable, "-m", "trpipe", "translate", str(folder), "--from", "fr", "--to", "en", "--device",
                "cpu", "--no-summary", "--no-cache", "--force", "--format", "json", "-o", str(out), "--engine", "ray",
                "--ray-address", address, "--actors", str(actors), "--num-cpus", "1"]  # fmt: skip
     cpu = children_cpu()
+    reaped = os.times()
     started = time.monotonic()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     wall = time.monotonic() - started
+    after = os.times()  # the driver is the only child reaped meanwhile
+    driver = after.children_user + after.children_system - reaped.children_user - reaped.children_system
     if done.returncode:
         raise SystemExit(f"{address} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     closing = [line for line in done.stderr.splitlines() if "articles ok" in line][-1]
-    return wall, children_cpu() - cpu, int(re.search(r"(\d+) sentences,", closing)[1])
+    return wall, children_cpu() - cpu, driver, int(re.search(r"(\d+) sentences,", closing)[1])
 
 
 def main() -> None:
@@ -111,23 +115,27 @@ def main() -> None:
     clusters = {name: start(nodes) for name, (nodes, _) in LAYOUTS.items()}
     walls: dict[tuple[str, int], list[float]] = {}
     cpus: dict[tuple[str, int], list[float]] = {}
+    drivers: dict[tuple[str, int], list[float]] = {}
     sentences: dict[int, int] = {}
     try:
         for _ in range(args.repeat):
             for n in (small, large):
                 for name, (_, actors) in LAYOUTS.items():
                     load = os.getloadavg()[0]
-                    wall, cpu, count = run(registry, folders[n], args.work / f"out-{n}", clusters[name].address, actors)
+                    address = clusters[name].address
+                    wall, cpu, driver, count = run(registry, folders[n], args.work / f"out-{n}", address, actors)
                     sentences[n] = count
                     walls.setdefault((name, n), []).append(wall)
                     cpus.setdefault((name, n), []).append(cpu)
+                    drivers.setdefault((name, n), []).append(driver)
                     print(f"  {name}, {n} articles: {wall:.1f} s, {cpu:.1f} CPU s (load before {load:.1f})", flush=True)
     finally:
         for cluster in clusters.values():
             cluster.shutdown()
     print(f"\n{os.cpu_count()} CPUs; medians of {args.repeat} runs; {small} and {large} articles")
-    print(f"| layout | wall s, {small} | wall s, {large} | articles/s | CPU s per article | start s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| layout | wall s, {small} | wall s, {large} | articles/s | CPU s per article | driver CPU ms per article "
+          "| start s |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     rates = {}
     for name in LAYOUTS:
         t_small, t_large = (statistics.median(walls[name, n]) for n in (small, large))
@@ -135,7 +143,9 @@ def main() -> None:
         rate = (large - small) / (t_large - t_small)
         rates[name] = rate
         per_article = (c_large - c_small) / (large - small)
-        print(f"| {name} | {t_small:.1f} | {t_large:.1f} | {rate:.2f} | {per_article:.3f} | "
+        d_small, d_large = (statistics.median(drivers[name, n]) for n in (small, large))
+        driver_ms = 1000 * (d_large - d_small) / (large - small)
+        print(f"| {name} | {t_small:.1f} | {t_large:.1f} | {rate:.2f} | {per_article:.3f} | {driver_ms:.1f} | "
               f"{t_small - small / rate:.1f} |")  # fmt: skip
     two_nodes, one_node, one_core = (rates[name] for name in LAYOUTS)
     print(f"\n2 actors on 2 nodes / 2 actors on 1 node: {two_nodes / one_node:.2f}x the rate (goal: within 10 %)")
