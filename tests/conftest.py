@@ -24,6 +24,7 @@ from echo_backend import EchoTranslator  # noqa: F401  (registers test-echo)
 from object_store import bucket, s3_server  # noqa: F401  (the session's local S3 server)
 from ray_cluster import cluster, ray_cluster  # noqa: F401  (the session's multi-node Ray cluster)
 from repo_guard import session_guard
+from serve_fixtures import served  # noqa: F401  (the session's trpipe serve)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"

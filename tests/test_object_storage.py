@@ -84,7 +84,7 @@ def test_object_storage_errors_are_one_line(s3_server, bucket, echo_registry, tm
     large = invoke(*echo_args(), f"s3://{bucket}/in/sub/a00.fr.txt", "--max-bytes", 10, registry=echo_registry)
     assert large.exit_code == 2 and "is larger than the size limit of 10 bytes" in one_line_error(large.output)
     empty = invoke(*echo_args(), f"s3://{bucket}/nothing/", "-o", tmp_path / "out", registry=echo_registry)
-    assert "is a folder with no .txt" in empty.output and empty.exit_code == 1
+    assert "is a folder with no .docx" in empty.output and empty.exit_code == 1
     no_bucket = f"s3://no-such-bucket-{bucket}/out/"
     refused = invoke(*echo_args(), f"s3://{bucket}/in/", "-o", no_bucket, registry=echo_registry)
     assert refused.exit_code == 2, refused.output

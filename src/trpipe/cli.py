@@ -15,7 +15,7 @@ import click
 from trpipe._version import __version__
 from trpipe.errors import TrpipeError
 
-FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl")
+FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl", "docx", "odt", "pptx", "epub", "same")
 BACKENDS = ("auto", "ctranslate2", "transformers")
 LOG_LEVELS = ("error", "warning", "info", "debug")
 
@@ -131,12 +131,15 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @_option("--to", "targets", env="TRPIPE_TO", required=True, multiple=True, metavar="LANG",
          help="Target language code, e.g. en (repeatable; several in the variable: 'en de').")  # fmt: skip
 @_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (detected when omitted).")
 @_option("--format", "fmt", env="TRPIPE_FORMAT", type=click.Choice(FORMATS),
-         help="Output format (default: from the -o suffix, else md).")  # fmt: skip
+         help="Output format (default: from the -o suffix, else md). docx, odt, pptx, epub: the document "
+              "written back in its own format; same: each input in its own (docs/documents.md).")  # fmt: skip
+@_option("--bilingual", env="TRPIPE_BILINGUAL", is_flag=True,
+         help="Documents written back: each paragraph followed by its translation.")  # fmt: skip
 @_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(), help="Output file, or folder with several inputs.")
 @_option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
 @_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model for this run (hub id or folder).")
@@ -170,29 +173,44 @@ def cli() -> None:
          help="Ray: model-holding actors.")  # fmt: skip
 @_option("--num-cpus", env="TRPIPE_NUM_CPUS", type=click.FloatRange(0), help="Ray: CPUs per actor.")
 @_option("--num-gpus", env="TRPIPE_NUM_GPUS", type=click.FloatRange(0), help="Ray: GPUs per actor.")
+@_option("--urls", "url_file", env="TRPIPE_URLS", metavar="FILE",
+         help="A file of URLs, one a line (- for stdin): a batch like a folder, with resume.")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses (refused by default).")  # fmt: skip
+@_option("--feed", "feeds", env="TRPIPE_FEED", multiple=True, metavar="URL_OR_FILE",
+         help="An RSS or Atom feed: each entry is an article (repeatable).")  # fmt: skip
+@_option("--state", "state_dir", env="TRPIPE_STATE", type=click.Path(file_okay=False), metavar="DIR",
+         help="Feeds: a folder remembering the entries done, so the next run does only new ones.")  # fmt: skip
+@_option("--since", env="TRPIPE_SINCE", metavar="DATE", help="Feeds: only entries published on or after DATE.")
+@_option("--limit", env="TRPIPE_LIMIT", type=click.IntRange(1), metavar="N", help="Feeds: at most N entries.")
 @_option("-q", "--quiet", env="TRPIPE_QUIET", is_flag=True, help="No progress bar and no closing line.")
 @_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
 @_option(
     "--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown (default: warning)."
 )
-def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
-              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, **choices) -> None:  # fmt: skip
+def translate(inputs, output, fmt, bilingual, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
+              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, url_file, allow_private_urls,
+              feeds, state_dir, since, limit, **choices) -> None:  # fmt: skip
     """Translate articles into LANG, citing the source for every segment.
 
-    INPUT is a file, - for stdin, a folder (searched recursively for .txt, .md and .html files) or a
-    JSONL file of {"id", "text"} records. With several articles, -o names a folder and each output is
-    named after its input (article-03.fr.txt gives article-03.fr.json).
+    INPUT is a file (text, Markdown, HTML, DOCX, ODT, PPTX, EPUB, PDF: told by its content), - for stdin, an
+    http(s) URL, a folder (searched recursively for those files) or a JSONL file of {"id", "text"} records.
+    With several articles, -o names a folder and each output is named after its input (article-03.fr.txt
+    gives article-03.fr.json).
     """
     from trpipe.engines import RayOptions, RunRequest, run_translate
+    from trpipe.inputs import web_inputs
     from trpipe.progress import Progress
     from trpipe.settings import Settings
 
     targets = [t for given in targets for t in given.split()]
+    inputs, extra = web_inputs(list(inputs), url_file, feeds, state_dir, since, limit, allow_private_urls)
     request = RunRequest(
         inputs=tuple(inputs),
-        settings=Settings(targets=tuple(targets), **choices),
+        settings=Settings(targets=tuple(targets), extra=extra, **choices),
         output=output,
         fmt=fmt,
+        bilingual=bilingual,
         models_file=models_file,
         glossary=glossary,
         strict=strict,
@@ -216,6 +234,127 @@ def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_
         )
     finally:
         logging.getLogger().removeHandler(handler)
+    if status:
+        raise click.exceptions.Exit(status)
+
+
+@cli.command("read")
+@click.argument("given", metavar="FILE_OR_URL")
+@_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(dir_okay=False), help="Write the JSON here.")
+@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (identified when omitted).")
+@_option("--encoding", env="TRPIPE_ENCODING", metavar="NAME", help="Input encoding (detected when omitted).")
+@_option("--strict-encoding", env="TRPIPE_STRICT_ENCODING", is_flag=True, help="Refuse undecodable bytes.")
+@_option("--max-bytes", env="TRPIPE_MAX_BYTES", type=click.IntRange(1), default=50 * 1024 * 1024, show_default=True,
+         help="Largest input read (bytes).")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses.")  # fmt: skip
+def read_command(given, output, source_lang, encoding, strict_encoding, max_bytes, allow_private_urls) -> None:
+    """Show a document as trpipe will translate it: its text, segments, spans, kinds and locations.
+
+    No model is loaded and nothing is translated. FILE_OR_URL is any input translate takes (text, Markdown,
+    HTML, DOCX, ODT, PPTX, EPUB, PDF, - for stdin, an http(s) URL).
+    """
+    from trpipe.read.show import show
+
+    warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
+    text = show(given, source_lang, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+                allow_private=allow_private_urls, warn=warn)  # fmt: skip
+    if not output:
+        return click.echo(text, nl=False)
+    from trpipe.engines.sinks import check_writable, write_atomic
+
+    check_writable(output)
+    write_atomic(output, text)
+
+
+def _lt(name: str, lt_name: str | None = None) -> list[str]:
+    """A serve option's variables: TRPIPE_NAME, and LibreTranslate's LT_NAME where it means the same."""
+    return [f"TRPIPE_{name}", *([f"LT_{lt_name}"] if lt_name else [])]
+
+
+@cli.command()
+@_option("--host", env=_lt("HOST", "HOST"), default="127.0.0.1", show_default=True, help="Address to listen on.")
+@_option("--port", env=_lt("PORT", "PORT"), type=click.IntRange(0, 65535), default=5000, show_default=True,
+         help="Port (0: any free port, printed at start).")  # fmt: skip
+@_option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
+@_option("--load", env=_lt("LOAD", "LOAD_ONLY"), multiple=True, metavar="PAIRS",
+         help="Load at start: pairs (fr-en,en-fr) or languages (fr,en: the pairs between them).")  # fmt: skip
+@_option("--backend", env="TRPIPE_BACKEND", type=BackendType(), default="auto", show_default=True, help="Backend.")
+@_option("--device", env="TRPIPE_DEVICE", type=DeviceType(), help="Where models run (default: auto).")
+@_option("--threads", env="TRPIPE_THREADS", type=click.IntRange(1), help="CPU threads per model (default: all).")
+@_option("--cache-dir", env="TRPIPE_CACHE_DIR", type=click.Path(file_okay=False),
+         help="Folder of the translation memory and converted models.")  # fmt: skip
+@_option("--no-cache", env="TRPIPE_NO_CACHE", is_flag=True, help="Do not use the translation memory.")
+@_option("--glossary", env="TRPIPE_GLOSSARY", type=click.Path(dir_okay=False), help="TSV of required terms.")
+@_option("--state-dir", env="TRPIPE_STATE_DIR", type=click.Path(file_okay=False),
+         help="Folder of the jobs, results and suggestions (SQLite).")  # fmt: skip
+@_option("--keep", env="TRPIPE_KEEP", default="7d", show_default=True, metavar="DURATION",
+         help="How long finished jobs and translated files are kept (7d, 12h, 30m).")  # fmt: skip
+@_option("--api-keys", "api_keys_file", env=_lt("API_KEYS", "API_KEYS"), type=click.Path(dir_okay=False),
+         metavar="FILE", help="Accepted API keys, one a line, roles may follow (suggest, admin).")  # fmt: skip
+@_option("--require-key", env="TRPIPE_REQUIRE_KEY", is_flag=True, help="Refuse requests without a key.")
+@_option("--cors-origin", "cors_origins", env="TRPIPE_CORS_ORIGIN", multiple=True, metavar="ORIGIN",
+         help="Allow browsers on ORIGIN to call the API (CORS is off without it; * for any).")  # fmt: skip
+@_option("--char-limit", env=_lt("CHAR_LIMIT", "CHAR_LIMIT"), type=int, default=20_000, show_default=True,
+         help="Characters of one text of /translate (-1: none).")  # fmt: skip
+@_option("--batch-limit", env=_lt("BATCH_LIMIT", "BATCH_LIMIT"), type=int, default=1_000, show_default=True,
+         help="Texts in one q list (-1: none).")  # fmt: skip
+@_option("--document-limit", env="TRPIPE_DOCUMENT_LIMIT", type=int, default=1_000_000, show_default=True,
+         help="Characters of a /v1 document or an uploaded file (-1: none).")  # fmt: skip
+@_option("--body-limit", env="TRPIPE_BODY_LIMIT", type=int, default=10 * 1024 * 1024, show_default=True,
+         help="Bytes of a request body (413 beyond).")  # fmt: skip
+@_option("--upload-limit", env="TRPIPE_UPLOAD_LIMIT", type=int, default=10 * 1024 * 1024, show_default=True,
+         help="Bytes of an uploaded file (413 beyond).")  # fmt: skip
+@_option("--req-limit", env=_lt("REQ_LIMIT", "REQ_LIMIT"), type=int, default=0, show_default=True,
+         help="Requests a minute per key, or per address without one (0 or -1: none).")  # fmt: skip
+@_option("--alternatives-limit", env=_lt("ALTERNATIVES_LIMIT", "ALTERNATIVES_LIMIT"), type=click.IntRange(0),
+         default=3, show_default=True, help="Most alternatives a request may ask for.")  # fmt: skip
+@_option("--suggestions", env="TRPIPE_SUGGESTIONS", type=click.Choice(["off", "store", "apply"]), default="off",
+         show_default=True, help="/suggest: off, stored, or applied (from keys of the suggest role).")  # fmt: skip
+@_option("--log-text", env="TRPIPE_LOG_TEXT", is_flag=True, help="Put request text in the access log.")
+@_option("--max-pending", env="TRPIPE_MAX_PENDING", type=click.IntRange(1), default=4096, show_default=True,
+         help="Sentences waiting per model (503 beyond).")  # fmt: skip
+@_option("--max-inflight", env="TRPIPE_MAX_INFLIGHT", type=click.IntRange(1), default=256, show_default=True,
+         help="Requests translating at once (503 beyond).")  # fmt: skip
+@_option("--max-jobs", env="TRPIPE_MAX_JOBS", type=click.IntRange(1), default=1000, show_default=True,
+         help="Jobs waiting (503 beyond).")  # fmt: skip
+@_option("--max-wait-ms", env="TRPIPE_MAX_WAIT_MS", type=click.FloatRange(0), default=20.0, show_default=True,
+         help="Longest wait to fill a batch under load (never when the engine is idle).")  # fmt: skip
+@_option("--job-workers", env="TRPIPE_JOB_WORKERS", type=click.IntRange(1), default=1, show_default=True,
+         help="Jobs run at once.")  # fmt: skip
+@_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True, help="/v1 and jobs summarise by default.")
+@_option("--engine", env="TRPIPE_ENGINE", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+         help="local, or ray: Ray Serve replicas (pip install 'trpipe[ray]').")  # fmt: skip
+@_option("--replicas", env="TRPIPE_REPLICAS", type=click.IntRange(1), default=1, show_default=True,
+         help="Ray: translating replicas.")  # fmt: skip
+@_option("--ray-address", env="TRPIPE_RAY_ADDRESS", metavar="ADDR", help="Ray cluster to join (default: a local Ray).")
+@_option("--trust-forwarded-for", env="TRPIPE_TRUST_FORWARDED_FOR", is_flag=True,
+         help="Take the client address from X-Forwarded-For (behind a proxy).")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="/v1 url inputs: fetch private, loopback and link-local addresses too.")  # fmt: skip
+@_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
+@_option("--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown.")
+def serve(keep, no_cache, load, cors_origins, api_keys_file, verbose, log_level, **options) -> None:
+    """Serve translation over HTTP: LibreTranslate's API, trpipe's /v1 (cited documents, jobs), a web page.
+
+    Listens on 127.0.0.1:5000 by default (API page at /docs). SIGTERM stops it cleanly (exit 0).
+    """
+    from trpipe.serve import ServeSettings, parse_duration, run
+
+    setup_logging(verbose, log_level, lambda line: click.echo(line, err=True))
+    if api_keys_file and api_keys_file.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        if api_keys_file.strip().lower() in ("true", "1", "yes"):
+            raise click.UsageError("API keys: give the keys file's path (--api-keys FILE, LT_API_KEYS=FILE)")
+        api_keys_file = None
+    settings = ServeSettings(
+        keep_s=parse_duration(keep),
+        cache=not no_cache,
+        load=tuple(load),
+        cors_origins=tuple(o for given in cors_origins for o in given.split()),
+        api_keys_file=api_keys_file,
+        **options,
+    )
+    status = run(settings, say=lambda line: click.echo(line, err=True))
     if status:
         raise click.exceptions.Exit(status)
 

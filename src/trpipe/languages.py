@@ -66,3 +66,20 @@ def normalize_code(value: object, option: str = "language") -> str:
             f"{option} {shown(value)}: not a language code; expected a BCP 47 tag such as fr, en, de or pt-BR"
         )
     return code
+
+
+def identify_ranked(text: str, candidates: int = 3) -> list[tuple[str, float]]:
+    """The ``candidates`` likeliest languages of ``text`` with their probabilities, likeliest first."""
+    ranked = _identifier().rank(" ".join(text.split())[:20000])
+    return [(str(lang), float(prob)) for lang, prob in ranked[:candidates]]
+
+
+@lru_cache(maxsize=512)
+def language_name(code: str) -> str:
+    """The English name of a language code (``fr`` → French), or the code when none is known."""
+    try:
+        from babel import Locale
+
+        return str(Locale("en").languages.get(code) or code)
+    except Exception:  # babel's data lacks the code, or babel is unusable: the code names itself
+        return code

@@ -33,7 +33,7 @@ from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
 from trpipe.provenance import run_signature, translation_provenance
-from trpipe.records import Document, Segment, Source
+from trpipe.records import Document, Segment, Sentence, Source
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
@@ -85,6 +85,7 @@ class Session:
         translator_factory: TranslatorFactory | None = None,
         summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
         threads: int | None = None,
+        wrap_engine: Callable[[Any], Any] | None = None,
         **choices: Any,
     ):
         self.registry = registry if isinstance(registry, Registry) else load_registry(registry)
@@ -110,7 +111,11 @@ class Session:
             progress=self.progress,
             translator_factory=translator_factory,
             summariser_factory=summariser_factory,
+            wrap_engine=wrap_engine,
         )
+        # ``human(source_lang, target_lang, texts) -> {text: translation}``: people's translations of
+        # sentences (the service's applied suggestions), used before any model and named in the provenance.
+        self.human: Callable[[str, str, Sequence[str]], Mapping[str, str]] | None = None
 
     # ------------------------------------------------------------------------------- public calls
 
@@ -189,20 +194,21 @@ class Session:
     ) -> str | list[str]:
         """Plain translation, EasyNMT-style: a string (or a list of strings) in, translated text out.
 
-        Each text is segmented and translated as an article (no summary); line breaks and the space
-        between paragraphs are kept.
+        Each text is segmented as an article (no summary, no checks); the sentences of all the texts share
+        batches; line breaks and the space between paragraphs are kept.
         """
         overrides.setdefault("summary", False)
         texts = [text] if isinstance(text, str) else list(text)
         settings = self.settings_for(to, source_lang=source_lang, **overrides)
         from trpipe.read import decode_text
 
-        out = []
-        for entry in texts:
-            if not entry.strip():
-                out.append(entry)
-                continue
-            out.append(self.run(decode_text(entry, "<text>", sniff=False), settings).translated_text())
+        documents = {
+            i: self.prepare(decode_text(entry, "<text>", sniff=False), settings)
+            for i, entry in enumerate(texts)
+            if entry.strip()
+        }
+        self._translate_to(list(documents.values()), settings.target_lang, settings)
+        out = [documents[i].translated_text(settings.target_lang) if i in documents else t for i, t in enumerate(texts)]
         return out[0] if isinstance(text, str) else out
 
     # --------------------------------------------------------------------------- one article, or a group
@@ -362,6 +368,8 @@ class Session:
         for lang, segments in jobs.items():
             translator = self.models.translator_for(lang, target, settings)
             sentences = [s for seg in segments for s in seg.sentences]
+            if self.human is not None:
+                sentences = self._human_translations(sentences, lang, target)
             self.progress.stage(f"translating {lang}→{target}")
             outputs = translate_scored(translator, [s.text for s in sentences], self.progress.advance)
             for sentence, (output, score) in zip(sentences, outputs):
@@ -371,6 +379,24 @@ class Session:
         for document in documents:
             for seg in document.segments:
                 seg.translations[target] = join_translations(document.source.text, seg, target)
+
+    def _human_translations(self, sentences: list[Sentence], lang: str, target: str) -> list[Sentence]:
+        """Sentences that people translated get their translation (``Sentence.origin`` "human"); the others
+        are returned for the model."""
+        from trpipe.textnorm import normalize_for_model
+
+        assert self.human is not None
+        known = self.human(lang, target, [normalize_for_model(s.text) for s in sentences])
+        rest = []
+        for sentence in sentences:
+            found = known.get(normalize_for_model(sentence.text)) if known else None
+            if found is None:
+                rest.append(sentence)
+                continue
+            sentence.translations[target] = found
+            sentence.origin = "human"
+            self.progress.advance(1)
+        return rest
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -397,7 +423,16 @@ class Session:
             for target in settings.targets
             if target != source_lang
         }
-        return translation_provenance(document, settings, translators)
+        provenance = translation_provenance(document, settings, translators)
+        human = [
+            {"segment": seg.id, "start": s.start, "end": s.end}
+            for seg in document.segments
+            for s in seg.sentences
+            if s.origin == "human"
+        ]
+        if human:
+            provenance["human"] = human  # sentences translated by people (applied suggestions), not by a model
+        return provenance
 
     # ------------------------------------------------------------------------------------- lifetime
 

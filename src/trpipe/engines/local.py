@@ -43,6 +43,10 @@ def run_local(
         parquet_ok=not str(request.output or "").lower().endswith(".parquet") or parquet_available(),  # 0.5 s import
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        feeds=request.settings.extra.get("feeds"),
+        allow_private=bool(request.settings.extra.get("allow_private_urls")),
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     progress = progress or Progress(enabled=None if request.progress else False)
@@ -173,6 +177,7 @@ def run_many(
                     sink.write(out, render(result, plan.fmt))
                 if previous is not None:
                     previous.made(print_, doc_id(result))
+                plan.done(name, out)
             except OutputError as exc:
                 if stops_run(exc) or plan.mode in ("stream", "parquet"):  # one stream: it cannot go on
                     raise
@@ -187,3 +192,5 @@ def run_many(
         release()  # the group's buffers back to the system: the peak does not creep up group after group
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)
+    report.ignored = len(plan.skipped)
+    report.skipped += len(plan.done_entries)

@@ -11,10 +11,12 @@ a rerun skips what is complete and current.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from trpipe import remote
 from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
@@ -24,6 +26,7 @@ from trpipe.inputs import (
     InputItem,
     _resolved,
     expand_inputs,
+    folder_suffixes,
     grouped,
     inside,
     is_collection,
@@ -31,13 +34,17 @@ from trpipe.inputs import (
 from trpipe.paths import as_path, exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
-from trpipe.render import SUFFIXES, format_for_path
+from trpipe.render import BILINGUAL, BINARY, DOCUMENTS, SAME, SUFFIXES, format_for_path, same_suffix
 
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
 
 
+log = logging.getLogger("trpipe")
 PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
+_FILE_SUFFIXES = {".md", ".json", ".html", ".tmx", ".xlf", ".xliff", ".docx", ".odt", ".pptx", ".epub"}
+# Output suffixes no writer takes: refused before any work rather than written as Markdown.
+NO_WRITER = (".pdf", ".doc", ".dot", ".ppt", ".xls", ".xlsx", ".ods", ".odp", ".rtf", ".mobi", ".azw3")
 
 
 def fingerprint(source: Source, run_signature: str) -> str:
@@ -119,14 +126,28 @@ class Plan:
         *,
         protect: Iterable[str | os.PathLike | None] = (),
         max_bytes: int | None = None,
+        feeds: Any = None,
+        allow_private: bool = False,
+        bilingual: bool = False,
+        targets: Sequence[str] = (),
     ):
         self.inputs = list(inputs)
+        self.feeds = feeds  # trpipe.read.feeds.FeedOptions: each entry is an article
+        self.allow_private = allow_private
+        self._entries: dict[str, Any] = {}  # item name → (feed entry, its feed's state), until done
+        self.done_entries: list[str] = []  # entries skipped: done by an earlier run (the state folder)
         self.output = output
         self.force = force
         self.protect = [Path(p).expanduser() for p in protect if p]
         self.max_bytes = max_bytes
-        self.collection = is_collection(self.inputs)
+        self.collection = is_collection(self.inputs) or bool(feeds)
         out = as_path(output) if output else None
+        if out is not None and out.suffix.lower() in NO_WRITER and not is_dir(out):
+            raise UsageError(
+                f"-o {shown(output)}: trpipe does not write {out.suffix.lower()} files; name a .docx, .odt, .pptx "
+                f"or .epub file (a document written back), or a .md, .html, .json, .tmx, .xlf, .jsonl or "
+                f".parquet file"
+            )
         if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
             if fmt not in (None, "json"):
                 raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
@@ -141,10 +162,38 @@ class Plan:
         else:
             self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
             self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
-        self.suffix = SUFFIXES[self.fmt]
+        self._document_options(bilingual, targets)
+        self.suffix = SUFFIXES.get(self.fmt, "")
+        if bilingual:
+            self.fmt += BILINGUAL  # the key every engine renders and fingerprints with
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
         self._used: dict[Path, str] = {}
+        self.skipped: list[tuple[str, str]] = []  # files of input folders that no reader takes, with why
+
+    def _document_options(self, bilingual: bool, targets: Sequence[str]) -> None:
+        """Refuse what documents written back cannot do: stdout, one stream, several languages in one."""
+        document = self.fmt in DOCUMENTS or self.fmt == SAME
+        if bilingual and not document:
+            raise UsageError(
+                f"--bilingual applies to documents written back (--format docx, odt, pptx, epub or same); "
+                f"--format {self.fmt} is bilingual already or holds no paragraphs"
+            )
+        if not document:
+            return
+        if self.mode in ("stream", "parquet"):
+            raise UsageError(f"--format {self.fmt} writes one file per document: -o must name a file or a folder")
+        if self.mode == "single" and not self.output and (self.fmt in BINARY or self.fmt == SAME):
+            raise UsageError(f"--format {self.fmt} writes a file: give -o (a file such as note.en.docx, or a folder)")
+        if len(set(targets)) > 1 and not bilingual:
+            raise UsageError(
+                f"--format {self.fmt}: a document written back holds one language; give one --to, or "
+                f"--bilingual to interleave every translation after its source paragraph"
+            )
+
+    def _skip(self, name: str, reason: str) -> None:
+        self.skipped.append((name, reason))
+        log.info("skipped %s: %s", shown(name), reason)
 
     # ---------------------------------------------------------------------------------- checks
 
@@ -153,6 +202,7 @@ class Plan:
         inside input folders, but not in the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
         skip = self.exclude
+        suffixes = folder_suffixes()
         for given in self.inputs:
             if given == STDIN:
                 continue
@@ -164,7 +214,7 @@ class Plan:
                 files += [
                     f
                     for f in path.rglob("*")
-                    if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and inside(f, skip))
+                    if f.suffix.lower() in suffixes and not (skip is not None and inside(f, skip))
                 ]
             elif exists(path):
                 files.append(path)
@@ -198,7 +248,7 @@ class Plan:
 
     def _check_folder_outputs(self, input_folders: list[Path]) -> None:
         protected = {key for key in map(_file_id, self.input_files()) if key is not None}
-        article_output = self.suffix.lower() in ARTICLE_SUFFIXES
+        article_output = (self.suffix or same_suffix(self.output or "")).lower() in folder_suffixes()
         for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
             if item.error is not None:
                 continue
@@ -228,7 +278,7 @@ class Plan:
             return folder
         if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not exists(folder) and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        if not exists(folder) and folder.suffix.lower() in _FILE_SUFFIXES:
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -246,7 +296,8 @@ class Plan:
         assert self.folder is not None or self.output is not None
         folder = self.folder if self.folder is not None else as_path(self.output or ".")
         stem = item.output_stem or Path(Path(item.name).name)
-        parts = [*stem.parts[:-1], stem.parts[-1] + self.suffix] if stem.parts else ["output" + self.suffix]
+        suffix = self.suffix or same_suffix(item.name)
+        parts = [*stem.parts[:-1], stem.parts[-1] + suffix] if stem.parts else ["output" + suffix]
         return folder.joinpath(*(fit_name(part) for part in parts))
 
     def items(self) -> Iterator[tuple[InputItem, Path | None, InputError | None]]:
@@ -255,7 +306,8 @@ class Plan:
             (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
             yield item, (as_path(self.output) if self.output else None), None
             return
-        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
+        self.skipped.clear()
+        for item in self._all_items():
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:
@@ -268,14 +320,33 @@ class Plan:
                     self._used[out] = item.name
             yield item, out, error
 
+    def _all_items(self) -> Iterator[InputItem]:
+        yield from expand_inputs(self.inputs, self.exclude, self.max_bytes, self._skip)
+        if self.feeds:
+            from trpipe.read.feeds import entries, entry_stem
+
+            try:
+                for entry, state in entries(self.feeds, self.max_bytes, self.allow_private, self.done_entries):
+                    self._entries[entry.name] = (entry, state)
+                    yield InputItem(name=entry.name, output_stem=Path(entry_stem(entry)), entry=entry)
+            except InputError as exc:  # a feed that cannot be read: one failure, the other inputs go on
+                yield InputItem(name=exc.path, error=exc.reason)
+
+    def done(self, name: str, out: Path | None) -> None:
+        """An article was written: a feed entry is remembered in its state folder."""
+        found = self._entries.pop(name, None)
+        if found is not None:
+            entry, state = found
+            state.done(entry, None if out is None else str(out))
+
     def rereadable(self) -> list[str]:
         """The inputs that can be read twice: not stdin, not a JSONL feed that is a pipe or a device."""
         return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
 
     def count(self) -> int | None:
-        """How many articles the inputs hold (None when counting would mean reading a stream, or reading
+        """How many articles the inputs hold (None when counting would mean reading a stream, a feed, or
         object storage twice)."""
-        if len(self.rereadable()) != len(self.inputs) or any(remote.is_remote(g) for g in self.inputs):
+        if len(self.rereadable()) != len(self.inputs) or self.feeds or any(remote.is_remote(g) for g in self.inputs):
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 

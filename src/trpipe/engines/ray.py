@@ -20,6 +20,8 @@ for processes of one machine, unsafe on a network filesystem).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import math
 import os
@@ -65,7 +67,12 @@ class _Row:
 
 
 def _row_input(item: InputItem, max_bytes: int) -> tuple[str, bytes]:
-    """``(kind, data)``: files are read by the actors; records and stdin travel with the row."""
+    """``(kind, data)``: files are read, URLs and feed entries' pages fetched by the actors; records, stdin,
+    URLs and feed entries travel with the row."""
+    if item.entry is not None:
+        return "entry", json.dumps(dataclasses.asdict(item.entry)).encode("utf-8")
+    if item.url is not None:
+        return "url", item.url.encode("utf-8")
     if item.record_text is not None:
         return "record", item.record_text.encode("utf-8", "surrogatepass")
     if item.path == STDIN:
@@ -178,6 +185,10 @@ def run_ray(
         request.force,
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        feeds=request.settings.extra.get("feeds"),
+        allow_private=bool(request.settings.extra.get("allow_private_urls")),
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     settings = request.settings
@@ -229,9 +240,10 @@ def run_ray(
             fail(row.name, meta["error"])
             return
         try:
-            sink.write(row.out, text)
+            sink.write(row.out, text)  # text, or a document package's bytes
             if previous is not None:
                 previous.made(meta.get("fingerprint"), meta.get("doc"))
+            plan.done(row.name, row.out)  # a feed entry is remembered in its state folder
         except OutputError as exc:
             if plan.mode in ("single", "stream", "parquet") or stops_run(exc):
                 raise
@@ -256,6 +268,8 @@ def run_ray(
                     handle(row, text, meta)
         for key in feed.tail:  # previous documents after the last new one
             previous.copy(key, sink)
+        report.ignored = len(plan.skipped)  # files of the input folders that no reader takes
+        report.skipped += len(plan.done_entries)  # feed entries done by an earlier run
         sink.close(keep=True)  # a full disk at the very end stops the run as one before would
         kept = True
     except BaseException as exc:  # stopped early: keep what was done, and what the previous file held

@@ -7,6 +7,7 @@ docs/ray.md.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import socket
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 from trpipe.engines.plan import fingerprint
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
 from trpipe.heap import release
-from trpipe.read import decode_source, decode_text, extract_article, read_bytes
+from trpipe.read import decode_text, read_bytes, read_bytes_as
 from trpipe.records import Source
 from trpipe.render import render
 from trpipe.session import Session, article_error
@@ -40,8 +41,17 @@ def decode_row(
         source = decode_text(data.decode("utf-8", "surrogatepass"), name)
         source.doc_id = doc_id or None
         return source
-    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding, warn)
-    return extract_article(decoded, sniff=kind == "bytes")
+    allow = bool(settings.extra.get("allow_private_urls"))
+    if kind == "url":  # fetched where the actor runs, as the local engine fetches it
+        from trpipe.read.fetch import fetch_source
+
+        return fetch_source(data.decode("utf-8"), allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+    if kind == "entry":
+        from trpipe.read.feeds import Entry, entry_source
+
+        entry = Entry(**json.loads(data.decode("utf-8")))
+        return entry_source(entry, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+    return read_bytes_as(data, name, settings.encoding, settings.strict_encoding, warn)
 
 
 def _effective_device(requested: str | None) -> str | None:
@@ -116,7 +126,7 @@ class TranslateBatch:
 
         return {"actor": self.actor, "node": ray.get_runtime_context().get_node_id(), "host": socket.gethostname()}
 
-    def run(self, rows: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
+    def run(self, rows: list[dict[str, Any]]) -> list[tuple[int, str | bytes, dict[str, Any]]]:
         """Translate one group of articles: ``(index, rendered text, meta)`` for each row, in order.
 
         A row is ``{index, kind, name, path, doc_id, data}`` (``kind``: ``file`` read here, ``record`` or
@@ -159,7 +169,7 @@ class TranslateBatch:
                     continue
                 result.provenance["fingerprint"] = print_
                 try:
-                    texts[i] = render(result, self.fmt)
+                    texts[i] = render(result, self.fmt)  # text, or a document package's bytes
                 except Exception as exc:  # a renderer's bug on this article only
                     metas[i] = _failure(article_error(result.source.path, exc))
                     continue

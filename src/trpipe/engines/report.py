@@ -18,6 +18,7 @@ class RunReport:
 
     ok: int = 0
     skipped: int = 0
+    ignored: int = 0  # files of input folders that no reader takes (named with -v)
     failed: list[tuple[str, str]] = field(default_factory=list)
     sentences: int = 0
     cache_hits: int = 0
@@ -35,6 +36,9 @@ class RunReport:
         parts = [f"{self.ok} article{'s' if self.ok != 1 else ''} ok", f"{len(self.failed)} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (current)")
+        if self.ignored:
+            plural = "s" if self.ignored != 1 else ""
+            parts.append(f"{self.ignored} file{plural} skipped (not documents; -v names them)")
         parts += [
             f"{self.sentences} sentences",
             f"{self.cache_hits} cache hits",

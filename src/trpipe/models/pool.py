@@ -7,6 +7,7 @@ loads another model and a repeated call reuses the loaded one.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,16 @@ from trpipe.settings import Settings
 from trpipe.translate.base import Translator, load_translator
 
 TranslatorFactory = Callable[[ModelSpec, Settings], Translator]
+EngineWrapper = Callable[[Translator], Translator]
 
 
 class ModelPool:
-    """Translators, summarisers and routes of one Session."""
+    """Translators, summarisers and routes of one Session (safe to share between threads: a model is loaded
+    once even when several threads ask for it at the same time).
+
+    ``wrap_engine`` (optional) wraps each loaded translator, below the translation memory: the service puts
+    its batching queue there, so that the memory answers first and only its misses meet in the queue.
+    """
 
     def __init__(
         self,
@@ -33,8 +40,11 @@ class ModelPool:
         progress: Progress | None = None,
         translator_factory: TranslatorFactory | None = None,
         summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
+        wrap_engine: EngineWrapper | None = None,
     ):
         self.registry = registry
+        self.wrap_engine = wrap_engine
+        self._lock = threading.RLock()
         self.memory = memory
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
         self.threads = threads
@@ -50,10 +60,11 @@ class ModelPool:
     def translator(self, spec: ModelSpec, settings: Settings) -> Translator:
         """The loaded translator for ``spec`` (loaded on first use, then reused), behind the memory."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
-        if key not in self._translators:
-            self._translators[key] = self._load_translator(spec, settings)
-            self.loads += 1
-        return self._translators[key]
+        with self._lock:
+            if key not in self._translators:
+                self._translators[key] = self._load_translator(spec, settings)
+                self.loads += 1
+            return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
         from trpipe.models.files import loading
@@ -64,6 +75,8 @@ class ModelPool:
                 translator = self._translator_factory(spec, settings)
             else:
                 translator = load_translator(spec, settings.backend, **self._model_options(settings))
+        if self.wrap_engine is not None:
+            translator = self.wrap_engine(translator)
         if self.memory is None:
             return translator
         from trpipe.translate.memory import CachedTranslator
@@ -85,6 +98,10 @@ class ModelPool:
     def summariser(self, spec: ModelSpec, settings: Settings) -> Any:
         """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
+        with self._lock:
+            return self._summariser(key, spec, settings)
+
+    def _summariser(self, key: tuple, spec: ModelSpec, settings: Settings) -> Any:
         if key not in self._summarisers:
             from trpipe.models.files import loading
 
@@ -108,16 +125,26 @@ class ModelPool:
         own_pair = target_lang == settings.target_lang and source_lang == (settings.source_lang or source_lang)
         override = settings.model if own_pair else None
         key = (source_lang, target_lang, override)
-        if key not in self._routes:
-            from trpipe.models.hub import model_available
+        if key in self._routes:
+            return self._routes[key]
+        with self._lock:
+            if key not in self._routes:
+                from trpipe.models.hub import model_available
 
-            self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
-        return self._routes[key]
+                self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
+            return self._routes[key]
 
     def translator_for(self, source_lang: str, target_lang: str, settings: Settings) -> Translator:
         """A translator from one language to another, pivoting through English where it must."""
         specs = self.route(source_lang, target_lang, settings)
         key = (*tuple((s.model, s.revision) for s in specs), settings.backend, settings.device)
+        found = self._by_pair.get(key)  # loaded already: no lock to wait for while another model loads
+        if found is not None:
+            return found
+        with self._lock:
+            return self._pair_translator(key, specs, source_lang, target_lang, settings)
+
+    def _pair_translator(self, key: tuple, specs: list[ModelSpec], source_lang: str, target_lang: str, settings):
         if key not in self._by_pair:
             if not specs:
                 raise PairError(f"no translation needed from {source_lang} to {target_lang}")
@@ -135,6 +162,10 @@ class ModelPool:
 
     def close(self) -> None:
         """Release every model (they load again on next use)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for model in [*self._translators.values(), *self._summarisers.values()]:
             model.close()
         self._translators.clear()

@@ -75,6 +75,16 @@ class Translator(ABC):
         for batch in batches:
             yield self.translate_batch_scored(batch)
 
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        """Up to ``n`` other translations of each text, best first (the beam's n-best after the best); none
+        where the backend cannot tell."""
+        return [[] for _ in texts]
+
+    @property
+    def concurrency(self) -> int:
+        """Batches the engine runs at once at full speed (CTranslate2's replicas on CPU); 1 by default."""
+        return 1
+
     def recall(self, texts: Sequence[str]) -> dict[str, str]:
         """Translations of ``texts`` known without translating (a translation memory); none by default."""
         return {}

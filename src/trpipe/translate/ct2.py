@@ -377,13 +377,16 @@ class CT2Translator(SubwordTranslator):
             **self._options,
         }
 
-    def _run(self, texts: Sequence[str], scores: bool) -> list[tuple[str, float | None]]:
-        if not texts:
-            return []
+    def _sources(self, texts: Sequence[str]) -> list[list[str]]:
         cached = self._pieces
         missing = [t for t in texts if t not in cached]
         found = dict(zip(missing, self._encode(missing))) if missing else {}
-        sources = [cached.get(t) or found[t] for t in texts]
+        return [cached.get(t) or found[t] for t in texts]
+
+    def _run(self, texts: Sequence[str], scores: bool) -> list[tuple[str, float | None]]:
+        if not texts:
+            return []
+        sources = self._sources(texts)
         options = self.translate_options(max(map(len, sources)))
         if scores:
             options.update(return_scores=True, return_end_token=True)
@@ -398,6 +401,23 @@ class CT2Translator(SubwordTranslator):
 
     def translate_batch(self, texts: Sequence[str]) -> list[str]:
         return [text for text, _ in self._run(texts, scores=False)]
+
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        """The beam's n-best after the best (a beam of at least ``n + 1``), duplicates of the best left out."""
+        if not texts or n <= 0:
+            return [[] for _ in texts]
+        sources = self._sources(texts)
+        options = self.translate_options(max(map(len, sources)))
+        options.update(beam_size=max(int(options["beam_size"]), n + 1), num_hypotheses=n + 1)
+        out = []
+        for result in self.translator.translate_batch(sources, **options):
+            decoded = [self.tokenizer.decode(h).strip() for h in result.hypotheses]
+            out.append([t for t in dict.fromkeys(decoded[1:]) if t and t != decoded[0]][:n])
+        return out
+
+    @property
+    def concurrency(self) -> int:
+        return self.model.inter_threads if self.model.device == "cpu" else 1
 
     def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
         return self._run(texts, scores=True)

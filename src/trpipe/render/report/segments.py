@@ -1,5 +1,6 @@
-"""The article: one row per segment with its id, kind and line, the source and every translation side by
-side (one span per sentence, shaded by score, marked when flagged), its flags, and what cites it."""
+"""The article: one row per segment with its id, kind, line and place in the original, the source and every
+translation side by side (one span per sentence, shaded by score, marked when flagged), its flags, and what
+cites it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from trpipe.render.common import (
 )
 from trpipe.render.report.escape import esc, lang_attr
 from trpipe.render.report.nav import flag_item
+from trpipe.render.report.places import place_meta
 from trpipe.render.report.shading import score_class
 
 
@@ -45,6 +47,9 @@ def segment_row(document: Document, segment: Segment, cited: list[tuple[str, str
         f'<span class="kind">{esc(segment.kind)}</span>',
         f'<span class="line">line {esc(segment.line)}</span>',
     ]
+    where = place_meta(document, segment)
+    if where:
+        meta.append(where)
     if segment.flags:
         count = len(segment.flags)
         meta.append(f'<span class="flag-count">⚠ {count} flag{"s" if count > 1 else ""}</span>')
