@@ -216,3 +216,30 @@ def test_cancelling_a_ticket_removes_only_its_sentences():
     finally:
         queue.close()
     assert outcome and "partie un" not in H.seen()
+
+
+def test_a_worker_survives_a_queue_emptied_while_it_waited_for_more():
+    """While a worker waits for the clients of the last batch to send their next sentences (lock released),
+    another worker or a cancel may take everything: the worker goes back to waiting, it does not die."""
+
+    class Emptied(ModelQueue):
+        once = True
+
+        def _gather(self, expected, wait):
+            if Emptied.once:
+                Emptied.once = False
+                self._pending.clear()  # taken while this worker waited
+                return
+            super()._gather(expected, wait)
+
+    H.gate.set()
+    queue = Emptied(_Engine(), "fr-en", slots=1, max_wait=0)
+    try:
+        with queue._cond:
+            queue._returning, queue._returning_until = 10, time.monotonic() + 60
+        queue.submit(["pris ailleurs"])
+        until(lambda: not Emptied.once)
+        assert queue.submit(["encore"]).wait(5) == [("[encore]", None)]
+        assert all(thread.is_alive() for thread in queue._threads)
+    finally:
+        queue.close()

@@ -75,10 +75,10 @@ def test_jobs_survive_a_kill_sigterm_drains_and_keep_expires(registry, tmp_path)
                 )
             )
         )
-        many = [{"text": f"Phrase {i}.", "name": f"m{i}"} for i in range(17)]  # two groups: cut by the SIGTERM
+        many = [{"text": f"Phrase {i}.", "name": f"m{i}"} for i in range(80)]  # five groups: cut by the SIGTERM
         cut = httpx.post(f"{url}/v1/jobs", json={"documents": many, "to": "en", "from": "fr"}, timeout=30).json()
         wait_for(url, cut["id"], ("running",))
-        early = httpx.get(f"{url}/v1/jobs/{cut['id']}/documents/16", timeout=30)
+        early = httpx.get(f"{url}/v1/jobs/{cut['id']}/documents/79", timeout=30)
         assert early.status_code == 409 and early.headers["retry-after"] == "2"  # not translated yet
         talker.start()
         time.sleep(0.1)
@@ -96,7 +96,7 @@ def test_jobs_survive_a_kill_sigterm_drains_and_keep_expires(registry, tmp_path)
         assert job_state(url, done["id"])["state"] == 404  # finished more than a second ago: expired
         assert job_state(url, running["id"])["state"] == 404
         finished = wait_for(url, cut["id"], ("done",))  # cut short by SIGTERM: run again, then kept
-        assert finished["done"] == 17
+        assert finished["done"] == 80
     finally:
         third.terminate()
 

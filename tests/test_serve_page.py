@@ -8,25 +8,14 @@ failure in CI, which installs it).
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 from lxml import etree
 
+from cdp import Browser, find_chromium, needs_chromium
 from trpipe.validate import validate_document
 
-DOCS_SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "make_screenshot.py"
-_spec = importlib.util.spec_from_file_location("make_screenshot", DOCS_SCRIPT)
-shots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shots)
-
-pytestmark = pytest.mark.skipif(
-    shots.find_chromium() is None and not os.environ.get("CI"),
-    reason="Chromium not installed (Debian: apt-get install -y chromium; or set TRPIPE_CHROMIUM)",
-)
+pytestmark = needs_chromium
 
 HOSTILE = (
     "Le conseil régional vote son budget\n\n"
@@ -39,19 +28,12 @@ HOSTILE = (
 
 @pytest.fixture(scope="module")
 def page(served):
-    from cdp import Browser
-
-    browser = Browser(shots.find_chromium())
-    tab = browser.page()
-    try:
+    with Browser(find_chromium()) as tab:
         yield tab, served[0]
-    finally:
-        tab.close()
-        browser.close()
 
 
 def _run(tab, url):
-    tab.wait_for("document.body.dataset.state === 'shown' || document.body.dataset.state === 'failed'", timeout=180)
+    tab.wait_until("document.body.dataset.state === 'shown' || document.body.dataset.state === 'failed'", timeout=180)
     assert tab.evaluate("document.body.dataset.state") == "shown", tab.evaluate(
         "document.getElementById('message').textContent"
     )
@@ -60,8 +42,8 @@ def _run(tab, url):
 
 def test_paste_watch_read_and_download(page):
     tab, url = page
-    tab.navigate(f"{url}/")
-    tab.wait_for("document.body.dataset.ready === '1'")
+    tab.open(f"{url}/")
+    tab.wait_until("document.body.dataset.ready === '1'")
     targets = tab.evaluate("[...document.querySelectorAll('#to option')].map(o => o.value)")
     assert "en" in targets
     tab.evaluate(f"document.getElementById('text').value = {HOSTILE!r}")
@@ -72,7 +54,7 @@ def test_paste_watch_read_and_download(page):
     assert any(s.startswith("translating fr→en") for s in stages) and any(s.startswith("summarising") for s in stages)
     assert tab.evaluate("document.getElementById('bar').value") == 1
     frame = tab.frame_context("format=html")
-    segments = tab.wait_for("document.querySelectorAll('section.segment').length", context=frame)
+    segments = tab.wait_until("document.querySelectorAll('section.segment').length", context=frame)
     assert segments >= 3
     assert tab.evaluate("document.body.textContent.includes('<script>parent.document')", context=frame)
     assert tab.evaluate("document.querySelectorAll('.summary a.cite').length", context=frame) > 0
@@ -97,14 +79,14 @@ def test_upload_a_file(page, tmp_path):
         "</article></body></html>",
         encoding="utf-8",
     )
-    tab.navigate(f"{url}/")
-    tab.wait_for("document.body.dataset.ready === '1'")
+    tab.open(f"{url}/")
+    tab.wait_until("document.body.dataset.ready === '1'")
     tab.set_files("#file", [str(article)])
     tab.evaluate("document.getElementById('summary').checked = false; document.getElementById('to').value = 'en'")
     tab.evaluate("document.getElementById('go').click()")
     _run(tab, url)
     frame = tab.frame_context("format=html")
-    assert tab.wait_for("document.querySelectorAll('section.segment').length", context=frame) >= 2
+    assert tab.wait_until("document.querySelectorAll('section.segment').length", context=frame) >= 2
     assert not tab.evaluate("document.body.hasAttribute('data-pwned')", context=frame)
     assert not tab.evaluate("document.body.hasAttribute('data-pwned')")
 

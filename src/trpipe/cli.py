@@ -13,11 +13,13 @@ import signal
 import click
 
 from trpipe._version import __version__
+from trpipe.commands.models import models
+from trpipe.commands.options import BACKENDS, FORMATS, LOG_LEVELS, BackendType, DeviceType, setup_logging
+from trpipe.commands.options import option as _option
+from trpipe.commands.serve import serve
 from trpipe.errors import TrpipeError
 
-FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl", "docx", "odt", "pptx", "epub", "same")
-BACKENDS = ("auto", "ctranslate2", "transformers")
-LOG_LEVELS = ("error", "warning", "info", "debug")
+__all__ = ["BACKENDS", "FORMATS", "Terminated", "cli", "main"]
 
 
 class Terminated(KeyboardInterrupt):
@@ -30,40 +32,6 @@ class Terminated(KeyboardInterrupt):
 
 def _on_signal(signum, frame) -> None:
     raise Terminated(signum)
-
-
-class DeviceType(click.ParamType):
-    """auto, cpu, cuda, cuda:N or mps (completion offers the fixed ones)."""
-
-    name = "device"
-
-    def convert(self, value, param, ctx):
-        text = str(value).strip().lower()
-        if text in ("auto", "cpu", "cuda", "mps") or (text.startswith("cuda:") and text[5:].isdigit()):
-            return text
-        self.fail(f"{value!r}: expected auto, cpu, cuda, cuda:N or mps", param, ctx)
-
-    def shell_complete(self, ctx, param, incomplete):
-        from click.shell_completion import CompletionItem
-
-        return [CompletionItem(c) for c in ("auto", "cpu", "cuda", "mps") if c.startswith(incomplete)]
-
-    def get_metavar(self, param, ctx=None) -> str:
-        return "[auto|cpu|cuda|cuda:N|mps]"
-
-
-class BackendType(click.Choice):
-    """auto, ctranslate2 or transformers, or a backend registered by a plugin (``@register_backend``)."""
-
-    def __init__(self):
-        super().__init__(BACKENDS)
-
-    def convert(self, value, param, ctx):
-        from trpipe.translate.base import available_backends
-
-        if value in available_backends() or value in BACKENDS:
-            return value
-        return super().convert(value, param, ctx)
 
 
 class TrpipeGroup(click.Group):
@@ -95,30 +63,6 @@ class TrpipeGroup(click.Group):
                 f"trpipe: internal error: {type(exc).__name__}: {detail} (TRPIPE_DEBUG=1 shows the traceback)", err=True
             )
             ctx.exit(70)
-
-
-def _option(*names, env: str, **kwargs):
-    """A click option whose default comes from the environment variable ``env`` (shown in --help)."""
-    return click.option(*names, envvar=env, show_envvar=True, **kwargs)
-
-
-def setup_logging(verbose: int, level: str | None, say) -> logging.Handler:
-    """trpipe's and the libraries' log records on stderr, one line each (above the progress bar)."""
-    from trpipe.progress import LogHandler
-
-    chosen = (level or ("debug" if verbose > 1 else "info" if verbose == 1 else "warning")).upper()
-    handler = LogHandler(say)
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        if isinstance(old, LogHandler):
-            root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)  # libraries: warnings and errors only, unless debugging
-    logging.getLogger("trpipe").setLevel(chosen)
-    if chosen == "DEBUG":
-        root.setLevel(logging.DEBUG)
-    logging.captureWarnings(True)
-    return handler
 
 
 @click.group(cls=TrpipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -267,208 +211,8 @@ def read_command(given, output, source_lang, encoding, strict_encoding, max_byte
     write_atomic(output, text)
 
 
-def _lt(name: str, lt_name: str | None = None) -> list[str]:
-    """A serve option's variables: TRPIPE_NAME, and LibreTranslate's LT_NAME where it means the same."""
-    return [f"TRPIPE_{name}", *([f"LT_{lt_name}"] if lt_name else [])]
-
-
-@cli.command()
-@_option("--host", env=_lt("HOST", "HOST"), default="127.0.0.1", show_default=True, help="Address to listen on.")
-@_option("--port", env=_lt("PORT", "PORT"), type=click.IntRange(0, 65535), default=5000, show_default=True,
-         help="Port (0: any free port, printed at start).")  # fmt: skip
-@_option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
-@_option("--load", env=_lt("LOAD", "LOAD_ONLY"), multiple=True, metavar="PAIRS",
-         help="Load at start: pairs (fr-en,en-fr) or languages (fr,en: the pairs between them).")  # fmt: skip
-@_option("--backend", env="TRPIPE_BACKEND", type=BackendType(), default="auto", show_default=True, help="Backend.")
-@_option("--device", env="TRPIPE_DEVICE", type=DeviceType(), help="Where models run (default: auto).")
-@_option("--threads", env="TRPIPE_THREADS", type=click.IntRange(1), help="CPU threads per model (default: all).")
-@_option("--cache-dir", env="TRPIPE_CACHE_DIR", type=click.Path(file_okay=False),
-         help="Folder of the translation memory and converted models.")  # fmt: skip
-@_option("--no-cache", env="TRPIPE_NO_CACHE", is_flag=True, help="Do not use the translation memory.")
-@_option("--glossary", env="TRPIPE_GLOSSARY", type=click.Path(dir_okay=False), help="TSV of required terms.")
-@_option("--state-dir", env="TRPIPE_STATE_DIR", type=click.Path(file_okay=False),
-         help="Folder of the jobs, results and suggestions (SQLite).")  # fmt: skip
-@_option("--keep", env="TRPIPE_KEEP", default="7d", show_default=True, metavar="DURATION",
-         help="How long finished jobs and translated files are kept (7d, 12h, 30m).")  # fmt: skip
-@_option("--api-keys", "api_keys_file", env=_lt("API_KEYS", "API_KEYS"), type=click.Path(dir_okay=False),
-         metavar="FILE", help="Accepted API keys, one a line, roles may follow (suggest, admin).")  # fmt: skip
-@_option("--require-key", env="TRPIPE_REQUIRE_KEY", is_flag=True, help="Refuse requests without a key.")
-@_option("--cors-origin", "cors_origins", env="TRPIPE_CORS_ORIGIN", multiple=True, metavar="ORIGIN",
-         help="Allow browsers on ORIGIN to call the API (CORS is off without it; * for any).")  # fmt: skip
-@_option("--char-limit", env=_lt("CHAR_LIMIT", "CHAR_LIMIT"), type=int, default=20_000, show_default=True,
-         help="Characters of one text of /translate (-1: none).")  # fmt: skip
-@_option("--batch-limit", env=_lt("BATCH_LIMIT", "BATCH_LIMIT"), type=int, default=1_000, show_default=True,
-         help="Texts in one q list (-1: none).")  # fmt: skip
-@_option("--document-limit", env="TRPIPE_DOCUMENT_LIMIT", type=int, default=1_000_000, show_default=True,
-         help="Characters of a /v1 document or an uploaded file (-1: none).")  # fmt: skip
-@_option("--body-limit", env="TRPIPE_BODY_LIMIT", type=int, default=10 * 1024 * 1024, show_default=True,
-         help="Bytes of a request body (413 beyond).")  # fmt: skip
-@_option("--upload-limit", env="TRPIPE_UPLOAD_LIMIT", type=int, default=10 * 1024 * 1024, show_default=True,
-         help="Bytes of an uploaded file (413 beyond).")  # fmt: skip
-@_option("--req-limit", env=_lt("REQ_LIMIT", "REQ_LIMIT"), type=int, default=0, show_default=True,
-         help="Requests a minute per key, or per address without one (0 or -1: none).")  # fmt: skip
-@_option("--alternatives-limit", env=_lt("ALTERNATIVES_LIMIT", "ALTERNATIVES_LIMIT"), type=click.IntRange(0),
-         default=3, show_default=True, help="Most alternatives a request may ask for.")  # fmt: skip
-@_option("--suggestions", env="TRPIPE_SUGGESTIONS", type=click.Choice(["off", "store", "apply"]), default="off",
-         show_default=True, help="/suggest: off, stored, or applied (from keys of the suggest role).")  # fmt: skip
-@_option("--log-text", env="TRPIPE_LOG_TEXT", is_flag=True, help="Put request text in the access log.")
-@_option("--max-pending", env="TRPIPE_MAX_PENDING", type=click.IntRange(1), default=4096, show_default=True,
-         help="Sentences waiting per model (503 beyond).")  # fmt: skip
-@_option("--max-inflight", env="TRPIPE_MAX_INFLIGHT", type=click.IntRange(1), default=256, show_default=True,
-         help="Requests translating at once (503 beyond).")  # fmt: skip
-@_option("--max-jobs", env="TRPIPE_MAX_JOBS", type=click.IntRange(1), default=1000, show_default=True,
-         help="Jobs waiting (503 beyond).")  # fmt: skip
-@_option("--max-wait-ms", env="TRPIPE_MAX_WAIT_MS", type=click.FloatRange(0), default=20.0, show_default=True,
-         help="Longest wait to fill a batch under load (never when the engine is idle).")  # fmt: skip
-@_option("--job-workers", env="TRPIPE_JOB_WORKERS", type=click.IntRange(1), default=1, show_default=True,
-         help="Jobs run at once.")  # fmt: skip
-@_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True, help="/v1 and jobs summarise by default.")
-@_option("--engine", env="TRPIPE_ENGINE", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-         help="local, or ray: Ray Serve replicas (pip install 'trpipe[ray]').")  # fmt: skip
-@_option("--replicas", env="TRPIPE_REPLICAS", type=click.IntRange(1), default=1, show_default=True,
-         help="Ray: translating replicas.")  # fmt: skip
-@_option("--ray-address", env="TRPIPE_RAY_ADDRESS", metavar="ADDR", help="Ray cluster to join (default: a local Ray).")
-@_option("--trust-forwarded-for", env="TRPIPE_TRUST_FORWARDED_FOR", is_flag=True,
-         help="Take the client address from X-Forwarded-For (behind a proxy).")  # fmt: skip
-@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
-         help="/v1 url inputs: fetch private, loopback and link-local addresses too.")  # fmt: skip
-@_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
-@_option("--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown.")
-def serve(keep, no_cache, load, cors_origins, api_keys_file, verbose, log_level, **options) -> None:
-    """Serve translation over HTTP: LibreTranslate's API, trpipe's /v1 (cited documents, jobs), a web page.
-
-    Listens on 127.0.0.1:5000 by default (API page at /docs). SIGTERM stops it cleanly (exit 0).
-    """
-    from trpipe.serve import ServeSettings, parse_duration, run
-
-    setup_logging(verbose, log_level, lambda line: click.echo(line, err=True))
-    if api_keys_file and api_keys_file.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
-        if api_keys_file.strip().lower() in ("true", "1", "yes"):
-            raise click.UsageError("API keys: give the keys file's path (--api-keys FILE, LT_API_KEYS=FILE)")
-        api_keys_file = None
-    settings = ServeSettings(
-        keep_s=parse_duration(keep),
-        cache=not no_cache,
-        load=tuple(load),
-        cors_origins=tuple(o for given in cors_origins for o in given.split()),
-        api_keys_file=api_keys_file,
-        **options,
-    )
-    status = run(settings, say=lambda line: click.echo(line, err=True))
-    if status:
-        raise click.exceptions.Exit(status)
-
-
-@cli.group()
-def models() -> None:
-    """The model registry: list, pull and inspect models; demo models for a try-out without network."""
-
-
-_models_option = _option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
-
-
-@models.command("list")
-@_models_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per model instead of a table.")
-def models_list(models_file, as_json) -> None:
-    """The registry's pairs and summarisers with their licences.
-
-    * marks models complete on this machine (cache or folder), ! a download to complete with
-    `trpipe models pull`.
-    """
-    import dataclasses
-    import json
-
-    from trpipe.models.command import format_rows, list_models
-    from trpipe.models.registry import load_registry
-
-    registry = load_registry(models_file)
-    rows = list_models(registry)
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(dataclasses.asdict(row), ensure_ascii=False))
-        return
-    click.echo(f"# {registry.path}")
-    for line in format_rows(rows):
-        click.echo(line)
-
-
-@models.command("pull")
-@click.argument("names", nargs=-1, metavar="[PAIR_OR_ID...]")
-@_models_option
-@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language of the job to prepare.")
-@_option("--to", "targets", env="TRPIPE_TO", multiple=True, metavar="LANG",
-         help="Target language(s) of the job (repeatable).")  # fmt: skip
-@_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True,
-         help="Include the summariser and the back-translation.")  # fmt: skip
-@_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model of the job (as translate).")
-@_option("--summary-model", env="TRPIPE_SUMMARY_MODEL", metavar="ID_OR_PATH",
-         help="Summariser of the job (as translate).")  # fmt: skip
-@click.option("--dry-run", is_flag=True, help="Say what would be downloaded, and its size; download nothing.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def models_pull(names, models_file, source_lang, targets, summary, model, summary_model, dry_run, quiet) -> None:
-    """Download models into the Hugging Face cache for offline use (only missing files are fetched).
-
-    PAIR_OR_ID is a pair (fr-en), summary:LANG, a hub id (org/name or org/name@revision) or a folder.
-    Without one, everything the translate job needs: its translation models, summariser and
-    back-translation models, for --from/--to (default: the registry's job, fr to en). The options
-    read translate's environment variables, so a run's environment prepares exactly its models.
-    """
-    from trpipe.models.command import job_models, plan_line, pull_all, resolve_name
-    from trpipe.models.registry import load_registry
-
-    registry = load_registry(models_file)
-    if names:
-        wanted = [(name, resolve_name(registry, name)) for name in names]
-    else:
-        targets = tuple(t for given in targets for t in given.split())
-        wanted = job_models(registry, source_lang, targets, summary, model, summary_model)
-    if dry_run:
-        for purpose, spec in wanted:
-            click.echo(plan_line(purpose, spec))
-        return
-    for line in pull_all(registry, wanted, say=lambda text: click.echo(text, err=True), bar=False if quiet else None):
-        click.echo(line)
-
-
-@models.command("info")
-@click.argument("name", metavar="PAIR_OR_ID")
-@_models_option
-def models_info(name, models_file) -> None:
-    """Architecture, size, input limit and licence of a model, read from its files on this machine.
-
-    A hub model that is not here is described by the hub (commit, files, download size, licence).
-    """
-    from trpipe.models.command import licence_label, model_info, resolve_name
-    from trpipe.models.registry import load_registry
-
-    registry = load_registry(models_file)
-    info = model_info(resolve_name(registry, name), registry)
-    for key, value in info.items():
-        if key == "non_commercial":
-            value = {True: "yes: the licence forbids commercial use", False: "no", None: "unknown"}[value]
-        click.echo(f"{key}: {value if value is not None else '-'}")
-    if info.get("non_commercial"):
-        click.echo(f"trpipe: note: {licence_label(info.get('licence'))}", err=True)
-
-
-@models.command("demo")
-@click.argument("folder", type=click.Path(file_okay=False), metavar="DIR")
-def models_demo(folder) -> None:
-    """Build tiny random-weight models, their registry and the sample article in DIR (no network needed).
-
-    The whole flow runs on them (segments, translation, checks, cited summary, back-translation, every
-    format), but their output is junk: the weights are random.
-    """
-    from trpipe.models.demo import build_demo
-
-    click.echo(f"trpipe: building the demo models in {folder} (random weights: their output is junk)", err=True)
-    demo = build_demo(folder)
-    for name, path in demo.models.items():
-        click.echo(f"{name}\t{path}")
-    click.echo(f"registry\t{demo.registry}")
-    click.echo(f"sample\t{demo.sample}")
-    click.echo(f"trpipe: try it: {demo.command()}", err=True)
+cli.add_command(serve)
+cli.add_command(models)
 
 
 @cli.command()

@@ -27,6 +27,10 @@ class Source:
     # and what the page said about itself. Not serialised: ``text`` is already the extracted text.
     blocks: list[Any] | None = field(default=None, repr=False)
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
+    # How ``lang`` was found when it was detected (a trpipe.languages.Detection: the guess, its confidence,
+    # the characters it went on); None when it was given (--from) or is not known yet. Not serialised here:
+    # the provenance records it.
+    detection: Any = field(default=None, repr=False, compare=False)
     # The reader that made it (text, markdown, html, docx, odt, pptx, epub, pdf; trpipe.read.registry) and,
     # for formats written back in their own format, the original bytes (not serialised).
     format: str | None = None

@@ -28,16 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import ArticleError, ModelError, TrpipeError
-from trpipe.languages import detect_language, identify
+from trpipe.languages import detect_language, given_contradicted, identify, noted
 from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
 from trpipe.provenance import run_signature, translation_provenance
-from trpipe.records import Document, Segment, Sentence, Source
+from trpipe.records import Document, Segment, Source
+from trpipe.runlog import GroupClock
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
-from trpipe.translate.base import translate_scored
+from trpipe.translate.base import TranslationStats
+from trpipe.translate_step import human_sentences, translate_documents
 
 log = logging.getLogger("trpipe")
 
@@ -103,6 +105,7 @@ class Session:
             from trpipe.translate.memory import TranslationMemory, memory_path
 
             self.memory = TranslationMemory(memory_path(self.cache_dir))
+        self.translated = TranslationStats()  # what the memory and the models did for the articles' sentences
         self.models = ModelPool(
             self.registry,
             self.memory,
@@ -221,9 +224,19 @@ class Session:
         return result
 
     def source_language(self, source: Source, settings: Settings | None = None) -> str:
-        """The article's language: --from, or detected (and remembered on the source)."""
+        """The article's language: --from, or detected (remembered on the source with how sure it was); an
+        InputError when trpipe is not sure enough to guess (see ``languages.detect_language``)."""
         settings = settings or self.settings
-        source.lang = settings.source_lang or source.lang or detect_language(source.text, source.path)
+        if settings.source_lang:
+            source.lang, source.detection = settings.source_lang, None
+        elif not source.lang:
+            source.detection = detect_language(source.text, source.path)
+            source.lang = source.detection.lang
+            try:  # a pair with no model, found now: its message says the language was detected
+                for target in settings.targets:
+                    self.route(source.lang, target, settings)
+            except TrpipeError as exc:
+                raise noted(exc, source) from None
         return source.lang
 
     def run_signature(self, source_lang: str, settings: Settings | None = None, fmt: str = "") -> str:
@@ -233,8 +246,11 @@ class Session:
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
         lang = self.source_language(source, settings)
-        # An unknown pair fails here, for this article only; the first model also sets the sentence limit.
-        translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        self._check_language(source, settings)
+        try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
+            translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        except TrpipeError as exc:
+            raise noted(exc, source) from None
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
@@ -252,6 +268,20 @@ class Session:
             provenance={},
             target_langs=list(settings.targets),
         )
+
+    def _check_language(self, source: Source, settings: Settings) -> None:
+        """Warn of a --from that the text contradicts, and of an article already in every target language."""
+        lang = source.lang or ""
+        if settings.source_lang:
+            other = given_contradicted(source.text, lang)
+            if other is not None:
+                self.on_warning(
+                    f"{source.path}: --from {lang}, but the text reads as another language: {other.describe()}; "
+                    f"translating it as {lang} all the same"
+                )
+        if all(target == lang for target in settings.targets):
+            how = "--from" if source.detection is None else source.detection.describe()
+            self.on_warning(f"{source.path}: already in {lang} ({how}), the target language: kept as it is")
 
     def _segment_language(self, segment: Segment, article_lang: str, settings: Settings) -> str:
         """The article's language, unless the segment is firmly identified as one of the targets."""
@@ -313,6 +343,7 @@ class Session:
         on_result: Callable[[int, Document | TrpipeError], None] | None = None,
     ) -> list[Document | TrpipeError]:
         results: list[Document | TrpipeError] = []
+        clock = GroupClock(len(sources))
         for source in sources:
             try:
                 results.append(self.prepare(source, settings))
@@ -323,11 +354,13 @@ class Session:
             except Exception as exc:  # a bug met on this article only: it fails, the others go on
                 results.append(article_error(source.path, exc))
         documents = [r for r in results if isinstance(r, Document)]
+        clock.segmented(documents, len(results) - len(documents))
         steps = sum(len(s.sentences) for d in documents for s in d.segments) * len(settings.targets)
         announced = self._summary_estimate(documents, settings) if settings.summary else 0.0
         self.progress.begin_group(len(sources), steps + announced)  # one ETA for the whole run
         for target in settings.targets:
             self._translate_to(documents, target, settings)
+        clock.lap()
         for i, document in enumerate(results):
             if not isinstance(document, Document):
                 continue
@@ -342,61 +375,23 @@ class Session:
             except Exception as exc:
                 results[i] = article_error(document.source.path, exc)
         documents = [r for r in results if isinstance(r, Document)]
+        clock.checked(documents)
         if settings.summary and documents:
             self._summarise(documents, settings, announced)
         elif announced:
             self.progress.expect(-announced)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
+            clock.article(sources[i].path, result)
             if on_result is not None:
                 on_result(i, result)
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str, settings: Settings) -> None:
-        """Fill ``translations[target]`` of every sentence and segment, one translate call per model."""
-        jobs: dict[str, list[Segment]] = {}
-        for document in documents:
-            for seg in document.segments:
-                lang = seg.lang or document.source.lang or ""
-                if lang == target:  # already in the target language: kept as it is
-                    seg.kept = seg.kept or target == document.target_lang
-                    for sentence in seg.sentences:
-                        sentence.translations[target] = sentence.text
-                    self.progress.advance(len(seg.sentences))
-                else:
-                    jobs.setdefault(lang, []).append(seg)
-        for lang, segments in jobs.items():
-            translator = self.models.translator_for(lang, target, settings)
-            sentences = [s for seg in segments for s in seg.sentences]
-            if self.human is not None:
-                sentences = self._human_translations(sentences, lang, target)
-            self.progress.stage(f"translating {lang}→{target}")
-            outputs = translate_scored(translator, [s.text for s in sentences], self.progress.advance)
-            for sentence, (output, score) in zip(sentences, outputs):
-                sentence.translations[target] = output
-                if score is not None:
-                    sentence.scores[target] = score
-        for document in documents:
-            for seg in document.segments:
-                seg.translations[target] = join_translations(document.source.text, seg, target)
-
-    def _human_translations(self, sentences: list[Sentence], lang: str, target: str) -> list[Sentence]:
-        """Sentences that people translated get their translation (``Sentence.origin`` "human"); the others
-        are returned for the model."""
-        from trpipe.textnorm import normalize_for_model
-
-        assert self.human is not None
-        known = self.human(lang, target, [normalize_for_model(s.text) for s in sentences])
-        rest = []
-        for sentence in sentences:
-            found = known.get(normalize_for_model(sentence.text)) if known else None
-            if found is None:
-                rest.append(sentence)
-                continue
-            sentence.translations[target] = found
-            sentence.origin = "human"
-            self.progress.advance(1)
-        return rest
+        """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``); people's
+        translations (``self.human``) first."""
+        stats = translate_documents(self.models, self.progress, documents, target, settings, human=self.human)
+        self.translated.add(stats)
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -424,12 +419,11 @@ class Session:
             if target != source_lang
         }
         provenance = translation_provenance(document, settings, translators)
-        human = [
-            {"segment": seg.id, "start": s.start, "end": s.end}
-            for seg in document.segments
-            for s in seg.sentences
-            if s.origin == "human"
-        ]
+        detection = document.source.detection
+        provenance["source_language"] = {"lang": source_lang, "given": True} if detection is None else {
+            "lang": source_lang, **detection.record()
+        }  # fmt: skip
+        human = human_sentences(document)
         if human:
             provenance["human"] = human  # sentences translated by people (applied suggestions), not by a model
         return provenance
@@ -441,8 +435,9 @@ class Session:
         return self.models.route(source_lang, target_lang, settings or self.settings)
 
     def cache_hits(self) -> int:
-        """Sentences the translation memory answered in this session."""
-        return self.models.cache_hits()
+        """Sentence translations of articles that the translation memory answered in this session (never more
+        than the sentences translated; the summaries' back-translations are not counted)."""
+        return self.translated.recalled
 
     def close(self) -> None:
         """Release the models and the translation memory (the session can be used again: models reload)."""
@@ -467,17 +462,6 @@ def article_error(name: str, exc: Exception) -> ArticleError:
         raise exc
     log.debug("article %s failed", name, exc_info=exc)
     return ArticleError(name, exc)
-
-
-def join_translations(text: str, segment: Segment, target: str | None = None) -> str:
-    """A segment's translation: its sentences' translations with the source's whitespace between them."""
-    parts: list[str] = []
-    for i, sentence in enumerate(segment.sentences):
-        if i:
-            gap = text[segment.sentences[i - 1].end : sentence.start]
-            parts.append(gap if gap else " ")
-        parts.append((sentence.translations.get(target) if target else sentence.translation) or "")
-    return "".join(parts)
 
 
 def translate_text(text: str, to: str | Iterable[str], source_lang: str | None = None, **options: Any) -> Document:

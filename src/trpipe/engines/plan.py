@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe import remote
-from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
+from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, UsageError, shown
 from trpipe.inputs import (
     ARTICLE_SUFFIXES,
     JSONL_SUFFIXES,
@@ -34,7 +34,16 @@ from trpipe.inputs import (
 from trpipe.paths import as_path, exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
-from trpipe.render import BILINGUAL, BINARY, DOCUMENTS, SAME, SUFFIXES, format_for_path, same_suffix
+from trpipe.render import (
+    BILINGUAL,
+    BINARY,
+    DOCUMENTS,
+    SAME,
+    SUFFIXES,
+    same_suffix,
+    suffix_formats,
+    written_suffixes,
+)
 
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
 
@@ -42,9 +51,6 @@ __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprin
 log = logging.getLogger("trpipe")
 PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
-_FILE_SUFFIXES = {".md", ".json", ".html", ".tmx", ".xlf", ".xliff", ".docx", ".odt", ".pptx", ".epub"}
-# Output suffixes no writer takes: refused before any work rather than written as Markdown.
-NO_WRITER = (".pdf", ".doc", ".dot", ".ppt", ".xls", ".xlsx", ".ods", ".odp", ".rtf", ".mobi", ".azw3")
 
 
 def fingerprint(source: Source, run_signature: str) -> str:
@@ -113,7 +119,10 @@ class Plan:
     ``mode`` is ``single`` (one article: -o FILE or stdout), ``folder`` (one file per article),
     ``stream`` (one JSONL stream: -o FILE or stdout) or ``parquet`` (one Parquet file).
     ``protect``: more files that no output may replace (the model registry, the glossary);
-    ``max_bytes``: the size limit of a JSONL record.
+    ``max_bytes``: the size limit of a JSONL record; ``parquet_ok``: whether pyarrow is here (None: look).
+
+    An ``-o`` file whose suffix no writer takes, or whose suffix and ``--format`` disagree, is refused by
+    ``prepare``, before anything is read or loaded (see ``_named_format``).
     """
 
     def __init__(
@@ -122,7 +131,7 @@ class Plan:
         output: str | None,
         fmt: str | None,
         force: bool = False,
-        parquet_ok: bool = True,
+        parquet_ok: bool | None = None,
         *,
         protect: Iterable[str | os.PathLike | None] = (),
         max_bytes: int | None = None,
@@ -142,26 +151,28 @@ class Plan:
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs) or bool(feeds)
         out = as_path(output) if output else None
-        if out is not None and out.suffix.lower() in NO_WRITER and not is_dir(out):
-            raise UsageError(
-                f"-o {shown(output)}: trpipe does not write {out.suffix.lower()} files; name a .docx, .odt, .pptx "
-                f"or .epub file (a document written back), or a .md, .html, .json, .tmx, .xlf, .jsonl or "
-                f".parquet file"
-            )
-        if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
-            if fmt not in (None, "json"):
-                raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
+        folder = out is not None and (is_dir(out) or str(output).endswith(("/", os.sep)))
+        self.refusal: UsageError | None = None  # raised by prepare(), after the refusals that matter more
+        try:
+            named = None if out is None or folder else _named_format(str(output), fmt, self.collection)
+        except UsageError as exc:
+            named, self.refusal = None, exc
+        if named is not None and out is not None and out.suffix.lower() == PARQUET_SUFFIX:  # one article too
+            if parquet_ok is None:
+                from trpipe.render.parquet import parquet_available
+
+                parquet_ok = parquet_available()
             if not parquet_ok:
-                raise UsageError(f"-o {shown(output)}: Parquet output needs pyarrow: pip install 'trpipe[parquet]'")
+                raise MissingExtraError("pyarrow", "parquet", f"-o {shown(output)}: Parquet output")
             self.mode, self.fmt = "parquet", "json"
-        elif not self.collection and output and (output.endswith(("/", os.sep)) or is_dir(output)):
+        elif not self.collection and folder:
             self.mode, self.fmt = "folder", fmt or "md"  # -o FOLDER/ with one input: a file in that folder
         elif not self.collection:
             self.mode = "single"
-            self.fmt = fmt or (format_for_path(output) if output else "md")
+            self.fmt = fmt or named or "md"
         else:
-            self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
-            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
+            self.fmt = fmt or named or "md"
+            self.mode = "stream" if self.fmt == "jsonl" and not folder else "folder"
         self._document_options(bilingual, targets)
         self.suffix = SUFFIXES.get(self.fmt, "")
         if bilingual:
@@ -173,6 +184,8 @@ class Plan:
 
     def _document_options(self, bilingual: bool, targets: Sequence[str]) -> None:
         """Refuse what documents written back cannot do: stdout, one stream, several languages in one."""
+        if self.refusal is not None:  # the -o name is refused first (prepare)
+            return
         document = self.fmt in DOCUMENTS or self.fmt == SAME
         if bilingual and not document:
             raise UsageError(
@@ -227,6 +240,8 @@ class Plan:
         (.md, .html) inside an input folder, which the next run would read as an input, are refused.
         """
         if self.mode == "folder":
+            if self.refusal is not None:  # before the folder is made
+                raise self.refusal
             self.folder = self._check_folder()
             inputs = [as_path(g) for g in self.inputs if g != STDIN]
             if any(is_dir(p) and inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
@@ -241,6 +256,8 @@ class Plan:
                     f"-o {shown(self.output)}: a name longer than {NAME_MAX} bytes, which no filesystem takes"
                 )
             refuse_unsafe_output(as_path(self.output), self.input_files())
+            if self.refusal is not None:
+                raise self.refusal
             if self.mode == "single":
                 from trpipe.engines.sinks import check_writable
 
@@ -278,7 +295,7 @@ class Plan:
             return folder
         if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not exists(folder) and folder.suffix.lower() in _FILE_SUFFIXES:
+        if not exists(folder) and _names_a_file(folder):
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -367,8 +384,51 @@ def _stream_feed(given: str) -> bool:
         return False
 
 
-def _is_stream_name(output: str) -> bool:
-    return Path(output).suffix.lower() in JSONL_SUFFIXES
+def _named_format(output: str, fmt: str | None, collection: bool) -> str | None:
+    """The format the suffix of the ``-o`` file asks for (None without a suffix); a suffix no writer takes,
+    and one that disagrees with ``--format``, are UsageErrors (exit 2) naming the suffixes trpipe writes.
+    With ``--format``, a suffix that is no file type's (``note.en``) is only a name.
+
+    With several inputs, only a stream's or a Parquet file's suffix names a file: another name is the output
+    folder (refused in ``_check_folder`` when it names a file).
+    """
+    suffix = Path(output).suffix.lower()
+    formats = suffix_formats()
+    if collection and formats.get(suffix) != "jsonl" and suffix != PARQUET_SUFFIX:
+        return None
+    if not suffix:
+        return None
+    named = formats.get(suffix)
+    if named is None and fmt is not None and not _names_a_file(Path(output)):
+        return None  # --format chose, and the name is no other file type's (note.en, out.2024)
+    if named is None:
+        raise UsageError(
+            f"-o {shown(output)}: trpipe does not write {shown(Path(output).suffix)} files; it writes "
+            f"{written_suffixes()} (the suffix chooses the format; see trpipe translate --help)"
+        )
+    if fmt == SAME and named in (*BINARY, "html"):  # each document in its own format: a document's suffix
+        return named
+    if fmt is not None and fmt != named:
+        kind = "a Parquet file, which holds the JSON documents" if suffix == PARQUET_SUFFIX else f"--format {named}"
+        rename = (
+            f"name the file {shown(Path(output).stem + SUFFIXES[fmt])}"
+            if fmt in SUFFIXES
+            else "name the file with its document's own suffix (.docx, .odt, .pptx, .epub, .html)"
+        )
+        raise UsageError(
+            f"-o {shown(output)}: --format {fmt} disagrees with the suffix {shown(suffix)} ({kind}); "
+            f"drop --format, or {rename}"
+        )
+    return named
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether a name is a file's rather than a folder's: a suffix trpipe writes, or one of a known file type
+    (``mimetypes``: .docx, .pdf, .txt, ...), not a dotted folder name such as ``out.2024``."""
+    import mimetypes
+
+    suffix = path.suffix.lower()
+    return bool(suffix) and (suffix in suffix_formats() or mimetypes.guess_type(f"x{suffix}")[0] is not None)
 
 
 def protected_files(request) -> list[str]:

@@ -6,12 +6,15 @@ loads another model and a repeated call reuses the loaded one.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trpipe.devices import check_device
 from trpipe.errors import PairError
 from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry
 from trpipe.progress import Progress
@@ -19,6 +22,7 @@ from trpipe.settings import Settings
 from trpipe.translate.base import Translator, load_translator
 
 TranslatorFactory = Callable[[ModelSpec, Settings], Translator]
+log = logging.getLogger("trpipe")
 EngineWrapper = Callable[[Translator], Translator]
 
 
@@ -69,12 +73,15 @@ class ModelPool:
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
         from trpipe.models.files import loading
 
+        check_device(settings.device)
         self.progress.stage(f"loading {spec.model}")
+        started = time.perf_counter()
         with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
             if self._translator_factory is not None:
                 translator = self._translator_factory(spec, settings)
             else:
                 translator = load_translator(spec, settings.backend, **self._model_options(settings))
+        _loaded("translation", spec, translator, settings, time.perf_counter() - started)
         if self.wrap_engine is not None:
             translator = self.wrap_engine(translator)
         if self.memory is None:
@@ -105,7 +112,9 @@ class ModelPool:
         if key not in self._summarisers:
             from trpipe.models.files import loading
 
+            check_device(settings.device)
             self.progress.stage(f"loading {spec.model}")
+            started = time.perf_counter()
             with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError
                 if self._summariser_factory is not None:
                     self._summarisers[key] = self._summariser_factory(spec, settings)
@@ -114,6 +123,7 @@ class ModelPool:
 
                     options = self._model_options(settings)
                     self._summarisers[key] = load_summariser(spec, settings.backend, **options)
+            _loaded("summary", spec, self._summarisers[key], settings, time.perf_counter() - started)
             self.loads += 1
         return self._summarisers[key]
 
@@ -132,6 +142,9 @@ class ModelPool:
                 from trpipe.models.hub import model_available
 
                 self._routes[key] = self.registry.route(source_lang, target_lang, override, available=model_available)
+                legs = " then ".join(spec.model for spec in self._routes[key])
+                pivot = f" (through {PIVOT_LANGUAGE})" if len(self._routes[key]) > 1 else ""
+                log.info("route %s→%s: %s%s", source_lang, target_lang, legs, pivot)
             return self._routes[key]
 
     def translator_for(self, source_lang: str, target_lang: str, settings: Settings) -> Translator:
@@ -157,9 +170,6 @@ class ModelPool:
                 self._by_pair[key] = PivotTranslator(first, second, PIVOT_LANGUAGE)
         return self._by_pair[key]
 
-    def cache_hits(self) -> int:
-        return sum(getattr(t, "hits", 0) for t in self._translators.values())
-
     def close(self) -> None:
         """Release every model (they load again on next use)."""
         with self._lock:
@@ -171,3 +181,11 @@ class ModelPool:
         self._translators.clear()
         self._summarisers.clear()
         self._by_pair.clear()
+
+
+def _loaded(task: str, spec: ModelSpec, model: Any, settings: Settings, seconds: float) -> None:
+    """The info line of a model loaded: what, on which backend and device, in how long."""
+    described = model.describe() if hasattr(model, "describe") else {}
+    backend = described.get("backend") or getattr(model, "backend", None) or settings.backend
+    device = described.get("device") or settings.device or "auto"
+    log.info("loaded the %s model %s (%s, %s) in %.2f s", task, spec.model, backend, device, seconds)

@@ -42,6 +42,8 @@ _SAME_SUFFIX = {".docx": ".docx", ".docm": ".docx", ".odt": ".odt", ".pptx": ".p
                 ".epub": ".epub", ".html": ".html", ".htm": ".html", ".xhtml": ".html", ".pdf": ".docx"}  # fmt: skip
 SUFFIXES = {fmt: suffix for fmt, (_, _, suffix) in RENDERERS.items()}
 _EXTRA_SUFFIXES = {".markdown": "md", ".htm": "html", ".xliff": "xliff", ".ndjson": "jsonl"}
+# One file of rows, not text: the JSON documents as nested columns (``trpipe.render.parquet``, extra [parquet]).
+PARQUET_SUFFIX = ".parquet"
 # Formats that can carry the run's fingerprint in a comment (JSON carries it in provenance).
 _COMMENTED = {"md", "html", "tmx", "xliff", "page"}
 
@@ -95,10 +97,21 @@ def render(document: Document, fmt: str, bilingual: bool = False) -> str | bytes
     return text
 
 
-def format_for_path(path: str | os.PathLike, default: str = "md") -> str:
-    """The format a file name asks for by its suffix (``out.json`` → json)."""
-    suffix = Path(path).suffix.lower()
-    for fmt, known in SUFFIXES.items():
-        if suffix == known and fmt != "page":  # .html is the report; a page comes back with --format same
-            return fmt
-    return _EXTRA_SUFFIXES.get(suffix, default)
+def suffix_formats() -> dict[str, str]:
+    """Every suffix of a file trpipe writes → the format written there: each renderer's own suffix (a web
+    page written back is not one: ``.html`` is the report, and a page comes back with ``--format same``),
+    their aliases (``.htm``, ``.markdown``, ...), and ``.parquet`` (JSON documents as rows; format ``json``)."""
+    formats = {suffix: fmt for fmt, suffix in SUFFIXES.items() if fmt != "page"}
+    formats.update({suffix: fmt for suffix, fmt in _EXTRA_SUFFIXES.items() if fmt in RENDERERS})
+    formats[PARQUET_SUFFIX] = "json"
+    return formats
+
+
+def written_suffixes() -> str:
+    """The suffixes trpipe writes, for messages: ``.md, .json, ..., .docx, ...``."""
+    return ", ".join(suffix_formats())
+
+
+def format_for_path(path: str | os.PathLike, default: str | None = "md") -> str | None:
+    """The format a file name asks for by its suffix (``out.json`` → json), ``default`` for any other."""
+    return suffix_formats().get(Path(path).suffix.lower(), default)

@@ -20,7 +20,8 @@ them without parsing JSON:
                                          device, dtype, backend, compute_type, ctranslate2, pivot, legs)
                            decoding struct<same roles: num_beams, max_input_tokens, max_length, ...>
                            summary struct<method, levels, chunks_per_level, alignment, aligned_by>,
-                           summary_error
+                           summary_error, source_language struct<lang, given, detected, confidence,
+                           characters, identifier>
     fingerprint   string   provenance.fingerprint, for a quick look-up
     contract_version string  the JSON contract's version (null in files written before 1.1)
     extra         string   JSON text of top-level keys the schema does not know (null when none)
@@ -97,9 +98,21 @@ SUMMARY_TRACE = Struct(
         ("aligned_by", MapOf(INT), False),
     )
 )
+# How the source language was found: given (--from), or detected with a confidence from so many characters.
+SOURCE_LANGUAGE = Struct(
+    (
+        ("lang", STRING, False),
+        ("given", BOOL, False),
+        ("detected", BOOL, False),
+        ("confidence", FLOAT, False),
+        ("characters", INT, False),
+        ("identifier", STRING, False),
+    )
+)
 PROVENANCE = Struct(
     (
         *_fields("", "trpipe created fingerprint signature segmenter"),
+        ("source_language", SOURCE_LANGUAGE, False),
         ("models", _roles(MODEL), False),
         ("decoding", _roles(DECODING), False),
         ("summary", SUMMARY_TRACE, False),

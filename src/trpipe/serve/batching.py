@@ -258,6 +258,9 @@ class ModelQueue:
                     return
                 if self._returning > len(self._pending) and time.monotonic() < self._returning_until:
                     self._gather(self._returning, min(self.max_wait, self._last_seconds / 10))
+                    if not self._pending:  # taken by another worker, or cancelled, while this one waited
+                        self._idle -= 1
+                        continue
                 batch = self._take(self._idle)
                 self._returning = max(0, self._returning - len(batch))
                 self._idle -= 1

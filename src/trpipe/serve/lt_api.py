@@ -56,10 +56,10 @@ def _pair(service, source: str, target: str) -> None:
 def detect(service, texts: list[str]) -> list[dict[str, Any]]:
     """LibreTranslate's candidates: ``[{"confidence": 0-100, "language": code}]``, likeliest first, among the
     languages this server translates where it can tell."""
-    from trpipe.languages import identify_ranked
+    from trpipe.languages import identify_ranked, letters
 
     text = "\n".join(texts)
-    if sum(ch.isalpha() for ch in text[:20000]) < 1:
+    if letters(text) < 1:
         return [{"confidence": 0.0, "language": "en"}]
     known = {entry["code"] for entry in service.languages()}
     ranked = identify_ranked(text, 10)
