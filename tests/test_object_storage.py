@@ -107,3 +107,30 @@ def test_without_the_storage_extra_the_error_names_it(monkeypatch, echo_registry
         remote._filesystem.cache_clear()
     assert result.exit_code == 4, result.output
     assert "pip install 'trpipe[s3]'" in one_line_error(result.output)
+
+
+def test_missing_credentials_are_one_line_errors(monkeypatch, echo_registry, tmp_path):
+    """No key in the variables, no ~/.aws, no instance role: boto's NoCredentialsError is no bug (exit 70)
+    but the input's or output's one-line error, whether trpipe first meets it reading, listing or writing."""
+    import s3fs
+
+    import trpipe.remote as remote
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    (tmp_path / "a.fr.txt").write_text(ARTICLE.format(n=1, year=2001), encoding="utf-8")
+    remote._filesystem.cache_clear()
+    s3fs.S3FileSystem.clear_instance_cache()
+    try:
+        listed = invoke(*echo_args(), "s3://news/in/", "-o", tmp_path / "out.jsonl", registry=echo_registry)
+        written = invoke(*echo_args(), tmp_path / "a.fr.txt", "-o", "s3://news/out.md", registry=echo_registry)
+    finally:
+        remote._filesystem.cache_clear()
+        s3fs.S3FileSystem.clear_instance_cache()
+    assert listed.exit_code == 1, listed.output  # the one input failed, as a missing folder does
+    assert "s3://news/in/: cannot be listed (no credentials: set AWS_ACCESS_KEY_ID" in one_line_error(listed.output)
+    assert written.exit_code == 2, written.output
+    assert "s3://news/out.md: cannot be written (no credentials" in one_line_error(written.output)

@@ -18,10 +18,18 @@ def as_path(path: str | os.PathLike):
 
 
 def _test(path: str | os.PathLike, test: str) -> bool:
+    """``path.is_dir()`` and the like, False when it cannot be told (then the read or write that follows
+    says why: object storage raises its own errors, such as missing credentials, not OSError)."""
     try:
         return bool(getattr(as_path(path), test)())
     except (OSError, ValueError):
         return False
+    except Exception:
+        from trpipe.remote import is_remote
+
+        if is_remote(path):
+            return False
+        raise
 
 
 def is_dir(path: str | os.PathLike) -> bool:

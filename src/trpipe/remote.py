@@ -87,6 +87,8 @@ def _reason(exc: BaseException) -> str:
         return "no such object"
     if isinstance(exc, PermissionError):
         return "permission denied"
+    if type(exc).__name__ == "NoCredentialsError":  # botocore's: no key in the variables, ~/.aws or a role
+        return "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure ~/.aws"
     text = text or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
 
