@@ -40,7 +40,7 @@ needs_chromium = pytest.mark.skipif(
     reason="Chromium not installed (Debian: apt-get install -y chromium; or set TRPIPE_CHROMIUM)",
 )
 
-KEYS = {"Tab": 9, "Enter": 13, "Escape": 27, "n": 78, "p": 80}
+KEYS = {"Tab": 9, "Enter": 13, "Escape": 27, "ArrowLeft": 37, "ArrowRight": 39, "n": 78, "p": 80}
 # Every frame in the page's process, so that a sandboxed frame's document can be read from the page.
 FRAME_FLAGS = ("--disable-site-isolation-trials", "--disable-features=IsolateSandboxedIframes,site-per-process")
 

@@ -34,6 +34,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network (n
 # their own, never in the user's: no test sees the user's models or credentials.
 os.environ["TRPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-cache-")
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="trpipe-test-hf-")
+# The checks behave the same whether or not a machine has the FreeDict dictionaries or WordNet installed (the
+# tests that read them build small ones of their own).
+os.environ["TRPIPE_FREEDICT_DIR"] = ""
+os.environ["TRPIPE_WORDNET_DIR"] = ""  # likewise WordNet (wordnet-base)
 # The tables trpipe derives from its libraries (simplemma, CLDR, py3langid) are built once for the session.
 os.environ["TRPIPE_TABLES_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-tables-")
 for _name in ("HF_HUB_CACHE", "HF_TOKEN", "HF_ENDPOINT", "TRPIPE_MODELS"):

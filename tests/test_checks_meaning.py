@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from trpipe.checks import (
     CHECKS,
+    SEVERITIES,
     check_length,
     check_negation,
     check_quotes,
@@ -201,8 +202,13 @@ _PIECES = st.sampled_from(
     st.sampled_from([("fr", "en"), ("en", "fr"), ("de", "en"), ("zh", "en"), ("ru", "en"), ("en", "zh")]),
 )
 def test_checks_never_fail_on_odd_text(pieces, noise, pair):
-    for flag in check_sentence(" ".join(pieces), noise + " ".join(reversed(pieces)), *pair):
-        assert set(flag) == {"check", "detail"} and flag["check"] in CHECKS and "\n" not in flag["detail"]
+    source, translation = " ".join(pieces), noise + " ".join(reversed(pieces))
+    for flag in check_sentence(source, translation, *pair):
+        assert set(flag) == {"check", "severity", "detail", "evidence"} and flag["check"] in CHECKS
+        assert flag["severity"] in SEVERITIES and "\n" not in flag["detail"]
+        for side, text in (("source", source), ("target", translation)):
+            span = flag["evidence"].get(side)
+            assert span is None or 0 <= span["start"] <= span["end"] <= len(text), (flag, text)
 
 
 def test_summarise_flags_counts_by_check_in_order():

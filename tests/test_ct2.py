@@ -312,3 +312,24 @@ def test_gpu_path(ct2, model_copy, tmp_path):
     doc = translate_file(SAMPLE, "en", registry=model_copy[1], source_lang="fr", summary=False, backend="ctranslate2")
     assert doc.provenance["models"]["translation"]["device"] == "cuda"
     assert all(s.translation for seg in doc.segments for s in seg.sentences)
+
+
+def test_cross_attention_of_a_translation_becomes_word_links(fr_en):
+    """The model's attention is an extra alignment signal (issue 24): its structure, not its wording."""
+    from trpipe.checks.align import attention_links, words
+
+    source = "Le 12 février 2021, la région Grand Est a alloué une aide à Huawei."
+    translation = fr_en.translate_batch([source])[0]
+    found = fr_en.cross_attention([(source, translation), (source, "")])
+    assert found[1] is None or len(found[1].rows) <= 1  # the end token alone
+    attention = found[0]
+    assert attention is not None and attention.rows
+    assert len(attention.rows) == len(attention.target_spans)
+    for row in attention.rows:
+        assert len(row) == len(attention.source_spans) and sum(row) == pytest.approx(1.0, abs=1e-3)
+    assert all(0 <= a <= b <= len(source) for a, b in attention.source_spans)
+    assert all(0 <= a <= b <= len(translation) for a, b in attention.target_spans)
+    src, tgt = words(source, "fr"), words(translation, "en")
+    links = attention_links(attention.rows, attention.source_spans, attention.target_spans, src, tgt)
+    assert links and len({k.target for k in links}) == len(links)
+    assert all(0 <= k.source < len(src) and 0 <= k.target < len(tgt) and 0 < k.score <= 1 for k in links)

@@ -227,3 +227,29 @@ def test_hostile_input_runs_nothing(page):
     dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=3000")
     assert "data-pwned" not in _body(dom) and 'data-target=""' in _body(dom)
     assert "<img" not in dom and "<svg" not in dom
+
+
+# Focuses the first aligned word of a translation (as Tab would) and records the words highlighted with it.
+_ALIGN = """<script>
+window.addEventListener("load", function () {
+  var word = document.querySelector(".tgt .w[data-a]");
+  word.focus();
+  var lit = document.querySelectorAll(".w.aligned");
+  var shown = [];
+  for (var i = 0; i < lit.length; i++) shown.push((lit[i].closest(".src") ? "src:" : "tgt:") + lit[i].textContent);
+  document.body.setAttribute("data-aligned", shown.join("|"));
+  word.blur();
+  document.body.setAttribute("data-after-blur", String(document.querySelectorAll(".w.aligned").length));
+});
+</script>"""
+
+
+def test_focusing_a_translated_word_highlights_its_aligned_source_word(page):
+    path = page["folder"] / "align.html"
+    path.write_text(with_script(render_html(page["document"]), _ALIGN), encoding="utf-8")
+    dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=3000")
+    shown = _attr(dom, "data-aligned").split("|")
+    sources = [s[4:] for s in shown if s.startswith("src:")]
+    targets = [s[4:] for s in shown if s.startswith("tgt:")]
+    assert sources and targets and set(sources) == set(targets)  # the echo translation keeps every word
+    assert _attr(dom, "data-after-blur") == "0"

@@ -239,7 +239,7 @@ def test_tmx_is_well_formed_for_any_input(v):
             xml_text(v["id"] or v["path"])
         ]
     notes = [(n.getparent().get("tuid"), n.text or "") for n in root.iter("note")]
-    expected = f"flag {v['check']} (en): sentence 2: {v['detail']}"
+    expected = f"flag {v['check']} [error] (en): sentence 2: {v['detail']}"
     if document.segments[1].sentences[1].translation:
         assert notes == [("p2.2", xml_text(expected))]
 
@@ -258,7 +258,7 @@ def test_xliff_is_well_formed_for_any_input(v):
         sentences = [s for seg in document.segments for s in seg.sentences]
         assert [u.findtext(f"{XLIFF}source") or "" for u in found] == [xml_text(s.text) for s in sentences]
     checks = [n.text for n in root.iter(f"{XLIFF}note") if n.get("from") == "trpipe-check"]
-    assert checks == [xml_text(f"flag {v['check']} (en): sentence 2: {v['detail']}")]
+    assert checks == [xml_text(f"flag {v['check']} [error] (en): sentence 2: {v['detail']}")]
 
 
 def deep_encodable(value):

@@ -20,7 +20,7 @@ from trpipe.render.common import flag_sentence
 from trpipe.render.html import LOW_SCORE, VERY_LOW_SCORE, render_html
 from trpipe.render.json import render_json
 from trpipe.render.jsonl import render_jsonl
-from trpipe.render.tmx import render_tmx
+from trpipe.render.tmx import flag_note, render_tmx
 from trpipe.render.xliff import XLIFF_NS, render_xliff
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -115,7 +115,7 @@ def _tmx_notes(rendered: str) -> dict[str, list[str]]:
 
 def test_tmx_flag_is_a_note_of_its_own_sentence_only():
     notes = _tmx_notes(render_tmx(hand_made()))
-    assert notes["p2.1"] == ["flag numbers: sentence 1: 800 000 → 800,000 <b>"]
+    assert notes["p2.1"] == ["flag numbers [error]: sentence 1: 800 000 → 800,000 <b>"]
     assert notes["p2.2"] == [] and notes["p1.1"] == []
 
 
@@ -128,7 +128,8 @@ def test_tmx_and_xliff_flags_of_a_pipeline_document_land_on_the_sentence_they_na
             index = flag_sentence(seg, flag)
             assert index is not None
             where = f"{seg.id}.{index + 1}"
-            note = f"flag {flag['check']} (en): {flag['detail']}"
+            note = flag_note(two_targets, flag, True)
+            assert note.startswith(f"flag {flag['check']} [{flag['severity']}] (en): {flag['detail']}")
             assert note in tmx[where] and note in xliff[where]
             others = [u for u in tmx if u.startswith(seg.id + ".") and u != where]
             assert all(note not in tmx[u] and note not in xliff[u] for u in others)
@@ -142,15 +143,15 @@ def test_a_flag_about_the_whole_segment_goes_on_its_first_unit_only():
     document = hand_made()
     document.segments[1].flags = [{"check": "quotes", "detail": "a quote lost its closing mark"}]
     notes = _tmx_notes(render_tmx(document))
-    assert notes["p2.1"] == ["flag quotes: a quote lost its closing mark"] and notes["p2.2"] == []
+    assert notes["p2.1"] == ["flag quotes [error]: a quote lost its closing mark"] and notes["p2.2"] == []
     xliff = _xliff_notes(render_xliff(document), "en")
-    assert xliff["p2.1"] == ["flag quotes: a quote lost its closing mark"] and xliff["p2.2"] == []
+    assert xliff["p2.1"] == ["flag quotes [error]: a quote lost its closing mark"] and xliff["p2.2"] == []
 
 
 def test_a_flag_with_a_sentence_number_key_is_placed_by_it():
     document = hand_made()
     document.segments[1].flags = [{"check": "names", "detail": "Huawei missing", "sentence": 2}]
-    assert _tmx_notes(render_tmx(document))["p2.2"] == ["flag names: Huawei missing"]
+    assert _tmx_notes(render_tmx(document))["p2.2"] == ["flag names [error]: Huawei missing"]
 
 
 def test_tmx_several_targets_one_tuv_per_language_with_scores(two_targets):
@@ -220,8 +221,8 @@ def test_xliff_marks_machine_translation_scores_and_flags_per_unit():
     rendered = render_xliff(hand_made())
     root = etree.fromstring(rendered.encode())
     assert rendered.count('state="needs-review-translation"') == 3
-    assert _xliff_notes(rendered, "en") == {"p1.1": [], "p2.1": ["flag numbers: sentence 1: 800 000 → 800,000 <b>"],
-                                            "p2.2": []}  # fmt: skip
+    notes = {"p1.1": [], "p2.1": ["flag numbers [error]: sentence 1: 800 000 → 800,000 <b>"], "p2.2": []}
+    assert _xliff_notes(rendered, "en") == notes
     scores = {
         u.get("id"): n.text
         for u in root.iter(f"{{{XLIFF_NS}}}trans-unit")

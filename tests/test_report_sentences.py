@@ -194,3 +194,19 @@ def test_the_offsets_copy_from_the_keyboard(browser, document):
     segment = document.segments[0]
     assert copied and copied.startswith(f"{segment.id} {segment.start}-{segment.end}")
     assert browser.evaluate("document.activeElement.textContent") in ("copied", "selected: press Ctrl+C")
+
+
+@needs_chromium
+def test_arrow_keys_walk_the_aligned_words_of_a_focused_sentence(browser, document):
+    browser.open(browser.url)
+    _tab_to(browser, 'el.matches(".tgt .sent[data-s]") && el.querySelector(".w[data-a]")')
+    words = []
+    for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
+        browser.key(key)
+        words.append(browser.evaluate("document.activeElement.getAttribute('data-a')"))
+        lit = browser.evaluate(
+            "Array.from(document.querySelectorAll('.w.aligned')).map(w => w.closest('div').className)"
+        )
+        assert "src" in lit and "tgt" in lit  # the focused word and its aligned source word
+    assert all(words) and words[0] != words[1] and words[2] == words[0]
+    assert browser.evaluate("document.querySelector('.w[data-a]').tabIndex") == -1  # out of the Tab order

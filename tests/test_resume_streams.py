@@ -126,6 +126,45 @@ def test_a_model_that_fails_half_way_keeps_the_documents_made_before(tmp_path, s
     assert [d["doc"] for d in kept] == sorted(str(p) for p in paths[:16])
 
 
+def _without(kind, names):
+    """An Arrow type without the struct fields ``names`` (at any depth): the schema of an older trpipe."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(kind):
+        return pa.struct([pa.field(f.name, _without(f.type, names)) for f in kind if f.name not in names])
+    if pa.types.is_list(kind):
+        return pa.list_(_without(kind.value_type, names))
+    if pa.types.is_map(kind):
+        return pa.map_(kind.key_type, _without(kind.item_type, names))
+    return kind
+
+
+def _strip(value, names):
+    if isinstance(value, dict):
+        return {k: _strip(v, names) for k, v in value.items() if k not in names}
+    if isinstance(value, list):
+        return [_strip(v, names) for v in value]
+    return value
+
+
+def test_a_parquet_file_of_an_older_schema_resumes(echo_registry, tmp_path):
+    """Flags gained severity and evidence (issue 24): a file written before still resumes, its rows kept."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    _, out, args, read = _run(tmp_path, ".parquet", 3)
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0, err
+    table = pq.read_table(out)
+    names = {"severity", "evidence"}
+    old = pa.schema([pa.field(f.name, _without(f.type, names)) for f in table.schema])
+    pq.write_table(pa.Table.from_pylist(_strip(table.to_pylist(), names), schema=old), out)
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0 and "3 skipped" in err, err
+    again = read(out)
+    assert [d["doc"] for d in again] == [d["doc"] for d in table.to_pylist()]
+    assert pq.read_schema(out).equals(table.schema)  # rewritten in this trpipe's schema
+
+
 def _without_times(docs: list[dict], suffix: str) -> list[dict]:
     """Documents (Parquet rows as their JSON documents) without their creation times."""
     if suffix == ".parquet":

@@ -59,6 +59,9 @@ class Sentence:
     # (None when the backend cannot tell, or the sentence was kept as it is).
     score: float | None = None
     scores: dict[str, float] = field(default_factory=dict)  # per target language, with several
+    # Word alignment with ``translation`` (trpipe.checks.align): [source start, source end, target start,
+    # target end] per link, source offsets into Source.text, target offsets into ``translation``.
+    alignment: list[list[int]] = field(default_factory=list)
     # "human" when a person's translation (an applied suggestion) was used instead of a model's; the
     # document's provenance lists those sentences (``provenance["human"]``). Not serialised here.
     origin: str | None = None
@@ -67,6 +70,8 @@ class Sentence:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
         if self.score is not None:
             out["score"] = round(self.score, 4)
+        if self.alignment:
+            out["alignment"] = [list(pair) for pair in self.alignment]
         if len(self.translations) > 1:
             out["translations"] = dict(self.translations)
             if self.scores:
@@ -132,6 +137,10 @@ class SummarySentence:
     # ``weakly_supported`` when it is under the documented threshold.
     support: float | None = None
     weakly_supported: bool = False
+    # The citation pointed at a segment that supports the sentence less than another: ``cites`` was corrected
+    # to that one, ``cited_as`` keeps what the alignment cited (trpipe.checks.claims.check_citation).
+    wrong_citation: bool = False
+    cited_as: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "cites": list(self.cites)}
@@ -141,6 +150,9 @@ class SummarySentence:
             out["support"] = round(self.support, 3)
         if self.weakly_supported:
             out["weakly_supported"] = True
+        if self.wrong_citation:
+            out["wrong_citation"] = True
+            out["cited_as"] = list(self.cited_as)
         return out
 
 

@@ -239,6 +239,8 @@ class _Checker:
                 self.bad(at, "no translation")
             if "score" in sentence and not isinstance(sentence["score"], (int, float)):
                 self.bad(f"{at}.score", "not a number")
+            if "alignment" in sentence:
+                self.check_alignment(at, sentence, translation if isinstance(translation, str) else "")
         text = seg["text"]
         missed = [k for k, ch in enumerate(text) if not ch.isspace() and not covered[k]]
         if missed:
@@ -247,6 +249,22 @@ class _Checker:
                 f"{len(missed)} non-space characters of the segment lie in no sentence, the first at "
                 f"{start + missed[0]}: {text[missed[0] : missed[0] + 40]!r}",
             )
+
+    def check_alignment(self, where: str, sentence: dict[str, Any], translation: str) -> None:
+        """Word links ``[source start, source end, target start, target end]``: source offsets inside the
+        sentence's span of the source text, target offsets inside its translation."""
+        pairs = sentence["alignment"]
+        if not isinstance(pairs, list):
+            self.bad(f"{where}.alignment", "not a list")
+            return
+        for k, pair in enumerate(pairs):
+            ok = isinstance(pair, list) and len(pair) == 4 and all(_is_int(v) for v in pair)
+            if not ok or not (sentence["start"] <= pair[0] < pair[1] <= sentence["end"]):
+                self.bad(f"{where}.alignment[{k}]", "not [source start, source end, ...] inside the sentence")
+                return
+            if not 0 <= pair[2] < pair[3] <= len(translation):
+                self.bad(f"{where}.alignment[{k}]", "its target span is not inside the translation")
+                return
 
     def check_flags(self, where: str, flags: Any) -> None:
         if flags is None:
@@ -259,6 +277,34 @@ class _Checker:
                 isinstance(flag, dict) and isinstance(flag.get("check"), str) and isinstance(flag.get("detail"), str)
             ):
                 self.bad(f"{where}.flags[{k}]", "not a {check, detail} object of strings")
+                continue
+            self.check_flag_evidence(f"{where}.flags[{k}]", flag)
+
+    def check_flag_evidence(self, where: str, flag: dict) -> None:
+        """A flag's optional severity and evidence (older documents have neither)."""
+        from trpipe.checks.text import SEVERITIES
+
+        if "severity" in flag and flag["severity"] not in SEVERITIES:
+            self.bad(f"{where}.severity", f"not one of {', '.join(SEVERITIES)}")
+        evidence = flag.get("evidence")
+        if evidence is None:
+            return
+        if not isinstance(evidence, dict):
+            self.bad(f"{where}.evidence", "not an object")
+            return
+        for side in ("source", "target"):
+            span = evidence.get(side)
+            if span is None:
+                continue
+            start, end = (span.get("start"), span.get("end")) if isinstance(span, dict) else (None, None)
+            if not (_is_int(start) and _is_int(end) and 0 <= start <= end):
+                self.bad(f"{where}.evidence.{side}", "not a {start, end} span")
+            elif side == "source" and span.get("text", (self.text or "")[start:end]) != (self.text or "")[start:end]:
+                self.bad(f"{where}.evidence.source", "its text is not source.text[start:end]")
+        for key in ("value", "threshold"):
+            number = evidence.get(key, 0)
+            if not isinstance(number, (int, float)) or isinstance(number, bool):
+                self.bad(f"{where}.evidence.{key}", "not a number")
 
     # ------------------------------------------------------------------------------------- summary
 
@@ -312,6 +358,11 @@ class _Checker:
                     isinstance(unsupported, list) and all(isinstance(u, str) for u in unsupported)
                 ):
                     self.bad(f"{at}.unsupported", "not a list of strings")
+                if "wrong_citation" in sentence and not isinstance(sentence["wrong_citation"], bool):
+                    self.bad(f"{at}.wrong_citation", "not true or false")
+                cited_as = sentence.get("cited_as")
+                if cited_as is not None and not (isinstance(cited_as, list) and all(c in ids for c in cited_as)):
+                    self.bad(f"{at}.cited_as", "not a list of the document's segment ids")
                 cites_of.append([str(c) for c in cites])
             shapes[lang] = cites_of
         if shapes:

@@ -5,19 +5,29 @@ numbers  A figure, date or time of the source that the translation lacks (compar
          the translation adds; a figure written in the source's convention that a reader of the target
          misreads (800.000 in English is 800); two figures of the same kind that changed places. A weak
          number word (un, first, both) is flagged only when another number stands in its place.
-units    A figure whose currency or unit changed (€ -> $, km² -> square miles), dropped or added, and a
-         "per" unit (per square kilometre) that changed.
+units    A figure whose currency or unit changed (€ -> $, km² -> square miles): an error, unless it is a
+         conversion (10 km = 6.2 miles: a note) or one unit is part of the other (km and km/h, read from
+         different words: a warning). A unit dropped or added with the figure kept ("under-25s" for "moins de
+         25 ans", "NZ$" for "dollars néo-zélandais"), and a "per" unit (per square kilometre) on one side
+         only: warnings, since a translation often leaves a unit to the context or spells it out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
+from itertools import pairwise
+from typing import NamedTuple
 
-from trpipe.checks.numbers import NUMBER_KINDS, Mention, find_numbers, per_units
-from trpipe.checks.text import Flag, flag, quoted
+from trpipe.checks import locale
+from trpipe.checks.numbers import Mention, find_numbers, per_units
+from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, quoted
 
-_FAMILIES = ("cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-")
+_FAMILIES = (
+    "cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-", "duration-"
+)  # fmt: skip
 
 
 def covers(mention: Mention) -> frozenset:
@@ -32,6 +42,8 @@ def covers(mention: Mention) -> frozenset:
             out.add(Decimal(day))
         elif isinstance(value, tuple) and value[0] == "month" and value[2]:
             out |= {("month", value[1], None), Decimal(value[2])}
+        elif isinstance(value, tuple) and value[0] == "time" and value[1] and value[1] % 60 == 0:
+            out.add(Decimal(value[1] // 60))  # 9 p.m. for "dalle 21", 7pm for "19 heures"
         elif isinstance(value, Decimal) and value == value.to_integral_value() and 1000 <= value <= 2999:
             out.add(("year", int(value)))
     return frozenset(out)
@@ -45,8 +57,18 @@ def units_compatible(a: frozenset, b: frozenset) -> bool:
     """Units that may stand for each other: a shared key, or a generic temperature against a scale."""
     if not a or not b or a & b:
         return True
+    if {u.replace("mass-tonne", "mass-ton") for u in a} & {u.replace("mass-tonne", "mass-ton") for u in b}:
+        return True  # "ton" is the metric tonne in most languages (吨, тонна, Tonne)
     generic = {u for u in a | b if u == "temperature-generic"}
     return bool(generic) and all(_family(u) == "temperature-" for u in a | b)
+
+
+def _part_of(a: frozenset, b: frozenset) -> bool:
+    """One unit a component of the other (length-kilometer in speed-kilometer-per-hour): the same words read
+    two ways, not a changed unit."""
+    return any(x.split("-", 1)[-1] in y.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y) or any(
+        y.split("-", 1)[-1] in x.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y
+    )
 
 
 def _label(units: frozenset) -> str:
@@ -60,16 +82,120 @@ def _year(m: Mention) -> bool:
 
 def _same_kind(a: Mention, b: Mention) -> bool:
     """Figures that may swap: of one kind (numbers, dates), both years or neither."""
-    return NUMBER_KINDS.get(a.kind, a.kind) == NUMBER_KINDS.get(b.kind, b.kind) and _year(a) == _year(b)
+    return a.kind == b.kind and _year(a) == _year(b)  # an ordinal (fifth, Erste) never swaps with a count
 
 
-def compare_numbers(
-    source: Sequence[Mention], translation: Sequence[Mention]
-) -> tuple[list[Mention], list[Mention], list[tuple[Mention, Mention]], list[tuple[Mention, Mention]]]:
-    """(missing source mentions, added translation mentions, misread (source, translation), swapped pairs)."""
+def _pint_name(unit: str) -> str | None:
+    """The pint name of a CLDR unit id ('area-square-kilometer' -> 'kilometer**2'); None for currencies."""
+    if unit.startswith("cur:") or unit == "temperature-generic" or "-" not in unit:
+        return None
+    family, name = unit.split("-", 1)
+    if family == "concentr":
+        return None
+    renamed = {"ton": "short_ton", "barrel": "oil_barrel", "celsius": "degC", "fahrenheit": "degF", "decade": "decade_"}
+    name = renamed.get(name, name)  # pint's own "decade" is a logarithmic unit
+    name = name.replace("-per-", "/")
+    for power, word in ((2, "square-"), (3, "cubic-")):
+        if name.startswith(word):
+            name = name[len(word) :] + f"**{power}"
+    return name.replace("-", "_")
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    import pint
+
+    registry = pint.UnitRegistry()
+    registry.define("decade_ = 10 * year")
+    return registry
+
+
+@lru_cache(maxsize=4096)
+def convert(value: Decimal, unit: str, to: str) -> float | None:
+    """``value`` in the CLDR unit ``unit`` expressed in ``to`` (pint), None when they do not convert."""
+    a, b = _pint_name(unit), _pint_name(to)
+    if a is None or b is None or a == b or _family(unit) != _family(to):
+        return None
+    try:
+        registry = _registry()
+        return float(registry.Quantity(float(value), a).to(b).magnitude)
+    except Exception:  # pint's errors: an unknown or incompatible unit
+        return None
+
+
+def _rounding(value: Decimal) -> float:
+    """Half a unit of the last significant digit written: 6.2 -> 0.05, 618,000 -> 500."""
+    exponent = value.normalize().as_tuple().exponent
+    return 0.5 * 10.0 ** int(exponent) if isinstance(exponent, int) else 0.0
+
+
+def conversion(source: Mention, target: Mention) -> bool:
+    """Whether ``target`` is ``source`` converted to another unit of its kind (10 km = 6.2 miles), within the
+    rounding of the figure written or 1 %."""
+    if not source.units or not target.units or units_compatible(source.units, target.units):
+        return False
+    for a in source.values:
+        for b in target.values:
+            if not isinstance(a, Decimal) or not isinstance(b, Decimal) or not b:
+                continue
+            for unit in source.units:
+                for to in target.units:
+                    value = convert(a, unit, to)
+                    if value is not None and abs(value - float(b)) <= max(_rounding(b), 0.01 * abs(float(b))):
+                        return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _long_unit_forms(lang: str) -> dict[str, tuple[str, ...]]:
+    """CLDR unit id -> the unit's written-out names in ``lang`` (day, days, jour, jours), longest first."""
+    forms: dict[str, list[str]] = {}
+    for form, (unit, abbreviation) in locale.unit_words(lang).items():
+        if not abbreviation and not unit.startswith("per:") and form.replace(" ", "").isalpha():
+            forms.setdefault(unit, []).append(form)
+    return {unit: tuple(sorted(f, key=len, reverse=True)) for unit, f in forms.items()}
+
+
+def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | None:
+    """The unit word of ``other_text`` that says ``mention`` as one of a larger or smaller unit of its kind
+    ("24 heures" = "a day", "diez años" = "a decade", "einer Stunde" = "sixty minutes"), or None."""
+    from trpipe.checks.text import fold_keep
+
+    folded = f" {' '.join(fold_keep(other_text).split())} "
+    counted = {u for m in find_numbers(other_text, other_lang) for u in m.units}  # "two days": a figure of its own
+    for unit in mention.units:
+        if not unit.startswith("duration-"):
+            continue
+        for value in mention.values:
+            if not isinstance(value, Decimal):
+                continue
+            for other, words in _long_unit_forms(other_lang).items():
+                converted = (
+                    convert(value, unit, other) if other.startswith("duration-") and other not in counted else None
+                )
+                if converted is None or abs(converted - 1) > 0.01:
+                    continue
+                found = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded)), None)
+                if found:
+                    return found
+    return None
+
+
+class Comparison(NamedTuple):
+    missing: list[Mention]
+    added: list[Mention]
+    misread: list[tuple[Mention, Mention]]
+    swapped: list[tuple[Mention, Mention]]
+    converted: list[tuple[Mention, Mention]]
+
+
+def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -> Comparison:
+    """(missing source mentions, added translation mentions, misread (source, translation), swapped pairs,
+    converted (source, translation) pairs)."""
     source_covers = frozenset().union(*(covers(m) for m in source)) if source else frozenset()
     translation_covers = [covers(m) for m in translation]
     misread: list[tuple[Mention, Mention]] = []
+    converted: list[tuple[Mention, Mention]] = []
     matched: dict[int, int] = {}
     missing: list[Mention] = []
     for i, mention in enumerate(source):
@@ -78,8 +204,14 @@ def compare_numbers(
             free = [j for j in hits if j not in matched.values()]
             matched[i] = (free or hits)[0]
             continue
-        misreads = [t for t in translation if mention.values & t.alt]
-        if misreads:
+        # 800.000 read as 800: a figure of the translation that no other source figure accounts for
+        misreads = [t for t in translation if mention.values & t.alt and not (t.values & source_covers)]
+        misreads = misreads if not mention.weak else []
+        conversions = [j for j, t in enumerate(translation) if j not in matched.values() and conversion(mention, t)]
+        if conversions:  # 2,2 GW = 2,200 MW: a conversion, though 2,200 would also misread 2,2
+            matched[i] = conversions[0]
+            converted.append((mention, translation[conversions[0]]))
+        elif misreads:
             misread.append((mention, misreads[0]))
         elif not mention.weak:
             missing.append(mention)
@@ -113,40 +245,190 @@ def compare_numbers(
             if s1.kind in ("date", "month", "weekday", "time") or not s1.values.isdisjoint(translation_covers[tj]):
                 continue
             if ti > tj and source[i].start < source[j].start:
-                swapped.append((s1, s2))
-    return missing, added, misread, swapped
+                swapped.append((s1, s2, translation[tj], translation[ti]))
+    return Comparison(missing, added, misread, swapped, converted)
 
 
-def check_numbers(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
-    """Flag figures, dates and times that the translation lacks, adds, misreads or swaps."""
+def _shown(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value.normalize():f}"
+    if isinstance(value, tuple):
+        return "-".join(str(v) for v in value if v is not None)
+    return str(value)
+
+
+_RATIO_JOIN = re.compile(r"\s+(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
+
+
+def said_as_ratio(mention: Mention, other_text: str, other_lang: str) -> tuple[int, int] | None:
+    """The span of the other side's "N in M" that says a percentage ("40 %" = "two in five", "deux sur
+    cinq"), or None."""
+    percents = [v for v in mention.values if isinstance(v, Decimal)] if "concentr-percent" in mention.units else []
+    if not percents:
+        return None
+    found = [m for m in find_numbers(other_text, other_lang) if any(isinstance(v, Decimal) for v in m.values)]
+    for a, b in pairwise(found):
+        if not _RATIO_JOIN.fullmatch(other_text[a.end : b.start]):
+            continue
+        for x in (v for v in a.values if isinstance(v, Decimal)):
+            for y in (v for v in b.values if isinstance(v, Decimal) and v):
+                if any(abs(float(x / y * 100) - float(p)) <= 1 for p in percents):
+                    return a.start, b.end
+    return None
+
+
+def _converted(mention: Mention, word: str, side: str) -> Flag:
+    """The note for a duration said as one of another unit (``word``, on the other side)."""
+    detail = f"{quoted(mention.text)} said as {word}" if side == "source" else f"{word} said as {quoted(mention.text)}"
+    return flag(
+        "units", detail, NOTE, **{side: (mention.start, mention.end)}, measure="unit conversion (pint)",
+        expected=mention.text if side == "source" else word, found=word if side == "source" else mention.text,
+    )  # fmt: skip
+
+
+SWAP_WINDOW = 3  # words each side of a figure whose alignment says what the figure counts
+
+
+def _offsets(words, mention: Mention) -> dict[int, int]:
+    """Content words within SWAP_WINDOW words of ``mention``: index -> signed distance in words (-2: two words
+    before it, 1: the word after it)."""
+    inside = [k for k, w in enumerate(words) if w.start < mention.end and w.end > mention.start]
+    if not inside:
+        return {}
+    first, last = inside[0], inside[-1]
+    out = {}
+    for k in range(max(0, first - SWAP_WINDOW), min(len(words), last + SWAP_WINDOW + 1)):
+        if words[k].content and not first <= k <= last:
+            out[k] = k - last if k > last else k - first
+    return out
+
+
+def reordered(swap: tuple, alignment) -> bool:
+    """Whether two figures that changed places kept their words (a reordered sentence: "2 200 véhicules et
+    3 000 employés" = "3,000 staff and 2,200 vehicles"), by the word alignment around them: a linked pair of
+    words standing on the same side of a source figure and of its match ("Umsatz von 4,1" = "sales of 4.1")
+    says it kept its place; on the same side of a source figure and of the other's match, that they swapped.
+    Closer words weigh more."""
+    first, second, second_t, first_t = swap
+    links = [(k.source, k.target) for k in alignment.links if k.kind != "figure"]
+    s = [_offsets(alignment.source, first), _offsets(alignment.source, second)]
+    t = [_offsets(alignment.target, first_t), _offsets(alignment.target, second_t)]
+
+    def support(i: int, j: int, a: int, b: int) -> float:
+        d, e = s[a].get(i), t[b].get(j)
+        return 1 / (abs(d) + abs(e)) if d is not None and e is not None and (d > 0) == (e > 0) else 0.0
+
+    kept = sum(max(support(i, j, 0, 0), support(i, j, 1, 1)) for i, j in links)
+    crossed = sum(max(support(i, j, 0, 1), support(i, j, 1, 0)) for i, j in links)
+    return kept > crossed
+
+
+def check_numbers(source: str, translation: str, source_lang: str, target_lang: str, alignment=None) -> list[Flag]:
+    """Flag figures, dates and times that the translation lacks, adds, misreads or swaps; a figure converted
+    to another unit of its kind is a note. ``alignment`` (trpipe.checks.align) tells a reordered sentence
+    from swapped figures (without it, figures in another order are taken as swapped)."""
     src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
     if not src and not tgt:
         return []
-    missing, added, misread, swapped = compare_numbers(src, tgt)
+    found = compare_numbers(src, tgt)
+    if found.swapped and alignment is not None:
+        found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
-    if missing:
-        texts = list(dict.fromkeys(m.text for m in missing))
-        flags.append(flag("numbers", "not in the translation: " + ", ".join(map(quoted, texts))))
-    if added:
-        texts = list(dict.fromkeys(m.text for m in added))
-        flags.append(flag("numbers", "not in the source: " + ", ".join(map(quoted, texts))))
-    for source_mention, mention in misread:
+    # A percentage said as "two in five" on the other side: a note, and the two numbers are no additions.
+    said: set[int] = set()
+    spans: dict[str, list[tuple[int, int]]] = {"source": [], "target": []}
+    for side, mentions, other, lang in (
+        ("source", found.missing, translation, target_lang),
+        ("target", found.added, source, source_lang),
+    ):
+        for mention in mentions:
+            if (span := said_as_ratio(mention, other, lang)) is not None:
+                said.add(id(mention))
+                spans["target" if side == "source" else "source"].append(span)
+                flags.append(_converted(mention, f"“{other[span[0] : span[1]]}”", side))
+
+    def handled(mention: Mention, side: str) -> bool:
+        return id(mention) in said or any(a <= mention.start and mention.end <= b for a, b in spans[side])
+
+    for mention in {m.text: m for m in found.missing if not handled(m, "source")}.values():
+        word = said_as_one(mention, translation, target_lang)
+        if word:  # 24 heures = a day: a conversion, as 10 km = 6.2 miles
+            flags.append(_converted(mention, f"“{word}”", "source"))
+            continue
+        flags.append(
+            flag(
+                "numbers",
+                f"not in the translation: {quoted(mention.text)}",
+                source=(mention.start, mention.end),
+                expected=mention.text,
+                measure="figure by value",
+            )
+        )
+    for mention in {m.text: m for m in found.added if not handled(m, "target")}.values():
+        word = said_as_one(mention, source, source_lang) or said_as_ratio(mention, source, source_lang)
+        if word:
+            flags.append(_converted(mention, f"“{word}”", "target"))
+            continue
+        flags.append(
+            flag(
+                "numbers",
+                f"not in the source: {quoted(mention.text)}",
+                target=(mention.start, mention.end),
+                found=mention.text,
+                measure="figure by value",
+            )
+        )
+    for source_mention, mention in found.misread:
         shown = next(iter(mention.values))
         flags.append(
             flag(
                 "numbers",
                 f"{quoted(mention.text)} is written in the source's convention: a {target_lang} reader reads "
                 f"{shown:,} for the source's {quoted(source_mention.text)}",
+                source=(source_mention.start, source_mention.end),
+                target=(mention.start, mention.end),
+                expected=_shown(next(iter(source_mention.values))),
+                found=_shown(shown),
+                measure=f"decimal convention of {target_lang}",
             )
         )
     source_foreign = {m.text for m in src if m.foreign}
     for mention in tgt:
         if mention.foreign and not mention.alt and mention.text not in source_foreign:
             flags.append(
-                flag("numbers", f"{quoted(mention.text)} is not written in the {target_lang} convention (decimal mark)")
+                flag(
+                    "numbers",
+                    f"{quoted(mention.text)} is not written in the {target_lang} convention (decimal mark)",
+                    target=(mention.start, mention.end),
+                    found=mention.text,
+                    measure=f"decimal convention of {target_lang}",
+                )
             )
-    for first, second in swapped:
-        flags.append(flag("numbers", f"figures swapped: {quoted(first.text)} and {quoted(second.text)}"))
+    for first, second, first_t, second_t in found.swapped:
+        flags.append(
+            flag(
+                "numbers",
+                f"figures swapped: {quoted(first.text)} and {quoted(second.text)}",
+                source=(first.start, second.end),
+                target=(first_t.start, second_t.end),
+                expected=f"{first.text} … {second.text}",
+                found=f"{first_t.text} … {second_t.text}",
+                measure="order of figures",
+            )
+        )
+    for source_mention, mention in found.converted:
+        flags.append(
+            flag(
+                "units",
+                f"{quoted(source_mention.text)} converted to {quoted(mention.text)}",
+                NOTE,
+                source=(source_mention.start, source_mention.end),
+                target=(mention.start, mention.end),
+                expected=source_mention.text,
+                found=mention.text,
+                measure="unit conversion (pint)",
+            )
+        )
     return flags
 
 
@@ -154,7 +436,12 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
     """Flag a figure whose currency or unit changed, or a unit the translation drops or adds."""
     src = [m for m in find_numbers(source, source_lang) if not m.weak]
     tgt = [m for m in find_numbers(translation, target_lang) if not m.weak]
-    problems: list[str] = []
+    flags: list[Flag] = []
+
+    def add(detail: str, severity: str = WARNING, **evidence) -> None:
+        if all(f["detail"] != detail for f in flags):
+            flags.append(flag("units", detail, severity, measure="unit of the figure", **evidence))
+
     target_units = [t.units for t in tgt if t.units]
     source_units = [s.units for s in src if s.units]
     for mention in src:
@@ -163,25 +450,68 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
             continue
         with_units = [t for t in partners if t.units]
         if with_units and not any(units_compatible(mention.units, t.units) for t in with_units):
-            problems.append(
-                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(with_units[0].text)} "
-                f"({_label(with_units[0].units)})"
+            other = with_units[0]
+            add(
+                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(other.text)} ({_label(other.units)})",
+                WARNING if _part_of(mention.units, other.units) else ERROR,
+                source=(mention.start, mention.end),
+                target=(other.start, other.end),
+                expected=_label(mention.units),
+                found=_label(other.units),
             )
         elif not with_units and not any(units_compatible(mention.units, u) for u in target_units):
-            problems.append(f"the {_label(mention.units)} of {quoted(mention.text)} is not in the translation")
+            add(
+                f"the {_label(mention.units)} of {quoted(mention.text)} is not in the translation",
+                ERROR if "concentr-percent" in mention.units else WARNING,  # 12 % -> 12 points
+                source=(mention.start, mention.end),
+                target=(partners[0].start, partners[0].end),
+                expected=_label(mention.units),
+            )
     for mention in tgt:
         if mention.units and not any(mention.values & covers(s) for s in src):
             continue  # an added figure: the numbers check reports it
         if mention.units and not any(units_compatible(mention.units, u) for u in source_units):
             partners = [s for s in src if s.values & covers(mention)]
             if partners and not any(s.units for s in partners):
-                problems.append(f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks")
+                add(
+                    f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks",
+                    source=(partners[0].start, partners[0].end),
+                    target=(mention.start, mention.end),
+                    found=_label(mention.units),
+                )
+    # A unit that left its figure for another one: "300 euros ... 1 000 contrôleurs" -> "€1,000 ... 300".
+    for mention in src:
+        partners = [t for t in tgt if mention.values & covers(t)]
+        if not mention.units or not partners or any(t.units for t in partners):
+            continue
+        for other in tgt:
+            sources = [x for x in src if x.values & covers(other)]
+            moved = other.units and units_compatible(mention.units, other.units) and sources
+            if moved and not any(x.units for x in sources) and not any(other is p for p in partners):
+                add(
+                    f"the {_label(mention.units)} of {quoted(mention.text)} went to {quoted(other.text)}",
+                    ERROR,
+                    source=(mention.start, mention.end),
+                    target=(other.start, other.end),
+                    expected=mention.text,
+                    found=other.text,
+                )
     source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
-    for unit in sorted(source_per - target_per):
-        if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in target_per):
-            problems.append(f"'per {unit.split('-', 1)[-1].replace('-', ' ')}' is not in the translation")
-    for unit in sorted(target_per - source_per):
-        if not any(units_compatible(frozenset({unit}), frozenset({u})) for u in source_per):
-            problems.append(f"'per {unit.split('-', 1)[-1].replace('-', ' ')}' is not in the source")
-    problems = list(dict.fromkeys(problems))
-    return [flag("units", "; ".join(problems))] if problems else []
+    dropped = [
+        u
+        for u in sorted(source_per - target_per)
+        if not any(units_compatible(frozenset({u}), frozenset({v})) for v in target_per)
+    ]
+    added = [
+        u
+        for u in sorted(target_per - source_per)
+        if not any(units_compatible(frozenset({u}), frozenset({v})) for v in source_per)
+    ]
+    changed = ERROR if dropped and added else WARNING  # per m² -> per km²; one side alone: "a tonne", "the m²"
+    for unit in dropped:
+        shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+        add(f"'{shown}' is not in the translation", changed, expected=shown)
+    for unit in added:
+        shown = f"per {unit.split('-', 1)[-1].replace('-', ' ')}"
+        add(f"'{shown}' is not in the source", changed, found=shown)
+    return flags

@@ -109,5 +109,15 @@ def check_terms(
             found = max(found, count_term(translation, term, target_lang))
         if found < wanted:
             rule = f"must be translated {quoted(target)}" if target else "must stay untranslated"
-            flags.append(flag("terms", f"{quoted(term)} {rule}: {found} of {wanted} in the translation"))
+            flags.append(
+                flag(
+                    "terms",
+                    f"{quoted(term)} {rule}: {found} of {wanted} in the translation",
+                    expected=target or term,
+                    found=found,
+                    measure="glossary occurrences",
+                    value=found,
+                    threshold=wanted,
+                )
+            )
     return flags

@@ -25,7 +25,9 @@ from functools import lru_cache
 from itertools import pairwise
 
 from trpipe.checks import locale
+from trpipe.checks.bilingual import exonyms
 from trpipe.checks.lexicon import generic_words
+from trpipe.checks.name_variants import added_word, dropped_word, exonym_pairs, translated
 from trpipe.checks.spelling import (
     Words,
     demonym_prefixes,
@@ -33,10 +35,13 @@ from trpipe.checks.spelling import (
     places_in,
     same_word,
     skeleton,
+    transliterated,
     word_equivalents,
 )
 from trpipe.checks.text import (
+    ERROR,
     UNCASED_LANGS,
+    WARNING,
     Flag,
     base_lang,
     flag,
@@ -44,6 +49,7 @@ from trpipe.checks.text import (
     is_latin,
     known_word,
     lemma,
+    phrase_span,
     proper_noun,
     quoted,
     stopwords,
@@ -53,6 +59,7 @@ _INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "l
 _TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _PARTICLES = frozenset("de du des d la le von van der den di da del della dos das do y al el bin ibn ter".split())
 _OPENERS = ".!?…:«“„\"'‘‚(—–-•·|"
+_MEASURE = "name, its CLDR forms, FreeDict exonyms, acronym or transliteration"
 
 
 @dataclass
@@ -83,7 +90,7 @@ class _Run:
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
 
 
-def _unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
+def unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
     """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
     elided = _ELISION.match(token)
     if elided:
@@ -130,7 +137,7 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
     if len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return []  # a line in capitals: PAR LAURENT GEY – EPOCH TIMES
     tokens = [(m.start(), m.end(), m[0]) for m in _TOKEN.finditer(text) if any(c.isalpha() for c in m[0])]
-    tokens = [_unelide(s, e, t) for s, e, t in tokens]
+    tokens = [unelide(s, e, t) for s, e, t in tokens]
     title_case = len(tokens) >= 4 and sum(t[0].isupper() for _, _, t in tokens) >= 0.7 * len(tokens)
     skip = _not_names(lang)
     flags = []
@@ -140,18 +147,15 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
         previous_end = tokens[i][1]
         initial = (i == 0 and not gap) or (bool(gap) and gap[-1] in _OPENERS)
         folded = fold(token)
-        strong = _is_strong(token)
+        strong = _is_strong(token) and folded not in skip  # GW, MW, KM: unit symbols are no acronyms
         capital = token[0].isupper() and folded not in skip and len(token) >= 2
         if strong:
             namely = True
         elif not capital or title_case:
             namely = False
         elif initial:
-            namely = (
-                bool(article and folded in article.words)
-                or _known_place(folded)
-                or (len(token) >= 3 and lang not in ("de",) and not common_word(token, lang))
-            )
+            known = bool(article and folded in article.words) or _known_place(folded)
+            namely = known or _unknown_word(token, folded, lang)
         elif lang == "de":
             namely = not common_word(token, lang) or _known_place(folded)
         else:
@@ -198,6 +202,11 @@ def _latin_runs(text: str) -> list[_Run]:
         if len(match[0]) >= 2 and match[0][0].isupper():
             out.append(_Run(match.start(), match.end(), match[0], fold(match[0]).split(), _is_strong(match[0])))
     return out
+
+
+def _unknown_word(token: str, folded: str, lang: str) -> bool:
+    """A sentence's first word unknown to the dictionary (a name); a stop-word ("Plusieurs", "More") is none."""
+    return len(token) >= 3 and lang != "de" and not common_word(token, lang) and folded not in stopwords(lang)
 
 
 def _known_place(folded: str) -> bool:
@@ -351,7 +360,7 @@ def _capitalised_sequences(text: str) -> list[list[str]]:
     sequences: list[list[str]] = []
     previous_end = -2
     for match in _TOKEN.finditer(text):
-        start, end, token = _unelide(match.start(), match.end(), match[0])
+        start, end, token = unelide(match.start(), match.end(), match[0])
         if not token[:1].isupper():
             if fold(token) in _PARTICLES and previous_end >= 0 and not text[previous_end:start].strip():
                 previous_end = end  # Hugo de Jonge: a particle inside a name
@@ -419,7 +428,8 @@ def check_names(
         source_words = source_words + [fold(lemma(w, source_lang)) for w in source_words]
     source_index = Words(source_words)
     runs = name_runs(source, source_lang, article)
-    missing, changed = [], []
+    missing: list[tuple[str, str, tuple[int, int] | None]] = []
+    changed: list[tuple[str, str, tuple[int, int] | None]] = []
     spare = 0  # source names not found in the translation: it may have translated them
     for run in runs:
         if target_lang in UNCASED_LANGS and not _known_place(" ".join(run.words)):
@@ -433,34 +443,71 @@ def check_names(
         if _descriptive(run, source_lang):
             spare += 1
             continue
-        (changed if stand_in else missing).append((run.text, stand_in))
+        (changed if stand_in else missing).append((run.text, stand_in, (run.start, run.end)))
     for place in places_in(source, source_lang) if source_lang in UNCASED_LANGS else []:
         if not any(target.has_phrase(form) for form in locale.equivalents(place)):
-            missing.append((place, ""))
+            at = fold(source).find(place)
+            missing.append((place, "", (at, at + len(place)) if at >= 0 else None))
+    added: list[_Run] = []
+    if target_lang not in UNCASED_LANGS:
+        judged = is_latin(source) or source_lang not in UNCASED_LANGS
+        stand_ins = {fold(s) for _, s, _ in changed}
+        for run in target.runs:
+            if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
+                continue
+            if judged and not accounted_for(run, source_folded, source_index, source_lang):
+                added.append(run)
+            elif not judged and _known_place(fold(run.text)):
+                # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
+                forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
+                if not any(
+                    f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms
+                ):
+                    added.append(run)
+    # A name in another script and a Latin one that sounds like it: a transliteration, sure enough of neither.
+    foreign = [(n, r.text) for n, _, _ in missing if not is_latin(n) for r in added if is_latin(r.text)]
+    spelt = {(name, other) for name, other in foreign if transliterated(name, other)}
     flags = []
-    if missing:
-        names = list(dict.fromkeys(n for n, _ in missing))
-        flags.append(flag("names", "not in the translation: " + ", ".join(map(quoted, names))))
-    for name, stand_in in dict.fromkeys(changed):
-        flags.append(flag("names", f"{quoted(name)} became {quoted(stand_in)}"))
-    if target_lang in UNCASED_LANGS:
-        return flags
-    judged = is_latin(source) or source_lang not in UNCASED_LANGS
-    stand_ins = {fold(s) for _, s in changed}
-    added = []
-    for run in target.runs:
-        if fold(run.text) in stand_ins or not _judged_in_target(run, target_lang):
-            continue
-        if judged and not accounted_for(run, source_folded, source_index, source_lang):
-            added.append(run.text)
-        elif not judged and _known_place(fold(run.text)):
-            # Chinese abbreviates a country to its first character (中美 = China and the US, 中方).
-            forms = [f for f in locale.equivalents(fold(run.text)) if not f.isascii()]
-            if not any(f in source_folded or (source_lang in ("zh", "ja") and f[0] in source_folded) for f in forms):
-                added.append(run.text)
+    for name, other in sorted(spelt):
+        detail = f"{quoted(name)} may be transliterated as {quoted(other)}"
+        span = next(p for n, _, p in missing if n == name)
+        flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
+    spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
+    spelt |= exonym_pairs([n for n, _, _ in missing], [r.text for r in added], source, target_lang)
+    missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
+    added = [r for r in added if r.text not in {o for _, o in spelt}]
+    for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
+        # Named elsewhere in the article's translation, no other name in its place: a pronoun may stand for it.
+        elsewhere = target_article is not None and _in_article(name, target_article) and not added
+        note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
+        detail = f"not in the translation: {quoted(name)}{note}"
+        sure = WARNING if elsewhere or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
+        flags.append(_flag(detail, sure, source=span, expected=name))
+    for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
+        at = phrase_span(translation, stand_in)
+        stand_in = translation[at[0] : at[1]] if at else stand_in
+        detail = f"{quoted(name)} became {quoted(stand_in)}"
+        sure = WARNING if translated(name, stand_in, source, target_lang) else ERROR  # Museo del Prado = Prado Museum
+        flags.append(_flag(detail, sure, source=span, target=at, expected=name, found=stand_in))
     if len(added) > spare:
-        flags.append(flag("names", "not in the source: " + ", ".join(map(quoted, dict.fromkeys(added)))))
+        for run in {r.text: r for r in added}.values():
+            # Named elsewhere in the article's source: the translation may have named whom a pronoun meant.
+            elsewhere = article is not None and _in_article(run.text, article)
+            note = " (named elsewhere in the source)" if elsewhere else ""
+            detail = f"not in the source: {quoted(run.text)}{note}"
+            sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
     return flags
+
+
+def _flag(detail: str, severity: str = ERROR, **evidence) -> Flag:
+    return flag("names", detail, severity, measure=_MEASURE, **evidence)
+
+
+def _in_article(name: str, article: ArticleNames) -> bool:
+    """Whether the distinctive words of ``name`` are names of the article (anywhere in it)."""
+    words = [w for w in fold(name).split() if w not in _PARTICLES and not generic(w)]
+    return bool(words) and all(w in article.words or any(same_word(w, a) for a in article.words) for w in words)
 
 
 def _judged_in_target(run: _Run, lang: str) -> bool:

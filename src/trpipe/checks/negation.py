@@ -191,3 +191,37 @@ def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_be
                 continue  # "nunca dijo nada": one negation
             found.append(word)
     return found
+
+
+# Words that negate without a negation marker ("unless" = "if not", "failed to", "lost", "too few", "refused"):
+# a translation may render "ne ... pas" with one of them, or a negation with one of the source's. No library
+# lists them; these are dictionary forms (simplemma), folded.
+_IMPLICIT = {
+    "en": "unless fail lack lose few refuse neglect stop avoid prevent deny absence absent deprive reject cease "
+    "ignore miss insufficient shortage",
+    "fr": "sauf manquer manque refuser eviter empecher priver nier negliger echouer cesser absence insuffisant "
+    "deconseiller peu faute ignorer rejeter perdre",
+    "de": "ausser fehlen mangel verweigern vermeiden verhindern verlieren leugnen scheitern aufhoren wenig abraten "
+    "ablehnen unterlassen",
+    "es": "salvo faltar falta negar rechazar evitar impedir perder privar fracasar poco escaso insuficiente",
+    "pt": "salvo faltar falta negar recusar evitar impedir perder privar fracassar pouco insuficiente",
+    "it": "salvo mancare mancanza rifiutare evitare impedire perdere negare poco insufficiente",
+    "nl": "tenzij ontbreken gebrek weigeren vermijden voorkomen verliezen ontkennen mislukken stoppen weinig",
+    "pl": "brak brakowac odmowic unikac zapobiec stracic zaprzeczyc malo zaniedbac",
+    "ru": "кроме нехватка отказаться избегать предотвратить потерять лишить отрицать мало",
+    "uk": "крім нестача відмовитися уникати запобігти втратити позбавити заперечувати мало",
+}
+
+
+def implicit_negatives(text: str, lang: str) -> list[str]:
+    """Words of ``text`` that negate without a negation marker (see ``_IMPLICIT``)."""
+    from trpipe.checks.text import lemma
+
+    words = frozenset(fold(w) for w in _IMPLICIT.get(base_lang(lang), "").split())
+    if not words:
+        return []
+    found = []
+    for word in re.findall(r"[^\W\d_]+", text):
+        if fold(word) in words or fold(lemma(word, lang)) in words:
+            found.append(word)
+    return found

@@ -68,6 +68,9 @@ def _glued(text: str, start: int) -> bool:
     """A figure inside a word or a code: Rue89, G20, COVID-19 (a CJK character before it is no word)."""
     before = text[start - 1 : start]
     if before == "-" and start >= 2:
+        word = re.search(r"[^\W\d_]+$", text[: start - 1])
+        if word and word[0].islower() and len(word[0]) >= 3:
+            return False  # end-2027, mid-2026, under-30s: a figure after a word, not a code such as COVID-19
         before = text[start - 2]
         return before.isalpha() and not has_cjk(before)
     return (before.isalpha() and not has_cjk(before)) or before == "_"
@@ -116,7 +119,12 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     for form, codes in locale._currency_symbols().items():
         table.setdefault(form, set()).update("cur:" + c for c in codes)
     for form, (unit, abbreviation) in locale.unit_words(lang).items():
-        short_word = abbreviation and form.isalpha() and (len(form) == 1 or (len(form) <= 3 and known_word(form, lang)))
+        vowels = any(c in "aeiouy" for c in form)  # km, kg, ml: symbols, whatever a dictionary says
+        short_word = (
+            abbreviation
+            and form.isalpha()
+            and (len(form) == 1 or (len(form) <= 3 and vowels and known_word(form, lang)))
+        )
         if unit.startswith("per:") or short_word:
             continue  # "in" (inch), "t", "a": words first; 'per' forms are read by per_units
         table.setdefault(form, set()).add(unit)
@@ -133,7 +141,7 @@ def _scale_regex(lang: str) -> re.Pattern[str]:
         (w for w in locale.scale_words(lang) if len(w) > 1 or not w.isascii() or w in "km"), key=len, reverse=True
     )
     tail = "" if base_lang(lang) in CJK_LANGS else r"(?![^\W\d_])"
-    return re.compile("[ \u00a0\u202f]*(" + "|".join(re.escape(w) for w in words or ["\x00"]) + rf")\.?{tail}")
+    return re.compile("(?:[ \u00a0\u202f]*|-)(" + "|".join(re.escape(w) for w in words or ["\x00"]) + rf")\.?{tail}")
 
 
 def _units_at(folded: str, start: int, end: int, lang: str) -> tuple[frozenset[str], int, int]:
@@ -231,8 +239,11 @@ class _Reader:
             if abbreviated and day is None and year is None:
                 continue
             self._date(start, end, day, month, year)
-        for match in re.finditer(r"[^\W\d_]+", folded):
-            weekday = locale.weekday_names(self.lang).get(match[0])
+        names = locale.weekday_names(self.lang)
+        several = sorted((n for n in names if " " in n), key=len, reverse=True)  # sexta-feira, segunda feira
+        pattern = "|".join(r"[ \-]".join(map(re.escape, n.split())) for n in several)
+        for match in re.finditer(rf"(?<!\w)(?:{pattern})(?!\w)|[^\W\d_]+" if several else r"[^\W\d_]+", folded):
+            weekday = names.get(" ".join(match[0].replace("-", " ").split()))
             if weekday is not None and self.free(match.start(), match.end()):
                 if capitalised and not self.raw[match.start()].isupper():
                     continue
@@ -363,6 +374,12 @@ class _Reader:
                         ordinal[0] != "." or lang in ("de", "pl", "tr", "sv", "nl")
                     ):
                         kind, end = "ordinal", ordinal.end()
+                elif (
+                    letters
+                    and re.fullmatch(r"[1-9]\d|1\d{3}|2\d{3}", token)
+                    and re.match(r"[’']?s(?![^\W\d_])", folded[end:])
+                ):
+                    end += len(re.match(r"[’']?s", folded[end:])[0])  # the 1990s, under-30s: the figure itself
                 elif letters and not self._unit_follows(end):
                     continue  # 5G, 3D, 4x4: part of a name or a code
             figure = self.raw[start:end]

@@ -35,6 +35,7 @@ _ANY_MARK = re.compile("[«»“”„‚‹›「」『』‘’\"']")
 # The share of a sentence a quote may gain or lose before its boundary is judged moved, and the least
 # number of characters that counts.
 SHARE_TOLERANCE = 0.14
+_QN = "quoted pieces"
 MIN_SHIFT_CHARS = 10
 
 
@@ -122,10 +123,16 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
         return []
     if len(tgt) < len(src):
         lost = [quoted(source[q.start : q.end]) for q in src]
-        return [flag("quotes", f"{len(src)} quoted in the source, {len(tgt)} in the translation: {', '.join(lost)}")]
+        detail = f"{len(src)} quoted in the source, {len(tgt)} in the translation: {', '.join(lost)}"
+        return [
+            flag("quotes", detail, source=(src[0].start, src[-1].end), expected=len(src), found=len(tgt), measure=_QN)
+        ]
     if len(tgt) > len(src):
         added = [quoted(translation[q.start : q.end]) for q in tgt]
-        return [flag("quotes", f"{len(tgt)} quoted in the translation, {len(src)} in the source: {', '.join(added)}")]
+        detail = f"{len(tgt)} quoted in the translation, {len(src)} in the source: {', '.join(added)}"
+        return [
+            flag("quotes", detail, target=(tgt[0].start, tgt[-1].end), expected=len(src), found=len(tgt), measure=_QN)
+        ]
     flags = []
     items_s: _Items | None = None
     items_t: _Items | None = None
@@ -134,7 +141,13 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
         if qs.closed != qt.closed or qs.opened != qt.opened:
             what = "closing" if qs.closed != qt.closed else "opening"
             flags.append(
-                flag("quotes", f"the {what} mark of {quoted(source[qs.start : qs.end])} moved out of the sentence")
+                flag(
+                    "quotes",
+                    f"the {what} mark of {quoted(source[qs.start : qs.end])} moved out of the sentence",
+                    source=(qs.start, qs.end),
+                    target=(qt.start, qt.end),
+                    measure="quote marks in the sentence",
+                )
             )
             continue
         share_s = _letters(source[qs.start : qs.end]) / total_s
@@ -146,6 +159,13 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
                     "quotes",
                     f"{quoted(translation[qt.start : qt.end])} quotes {share_t:.0%} of the sentence, the source "
                     f"{share_s:.0%}: a quote mark moved",
+                    source=(qs.start, qs.end),
+                    target=(qt.start, qt.end),
+                    expected=f"{share_s:.0%}",
+                    found=f"{share_t:.0%}",
+                    measure="share of the sentence quoted (difference)",
+                    value=abs(share_t - share_s),
+                    threshold=SHARE_TOLERANCE,
                 )
             )
             continue
@@ -166,7 +186,12 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
             moved = sorted(moved_out | moved_in)
             flags.append(
                 flag(
-                    "quotes", f"{', '.join(moved)} moved across the quote marks of {quoted(source[qs.start : qs.end])}"
+                    "quotes",
+                    f"{', '.join(moved)} moved across the quote marks of {quoted(source[qs.start : qs.end])}",
+                    source=(qs.start, qs.end),
+                    target=(qt.start, qt.end),
+                    found=", ".join(moved),
+                    measure="figures and names inside the quote marks",
                 )
             )
     return flags

@@ -77,6 +77,8 @@ def same_word(a: str, b: str) -> bool:
     for x, y in ((a, b), (skeleton(a), skeleton(b))):
         if x == y:
             return True
+        if x != a and len(x) >= 5 and (x + "e" == y or y + "e" == x):
+            return True  # a French transliteration's tail: Poutine = Putin, Medvedeve
         short, long = sorted((x, y), key=len)
         for base in {short, stem(short)}:
             if len(base) >= 4 and long.startswith(base) and long[len(base) :] in endings:
@@ -108,6 +110,17 @@ class Words:
         if len(word) < 4:
             return False
         return any(same_word(word, w) for w in self.by_prefix.get(skeleton(word)[:3], ()))
+
+
+def transliterated(a: str, b: str) -> bool:
+    """Whether a name in another script (``a``) and a Latin one (``b``) sound alike after transliteration (anyascii
+    and the spelling skeleton): Си Цзиньпин and Xi Jinping, Шольц and Scholz; a different name does not."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, skeleton(a), skeleton(b)).ratio() >= TRANSLITERATION_SIMILARITY
+
+
+TRANSLITERATION_SIMILARITY = 0.6
 
 
 @lru_cache(maxsize=16384)
@@ -178,3 +191,20 @@ def places_in(text: str, lang: str) -> list[str]:
 def _place_regex_kana() -> re.Pattern[str] | None:
     names = [n for n in locale.places() if _script_of(n) == "kana" and len(n) >= 2 and " " not in n]
     return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) if names else None
+
+
+COGNATE_SIMILARITY = 0.72
+MIN_COGNATE_LETTERS = 4
+
+
+@lru_cache(maxsize=65536)
+def cognates(a: str, b: str) -> bool:
+    """Words (folded) of four letters or more whose spelling skeletons are mostly the same."""
+    from difflib import SequenceMatcher
+
+    if min(len(a), len(b)) < MIN_COGNATE_LETTERS or a.isdigit() or b.isdigit():
+        return False
+    x, y = skeleton(a), skeleton(b)
+    if x[:5] == y[:5] and min(len(x), len(y)) >= 5:
+        return True
+    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= COGNATE_SIMILARITY

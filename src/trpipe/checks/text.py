@@ -8,11 +8,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from trpipe.tablecache import cached_table
 
-Flag = dict[str, str]
+Flag = dict[str, Any]
+
+# A flag's severity: an ERROR is what the checks are sure is wrong (``--strict`` and the closing line count
+# these only); a WARNING is worth a look but often legitimate (a length the pair's ratio may explain, a name
+# a pronoun may stand for); a NOTE only informs (a unit converted, a lexicon-less alignment).
+ERROR, WARNING, NOTE = "error", "warning", "note"
+SEVERITIES = (ERROR, WARNING, NOTE)
 
 # Languages whose words simplemma lemmatises (zh, ja: no inflection to undo; others fall back to the word).
 _SIMPLEMMA_LANGS = frozenset(
@@ -32,8 +38,48 @@ def base_lang(code: str | None) -> str:
     return re.split(r"[-_]", (code or "").strip().lower())[0]
 
 
-def flag(check: str, detail: str) -> Flag:
-    return {"check": check, "detail": " ".join(detail.split())}
+Span = tuple[int, int]
+
+
+def flag(
+    check: str,
+    detail: str,
+    severity: str = ERROR,
+    *,
+    source: Span | None = None,
+    target: Span | None = None,
+    expected: object = None,
+    found: object = None,
+    measure: str | None = None,
+    value: float | None = None,
+    threshold: float | None = None,
+) -> Flag:
+    """A flag: ``{"check", "severity", "detail", "evidence"}``. The evidence holds what fired it: the source and
+    target spans (character offsets into the sentence and its translation, ``{"start", "end"}``), the value
+    expected and the one found, and the measure, its value and its threshold; keys without a value are left
+    out."""
+    evidence: dict[str, Any] = {}
+    if source is not None:
+        evidence["source"] = {"start": int(source[0]), "end": int(source[1])}
+    if target is not None:
+        evidence["target"] = {"start": int(target[0]), "end": int(target[1])}
+    for key, item in (("expected", expected), ("found", found), ("measure", measure)):
+        if item is not None and item != "":
+            evidence[key] = str(item)
+    for key, number in (("value", value), ("threshold", threshold)):
+        if number is not None:
+            evidence[key] = round(float(number), 4)
+    return {"check": check, "severity": severity, "detail": " ".join(detail.split()), "evidence": evidence}
+
+
+def severity(item: dict) -> str:
+    """A flag's severity; a flag of an older document without one was an error."""
+    value = item.get("severity")
+    return value if value in SEVERITIES else ERROR
+
+
+def is_error(item: dict) -> bool:
+    return severity(item) == ERROR
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -166,3 +212,15 @@ def stopwords(lang: str) -> frozenset[str]:
 
     lang = base_lang(lang)
     return frozenset(fold(w) for w in stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
+
+
+def phrase_span(text: str, folded_phrase: str) -> tuple[int, int] | None:
+    """Where the words of ``folded_phrase`` (folded, as ``fold`` gives them) stand in ``text``, None if nowhere."""
+    wanted = folded_phrase.split()
+    if not wanted:
+        return None
+    tokens = [(m.start(), m.end(), fold(m[0])) for m in re.finditer(r"[^\W_]+", text)]
+    for i in range(len(tokens) - len(wanted) + 1):
+        if [t[2] for t in tokens[i : i + len(wanted)]] == wanted:
+            return tokens[i][0], tokens[i + len(wanted) - 1][1]
+    return None

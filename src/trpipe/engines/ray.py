@@ -252,6 +252,7 @@ def run_ray(
         report.ok += 1
         report.sentences += meta["sentences"]
         report.flags.update(meta["flags"])
+        report.warnings += meta.get("flag_warnings", 0)
         progress.advance(meta["sentences"])
         progress.article_done()
 

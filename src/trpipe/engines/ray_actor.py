@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from trpipe.checks.text import WARNING, is_error, severity
 from trpipe.engines.plan import fingerprint
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
 from trpipe.heap import release
@@ -176,7 +177,10 @@ class TranslateBatch:
                 metas[i] = {
                     "ok": True,
                     "sentences": sum(len(seg.sentences) for seg in result.segments),
-                    "flags": [flag["check"] for seg in result.segments for flag in seg.flags],
+                    "flags": [flag["check"] for seg in result.segments for flag in seg.flags if is_error(flag)],
+                    "flag_warnings": sum(
+                        1 for seg in result.segments for flag in seg.flags if severity(flag) == WARNING
+                    ),
                     "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
                     "fingerprint": print_,
                     "source_lang": result.source.lang,

@@ -1,4 +1,6 @@
-"""What a run did, its closing lines and its exit status (the same for every engine)."""
+"""What a run did, its closing lines and its exit status (the same for every engine). Flags count by
+severity: the closing line names the error flags by check (warnings as one number); ``--strict`` exits 3
+on an error flag only."""
 
 from __future__ import annotations
 
@@ -27,11 +29,14 @@ class RunReport:
     # it); None: not counted (then taken to be the sentences).
     translations: int | None = None
     cache_hits: int = 0
-    flags: Counter = field(default_factory=Counter)
+    flags: Counter = field(default_factory=Counter)  # error-severity flags by check
+    warnings: int = 0  # warning-severity flags (shown, never a reason for --strict)
     started: float = field(default_factory=time.monotonic)
 
     def count(self, document) -> None:
-        """One article written: its sentences and its flags by check."""
+        """One article written: its sentences, its error flags by check and its warnings."""
+        from trpipe.checks.text import WARNING, is_error, severity
+
         self.ok += 1
         self.sentences += sum(len(seg.sentences) for seg in document.segments)
         needed = sum(
@@ -41,7 +46,9 @@ class RunReport:
             if not kept_for(document, seg, lang)
         )
         self.translations = (self.translations or 0) + needed
-        self.flags.update(flag["check"] for seg in document.segments for flag in seg.flags)
+        flags = [flag for seg in document.segments for flag in seg.flags]
+        self.flags.update(flag["check"] for flag in flags if is_error(flag))
+        self.warnings += sum(1 for flag in flags if severity(flag) == WARNING)
 
     def closing_line(self) -> str:
         seconds = max(time.monotonic() - self.started, 1e-9)
@@ -63,8 +70,10 @@ class RunReport:
         """Print the closing lines (counts, flags by check, failed articles); return the exit status."""
         if closing:
             closing(self.closing_line())
-            if self.flags:
-                closing("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(self.flags.items())))
+            if self.flags or self.warnings:
+                errors = ", ".join(f"{check} {n}" for check, n in sorted(self.flags.items())) or "none"
+                more = f" ({self.warnings} warning{'s' if self.warnings != 1 else ''} in the outputs)"
+                closing("flags: " + errors + (more if self.warnings else ""))
             if self.failed:
                 closing("failed: " + "; ".join(f"{shown(name)} ({reason})" for name, reason in self.failed))
         if self.failed:

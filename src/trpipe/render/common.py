@@ -131,6 +131,34 @@ def flag_sentence(segment: Segment, flag: dict[str, Any]) -> int | None:
     return 0 if count == 1 else None
 
 
+def evidence_text(flag: dict[str, Any]) -> str:
+    """A flag's evidence on one line: the source and target text that fired it, expected and found, the measure
+    with its value and threshold ('' when the flag has none)."""
+    evidence = flag.get("evidence")
+    if not isinstance(evidence, dict):
+        return ""
+    parts = []
+    for side in ("source", "target"):
+        span = evidence.get(side)
+        if isinstance(span, dict) and span.get("text"):
+            parts.append(f"{side} «{span['text']}»")
+        elif isinstance(span, dict) and "start" in span:
+            parts.append(f"{side} {span.get('start')}-{span.get('end')}")
+    for key in ("expected", "found"):
+        if evidence.get(key) not in (None, ""):
+            parts.append(f"{key} {evidence[key]}")
+    measure = evidence.get("measure")
+    if measure:
+        value, threshold = evidence.get("value"), evidence.get("threshold")
+        shown = f"{measure}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown += f" {value:g}"
+        if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
+            shown += f" (threshold {threshold:g})"
+        parts.append(shown)
+    return " · ".join(parts)
+
+
 def model_label(document: Document, target: str) -> str | None:
     """What translated into ``target``: ``model@commit`` (pivots as ``A@x > B@y``), with its backend."""
     models = (document.provenance or {}).get("models") or {}

@@ -14,8 +14,16 @@ import html
 import re
 from urllib.parse import quote
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.records import Document, Segment, SummarySentence
-from trpipe.render.common import encodable, printable, segment_translation, targets, translator_label
+from trpipe.render.common import (
+    encodable,
+    evidence_text,
+    printable,
+    segment_translation,
+    targets,
+    translator_label,
+)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$^])")
 # What would start a block at the beginning of a line: a list item, a setext underline, an ordered item.
@@ -51,7 +59,17 @@ def _summary_sentence(sentence: SummarySentence) -> str:
         line += f" ⚠ *unsupported: {escape(', '.join(map(str, sentence.unsupported)))}*"
     if getattr(sentence, "weakly_supported", False):
         line += " ⚠ *weakly supported by its citations*"
+    if getattr(sentence, "wrong_citation", False):
+        line += f" ⚠ *citation corrected (the alignment cited {escape(', '.join(map(str, sentence.cited_as)))})*"
     return line
+
+
+def _flag_line(flag: dict) -> str:
+    severity = flag_severity(flag)
+    mark = {"error": "⚠", "warning": "△", "note": "ℹ"}[severity]
+    line = f"- {mark} **{escape(flag.get('check', '?'))}** ({severity}): {escape(flag.get('detail', ''))}"
+    evidence = evidence_text(flag)
+    return line + (f" — *evidence:* {escape(evidence)}" if evidence else "")
 
 
 def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
@@ -64,8 +82,7 @@ def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
     body = "\n\n".join(parts) + "\n"
     if segment.flags:
         head += f" · ⚠ {len(segment.flags)} flag{'s' if len(segment.flags) > 1 else ''}"
-        flags = (f"- ⚠ **{escape(f.get('check', '?'))}**: {escape(f.get('detail', ''))}" for f in segment.flags)
-        body += "\n" + "\n".join(flags) + "\n"
+        body += "\n" + "\n".join(_flag_line(f) for f in segment.flags) + "\n"
     return f"{head}\n\n{body}"
 
 

@@ -9,11 +9,15 @@ them without parsing JSON:
     target_langs  list<string>      every target, the main one first (also with a single --to)
     segments      list<struct>      id, kind, start, end, line, text, translation, translations map,
                                     sentences list<struct start, end, text, translation, score,
-                                    translations map, scores map>, flags list<struct check, detail>,
+                                    translations map, scores map, alignment list<list<int>>>,
+                                    flags list<struct check, detail,
+                                    severity, sentence, evidence struct<source, target: struct<start,
+                                    end, text>, expected, found, measure, value, threshold>>,
                                     path, lang, kept, location struct<format, path, line, part, where,
                                     paragraph, table, row, cell, note, slide, shape, shape_name, notes,
                                     spine, page, boxes list<struct page, bbox list<double>>>
-    summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support>>
+    summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support,
+                                    wrong_citation, cited_as list>>
     provenance    struct   trpipe, created, fingerprint, signature, segmenter,
                            models struct<translation, summary, back_translation: model, translations:
                                          map<lang, model>>  (model: model, revision, commit, architecture,
@@ -130,7 +134,16 @@ LOCATION = Struct(
         ("boxes", ListOf(BOX), False),
     )
 )
-FLAG = Struct((*_fields("check detail", "target"), ("sentence", INT, False)))
+SPAN = Struct((*_fields("", "start end", INT), ("text", STRING, False)))
+EVIDENCE = Struct(
+    (
+        ("source", SPAN, False),
+        ("target", SPAN, False),
+        *_fields("", "expected found measure"),
+        *_fields("", "value threshold", FLOAT),
+    )
+)
+FLAG = Struct((*_fields("check detail", "target severity"), ("sentence", INT, False), ("evidence", EVIDENCE, False)))
 SENTENCE = Struct(
     (
         *_fields("start end", "", INT),
@@ -138,6 +151,7 @@ SENTENCE = Struct(
         ("score", FLOAT, False),
         ("translations", MapOf(STRING), False),
         ("scores", MapOf(FLOAT), False),
+        ("alignment", ListOf(ListOf(INT)), False),
     )
 )
 SEGMENT = Struct(
@@ -160,6 +174,8 @@ SUMMARY_SENTENCE = Struct(
         ("unsupported", ListOf(STRING), False),
         ("weakly_supported", BOOL, False),
         ("support", FLOAT, False),
+        ("wrong_citation", BOOL, False),
+        ("cited_as", ListOf(STRING), False),
     )
 )
 DOCUMENT = Struct(

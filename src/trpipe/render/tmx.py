@@ -20,11 +20,13 @@ import datetime as _dt
 
 from lxml import etree
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.locations import label
 from trpipe.records import Document, Segment
 from trpipe.render.common import (
     doc_id,
     dumps,
+    evidence_text,
     flag_sentence,
     flag_target,
     kept_for,
@@ -83,9 +85,12 @@ def unit_flags(document: Document, segment: Segment) -> tuple[list[list[dict]], 
 
 
 def flag_note(document: Document, flag: dict, several: bool) -> str:
-    """``flag CHECK: DETAIL``, naming the target language when the document has several."""
+    """``flag CHECK [SEVERITY]: DETAIL (evidence: ...)``, naming the target language when the document has
+    several."""
     where = f" ({flag_target(document, flag)})" if several else ""
-    return f"flag {flag.get('check', '?')}{where}: {flag.get('detail', '')}"
+    evidence = evidence_text(flag)
+    note = f"flag {flag.get('check', '?')} [{flag_severity(flag)}]{where}: {flag.get('detail', '')}"
+    return note + (f" (evidence: {evidence})" if evidence else "")
 
 
 def _header(root: etree._Element, document: Document, src: str) -> None:

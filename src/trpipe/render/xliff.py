@@ -8,7 +8,8 @@ source offsets (``segment p3 sentence 2 kind paragraph source 120-184``); where 
 original document (``location docx: table 1, row 2, cell 3 (part=word/document.xml, ...)``); the model's score
 (``<note from="trpipe" annotates="target">model score -0.4123 ...``) when the backend gave one; and each
 flag of that sentence, in the file of the language it concerns, as ``<note from="trpipe-check"
-annotates="target" priority="1">flag numbers: ...``. A sentence already in the file's target language
+annotates="target" priority="1">flag numbers [error]: ... (evidence: ...)`` (priority 1 for an error, 3 for a
+warning, 5 for a note). A sentence already in the file's target language
 is a ``translate="no"`` unit whose target is the source (``state="final"``). The header names trpipe
 (``<tool>``) and the model. Every string passes ``xml_text`` first, so any input gives well-formed XML.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.locations import describe
 from trpipe.records import Document
 from trpipe.render import common
@@ -71,7 +73,8 @@ def _file(root: etree._Element, document: Document, target: str) -> etree._Eleme
             for flag in [*pending, *per_sentence[n - 1]]:
                 if common.flag_target(document, flag) == target:
                     note = flag_note(document, flag, several)
-                    _add(unit, "note", note, from_="trpipe-check", annotates="target", priority=1)
+                    priority = {"error": 1, "warning": 3, "note": 5}[flag_severity(flag)]
+                    _add(unit, "note", note, from_="trpipe-check", annotates="target", priority=priority)
             pending = []
     return file
 

@@ -174,6 +174,7 @@ def document_from_dict(data: dict[str, Any]) -> Document:
                 dict(s.get("translations") or {}),
                 s.get("score"),
                 dict(s.get("scores") or {}),
+                alignment=[list(pair) for pair in s.get("alignment") or []],
             )
             for s in seg.get("sentences", [])
         ]
@@ -204,6 +205,8 @@ def document_from_dict(data: dict[str, Any]) -> Document:
                     list(s.get("unsupported", [])),
                     s.get("support"),
                     bool(s.get("weakly_supported", False)),
+                    wrong_citation=bool(s.get("wrong_citation", False)),
+                    cited_as=list(s.get("cited_as") or []),
                 )
                 for s in sentences
             ]

@@ -285,14 +285,29 @@ def article_units(document: Document) -> list[Unit]:
     ]
 
 
-def flag_unsupported(sentences: Sequence[SummarySentence], document: Document, lang: str) -> None:
+def flag_unsupported(
+    sentences: Sequence[SummarySentence], document: Document, lang: str, citations: bool = False
+) -> None:
     """Fill ``unsupported``, ``support`` and ``weakly_supported`` of each sentence (in ``lang``) from its cited
-    segments, source and translation."""
+    segments, source and translation. ``citations``: first correct a citation that points at a segment which
+    supports the sentence less than another does (trpipe.checks.claims.check_citation): the sentence then
+    cites that one, keeps the cites it had in ``cited_as`` and says ``wrong_citation``."""
     from trpipe.checks import summary_flags
+    from trpipe.checks.claims import check_citation
 
     by_id = {s.id: s for s in document.segments}
     source_lang = document.source.lang or lang
+    versions = {
+        seg.id: [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
+        for seg in document.segments
+        if seg.kind in SUMMARY_KINDS and seg.translation and seg.translation.strip()
+    }
     for sentence in sentences:
+        if citations and versions:
+            checked = check_citation(sentence.text, lang, sentence.cites, versions)
+            if checked["wrong_citation"]:
+                sentence.cited_as, sentence.cites = list(sentence.cites), checked["cites"]
+                sentence.wrong_citation = True
         support = []
         for cite in sentence.cites:
             if cite in by_id:
@@ -333,7 +348,7 @@ def summarise_documents(
         progress.expect(back_expected - announced)
     _Levels(summariser, progress).run(jobs)
     for document, job in zip(documents, jobs):
-        flag_unsupported(job.result, document, document.target_lang)
+        flag_unsupported(job.result, document, document.target_lang, citations=True)
     jobs_by_pair: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (from, to) -> [(document, sentence)]
     for i, (document, langs) in enumerate(zip(documents, languages)):
         document.summary = {document.target_lang: jobs[i].result}

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from trpipe.errors import MissingExtraError, ModelError, UsageError, shown
 from trpipe.models.registry import ModelSpec
@@ -308,6 +308,14 @@ def mean_log_prob(score: float, tokens: int, length_penalty: float) -> float | N
     return float(score) * tokens**length_penalty / tokens
 
 
+class CrossAttention(NamedTuple):
+    """Attention of a translation's tokens over its source's: ``rows[t][s]``, and the tokens' character spans."""
+
+    rows: list[list[float]]
+    source_spans: list[tuple[int, int]]
+    target_spans: list[tuple[int, int]]
+
+
 @register_backend("ctranslate2")
 class CT2Translator(SubwordTranslator):
     """Translate with a CTranslate2 conversion of a transformers model, without torch."""
@@ -439,6 +447,31 @@ class CT2Translator(SubwordTranslator):
             finally:
                 for future in futures:
                     future.cancel()
+
+    def cross_attention(self, pairs: Sequence[tuple[str, str]]) -> list[CrossAttention | None]:
+        """For each ``(source, translation)``: the decoder's last-layer cross-attention (heads averaged) of
+        each token of the translation over the source's tokens, by teacher forcing the translation, with the
+        tokens' character spans in the source and in the translation (trpipe.checks.align.attention_links
+        turns it into word links). None where the translation's pieces do not decode back to it."""
+        from trpipe.summarise.attention import token_spans
+
+        out: list[CrossAttention | None] = []
+        for source, translation in pairs:
+            encoded = self.tokenizer.encode_with_offsets(self.prefix + source)
+            shift = len(self.prefix)
+            source_spans = [(max(0, a - shift), max(0, b - shift)) if b > a else (0, 0) for a, b in encoded.offsets]
+            target = self.tokenizer.encode_target([translation])[0]
+            result = self.translator.translate_batch(
+                [encoded.pieces], [target], beam_size=1, max_decoding_length=len(target), max_input_length=0,
+                return_attention=True, return_end_token=True,
+            )[0]  # fmt: skip
+            rows = [list(map(float, row)) for row in (result.attention[0] if result.attention else [])][: len(target)]
+            text, target_spans = token_spans(target, self.tokenizer.decode)
+            if not rows or " ".join(text.split()) != " ".join(translation.split()):
+                out.append(None)
+                continue
+            out.append(CrossAttention(rows, source_spans, target_spans[: len(rows)]))
+        return out
 
     def decoding(self) -> dict[str, Any]:
         # The compute type is part of describe(); the decoding settings stay those of every backend.

@@ -6,9 +6,10 @@ a link to its segment; then the article, one row per segment with its id, kind a
 every translation side by side, its flags, and links from each flag to the previous and next segment
 flagged by the same check (``n``/``p`` keys jump between flagged segments). A translated sentence whose
 model score (mean log-probability per token) is low is shaded; that is the model's own confidence, shown
-for reading, never a flag. Following a citation highlights the segment (CSS ``:target``, plus a few lines of
-inline script that put a ``highlight`` class on it, so the state is visible in the DOM too). Provenance is
-in the footer.
+for reading, never a flag. Each flag shows its severity and evidence. Hovering or focusing a word of the
+source or of the main translation highlights the words aligned with it on the other side. Following a
+citation highlights the segment (CSS ``:target``, plus a few lines of inline script that put a
+``highlight`` class on it, so the state is visible in the DOM too). Provenance is in the footer.
 
 The page is inert whatever the input: every string from the input or a model goes through
 ``html.escape``, and a Content-Security-Policy meta tag allows only the page's own style and script (by
@@ -16,9 +17,10 @@ their SHA-256 hashes), no other script, no external resource, no form target, no
 
 Modules: ``page`` (the whole page, header, footer), ``summary``, ``segments`` (the article's rows),
 ``sentences`` (the sentence view: source and translations split alike, focusable sentences with their spans
-and scores, the words a flag is about, the offsets on demand), ``nav`` (flag overview and chains),
-``shading`` (score thresholds), ``escape``, ``assets`` (the package data ``page.html``, the styles
-``report.css`` and ``sentences.css``, the scripts ``report.js`` and ``sentences.js``, and the policy).
+and scores, the words a flag is about, the offsets on demand), ``alignment`` (the aligned words within those
+sentences), ``nav`` (flag overview and chains), ``shading`` (score thresholds), ``escape``, ``assets`` (the
+package data ``page.html``, the styles ``report.css`` and ``sentences.css``, the scripts ``report.js`` and
+``sentences.js``, and the policy).
 A feature adds its module here and its style and script files to ``assets.STYLES`` and ``assets.SCRIPTS``.
 ``trpipe.render.html`` is the entry point.
 """

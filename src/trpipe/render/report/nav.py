@@ -1,11 +1,18 @@
 """Finding the flags: the count per check in the header (each a link to the first segment it flagged),
-and on each flag links to the previous and next segment flagged by the same check."""
+and on each flag links to the previous and next segment flagged by the same check; each flag shows its
+severity and evidence, and the overview counts error flags (warnings and notes apart)."""
 
 from __future__ import annotations
 
+from trpipe.checks.text import severity as flag_severity
 from trpipe.records import Document
+from trpipe.render.common import evidence_text
 from trpipe.render.report.escape import esc
 from trpipe.render.report.shading import legend
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def flag_chains(document: Document) -> dict[str, list[str]]:
@@ -32,27 +39,36 @@ def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]], lead: s
         f'<a class="flag-next" href="{esc(after)}" title="next segment flagged {esc(check)}">next ↓</a>'
         f"{at + 1}/{len(chain)}</nav>"
     )
+    severity = flag_severity(flag)
+    evidence = evidence_text(flag)
+    shown = f' <span class="evidence">evidence: {esc(evidence)}</span>' if evidence else ""
     return (
-        f'<li data-check="{esc(check)}" data-flag="{index}">{lead}{esc(check)}: {esc(flag.get("detail", ""))}{nav}</li>'
+        f'<li data-check="{esc(check)}" data-flag="{index}" data-severity="{severity}" class="sev-{severity}">'
+        f'{lead}{esc(check)} <span class="severity">{severity}</span>: {esc(flag.get("detail", ""))}{shown}{nav}</li>'
     )
 
 
 def overview(document: Document, chains: dict[str, list[str]]) -> list[str]:
     """The flag count per check, each linking to the first segment it flagged; what the shading means."""
     out = []
-    counts: dict[str, int] = {}
+    counts: dict[str, list[int]] = {}  # check -> [errors, warnings and notes]
     for segment in document.segments:
         for flag in segment.flags:
-            counts[str(flag.get("check", "?"))] = counts.get(str(flag.get("check", "?")), 0) + 1
+            count = counts.setdefault(str(flag.get("check", "?")), [0, 0])
+            count[0 if flag_severity(flag) == "error" else 1] += 1
     if counts:
         links = "".join(
-            f'<a class="flag-link" data-check="{esc(check)}" href="#{esc(chains[check][0])}">{esc(check)} {n}</a>'
-            for check, n in counts.items()
+            f'<a class="flag-link" data-check="{esc(check)}" data-warnings="{w}" href="#{esc(chains[check][0])}">'
+            f"{esc(check)} {n if n else f'({w} warning{_s(w)})'}</a>"
+            for check, (n, w) in counts.items()
         )
-        total, segments = sum(counts.values()), sum(1 for s in document.segments if s.flags)
+        total = sum(n for n, _ in counts.values())
+        others = sum(w for _, w in counts.values())
+        segments = sum(1 for s in document.segments if s.flags)
+        more = f" and {others} warning{_s(others)} or note{_s(others)}" if others else ""
         out.append(
-            f'<nav id="flags" class="flag-overview">⚠ {total} flag{"s" if total > 1 else ""} in {segments} '
-            f'segment{"s" if segments > 1 else ""}: {links}<span class="hint">(n / p: next / previous flagged '
+            f'<nav id="flags" class="flag-overview">⚠ {total} error flag{_s(total)}{more} in {segments} '
+            f'segment{_s(segments)}: {links}<span class="hint">(n / p: next / previous flagged '
             "segment)</span></nav>"
         )
     else:

@@ -31,5 +31,35 @@
     if (e.key === "n") jump(1);
     if (e.key === "p") jump(-1);
   });
+  // Word alignment: hovering or focusing an aligned word highlights the words of its links on both sides.
+  function links(el) {
+    return el && el.getAttribute ? (el.getAttribute("data-a") || "").split(" ").filter(Boolean) : [];
+  }
+  function aligned(e, on) {
+    var ids = links(e.target);
+    if (!ids.length) return;
+    var row = e.target.closest("section.segment");
+    var words = row ? row.querySelectorAll(".w[data-a]") : [];
+    for (var i = 0; i < words.length; i++) {
+      var shared = links(words[i]).some(function (id) { return ids.indexOf(id) >= 0; });
+      if (shared) words[i].classList.toggle("aligned", on);
+    }
+  }
+  document.addEventListener("mouseover", function (e) { aligned(e, true); });
+  document.addEventListener("mouseout", function (e) { aligned(e, false); });
+  document.addEventListener("focusin", function (e) { aligned(e, true); });
+  document.addEventListener("focusout", function (e) { aligned(e, false); });
+  // Words are out of the Tab order: Left and Right move between the words of the focused sentence.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    var sent = e.target.closest && e.target.closest(".sent");
+    var words = sent ? Array.prototype.slice.call(sent.querySelectorAll(".w[data-a]")) : [];
+    if (!words.length) return;
+    var at = words.indexOf(e.target);
+    var next = e.key === "ArrowRight" ? (at < 0 ? 0 : at + 1) : (at < 0 ? words.length - 1 : at - 1);
+    if (next < 0 || next >= words.length) return;
+    e.preventDefault();
+    words[next].focus();
+  });
   mark();
 })();

@@ -1,6 +1,6 @@
 """The article: one row per segment with its id, kind, line, place in the original and offsets, the source and
-every translation side by side (one span per sentence, shaded by score, marked when flagged: see ``sentences``),
-its flags (each naming its sentence), and what cites it."""
+every translation side by side (one span per sentence, shaded by score, marked when flagged: see ``sentences``;
+aligned words focusable: see ``alignment``), its flags (each naming its sentence), and what cites it."""
 
 from __future__ import annotations
 

