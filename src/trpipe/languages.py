@@ -31,26 +31,59 @@ def detect_language(text: str, name: str = "input") -> str:
     return identify(text)[0]
 
 
-@lru_cache(maxsize=256)
-def _language_of(tag: str) -> str | None:
-    """The language subtag trpipe uses for a BCP 47 tag, or None when ``tag`` is not one."""
+@lru_cache(maxsize=512)
+def _tag_of(tag: str) -> tuple[str, str | None, str | None] | None:
+    """``(language, script, region)`` trpipe keeps of a BCP 47 tag (None when ``tag`` is not one).
+
+    The language as opus-mt names it (two letters where there are; a macrolanguage for its dominant member:
+    ``cmn`` → ``zh``, ``arb`` → ``ar``); the script only where it is not the language's own (``zh-Hant``,
+    ``sr-Latn``; ``zh-TW`` implies Hant); a region only where an alias brought it (``prs`` is ``fa-AF``, Dari),
+    so that a many-to-many model can tell them apart. ``pt-BR`` is ``pt``.
+    """
     import langcodes
 
     try:
-        raw = langcodes.Language.get(tag, normalize=False).language
-        language = langcodes.Language.get(tag).prefer_macrolanguage().language
+        given = langcodes.Language.get(tag, normalize=False)
+        normal = langcodes.Language.get(tag)
+        language = normal.prefer_macrolanguage().language
     except (langcodes.LanguageTagError, ValueError):
         return None
+    raw = given.language
     if not language or not raw:
         return None
     # Two-letter codes as the opus-mt models name their languages: fra → fr, iw → he, cmn → zh; a two-letter
-    # code that langcodes would replace by a longer one stays as given (tl, not fil).
-    if len(language) != 2 and len(raw) == 2:
+    # code that langcodes would replace by a longer one stays as given (tl, not fil), and so does one that the
+    # macrolanguage would swallow (tw, not ak).
+    if len(normal.language or "") == 2:
+        language = normal.language
+    elif len(language) != 2 and len(raw) == 2:
         language = raw
     language = language.lower()
     if not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3) or language in _NOT_A_LANGUAGE:
         return None
-    return language
+    try:
+        script = normal.maximize().script
+        default = langcodes.Language.get(language).maximize().script
+    except (langcodes.LanguageTagError, ValueError):
+        script = default = None
+    region = normal.territory if given.territory is None and normal.territory and normal.language == language else None
+    return language, (script if script and script != default else None), region
+
+
+def _language_of(tag: str) -> str | None:
+    """The language subtag trpipe uses for a BCP 47 tag, or None when ``tag`` is not one."""
+    found = _tag_of(tag)
+    return found[0] if found else None
+
+
+def _parsed(value: object, option: str) -> tuple[str, str | None, str | None]:
+    text = str(value).strip().replace("_", "-")
+    found = _tag_of(text) if text and len(text) <= 64 else None
+    if found is None:
+        raise UsageError(
+            f"{option} {shown(value)}: not a language code; expected a BCP 47 tag such as fr, en, de or pt-BR"
+        )
+    return found
 
 
 def normalize_code(value: object, option: str = "language") -> str:
@@ -60,10 +93,21 @@ def normalize_code(value: object, option: str = "language") -> str:
     ``option`` for anything that is not a language tag (``éé``, ``中文``, ``en-``, ``123``), before any model
     or hub is asked.
     """
-    text = str(value).strip().replace("_", "-")
-    code = _language_of(text) if text and len(text) <= 64 else None
-    if code is None:
-        raise UsageError(
-            f"{option} {shown(value)}: not a language code; expected a BCP 47 tag such as fr, en, de or pt-BR"
-        )
-    return code
+    return _parsed(value, option)[0]
+
+
+def normalize_tag(value: object, option: str = "language") -> str:
+    """A language tag as trpipe routes it: :func:`normalize_code`'s language, with the script kept where it is
+    not the language's usual one and a region only where the tag's own alias implies it.
+
+    ``pt-BR`` → ``pt``, ``zh-Hans`` → ``zh``, ``zh-Hant`` and ``zh-TW`` → ``zh-Hant``, ``sr-Latn`` →
+    ``sr-Latn``, ``prs`` → ``fa-AF``. A registry pair or an opus-mt model is found by the language alone when
+    nothing names the script; a many-to-many model maps the whole tag to its own code.
+    """
+    language, script, region = _parsed(value, option)
+    return "-".join(part for part in (language, script, region) if part)
+
+
+def base_language(tag: str) -> str:
+    """The language of a tag as :func:`normalize_tag` writes it: ``zh-Hant`` → ``zh``."""
+    return tag.split("-", 1)[0]
