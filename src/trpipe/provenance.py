@@ -53,9 +53,11 @@ def run_signature(session: Any, source_lang: str, settings: Settings, fmt: str =
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-def translation_provenance(document: Document, settings: Settings, translators: dict[str, Any]) -> dict[str, Any]:
+def translation_provenance(
+    document: Document, settings: Settings, translators: dict[str, Any], routes: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The provenance of ``document``'s translations; ``translators``: the translator of each target
-    language other than the source's."""
+    language other than the source's; ``routes``: how each target was reached and why (``Route.describe``)."""
     models = {target: t.describe() for target, t in translators.items()}
     decoding = {target: t.decoding() for target, t in translators.items()}
     primary = settings.target_lang
@@ -78,6 +80,8 @@ def translation_provenance(document: Document, settings: Settings, translators: 
         "segmenter": "pysbd",
         "signature": signature,
     }
+    if routes:
+        provenance["routes"] = routes
     if len(models) > 1:
         provenance["models"]["translations"] = models
         provenance["decoding"]["translations"] = decoding

@@ -397,7 +397,12 @@ class Session:
             for target in settings.targets
             if target != source_lang
         }
-        return translation_provenance(document, settings, translators)
+        routes = {}
+        for target in translators:
+            found = self.models.plan(source_lang, target, settings)
+            if found is not None:
+                routes[target] = found.describe()
+        return translation_provenance(document, settings, translators, routes)
 
     # ------------------------------------------------------------------------------------- lifetime
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ModelError, UsageError
+from trpipe.errors import ModelError, PairError, UsageError
 from trpipe.models import download
 from trpipe.models.hub import pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
 from trpipe.models.registry import ModelSpec, Registry
 
-_PAIR = re.compile(r"^[a-z]{2,3}-[a-z]{2,3}$")
+_PAIR = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")
 _NON_COMMERCIAL = re.compile(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial|research[-_ ]only", re.I)
 DEFAULT_JOB = {"from": "fr", "to": ["en"]}  # the README's first run, when the registry names no job
 
@@ -129,9 +129,43 @@ def list_models(registry: Registry) -> list[ModelRow]:
     rows = []
     for task in ("translation", "summarisation"):
         for key in sorted(registry.entries[task]):
-            spec = registry.translation(*key.split("-", 1)) if task == "translation" else registry.summariser(key)
+            spec = registry.translation(*split_pair(key)) if task == "translation" else registry.summariser(key)
             rows.append(row_for(task, key, spec, licences))
+    many = registry.many_spec()
+    if many is not None:
+        rows.append(row_for("many-to-many", "*", many, licences))
     return rows
+
+
+def split_pair(key: str) -> tuple[str, str]:
+    """``fr-en`` → (fr, en); ``zh-Hant-en`` → (zh-Hant, en): cut where both sides are language tags."""
+    from trpipe.models.schema import _pair
+
+    normal = _pair(key)
+    if normal is None:
+        raise UsageError(f"{key}: not a language pair; expected src-tgt codes such as fr-en")
+    parts = normal.split("-")
+    for cut in range(1, len(parts)):
+        left, right = "-".join(parts[:cut]), "-".join(parts[cut:])
+        if _pair(f"{left}-{right}") == normal and not right[:1].isupper():
+            return left, right
+    return parts[0], "-".join(parts[1:])
+
+
+def route_info(registry: Registry, name: str, model: str | None = None) -> dict[str, Any]:
+    """How the pair ``name`` (``fr-sw``) is translated and why: the route's kind, reason and models."""
+    from trpipe.models.families import family_of_spec
+    from trpipe.models.hub import model_available
+
+    source, target = split_pair(name)
+    route = registry.plan(source, target, model, available=model_available, family_of=family_of_spec)
+    info: dict[str, Any] = {"pair": f"{source}-{target}", "route": route.kind, "why": route.reason}
+    info["models"] = " > ".join(spec.model for spec in route.specs)
+    tokens = [f"{s.source_token or '-'} → {s.target_token}" for s in route.specs if s.family]
+    if tokens:
+        info["language_tokens"] = ", ".join(tokens)
+    info["order"] = ", ".join(registry.prefer)
+    return info
 
 
 def format_rows(rows: list[ModelRow]) -> list[str]:
@@ -153,8 +187,16 @@ def resolve_name(registry: Registry, name: str) -> ModelSpec:
     """A pair (``fr-en``: the registry's model or the opus-mt convention), ``summary:LANG``, a hub id
     (``org/name`` or ``org/name@revision``) or a model folder."""
     if _PAIR.match(name):
-        src, tgt = name.split("-")
-        return registry.translation(src, tgt) if registry.has_pair(src, tgt) else registry.convention(src, tgt)
+        from trpipe.models.families import family_of_spec
+        from trpipe.models.hub import model_available
+
+        src, tgt = split_pair(name)
+        if registry.has_pair(src, tgt):
+            return registry.translation(src, tgt)
+        try:
+            return registry.plan(src, tgt, available=model_available, family_of=family_of_spec).specs[0]
+        except PairError:
+            return registry.convention(src, tgt)
     if name.startswith("summary:"):
         return registry.summariser(name.split(":", 1)[1])
     local = Path(name).expanduser()
@@ -180,7 +222,6 @@ def job_models(
     of the main target and the models that translate the summary back (and into the other targets).
     Without ``source_lang``/``targets``, the registry's ``job`` table or fr → en (the README's run).
     """
-    from trpipe.errors import PairError
     from trpipe.models.pool import ModelPool
     from trpipe.settings import Settings
 
