@@ -92,19 +92,23 @@ def check_sentence(
     """Every check on one sentence and its translation, flags in the order of ``CHECKS``."""
     if not source.strip():
         return []
+    from trpipe.checks.coverage import not_run
+
     translation = translation or ""
     args = (source, translation, source_lang, target_lang)
-    return [
-        *check_numbers(*args),
-        *check_units(*args),
+    skipped = {check for check, _ in not_run(source_lang, target_lang)}  # no data for the pair: not run
+    flags = [
+        *([] if "numbers" in skipped else check_numbers(*args)),
+        *([] if "units" in skipped else check_units(*args)),
         *check_names(*args, *((context.source_names, context.target_names) if context else ())),
         *check_quotes(*args),
         *check_terms(*args, glossary),
-        *check_negation(*args),
+        *([] if "negation" in skipped else check_negation(*args)),
         *check_length(*args),
         *check_repetition(*args),
         *check_untranslated(*args),
     ]
+    return flags
 
 
 def check_document(document, glossary: Glossary | None = None) -> None:
@@ -112,6 +116,7 @@ def check_document(document, glossary: Glossary | None = None) -> None:
 
     Each flag is added to its segment's ``flags`` as ``{"check", "detail"}``; segments kept as they are
     (already in the target language) are not checked. Names are judged with one list for the article.
+    The provenance's ``checks`` says which checks ran and which did not, and why (``trpipe.checks.coverage``).
     """
     target_lang = document.target_lang
     default_lang = document.source.lang or ""
@@ -121,6 +126,7 @@ def check_document(document, glossary: Glossary | None = None) -> None:
         lang = base_lang(seg.lang or default_lang)
         by_lang.setdefault(lang, []).extend((s.text, s.translation or "") for s in seg.sentences)
     contexts = {lang: ArticleContext.from_pairs(pairs, lang, target_lang) for lang, pairs in by_lang.items()}
+    _record_coverage(document, by_lang or {base_lang(default_lang): []}, target_lang)
     for seg in checked:
         source_lang = seg.lang or default_lang
         context = contexts.get(base_lang(source_lang))
@@ -131,6 +137,18 @@ def check_document(document, glossary: Glossary | None = None) -> None:
             for flag in flags:
                 where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
                 seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+
+
+def _record_coverage(document, languages, target_lang: str) -> None:
+    """``provenance.checks``: the checks that ran on the document's sentences and those that could not."""
+    from trpipe.checks.coverage import not_run
+
+    skipped: dict[str, str] = {}
+    for lang in languages:
+        for check, reason in not_run(lang, target_lang):
+            skipped.setdefault(check, reason)
+    if isinstance(getattr(document, "provenance", None), dict):
+        document.provenance["checks"] = {"ran": [c for c in CHECKS if c not in skipped], "not_run": skipped}
 
 
 def summarise_flags(flag_lists: Iterable[Iterable[Flag]]) -> dict[str, int]:
