@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
+from trpipe.checks import check_coverage as coverage
 from trpipe.checks import check_document, check_sentence
-from trpipe.checks.coverage import coverage
 from trpipe.records import Document, Source
 from trpipe.segment import segment_text
 

@@ -271,3 +271,28 @@ def test_cli_run_on_a_many_to_many_route(family_models, tiny_models, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
     assert doc["provenance"]["routes"]["sw"]["kind"] == "many" and doc["target_lang"] == "sw"
+
+
+# ------------------------------------------------------------------------------------- detection
+
+
+def test_a_script_outside_the_detector_is_an_error_that_suggests_from(family_models, tmp_path):
+    from trpipe.errors import InputError
+
+    registry = many_registry(tmp_path / "models.yaml", family_models["nllb"])
+    with Session(registry, backend="ctranslate2", cache=False) as session:
+        with pytest.raises(InputError, match=r"Tifinagh script.*pass --from"):
+            session.translate_text("ⵜⴰⵎⴰⵣⵉⵖⵜ ⵜⴰⵏⴰⵡⴰⵢⵜ ⵜⴰⵎⵙⵙⵓⵔⵜ ⵜⴰⵎⴰⵣⵉⵖⵜ", to="en", summary=False)
+        document = session.translate_text("ⵜⴰⵎⴰⵣⵉⵖⵜ ⵜⴰⵏⴰⵡⴰⵢⵜ", to="en", source_lang="tzm", summary=False)
+        assert document.provenance["models"]["translation"]["source_token"] == "tzm_Tfng"
+
+
+def test_a_many_to_many_route_is_never_chosen_from_an_unsure_guess(family_models, tmp_path):
+    from trpipe.errors import InputError
+
+    registry = many_registry(tmp_path / "models.yaml", family_models["nllb"])
+    with Session(registry, backend="ctranslate2", cache=False) as session:
+        with pytest.raises(InputError, match=r"detected as \w+ with probability 0\.\d\d.*pass --from"):
+            session.translate_text("Hotel taxi pizza bank.", to="sw", summary=False)
+        sure = session.translate_text(ARTICLES["fr"], to="sw", summary=False)  # French, detected firmly
+        assert sure.source.lang == "fr" and sure.provenance["models"]["translation"]["source_token"] == "fra_Latn"

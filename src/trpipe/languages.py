@@ -25,10 +25,82 @@ def identify(text: str) -> tuple[str, float]:
 
 
 def detect_language(text: str, name: str = "input") -> str:
-    """The language of a whole article; an InputError when there are no words to go on."""
+    """The language of a whole article; an InputError when there are no words to go on, or when they are
+    written in a script that no language of the detector uses (it would guess one of its own, wrongly)."""
     if sum(ch.isalpha() for ch in text[:20000]) < 3:
         raise InputError(name, "has no words to identify its language; pass --from LANG")
+    script = outside_detector(text)
+    if script:
+        raise InputError(
+            name,
+            f"is written in {script} script, which none of the {len(detector_languages())} languages the "
+            "language detector (py3langid) knows uses; pass --from LANG",
+        )
     return identify(text)[0]
+
+
+@lru_cache(maxsize=1)
+def detector_languages() -> tuple[str, ...]:
+    """The languages py3langid identifies (ISO 639 codes, as it names them)."""
+    return tuple(sorted(set(_identifier().nb_classes) - _NOT_A_LANGUAGE))
+
+
+# Scripts a text may be written in (ISO 15924), tried in this order to name a letter's script.
+_SCRIPTS = (
+    "Latn Cyrl Arab Hani Hira Kana Hang Deva Beng Guru Gujr Orya Taml Telu Knda Mlym Sinh Thai Laoo Mymr Khmr Tibt "
+    "Ethi Geor Armn Grek Hebr Tfng Thaa Syrc Nkoo Olck Mtei Cher Cans Mong Yiii Vaii Adlm Bopo Tale Bali Java Sund "
+    "Cham Lana Talu Tavt Bugi Batk Rohg Mend Bamu Copt Glag Runr Ogam Limb Lepc Saur Kali Wcho Yezi Hmnp Gonm Gong"
+).split()
+_SAME_WRITING = {"Hira": "Hani", "Kana": "Hani", "Hang": "Hani", "Bopo": "Hani", "Jpan": "Hani", "Kore": "Hani",
+                 "Hans": "Hani", "Hant": "Hani"}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _script_of(char: str) -> str | None:
+    import regex
+
+    for script in _SCRIPTS:
+        if regex.match(rf"\p{{sc={script}}}", char):
+            return script
+    return None
+
+
+def dominant_script(text: str) -> str | None:
+    """The ISO 15924 script most letters of ``text`` are written in (None without letters)."""
+    counts: dict[str, int] = {}
+    for char in text[:5000]:
+        if char.isalpha():
+            script = _script_of(char)
+            if script:
+                script = _SAME_WRITING.get(script, script)
+                counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+@lru_cache(maxsize=1)
+def _detector_scripts() -> frozenset[str]:
+    import langcodes
+
+    scripts = set()
+    for code in detector_languages():
+        try:
+            script = langcodes.Language.get(code).maximize().script
+        except (langcodes.LanguageTagError, ValueError):
+            continue
+        if script:
+            scripts.add(_SAME_WRITING.get(script, script))
+    return frozenset(scripts)
+
+
+def outside_detector(text: str) -> str | None:
+    """The name of ``text``'s script when no language of the detector is written in it (Tifinagh, Thaana,
+    Ol Chiki...), else None."""
+    script = dominant_script(text)
+    if script is None or script in _detector_scripts():
+        return None
+    from babel import Locale
+
+    return Locale("en").scripts.get(script) or script  # CLDR's English name: Tifinagh, Thaana
 
 
 @lru_cache(maxsize=512)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ArticleError, ModelError, TrpipeError
+from trpipe.errors import ArticleError, InputError, ModelError, TrpipeError
 from trpipe.languages import detect_language, identify
 from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
@@ -44,6 +44,8 @@ log = logging.getLogger("trpipe")
 # A segment is taken to be in another language than its article only on firm evidence.
 SEGMENT_LANG_MIN_LETTERS = 40
 SEGMENT_LANG_MIN_PROB = 0.95
+# A detected source language routed to a many-to-many model must be at least this probable.
+MANY_DETECT_MIN_PROB = 0.9
 # Articles whose sentences share model batches (translate_many, and the engines' groups).
 GROUP_ARTICLES = 16
 GROUP_CHARS = 200_000
@@ -226,7 +228,10 @@ class Session:
 
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
+        detected = settings.source_lang is None and source.lang is None
         lang = self.source_language(source, settings)
+        if detected:
+            self._check_guess(source, lang, settings)
         # An unknown pair fails here, for this article only; the first model also sets the sentence limit.
         translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
         if source.blocks is not None:
@@ -246,6 +251,27 @@ class Session:
             provenance={},
             target_langs=list(settings.targets),
         )
+
+    def _check_guess(self, source: Source, lang: str, settings: Settings) -> None:
+        """A many-to-many model translates from whatever language it is told: a detected language must be a firm
+        guess before one is chosen for it (an opus-mt pair would fail on a wrong guess; this would not)."""
+        many = False
+        for target in settings.targets:
+            if target != lang:
+                try:
+                    found = self.models.plan(lang, target, settings)
+                except TrpipeError:
+                    return  # no route at all: translator_for says so
+                many = many or (found is not None and found.kind == "many")
+        if not many:
+            return
+        guess, probability = identify(source.text)
+        if probability < MANY_DETECT_MIN_PROB:
+            raise InputError(
+                source.path,
+                f"its language was detected as {guess} with probability {probability:.2f}, too unsure a guess to "
+                "translate with a many-to-many model (it would read the text as that language); pass --from LANG",
+            )
 
     def _segment_language(self, segment: Segment, article_lang: str, settings: Settings) -> str:
         """The article's language, unless the segment is firmly identified as one of the targets."""

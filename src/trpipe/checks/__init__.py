@@ -41,6 +41,7 @@ __all__ = [
     "Glossary",
     "GlossaryEntry",
     "Mention",
+    "check_coverage",
     "check_document",
     "check_length",
     "check_names",
@@ -137,6 +138,14 @@ def check_document(document, glossary: Glossary | None = None) -> None:
             for flag in flags:
                 where = f"sentence {index + 1}: " if len(seg.sentences) > 1 else ""
                 seg.flags.append({"check": flag["check"], "detail": where + flag["detail"]})
+
+
+def check_coverage(source_lang: str, target_lang: str) -> dict[str, object]:
+    """``{"ran": [...], "not_run": {check: reason}}``: the checks that have data for a pair (``checks.coverage``)."""
+    from trpipe.checks.coverage import not_run
+
+    skipped = dict(not_run(source_lang, target_lang))
+    return {"ran": [c for c in CHECKS if c not in skipped], "not_run": skipped}
 
 
 def _record_coverage(document, languages, target_lang: str) -> None:

@@ -43,11 +43,3 @@ def not_run(source_lang: str, target_lang: str) -> tuple[tuple[str, str], ...]:
     if without_words:
         missing.append(("negation", f"no negation words for {', '.join(without_words)}"))
     return tuple(missing)
-
-
-def coverage(source_lang: str, target_lang: str) -> dict[str, object]:
-    """``{"ran": [...], "not_run": {check: reason}}`` for a pair."""
-    from trpipe.checks import CHECKS
-
-    skipped = dict(not_run(source_lang, target_lang))
-    return {"ran": [c for c in CHECKS if c not in skipped], "not_run": skipped}
