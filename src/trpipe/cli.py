@@ -334,6 +334,7 @@ def models_demo(folder) -> None:
     click.echo(f"registry\t{demo.registry}")
     click.echo(f"sample\t{demo.sample}")
     click.echo(f"trpipe: try it: {demo.command()}", err=True)
+    click.echo(f"trpipe: a many-to-many route (the tiny NLLB-200 model): {demo.command('sw')}", err=True)
 
 
 @cli.command()

@@ -25,7 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from trpipe.models.demo import ENGLISH_TEXT, SAMPLE, _quiet_transformers, text_lines
+from trpipe.models.demo_text import ENGLISH_TEXT, SAMPLE, _quiet_transformers, text_lines
 
 HUBFILES = Path(__file__).parent / "hubfiles"
 NLLB_REPO = "nllb-200-distilled-600M"
