@@ -48,6 +48,7 @@ from trpipe.models.demo_text import (  # noqa: F401  (the demo's texts, used thr
     SAMPLE,
     SAMPLE_NAME,
     _quiet_transformers,
+    sample_path,
     text_lines,
 )
 
@@ -214,7 +215,7 @@ def build_bart(
     return out
 
 
-def build_all(out_dir: str | Path, sample_path: str | Path | None = None) -> dict[str, Path]:
+def build_all(out_dir: str | Path, sample_path: str | Path | None = None) -> dict[str, Path]:  # noqa: F811
     """Build ``fr-en``, ``en-fr`` (Marian) and ``sum-en`` (BART) models under ``out_dir``."""
     out = Path(out_dir)
     french = Path(sample_path or SAMPLE).read_text(encoding="utf-8")
