@@ -130,21 +130,31 @@ def _save(model: Any, out: Path, generation: dict[str, Any], bad_words: list[lis
 
 
 def _fairseq_model(
-    out: Path, repo: str, tokenizer: Any, config_class: Any, model_class: Any, seed: int, extra: int = 0
+    out: Path,
+    repo: str,
+    tokenizer: Any,
+    config_class: Any,
+    model_class: Any,
+    seed: int,
+    extra: int = 0,
+    sizes: dict[str, Any] | None = None,
 ) -> None:
     import torch
 
     config = _hubfiles(repo, out, ("config.json",))
     config = {k: v for k, v in config.items() if not k.startswith("_") and k != "architectures"}
-    config.update(TINY_SIZES, vocab_size=len(tokenizer) + extra, max_position_embeddings=256)
+    config.update(sizes or TINY_SIZES, vocab_size=len(tokenizer) + extra, max_position_embeddings=256)
     torch.manual_seed(seed)
     model = model_class(config_class(**config)).eval()
     generation = {k: config[k] for k in ("bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id")}
     _save(model, out, generation, _bad_words(tokenizer))
 
 
-def build_nllb(out_dir: str | Path, *, vocab_size: int = 700, seed: int = 0) -> Path:
-    """A tiny NLLB-200 model shaped like ``facebook/nllb-200-distilled-600M`` in ``out_dir``."""
+def build_nllb(
+    out_dir: str | Path, *, vocab_size: int = 700, seed: int = 0, sizes: dict[str, Any] | None = None
+) -> Path:
+    """A tiny NLLB-200 model shaped like ``facebook/nllb-200-distilled-600M`` in ``out_dir`` (``sizes``: other
+    widths and depths than ``TINY_SIZES``, for the benchmark)."""
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
     out = Path(out_dir)
@@ -156,7 +166,7 @@ def build_nllb(out_dir: str | Path, *, vocab_size: int = 700, seed: int = 0) -> 
     _hubfiles(NLLB_REPO, out, ("tokenizer_config.json",))  # the repo's own configuration, not a re-save's
     _number_like_fairseq(out / "tokenizer.json")
     tokenizer = NllbTokenizer.from_pretrained(str(out))
-    _fairseq_model(out, NLLB_REPO, tokenizer, M2M100Config, M2M100ForConditionalGeneration, seed)
+    _fairseq_model(out, NLLB_REPO, tokenizer, M2M100Config, M2M100ForConditionalGeneration, seed, sizes=sizes)
     (out / "special_tokens_map.json").unlink(missing_ok=True)
     return out
 
