@@ -296,3 +296,22 @@ def test_a_many_to_many_route_is_never_chosen_from_an_unsure_guess(family_models
             session.translate_text("Hotel taxi pizza bank.", to="sw", summary=False)
         sure = session.translate_text(ARTICLES["fr"], to="sw", summary=False)  # French, detected firmly
         assert sure.source.lang == "fr" and sure.provenance["models"]["translation"]["source_token"] == "fra_Latn"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("prefer: [pair, bogus]\n", "prefer.1: expected 'pair', 'many', 'convention' or 'pivot'"),
+        ("prefer: [pair, pair]\n", "a route named twice"),
+        ("many: {model: org/m, beams: 4}\n", "many.beams: unknown key"),
+        ("many: {model: ./no-such-folder}\n", "many.model"),
+    ],
+)
+def test_a_malformed_many_or_prefer_is_a_one_line_registry_error(tmp_path, extra, message):
+    from trpipe.errors import RegistryError
+
+    path = tmp_path / "models.yaml"
+    path.write_text("version: 1\ntranslation: {}\n" + extra, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value), str(caught.value)

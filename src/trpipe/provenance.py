@@ -28,6 +28,7 @@ def spec_identity(spec: ModelSpec) -> dict[str, Any]:
         "identity": model_identity(spec),
         "settings": spec.settings,
         "target_token": spec.target_token,
+        "source_token": spec.source_token,
     }
 
 

@@ -265,7 +265,7 @@ class Registry:
         """The summariser for texts in ``lang`` (falling back to the '*' entry)."""
         table = self.entries["summarisation"]
         override = _resolve_override(override, "--summary-model")
-        entry = table.get(lang) or table.get(ANY_LANGUAGE)
+        entry = table.get(lang) or table.get(base_language(lang)) or table.get(ANY_LANGUAGE)
         if entry is None and override is None:
             raise PairError(f"no summarisation model for '{lang}' in {self.path}; languages: {', '.join(table)}")
         entry = dict(entry or {"model": override})
