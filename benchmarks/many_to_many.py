@@ -6,13 +6,14 @@ committed hub files of facebook/nllb-200-distilled-600M, widths and depths below
 backend (int8). EOS is never chosen, so every call generates exactly its bound of tokens (a constant bound of K
 new tokens per sentence: ``max_new_tokens_ratio: 0``, ``max_new_tokens_offset: K``).
 
-1. Speed: the sample article's sentences, French to Swahili, 4 beams. trpipe: ``translate_scored`` on the
-   pair's view of the model (tokenize, plan batches, run, decode, scores; no translation memory). Plain
-   CTranslate2: the same batches, pre-tokenized outside the timing (pieces with the source token in front),
-   ``Translator.translate_batch`` with the same options and ``target_prefix``. Interleaved, ``--repeats`` rounds,
-   the best of each kept; the ratio is taken side by side.
-2. Memory: a child process per run, ``Session.translate_file`` of the sample into ``en``; ``en de sw``; its peak
-   RSS (``ru_maxrss``). The model is loaded once for any number of targets, so the two should be close.
+1. Speed: the sentences of 40 generated French articles (benchmarks/corpus.py), French to Swahili, 4 beams.
+   trpipe: ``translate_scored`` on the pair's view of the model (tokenize, plan batches, run, decode, scores;
+   no translation memory). Plain CTranslate2: the same batches, pre-tokenized outside the timing (pieces with
+   the source token in front), ``Translator.translate_batch`` with the same options and ``target_prefix``.
+   Interleaved, ``--repeats`` rounds, the best of each kept; the ratio is taken side by side.
+2. Memory: a child process per run, ``Session.translate_file`` of those articles (one file) into ``en``; into
+   ``en de sw``; its peak RSS (``ru_maxrss``). The model is loaded once for any number of targets, so the two
+   should be close.
 
 Usage: ``python benchmarks/many_to_many.py [--repeats 3] [--no-write]``; writes benchmarks/RESULTS-many.md.
 """
@@ -31,17 +32,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / ".work" / "many"
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"
-SIZES = {
-    "d_model": 512,
-    "encoder_layers": 3,
-    "decoder_layers": 3,
-    "encoder_attention_heads": 8,
-    "decoder_attention_heads": 8,
-    "encoder_ffn_dim": 2048,
-    "decoder_ffn_dim": 2048,
-    "num_hidden_layers": 3,
+SIZES = {  # about half of NLLB-200-distilled-600M's depth and width (~110 M parameters)
+    "d_model": 768,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 12,
+    "decoder_attention_heads": 12,
+    "encoder_ffn_dim": 3072,
+    "decoder_ffn_dim": 3072,
+    "num_hidden_layers": 6,
     "init_std": 0.05,
 }
+ARTICLES = 40  # generated French articles (benchmarks/corpus.py)
 K = 24  # new tokens per sentence
 
 
@@ -57,9 +59,13 @@ def registry(path: Path, model: Path) -> Path:
 def build() -> tuple[Path, Path]:
     from trpipe.models.demo_many import build_nllb
 
-    model = WORK / "nllb-bench"
+    model = WORK / "nllb-bench-768"
     if not (model / "model.safetensors").is_file():
         build_nllb(model, vocab_size=4000, sizes=SIZES)
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from corpus import make_articles
+
+    (WORK / "articles.fr.txt").write_text("\n\n".join(make_articles(ARTICLES)), encoding="utf-8")
     return model, registry(WORK / "models.yaml", model)
 
 
@@ -77,7 +83,7 @@ def speed(model_registry: Path, repeats: int) -> dict:
     spec = registry.plan("fr", "sw", available=model_available, family_of=family_of_spec).specs[0]
     base = load_translator(registry.many_spec(), "ctranslate2", cache_dir=WORK / "cache")
     view = LanguagePair(base, spec)
-    text = read_source(SAMPLE).text
+    text = read_source(WORK / "articles.fr.txt").text
     sentences = [s.text for seg in segment_text(text, "fr") for s in seg.sentences]
     prepared = list(dict.fromkeys(normalize_for_model(s) for s in sentences if s.strip()))
     # plain CTranslate2's inputs: the same batches trpipe plans, tokenized here, outside the timing
@@ -121,7 +127,7 @@ def child(model_registry: str, targets: str) -> None:
     from trpipe.session import Session
 
     with Session(model_registry, backend="ctranslate2", cache=False, cache_dir=str(WORK / "cache")) as session:
-        session.translate_file(SAMPLE, to=targets.split(","), source_lang="fr", summary=False)
+        session.translate_file(WORK / "articles.fr.txt", to=targets.split(","), source_lang="fr", summary=False)
         loads = session.models.loads
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"targets": targets, "rss": rss, "loads": loads}))

@@ -315,3 +315,22 @@ def test_a_malformed_many_or_prefer_is_a_one_line_registry_error(tmp_path, extra
     with pytest.raises(RegistryError) as caught:
         load_registry(path)
     assert message in str(caught.value) and "\n" not in str(caught.value), str(caught.value)
+
+
+def test_a_many_to_many_run_on_a_converted_model_imports_no_torch(family_models, tmp_path):
+    import shutil
+
+    from test_no_torch import run_trpipe
+    from trpipe.models.registry import load_registry
+    from trpipe.translate.base import load_translator
+
+    folder = shutil.copytree(family_models["nllb"], tmp_path / "nllb")
+    registry = many_registry(tmp_path / "models.yaml", folder)
+    load_translator(load_registry(registry).many_spec(), "ctranslate2").close()  # converted in this process
+    article = tmp_path / "habari.fr.txt"
+    article.write_text(ARTICLES["fr"], encoding="utf-8")
+    out = tmp_path / "out.json"
+    command = ["translate", article, "--from", "fr", "--to", "sw", "--to", "ar", "--no-summary", "--models", registry]
+    report, _ = run_trpipe(*command, "-o", out, "-q")
+    assert report == {"code": 0, "heavy": []}
+    assert json.loads(out.read_text(encoding="utf-8"))["provenance"]["routes"]["ar"]["kind"] == "many"
