@@ -156,7 +156,7 @@ def write(result: dict) -> None:
         "# A many-to-many model on CTranslate2 (benchmarks/many_to_many.py)",
         "",
         f"Machine: {platform.processor() or platform.machine()}, {result['cpus']} CPUs, shared with other work "
-        "while measured; Python " + platform.python_version() + ".",
+        f"while measured (load average {result['load']} at the end); Python " + platform.python_version() + ".",
         f"Model: NLLB-200-shaped (M2M100 architecture, {SIZES['encoder_layers']}+{SIZES['decoder_layers']} "
         f"layers, d_model {SIZES['d_model']}, FFN {SIZES['encoder_ffn_dim']}, SentencePiece vocabulary 4,000 + "
         "202 language tokens), random weights, converted to CTranslate2 int8; French to Swahili "
@@ -205,6 +205,7 @@ def main(argv: list[str]) -> None:
     _, model_registry = build()
     result = {"speed": speed(model_registry, args.repeats), "memory": memory(model_registry, args.repeats)}
     result["cpus"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    result["load"] = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(json.dumps({k: v for k, v in result.items()}, indent=1, default=str))
     if not args.no_write:
         write(result)
