@@ -32,11 +32,9 @@ def test_native_digits_are_read_as_figures(lang):
     assert flags and "900" in flags[-1]["detail"]
 
 
-@pytest.mark.parametrize(
-    ("lang", "source"),
-    [("sw", "Tarehe 12 Machi 2021, serikali ililipa."), ("ha", "A ranar 12 Maris 2021, gwamnati ta biya.")],
-)
-def test_cldr_dates_are_read_beyond_the_registrys_languages(lang, source):
+def test_cldr_dates_are_read_beyond_the_registrys_languages():
+    # (Hausa: Swahili would do as well, but its first sentence loads simplemma's Swahili dictionary, about 15 s)
+    lang, source = "ha", "A ranar 12 Maris 2021, gwamnati ta biya."
     good = "On 12 March 2021, the government paid."
     assert not [f for f in check_sentence(source, good, lang, "en") if f["check"] == "numbers"]
     assert [f for f in check_sentence(source, good.replace("March", "May"), lang, "en") if f["check"] == "numbers"]
@@ -45,15 +43,16 @@ def test_cldr_dates_are_read_beyond_the_registrys_languages(lang, source):
 def test_a_check_without_data_does_not_run_and_the_document_says_so():
     assert coverage("fr", "en")["not_run"] == {}
     assert "negation" in coverage("sw", "en")["not_run"]
-    # no Swahili negation words: "not" in the translation is no reason to flag
-    assert not check_sentence("Watu 800 hawakuja.", "800 people did not come.", "sw", "en")
-    text = "Watu 800 hawakuja mjini.\n\nSerikali ililipa."
-    source = Source("a.txt", text, "utf-8", hashlib.sha256(text.encode()).hexdigest(), lang="sw")
-    segments = segment_text(text, "sw")
+    # no Hausa negation words: "not" in the translation is no reason to flag
+    flags = check_sentence("Mutane 800 ba su zo ba.", "800 people did not come.", "ha", "en")
+    assert not [f for f in flags if f["check"] in ("negation", "numbers")]
+    text = "Mutane 800 ba su zo ba.\n\nGwamnati ta biya."
+    source = Source("a.txt", text, "utf-8", hashlib.sha256(text.encode()).hexdigest(), lang="ha")
+    segments = segment_text(text, "ha")
     for seg in segments:
         for sentence in seg.sentences:
             sentence.translation = "800 people did not come."
     document = Document(source, "en", segments, {"trpipe": "test"}, target_langs=["en"])
     check_document(document)
     checks = document.provenance["checks"]
-    assert "numbers" in checks["ran"] and checks["not_run"] == {"negation": "no negation words for sw"}
+    assert "numbers" in checks["ran"] and checks["not_run"] == {"negation": "no negation words for ha"}

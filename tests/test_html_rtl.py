@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from test_html_browser import pytestmark, shots, with_script  # noqa: F401  (skipped without Chromium, as there)
 from trpipe.records import Document, Source
 from trpipe.render.html import render_html
@@ -49,12 +47,18 @@ def test_directions_follow_each_languages_script():
     ]
 
 
-@pytest.mark.parametrize("lang", sorted(ARTICLES))
-def test_right_to_left_sources_are_computed_right_to_left_in_chromium(lang, tmp_path):
-    html = render_html(_document(lang, ARTICLES[lang]))
-    assert f'class="src" lang="{lang}" dir="rtl"' in html and 'class="tgt" lang="en" dir="ltr"' in html
+def test_right_to_left_sources_are_computed_right_to_left_in_chromium(tmp_path):
+    # one Arabic article whose paragraphs are in Arabic, Hebrew, Persian and Urdu (each segment's own language)
+    langs = sorted(ARTICLES)
+    document = _document("ar", "\n\n".join(ARTICLES[lang] for lang in langs))
+    for segment in document.segments:
+        segment.lang = next(lang for lang in langs if segment.text in ARTICLES[lang])
+    html = render_html(document)
+    for lang in langs:
+        assert f'class="src" lang="{lang}" dir="rtl"' in html
+    assert 'class="tgt" lang="en" dir="ltr"' in html
     path = tmp_path / "report.html"
     path.write_text(with_script(html, _DIRECTIONS), encoding="utf-8")
     dom = shots.run_chromium(path.as_uri(), "--dump-dom", "--virtual-time-budget=3000")
     found = dom.split('data-directions="', 1)[1].split('"', 1)[0].split()
-    assert found == ["rtl/ltr"] * 2, found
+    assert found == ["rtl/ltr"] * len(document.segments) == ["rtl/ltr"] * 8, found
