@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from echo_backend import EchoTranslator  # noqa: F401  (registers test-echo)
 from repo_guard import session_guard
+from serve_fixtures import served  # noqa: F401  (the session's trpipe serve)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "huawei-brumath.fr.txt"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from trpipe.models.registry import load_registry
 from trpipe.read import decode_source
-from trpipe.session import Session, join_translations
+from trpipe.session import Session
 from trpipe.settings import Settings
 from trpipe.translate.base import load_translator, plan_batches, translate_texts
+from trpipe.translate_step import join_translations
 
 
 def echo_pipeline(registry_path, **settings):

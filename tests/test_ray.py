@@ -214,3 +214,61 @@ def test_ray_engine_handles_odd_file_names_as_the_local_engine_does(local_ray, t
         results[engine] = documents(out)
     assert len(results["local"]) == len(names)
     assert results["local"] == results["ray"]
+
+
+def _serve(routes: dict[str, tuple[str, bytes]]):
+    """A local HTTP server answering ``routes`` (path → content type, body); 404 otherwise."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            content_type, body = routes.get(self.path, ("text/plain", b""))
+            self.send_response(200 if self.path in routes else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.mark.slow
+def test_ray_engine_fetches_urls_and_feed_entries_and_writes_documents_back(local_ray, translate, tmp_path):
+    """The actors fetch a URL and a feed's entries (the driver keeps the feed's state) and send a Word
+    document written back as bytes; a rerun skips all of it."""
+    import docx
+
+    from documents import office
+
+    page = "<html><body><article><h1>Le budget {n}</h1><p>" + ARTICLE + "</p></article></body></html>"
+    routes = {f"/a{n}.html": ("text/html; charset=utf-8", page.format(n=n, year=2000 + n).encode()) for n in (1, 2)}
+    httpd, base = _serve(routes)
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><link>{base}/</link><description>d'
+        f"</description><item><title>Un</title><link>{base}/a2.html</link><guid>e2</guid></item></channel></rss>"
+    )
+    routes["/feed.xml"] = ("application/rss+xml", feed.encode())
+    try:
+        path, _ = office.docx(tmp_path)
+        out, state = tmp_path / "out", tmp_path / "state"
+        args = [path, f"{base}/a1.html", "--feed", f"{base}/feed.xml", "--state", state, "--allow-private-urls"]
+        args += ["-o", out, "--format", "same", "--no-summary", "--engine", "ray"]
+        result = translate(*args)
+        assert result.exit_code == 0, result.output
+        assert "3 articles ok" in result.output
+        written = sorted(p.name for p in out.iterdir())
+        assert len(written) == 3 and "note.fr.docx" in written and sum(n.endswith(".html") for n in written) == 2
+        before, after = docx.Document(path), docx.Document(out / "note.fr.docx")
+        assert len(after.paragraphs) == len(before.paragraphs) and after.core_properties.language == "en"
+        assert '"e2"' in next(state.glob("*.json")).read_text(encoding="utf-8")
+        again = translate(*args)
+        assert again.exit_code == 0 and "3 skipped" in again.output, again.output
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

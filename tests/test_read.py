@@ -92,7 +92,7 @@ def test_stdin(monkeypatch):
         (lambda p: p.mkdir(), "is a directory"),
         (lambda p: p.write_bytes(b""), "is empty"),
         (lambda p: p.write_bytes(b" \n\t\r\n\xc2\xa0\n"), "only whitespace"),
-        (lambda p: p.write_bytes(b"PK\x03\x04\x00\x00binary\x00data" * 20), "binary"),
+        (lambda p: p.write_bytes(b"PK\x03\x04\x00\x00binary\x00data" * 20), "ZIP"),
         (lambda p: p.write_bytes(bytes(range(1, 32)) * 50 + b"abc"), "binary"),
     ],
     ids=["missing", "directory", "empty", "whitespace", "nul-bytes", "control-chars"],

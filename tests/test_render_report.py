@@ -16,7 +16,7 @@ from trpipe.render.html import render_html
 from trpipe.render.report import assets
 
 
-@pytest.mark.parametrize("name", ["page.html", "report.css", "report.js"])
+@pytest.mark.parametrize("name", ["page.html", *assets.STYLES, *assets.SCRIPTS])
 def test_each_asset_is_package_data(name):
     resource = files("trpipe.render.report").joinpath(name)
     assert resource.is_file()
@@ -32,8 +32,8 @@ def test_the_page_inlines_the_asset_files_and_hashes_their_exact_text():
     page = render_html(hand_made())
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
     script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
-    assert style.strip() == assets.asset("report.css").replace("COLS", "2").strip()
-    assert script.strip() == assets.asset("report.js").strip()
+    assert style.strip() == "".join(assets.asset(n) for n in assets.STYLES).replace("COLS", "2").strip()
+    assert script.strip() == "".join(assets.asset(n) for n in assets.SCRIPTS).strip()
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
     policy = html.unescape(policy)
     assert f"style-src {_digest(style)};" in policy and f"script-src {_digest(script)};" in policy

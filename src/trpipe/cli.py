@@ -13,11 +13,13 @@ import signal
 import click
 
 from trpipe._version import __version__
+from trpipe.commands.models import models
+from trpipe.commands.options import BACKENDS, FORMATS, LOG_LEVELS, BackendType, DeviceType, setup_logging
+from trpipe.commands.options import option as _option
+from trpipe.commands.serve import serve
 from trpipe.errors import TrpipeError
 
-FORMATS = ("md", "json", "html", "tmx", "xliff", "jsonl")
-BACKENDS = ("auto", "ctranslate2", "transformers")
-LOG_LEVELS = ("error", "warning", "info", "debug")
+__all__ = ["BACKENDS", "FORMATS", "Terminated", "cli", "main"]
 
 
 class Terminated(KeyboardInterrupt):
@@ -30,40 +32,6 @@ class Terminated(KeyboardInterrupt):
 
 def _on_signal(signum, frame) -> None:
     raise Terminated(signum)
-
-
-class DeviceType(click.ParamType):
-    """auto, cpu, cuda, cuda:N or mps (completion offers the fixed ones)."""
-
-    name = "device"
-
-    def convert(self, value, param, ctx):
-        text = str(value).strip().lower()
-        if text in ("auto", "cpu", "cuda", "mps") or (text.startswith("cuda:") and text[5:].isdigit()):
-            return text
-        self.fail(f"{value!r}: expected auto, cpu, cuda, cuda:N or mps", param, ctx)
-
-    def shell_complete(self, ctx, param, incomplete):
-        from click.shell_completion import CompletionItem
-
-        return [CompletionItem(c) for c in ("auto", "cpu", "cuda", "mps") if c.startswith(incomplete)]
-
-    def get_metavar(self, param, ctx=None) -> str:
-        return "[auto|cpu|cuda|cuda:N|mps]"
-
-
-class BackendType(click.Choice):
-    """auto, ctranslate2 or transformers, or a backend registered by a plugin (``@register_backend``)."""
-
-    def __init__(self):
-        super().__init__(BACKENDS)
-
-    def convert(self, value, param, ctx):
-        from trpipe.translate.base import available_backends
-
-        if value in available_backends() or value in BACKENDS:
-            return value
-        return super().convert(value, param, ctx)
 
 
 class TrpipeGroup(click.Group):
@@ -97,30 +65,6 @@ class TrpipeGroup(click.Group):
             ctx.exit(70)
 
 
-def _option(*names, env: str, **kwargs):
-    """A click option whose default comes from the environment variable ``env`` (shown in --help)."""
-    return click.option(*names, envvar=env, show_envvar=True, **kwargs)
-
-
-def setup_logging(verbose: int, level: str | None, say) -> logging.Handler:
-    """trpipe's and the libraries' log records on stderr, one line each (above the progress bar)."""
-    from trpipe.progress import LogHandler
-
-    chosen = (level or ("debug" if verbose > 1 else "info" if verbose == 1 else "warning")).upper()
-    handler = LogHandler(say)
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        if isinstance(old, LogHandler):
-            root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)  # libraries: warnings and errors only, unless debugging
-    logging.getLogger("trpipe").setLevel(chosen)
-    if chosen == "DEBUG":
-        root.setLevel(logging.DEBUG)
-    logging.captureWarnings(True)
-    return handler
-
-
 @click.group(cls=TrpipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trpipe")
 def cli() -> None:
@@ -131,12 +75,15 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
 @_option("--to", "targets", env="TRPIPE_TO", required=True, multiple=True, metavar="LANG",
          help="Target language code, e.g. en (repeatable; several in the variable: 'en de').")  # fmt: skip
 @_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (detected when omitted).")
 @_option("--format", "fmt", env="TRPIPE_FORMAT", type=click.Choice(FORMATS),
-         help="Output format (default: from the -o suffix, else md).")  # fmt: skip
+         help="Output format (default: from the -o suffix, else md). docx, odt, pptx, epub: the document "
+              "written back in its own format; same: each input in its own (docs/documents.md).")  # fmt: skip
+@_option("--bilingual", env="TRPIPE_BILINGUAL", is_flag=True,
+         help="Documents written back: each paragraph followed by its translation.")  # fmt: skip
 @_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(), help="Output file, or folder with several inputs.")
 @_option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
 @_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model for this run (hub id or folder).")
@@ -170,29 +117,44 @@ def cli() -> None:
          help="Ray: model-holding actors.")  # fmt: skip
 @_option("--num-cpus", env="TRPIPE_NUM_CPUS", type=click.FloatRange(0), help="Ray: CPUs per actor.")
 @_option("--num-gpus", env="TRPIPE_NUM_GPUS", type=click.FloatRange(0), help="Ray: GPUs per actor.")
+@_option("--urls", "url_file", env="TRPIPE_URLS", metavar="FILE",
+         help="A file of URLs, one a line (- for stdin): a batch like a folder, with resume.")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses (refused by default).")  # fmt: skip
+@_option("--feed", "feeds", env="TRPIPE_FEED", multiple=True, metavar="URL_OR_FILE",
+         help="An RSS or Atom feed: each entry is an article (repeatable).")  # fmt: skip
+@_option("--state", "state_dir", env="TRPIPE_STATE", type=click.Path(file_okay=False), metavar="DIR",
+         help="Feeds: a folder remembering the entries done, so the next run does only new ones.")  # fmt: skip
+@_option("--since", env="TRPIPE_SINCE", metavar="DATE", help="Feeds: only entries published on or after DATE.")
+@_option("--limit", env="TRPIPE_LIMIT", type=click.IntRange(1), metavar="N", help="Feeds: at most N entries.")
 @_option("-q", "--quiet", env="TRPIPE_QUIET", is_flag=True, help="No progress bar and no closing line.")
 @_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
 @_option(
     "--log-level", env="TRPIPE_LOG_LEVEL", type=click.Choice(LOG_LEVELS), help="Messages shown (default: warning)."
 )
-def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
-              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, **choices) -> None:  # fmt: skip
+def translate(inputs, output, fmt, bilingual, models_file, glossary, strict, cache_dir, no_cache, force, quiet, verbose,
+              log_level, engine, ray_address, actors, num_cpus, num_gpus, targets, url_file, allow_private_urls,
+              feeds, state_dir, since, limit, **choices) -> None:  # fmt: skip
     """Translate articles into LANG, citing the source for every segment.
 
-    INPUT is a file, - for stdin, a folder (searched recursively for .txt, .md and .html files) or a
-    JSONL file of {"id", "text"} records. With several articles, -o names a folder and each output is
-    named after its input (article-03.fr.txt gives article-03.fr.json).
+    INPUT is a file (text, Markdown, HTML, DOCX, ODT, PPTX, EPUB, PDF: told by its content), - for stdin, an
+    http(s) URL, a folder (searched recursively for those files) or a JSONL file of {"id", "text"} records.
+    With several articles, -o names a folder and each output is named after its input (article-03.fr.txt
+    gives article-03.fr.json).
     """
     from trpipe.engines import RayOptions, RunRequest, run_translate
+    from trpipe.inputs import web_inputs
     from trpipe.progress import Progress
     from trpipe.settings import Settings
 
     targets = [t for given in targets for t in given.split()]
+    inputs, extra = web_inputs(list(inputs), url_file, feeds, state_dir, since, limit, allow_private_urls)
     request = RunRequest(
         inputs=tuple(inputs),
-        settings=Settings(targets=tuple(targets), **choices),
+        settings=Settings(targets=tuple(targets), extra=extra, **choices),
         output=output,
         fmt=fmt,
+        bilingual=bilingual,
         models_file=models_file,
         glossary=glossary,
         strict=strict,
@@ -220,121 +182,37 @@ def translate(inputs, output, fmt, models_file, glossary, strict, cache_dir, no_
         raise click.exceptions.Exit(status)
 
 
-@cli.group()
-def models() -> None:
-    """The model registry: list, pull and inspect models; demo models for a try-out without network."""
+@cli.command("read")
+@click.argument("given", metavar="FILE_OR_URL")
+@_option("-o", "--output", env="TRPIPE_OUTPUT", type=click.Path(dir_okay=False), help="Write the JSON here.")
+@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language (identified when omitted).")
+@_option("--encoding", env="TRPIPE_ENCODING", metavar="NAME", help="Input encoding (detected when omitted).")
+@_option("--strict-encoding", env="TRPIPE_STRICT_ENCODING", is_flag=True, help="Refuse undecodable bytes.")
+@_option("--max-bytes", env="TRPIPE_MAX_BYTES", type=click.IntRange(1), default=50 * 1024 * 1024, show_default=True,
+         help="Largest input read (bytes).")  # fmt: skip
+@_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
+         help="Fetch URLs on private, loopback and link-local addresses.")  # fmt: skip
+def read_command(given, output, source_lang, encoding, strict_encoding, max_bytes, allow_private_urls) -> None:
+    """Show a document as trpipe will translate it: its text, segments, spans, kinds and locations.
 
-
-_models_option = _option("--models", "models_file", env="TRPIPE_MODELS", type=click.Path(), help="Model registry file.")
-
-
-@models.command("list")
-@_models_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per model instead of a table.")
-def models_list(models_file, as_json) -> None:
-    """The registry's pairs and summarisers with their licences.
-
-    * marks models complete on this machine (cache or folder), ! a download to complete with
-    `trpipe models pull`.
+    No model is loaded and nothing is translated. FILE_OR_URL is any input translate takes (text, Markdown,
+    HTML, DOCX, ODT, PPTX, EPUB, PDF, - for stdin, an http(s) URL).
     """
-    import dataclasses
-    import json
+    from trpipe.read.show import show
 
-    from trpipe.models.command import format_rows, list_models
-    from trpipe.models.registry import load_registry
+    warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
+    text = show(given, source_lang, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+                allow_private=allow_private_urls, warn=warn)  # fmt: skip
+    if not output:
+        return click.echo(text, nl=False)
+    from trpipe.engines.sinks import check_writable, write_atomic
 
-    registry = load_registry(models_file)
-    rows = list_models(registry)
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(dataclasses.asdict(row), ensure_ascii=False))
-        return
-    click.echo(f"# {registry.path}")
-    for line in format_rows(rows):
-        click.echo(line)
-    click.echo(f"# routes, in order: {', '.join(registry.prefer)} (trpipe models info SRC-TGT says which a pair takes)")
+    check_writable(output)
+    write_atomic(output, text)
 
 
-@models.command("pull")
-@click.argument("names", nargs=-1, metavar="[PAIR_OR_ID...]")
-@_models_option
-@_option("--from", "source_lang", env="TRPIPE_FROM", metavar="LANG", help="Source language of the job to prepare.")
-@_option("--to", "targets", env="TRPIPE_TO", multiple=True, metavar="LANG",
-         help="Target language(s) of the job (repeatable).")  # fmt: skip
-@_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True,
-         help="Include the summariser and the back-translation.")  # fmt: skip
-@_option("--model", env="TRPIPE_MODEL", metavar="ID_OR_PATH", help="Translation model of the job (as translate).")
-@_option("--summary-model", env="TRPIPE_SUMMARY_MODEL", metavar="ID_OR_PATH",
-         help="Summariser of the job (as translate).")  # fmt: skip
-@click.option("--dry-run", is_flag=True, help="Say what would be downloaded, and its size; download nothing.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def models_pull(names, models_file, source_lang, targets, summary, model, summary_model, dry_run, quiet) -> None:
-    """Download models into the Hugging Face cache for offline use (only missing files are fetched).
-
-    PAIR_OR_ID is a pair (fr-en), summary:LANG, a hub id (org/name or org/name@revision) or a folder.
-    Without one, everything the translate job needs: its translation models, summariser and
-    back-translation models, for --from/--to (default: the registry's job, fr to en). The options
-    read translate's environment variables, so a run's environment prepares exactly its models.
-    """
-    from trpipe.models.command import job_models, plan_line, pull_all, resolve_name
-    from trpipe.models.registry import load_registry
-
-    registry = load_registry(models_file)
-    if names:
-        wanted = [(name, resolve_name(registry, name)) for name in names]
-    else:
-        targets = tuple(t for given in targets for t in given.split())
-        wanted = job_models(registry, source_lang, targets, summary, model, summary_model)
-    if dry_run:
-        for purpose, spec in wanted:
-            click.echo(plan_line(purpose, spec))
-        return
-    for line in pull_all(registry, wanted, say=lambda text: click.echo(text, err=True), bar=False if quiet else None):
-        click.echo(line)
-
-
-@models.command("info")
-@click.argument("name", metavar="PAIR_OR_ID")
-@_models_option
-def models_info(name, models_file) -> None:
-    """Architecture, size, input limit and licence of a model, read from its files on this machine.
-
-    A hub model that is not here is described by the hub (commit, files, download size, licence).
-    """
-    from trpipe.models.command import _PAIR, licence_label, model_info, resolve_name, route_info
-    from trpipe.models.registry import load_registry
-
-    registry = load_registry(models_file)
-    if _PAIR.match(name):
-        for key, value in route_info(registry, name).items():
-            click.echo(f"{key}: {value}")
-    info = model_info(resolve_name(registry, name), registry)
-    for key, value in info.items():
-        if key == "non_commercial":
-            value = {True: "yes: the licence forbids commercial use", False: "no", None: "unknown"}[value]
-        click.echo(f"{key}: {value if value is not None else '-'}")
-    if info.get("non_commercial"):
-        click.echo(f"trpipe: note: {licence_label(info.get('licence'))}", err=True)
-
-
-@models.command("demo")
-@click.argument("folder", type=click.Path(file_okay=False), metavar="DIR")
-def models_demo(folder) -> None:
-    """Build tiny random-weight models, their registry and the sample article in DIR (no network needed).
-
-    The whole flow runs on them (segments, translation, checks, cited summary, back-translation, every
-    format), but their output is junk: the weights are random.
-    """
-    from trpipe.models.demo import build_demo
-
-    click.echo(f"trpipe: building the demo models in {folder} (random weights: their output is junk)", err=True)
-    demo = build_demo(folder)
-    for name, path in demo.models.items():
-        click.echo(f"{name}\t{path}")
-    click.echo(f"registry\t{demo.registry}")
-    click.echo(f"sample\t{demo.sample}")
-    click.echo(f"trpipe: try it: {demo.command()}", err=True)
-    click.echo(f"trpipe: a many-to-many route (the tiny NLLB-200 model): {demo.command('sw')}", err=True)
+cli.add_command(serve)
+cli.add_command(models)
 
 
 @cli.command()

@@ -19,10 +19,11 @@ from typing import Any
 from trpipe.errors import InputError, shown
 from trpipe.paths import is_dir
 from trpipe.read import STDIN, decode_text, read_source
+from trpipe.read.fetch import is_url, url_stem
 from trpipe.records import Source
 from trpipe.settings import Settings
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")  # the text formats (see folder_suffixes)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
@@ -37,12 +38,24 @@ class InputItem:
     record_text: str | None = None
     error: str | None = None  # known bad before reading (e.g. a malformed JSONL line)
     doc_id: str | None = None  # a JSONL record's id
+    url: str | None = None  # a web page or document fetched over http(s)
+    entry: Any = None  # a feed entry (trpipe.read.feeds.Entry)
 
     def load(self, settings: Settings | None = None, warn: Callable[[str], None] | None = None) -> Source:
         """The item's article, read and decoded (``warn`` reports bytes that had to be replaced)."""
         if self.error:
             raise InputError(self.name, self.error)
         settings = settings or Settings()
+        if self.entry is not None:
+            from trpipe.read.feeds import entry_source
+
+            allow = bool(settings.extra.get("allow_private_urls"))
+            return entry_source(self.entry, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+        if self.url is not None:
+            from trpipe.read.fetch import fetch_source
+
+            allow = bool(settings.extra.get("allow_private_urls"))
+            return fetch_source(self.url, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
         if self.record_text is not None:
             source = decode_text(self.record_text, self.name)  # a record holding a web page is extracted too
             source.doc_id = self.doc_id
@@ -139,6 +152,24 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def url_list(path: str) -> list[str]:
+    """The URLs of a file (or ``-``: stdin), one a line; blank lines and ``#`` comments skipped."""
+    import sys
+
+    try:
+        if path == STDIN:
+            lines = sys.stdin.read().splitlines()
+        else:
+            with open(path, encoding="utf-8-sig") as handle:
+                lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read as a list of URLs ({getattr(exc, 'strerror', None) or exc})") from None
+    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not urls:
+        raise InputError(path, "holds no URL (one a line)")
+    return urls
+
+
 def is_collection(inputs: Sequence[str]) -> bool:
     """Several inputs, a folder or a JSONL file: outputs go to a folder (or one stream), one per article."""
     if len(inputs) != 1:
@@ -147,30 +178,68 @@ def is_collection(inputs: Sequence[str]) -> bool:
     return inputs[0] != STDIN and (is_dir(path) or path.suffix.lower() in JSONL_SUFFIXES)
 
 
+def folder_suffixes() -> tuple[str, ...]:
+    """The suffixes of the files a folder run reads: every reader's (text, Markdown, web pages, DOCX, ODT,
+    PPTX, EPUB, PDF), JSON Lines apart (a stream in a folder is more likely an output than an input)."""
+    from trpipe.read.registry import document_suffixes
+
+    return tuple(s for s in document_suffixes() if s not in JSONL_SUFFIXES)
+
+
+def skip_reason(file: Path) -> str:
+    """Why a file of an input folder is not read: what its name says it is."""
+    from trpipe.read.registry import refusal
+    from trpipe.read.sniff import StreamInfo, extension_of
+
+    suffix = extension_of(file.name)
+    if suffix in JSONL_SUFFIXES:
+        return "a JSON Lines file in a folder is not read (give it as an input of its own)"
+    info = StreamInfo(name=str(file), extension=suffix)
+    if info.named_kind:
+        return refusal(info).removeprefix("is ")
+    return f"no reader takes {suffix or 'files without a suffix'}"
+
+
 def expand_inputs(
-    inputs: Sequence[str], exclude: Path | None = None, max_bytes: int | None = None
+    inputs: Sequence[str],
+    exclude: Path | None = None,
+    max_bytes: int | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Iterator[InputItem]:
-    """Files, folders (recursively: .txt, .md, .html), JSONL files of {id, text} records, or ``-``.
+    """Files, folders (recursively: every document suffix, see ``folder_suffixes``), JSONL files of {id, text}
+    records, or ``-``.
 
     ``exclude``: a folder whose files are never inputs (the output folder, when it lies in an input folder).
     ``max_bytes``: the size limit of one JSONL record (files are limited when they are read).
+    ``on_skip(name, reason)``: told of every file of a folder that is not read (hidden files apart).
     """
     skip = exclude.resolve() if exclude is not None else None
+    suffixes = folder_suffixes()
     for given in inputs:
         if given == STDIN:
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
             continue
+        if is_url(given):
+            yield InputItem(name=given, url=given, output_stem=Path(url_stem(given)))
+            continue
         path = Path(given)
         if is_dir(path):
-            found = False
+            found = skipped = 0
             for file in sorted(path.rglob("*")):
                 if skip is not None and inside(file, skip):
                     continue
-                if file.suffix.lower() in ARTICLE_SUFFIXES and file.is_file() and not file.name.startswith("."):
-                    found = True
+                if file.name.startswith(".") or not file.is_file():
+                    continue
+                if file.suffix.lower() in suffixes:
+                    found += 1
                     yield _file_item(file, file.relative_to(path))
+                else:
+                    skipped += 1
+                    if on_skip is not None:
+                        on_skip(str(file), skip_reason(file))
             if not found:
-                yield InputItem(name=given, error=f"is a folder with no {', '.join(ARTICLE_SUFFIXES)} files")
+                others = f" ({skipped} other file{'s' if skipped != 1 else ''} skipped)" if skipped else ""
+                yield InputItem(name=given, error=f"is a folder with no {', '.join(suffixes)} files{others}")
         elif path.suffix.lower() in JSONL_SUFFIXES:
             yield from _jsonl_items(path, max_bytes)
         else:
@@ -235,3 +304,22 @@ def load_sources(
                 yield item.name, item.load(settings), None
             except InputError as exc:
                 yield item.name, None, exc
+
+
+def web_inputs(inputs: list[str], url_file: str | None, feeds, state_dir, since, limit, allow_private: bool):
+    """``(inputs, settings extra)`` of ``trpipe translate``: the inputs with ``--urls FILE``'s lines added, and
+    the feed and URL options (``--feed``, ``--state``, ``--since``, ``--limit``, ``--allow-private-urls``)."""
+    from trpipe.errors import UsageError
+
+    if url_file:
+        inputs = [*inputs, *url_list(url_file)]
+    extra: dict[str, Any] = {"allow_private_urls": allow_private}
+    if feeds:
+        from trpipe.read.feeds import FeedOptions
+
+        extra["feeds"] = FeedOptions(sources=tuple(feeds), state_dir=state_dir, since=since, limit=limit)
+    elif state_dir or since or limit:
+        raise UsageError("--state, --since and --limit apply to --feed")
+    if not inputs and not feeds:
+        raise UsageError("no input: give a file, a folder, a URL, - for stdin, --urls FILE or --feed URL_OR_FILE")
+    return inputs, extra

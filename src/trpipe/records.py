@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The version of the JSON document contract (trpipe/schemas/document.schema.json). 1.1 added segment
+# locations and source.format; a document without ``contract_version`` is 1.0.
+CONTRACT_VERSION = "1.1"
+
 
 @dataclass
 class Source:
@@ -19,16 +23,26 @@ class Source:
     sha256: str
     lang: str | None = None
     doc_id: str | None = None
-    # Set when the input was a web page or Markdown: the blocks of the extracted text (trpipe.extract.Block)
+    # Set when the input was a web page or Markdown: the blocks of the extracted text (trpipe.read.blocks.Block)
     # and what the page said about itself. Not serialised: ``text`` is already the extracted text.
     blocks: list[Any] | None = field(default=None, repr=False)
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
+    # How ``lang`` was found when it was detected (a trpipe.languages.Detection: the guess, its confidence,
+    # the characters it went on); None when it was given (--from) or is not known yet. Not serialised here:
+    # the provenance records it.
+    detection: Any = field(default=None, repr=False, compare=False)
+    # The reader that made it (text, markdown, html, docx, odt, pptx, epub, pdf; trpipe.read.registry) and,
+    # for formats written back in their own format, the original bytes (not serialised).
+    format: str | None = None
+    original: bytes | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path}
         if self.doc_id is not None:
             out["id"] = self.doc_id  # a JSONL record's id
         out.update(lang=self.lang, encoding=self.encoding, sha256=self.sha256, text=self.text)
+        if self.format is not None:
+            out["format"] = self.format
         return out
 
 
@@ -45,6 +59,9 @@ class Sentence:
     # (None when the backend cannot tell, or the sentence was kept as it is).
     score: float | None = None
     scores: dict[str, float] = field(default_factory=dict)  # per target language, with several
+    # "human" when a person's translation (an applied suggestion) was used instead of a model's; the
+    # document's provenance lists those sentences (``provenance["human"]``). Not serialised here.
+    origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text, "translation": self.translation}
@@ -70,10 +87,14 @@ class Segment:
     sentences: list[Sentence] = field(default_factory=list)
     translation: str | None = None
     flags: list[dict[str, str]] = field(default_factory=list)
-    path: str | None = None  # where the segment stood in a web page or Markdown file, when known
+    path: str | None = None  # where the segment stood in a web page or Markdown file (also location["path"])
     lang: str | None = None  # the segment's own language (differs from the article's for a quote, say)
     kept: bool = False  # already in the target language: kept as it is, not translated
     translations: dict[str, str] = field(default_factory=dict)  # every target language, with several
+    # Where the segment sits in the original document (trpipe.locations): a paragraph, table cell, header,
+    # footer or footnote of a Word/OpenDocument file, a slide's shape and paragraph, an EPUB chapter's
+    # element, a PDF page with the box of each line, a web page's element path.
+    location: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -89,6 +110,8 @@ class Segment:
         }
         if self.path is not None:
             out["path"] = self.path
+        if self.location is not None:
+            out["location"] = self.location
         if self.lang is not None:
             out["lang"] = self.lang
         if self.kept:
@@ -156,4 +179,5 @@ class Document:
                 else {lang: [s.to_dict() for s in sents] for lang, sents in self.summary.items()}
             ),
             "provenance": self.provenance,
+            "contract_version": CONTRACT_VERSION,
         }

@@ -158,13 +158,14 @@ def segment_text(text: str, lang: str | None = None) -> list[Segment]:
                 line=line,
                 text=seg_text,
                 sentences=split_sentences(text, start, end, lang),
+                location={"format": "text", "line": line},
             )
         )
     return segments
 
 
 def segment_blocks(text: str, blocks: Sequence, lang: str | None = None) -> list[Segment]:
-    """One segment per extracted block (``trpipe.extract.Block``: start, end, kind, path), in order.
+    """One segment per extracted block (``trpipe.read.blocks.Block``: start, end, kind, path, location), in order.
 
     The same span invariant as ``segment_text`` holds: each block is stripped to its non-space span
     and an empty one is skipped; blocks must not overlap (extraction guarantees it).
@@ -190,6 +191,7 @@ def segment_blocks(text: str, blocks: Sequence, lang: str | None = None) -> list
                 text=text[start:end],
                 sentences=split_sentences(text, start, end, lang),
                 path=getattr(block, "path", None),
+                location=getattr(block, "location", None),
             )
         )
     return segments

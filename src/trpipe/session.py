@@ -28,16 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import ArticleError, InputError, ModelError, TrpipeError
-from trpipe.languages import detect_language, identify
+from trpipe.languages import detect_language, given_contradicted, identify, noted
 from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
 from trpipe.progress import Progress
 from trpipe.provenance import run_signature, translation_provenance
 from trpipe.records import Document, Segment, Source
+from trpipe.runlog import GroupClock
 from trpipe.segment import segment_blocks, segment_text, split_long_sentences
 from trpipe.settings import Settings
 from trpipe.summary_step import SummaryStep
-from trpipe.translate.base import translate_scored
+from trpipe.translate.base import TranslationStats
+from trpipe.translate_step import human_sentences, translate_documents
 
 log = logging.getLogger("trpipe")
 
@@ -87,6 +89,7 @@ class Session:
         translator_factory: TranslatorFactory | None = None,
         summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
         threads: int | None = None,
+        wrap_engine: Callable[[Any], Any] | None = None,
         **choices: Any,
     ):
         self.registry = registry if isinstance(registry, Registry) else load_registry(registry)
@@ -104,6 +107,7 @@ class Session:
             from trpipe.translate.memory import TranslationMemory, memory_path
 
             self.memory = TranslationMemory(memory_path(self.cache_dir))
+        self.translated = TranslationStats()  # what the memory and the models did for the articles' sentences
         self.models = ModelPool(
             self.registry,
             self.memory,
@@ -112,7 +116,11 @@ class Session:
             progress=self.progress,
             translator_factory=translator_factory,
             summariser_factory=summariser_factory,
+            wrap_engine=wrap_engine,
         )
+        # ``human(source_lang, target_lang, texts) -> {text: translation}``: people's translations of
+        # sentences (the service's applied suggestions), used before any model and named in the provenance.
+        self.human: Callable[[str, str, Sequence[str]], Mapping[str, str]] | None = None
 
     # ------------------------------------------------------------------------------- public calls
 
@@ -191,20 +199,21 @@ class Session:
     ) -> str | list[str]:
         """Plain translation, EasyNMT-style: a string (or a list of strings) in, translated text out.
 
-        Each text is segmented and translated as an article (no summary); line breaks and the space
-        between paragraphs are kept.
+        Each text is segmented as an article (no summary, no checks); the sentences of all the texts share
+        batches; line breaks and the space between paragraphs are kept.
         """
         overrides.setdefault("summary", False)
         texts = [text] if isinstance(text, str) else list(text)
         settings = self.settings_for(to, source_lang=source_lang, **overrides)
         from trpipe.read import decode_text
 
-        out = []
-        for entry in texts:
-            if not entry.strip():
-                out.append(entry)
-                continue
-            out.append(self.run(decode_text(entry, "<text>", sniff=False), settings).translated_text())
+        documents = {
+            i: self.prepare(decode_text(entry, "<text>", sniff=False), settings)
+            for i, entry in enumerate(texts)
+            if entry.strip()
+        }
+        self._translate_to(list(documents.values()), settings.target_lang, settings)
+        out = [documents[i].translated_text(settings.target_lang) if i in documents else t for i, t in enumerate(texts)]
         return out[0] if isinstance(text, str) else out
 
     # --------------------------------------------------------------------------- one article, or a group
@@ -217,9 +226,19 @@ class Session:
         return result
 
     def source_language(self, source: Source, settings: Settings | None = None) -> str:
-        """The article's language: --from, or detected (and remembered on the source)."""
+        """The article's language: --from, or detected (remembered on the source with how sure it was); an
+        InputError when trpipe is not sure enough to guess (see ``languages.detect_language``)."""
         settings = settings or self.settings
-        source.lang = settings.source_lang or source.lang or detect_language(source.text, source.path)
+        if settings.source_lang:
+            source.lang, source.detection = settings.source_lang, None
+        elif not source.lang:
+            source.detection = detect_language(source.text, source.path)
+            source.lang = source.detection.lang
+            try:  # a pair with no model, found now: its message says the language was detected
+                for target in settings.targets:
+                    self.route(source.lang, target, settings)
+            except TrpipeError as exc:
+                raise noted(exc, source) from None
         return source.lang
 
     def run_signature(self, source_lang: str, settings: Settings | None = None, fmt: str = "") -> str:
@@ -228,12 +247,14 @@ class Session:
 
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
-        detected = settings.source_lang is None and source.lang is None
         lang = self.source_language(source, settings)
-        if detected:
+        if source.detection is not None:
             self._check_guess(source, lang, settings)
-        # An unknown pair fails here, for this article only; the first model also sets the sentence limit.
-        translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        self._check_language(source, settings)
+        try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
+            translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
+        except TrpipeError as exc:
+            raise noted(exc, source) from None
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
@@ -265,13 +286,27 @@ class Session:
                 many = many or (found is not None and found.kind == "many")
         if not many:
             return
-        guess, probability = identify(source.text)
-        if probability < MANY_DETECT_MIN_PROB:
+        detection = source.detection
+        if detection is not None and detection.confidence < MANY_DETECT_MIN_PROB:
             raise InputError(
                 source.path,
-                f"its language was detected as {guess} with probability {probability:.2f}, too unsure a guess to "
-                "translate with a many-to-many model (it would read the text as that language); pass --from LANG",
+                f"its language was {detection.describe()}, too unsure a guess to translate with a many-to-many "
+                f"model (it reads the text as that language; {MANY_DETECT_MIN_PROB:.2f} needed); pass --from LANG",
             )
+
+    def _check_language(self, source: Source, settings: Settings) -> None:
+        """Warn of a --from that the text contradicts, and of an article already in every target language."""
+        lang = source.lang or ""
+        if settings.source_lang:
+            other = given_contradicted(source.text, lang)
+            if other is not None:
+                self.on_warning(
+                    f"{source.path}: --from {lang}, but the text reads as another language: {other.describe()}; "
+                    f"translating it as {lang} all the same"
+                )
+        if all(target == lang for target in settings.targets):
+            how = "--from" if source.detection is None else source.detection.describe()
+            self.on_warning(f"{source.path}: already in {lang} ({how}), the target language: kept as it is")
 
     def _segment_language(self, segment: Segment, article_lang: str, settings: Settings) -> str:
         """The article's language, unless the segment is firmly identified as one of the targets."""
@@ -333,6 +368,7 @@ class Session:
         on_result: Callable[[int, Document | TrpipeError], None] | None = None,
     ) -> list[Document | TrpipeError]:
         results: list[Document | TrpipeError] = []
+        clock = GroupClock(len(sources))
         for source in sources:
             try:
                 results.append(self.prepare(source, settings))
@@ -343,11 +379,13 @@ class Session:
             except Exception as exc:  # a bug met on this article only: it fails, the others go on
                 results.append(article_error(source.path, exc))
         documents = [r for r in results if isinstance(r, Document)]
+        clock.segmented(documents, len(results) - len(documents))
         steps = sum(len(s.sentences) for d in documents for s in d.segments) * len(settings.targets)
         announced = self._summary_estimate(documents, settings) if settings.summary else 0.0
         self.progress.begin_group(len(sources), steps + announced)  # one ETA for the whole run
         for target in settings.targets:
             self._translate_to(documents, target, settings)
+        clock.lap()
         for i, document in enumerate(results):
             if not isinstance(document, Document):
                 continue
@@ -362,41 +400,23 @@ class Session:
             except Exception as exc:
                 results[i] = article_error(document.source.path, exc)
         documents = [r for r in results if isinstance(r, Document)]
+        clock.checked(documents)
         if settings.summary and documents:
             self._summarise(documents, settings, announced)
         elif announced:
             self.progress.expect(-announced)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
+            clock.article(sources[i].path, result)
             if on_result is not None:
                 on_result(i, result)
         return results
 
     def _translate_to(self, documents: Sequence[Document], target: str, settings: Settings) -> None:
-        """Fill ``translations[target]`` of every sentence and segment, one translate call per model."""
-        jobs: dict[str, list[Segment]] = {}
-        for document in documents:
-            for seg in document.segments:
-                lang = seg.lang or document.source.lang or ""
-                if lang == target:  # already in the target language: kept as it is
-                    seg.kept = seg.kept or target == document.target_lang
-                    for sentence in seg.sentences:
-                        sentence.translations[target] = sentence.text
-                    self.progress.advance(len(seg.sentences))
-                else:
-                    jobs.setdefault(lang, []).append(seg)
-        for lang, segments in jobs.items():
-            translator = self.models.translator_for(lang, target, settings)
-            sentences = [s for seg in segments for s in seg.sentences]
-            self.progress.stage(f"translating {lang}→{target}")
-            outputs = translate_scored(translator, [s.text for s in sentences], self.progress.advance)
-            for sentence, (output, score) in zip(sentences, outputs):
-                sentence.translations[target] = output
-                if score is not None:
-                    sentence.scores[target] = score
-        for document in documents:
-            for seg in document.segments:
-                seg.translations[target] = join_translations(document.source.text, seg, target)
+        """Fill ``translations[target]`` of every sentence and segment (see ``translate_step``); people's
+        translations (``self.human``) first."""
+        stats = translate_documents(self.models, self.progress, documents, target, settings, human=self.human)
+        self.translated.add(stats)
 
     # --------------------------------------------------------------------- checks, summary, provenance
 
@@ -428,7 +448,15 @@ class Session:
             found = self.models.plan(source_lang, target, settings)
             if found is not None:
                 routes[target] = found.describe()
-        return translation_provenance(document, settings, translators, routes)
+        provenance = translation_provenance(document, settings, translators, routes)
+        detection = document.source.detection
+        provenance["source_language"] = {"lang": source_lang, "given": True} if detection is None else {
+            "lang": source_lang, **detection.record()
+        }  # fmt: skip
+        human = human_sentences(document)
+        if human:
+            provenance["human"] = human  # sentences translated by people (applied suggestions), not by a model
+        return provenance
 
     # ------------------------------------------------------------------------------------- lifetime
 
@@ -437,8 +465,9 @@ class Session:
         return self.models.route(source_lang, target_lang, settings or self.settings)
 
     def cache_hits(self) -> int:
-        """Sentences the translation memory answered in this session."""
-        return self.models.cache_hits()
+        """Sentence translations of articles that the translation memory answered in this session (never more
+        than the sentences translated; the summaries' back-translations are not counted)."""
+        return self.translated.recalled
 
     def close(self) -> None:
         """Release the models and the translation memory (the session can be used again: models reload)."""
@@ -463,17 +492,6 @@ def article_error(name: str, exc: Exception) -> ArticleError:
         raise exc
     log.debug("article %s failed", name, exc_info=exc)
     return ArticleError(name, exc)
-
-
-def join_translations(text: str, segment: Segment, target: str | None = None) -> str:
-    """A segment's translation: its sentences' translations with the source's whitespace between them."""
-    parts: list[str] = []
-    for i, sentence in enumerate(segment.sentences):
-        if i:
-            gap = text[segment.sentences[i - 1].end : sentence.start]
-            parts.append(gap if gap else " ")
-        parts.append((sentence.translations.get(target) if target else sentence.translation) or "")
-    return "".join(parts)
 
 
 def translate_text(text: str, to: str | Iterable[str], source_lang: str | None = None, **options: Any) -> Document:

@@ -4,15 +4,21 @@ warning on each document, never a lost translation."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 
 from trpipe.errors import ModelError, PairError, TrpipeError
+from trpipe.languages import noted
 from trpipe.models.pool import ModelPool
 from trpipe.models.registry import Registry
 from trpipe.progress import Progress
 from trpipe.records import Document
+from trpipe.runlog import counted
 from trpipe.settings import Settings
 from trpipe.translate.base import translate_any_length
+
+log = logging.getLogger("trpipe")
 
 
 class SummaryStep:
@@ -53,10 +59,20 @@ class SummaryStep:
             self.progress.expect(-announced)
             return
 
+        translating = [0.0]
+
         def translate(texts: Sequence[str], source_lang: str, target_lang: str) -> list[str]:
-            return translate_any_length(self.models.translator_for(source_lang, target_lang, settings), texts)
+            translator = self.models.translator_for(source_lang, target_lang, settings)
+            started = time.perf_counter()
+            out = translate_any_length(translator, texts)
+            seconds = time.perf_counter() - started
+            translating[0] += seconds
+            log.info("translated %s %s→%s in %.2f s", counted(len(texts), "summary sentence"), source_lang,
+                     target_lang, seconds)  # fmt: skip
+            return out
 
         counts = [self.count(document, settings) for document in ready]
+        started = time.perf_counter()
         traces = summarise_documents(
             ready,
             summariser,
@@ -66,6 +82,13 @@ class SummaryStep:
             progress=self.progress,
             announced=announced,
         )
+        chunks = sum(sum(trace.chunks) for trace in traces)
+        sentences = sum(len(d.summary.get(settings.target_lang) or []) for d in ready if d.summary)
+        log.info(
+            "summarised %s in %.2f s: %s, %s in %s",
+            counted(len(ready), "article"), time.perf_counter() - started - translating[0],
+            counted(chunks, "chunk"), counted(sentences, "summary sentence"), settings.target_lang,
+        )  # fmt: skip
         for document, trace in zip(ready, traces):
             provenance = document.provenance
             provenance["models"]["summary"] = summariser.describe()
@@ -91,6 +114,7 @@ class SummaryStep:
         return [lang for lang in dict.fromkeys(wanted) if lang and lang != settings.target_lang]
 
     def skipped(self, document: Document, exc: TrpipeError) -> None:
+        exc = noted(exc, document.source)  # says so when the language that has no model was detected
         document.provenance["summary_error"] = str(exc)
         self.on_warning(f"{document.source.path}: summary skipped: {exc}")
 

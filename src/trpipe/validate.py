@@ -153,6 +153,7 @@ class _Checker:
             for key in ("lang", "path"):
                 if key in seg and not isinstance(seg[key], str):
                     self.bad(f"{where}.{key}", "not a string")
+            self.check_location(where, seg.get("location"))
             if "kept" in seg and seg["kept"] is not True:
                 self.bad(f"{where}.kept", "present but not true")
         if self.text is not None:
@@ -164,6 +165,16 @@ class _Checker:
                     f"{len(missed)} non-space characters of source.text lie in no segment, the first at "
                     f"{first}: {self.text[first : first + 40]!r}",
                 )
+
+    def check_location(self, where: str, location: Any) -> None:
+        """A PDF box is a rectangle (x0 <= x1, y0 <= y1); the shape is the schema's."""
+        if not isinstance(location, dict):
+            return
+        for k, box in enumerate(location.get("boxes") or []):
+            bbox = box.get("bbox") if isinstance(box, dict) else None
+            numbers = isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)
+            if numbers and (bbox[0] > bbox[2] or bbox[1] > bbox[3]):
+                self.bad(f"{where}.location.boxes[{k}]", f"bbox {bbox} is not x0 <= x1, y0 <= y1")
 
     def check_span(self, where: str, item: dict[str, Any], low: int, high: int) -> bool:
         """``start``/``end`` are integers in ``[low, high]`` and ``source.text[start:end] == text``."""
@@ -342,15 +353,49 @@ class _Checker:
             self.bad("provenance.signature", "missing or not a string")
 
 
+def document_schema() -> dict[str, Any]:
+    """The JSON Schema of the document contract (``trpipe/schemas/document.schema.json``)."""
+    from importlib.resources import files
+
+    return json.loads((files("trpipe") / "schemas" / "document.schema.json").read_text(encoding="utf-8"))
+
+
+_VALIDATOR: list[Any] = []
+
+
+def _schema_problems(doc: dict[str, Any]) -> list[Problem]:
+    """What the JSON Schema finds wrong, each placed like the checker places its problems."""
+    if not _VALIDATOR:
+        from jsonschema import Draft202012Validator
+
+        _VALIDATOR.append(Draft202012Validator(document_schema()))
+    problems = []
+    for error in sorted(_VALIDATOR[0].iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        problems.append(Problem(where, f"{' '.join(error.message.split())[:200]} (schema)"))
+    return problems
+
+
+def _bare(where: str) -> str:
+    return re.sub(r" \([^)]*\)", "", where)
+
+
 def validate_document(doc: Any, *, summary: bool = False, min_segments: int = 1) -> list[Problem]:
     """Every way ``doc`` (a parsed JSON document) breaks the contract; an empty list when it holds.
 
-    ``summary=True`` also requires a summary in every target language and the source language;
-    ``min_segments`` the least number of segments expected.
+    The JSON Schema (``document_schema``) checks the shape, then the checker what a schema cannot say
+    (spans, coverage, order, cites). ``summary=True`` also requires a summary in every target language and
+    the source language; ``min_segments`` the least number of segments expected.
     """
     if not isinstance(doc, dict):
         return [Problem("", f"a document is a JSON object, not {type(doc).__name__}")]
-    return _Checker(doc, summary, min_segments).run()
+    problems = _Checker(doc, summary, min_segments).run()
+    placed = [_bare(p.where) for p in problems]
+    for problem in _schema_problems(doc):
+        # A place the checker already reported (or one inside it, or around it) is said once.
+        if not any(problem.where.startswith(w) or w.startswith(problem.where) for w in placed if w):
+            problems.append(problem)
+    return problems
 
 
 def read_documents(path: str | os.PathLike) -> Iterator[tuple[str, Any]]:

@@ -7,9 +7,11 @@ or Parquet file stopped early is kept with the new documents and the previous fi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from trpipe.devices import check_device
 from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, protected_files
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
@@ -23,6 +25,8 @@ from trpipe.render.common import doc_id
 from trpipe.render.json import json_document
 from trpipe.session import GROUP_ARTICLES, GROUP_CHARS, Session, article_error
 
+log = logging.getLogger("trpipe")
+
 
 def run_local(
     request: RunRequest,
@@ -34,6 +38,7 @@ def run_local(
     """Run ``trpipe translate`` in this process; return the exit status (errors that stop the run are raised)."""
     from trpipe.render.parquet import parquet_available
 
+    check_device(request.settings.device)  # before any work: no model library is imported to learn it
     plan = Plan(
         request.inputs,
         request.output,
@@ -42,6 +47,10 @@ def run_local(
         parquet_ok=parquet_available(),
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        feeds=request.settings.extra.get("feeds"),
+        allow_private=bool(request.settings.extra.get("allow_private_urls")),
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     progress = progress or Progress(enabled=None if request.progress else False)
@@ -94,11 +103,17 @@ def run_single(plan: Plan, session: Session, sink: Sink, report: RunReport, warn
     print_ = fingerprint(source, session.run_signature(session.source_language(source, settings), settings, plan.fmt))
     if plan.is_current(out, print_):
         report.skipped = 1
+        skipped(item.name, out)
         return
     document = session.run(source, settings)
     document.provenance["fingerprint"] = print_
     sink.write(out, render(document, plan.fmt))
     report.count(document)
+
+
+def skipped(name: str, out: object) -> None:
+    """The info line (-v) of an article not redone: its output is complete and current."""
+    log.info("skipped %s: its output in %s is current (--force redoes it)", shown(name), shown(out or "-"))
 
 
 def _warning(warn: Callable[[str], None]) -> Callable[[str], None]:
@@ -144,6 +159,7 @@ def run_many(
             if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
                 if previous is not None and previous.has(print_):
                     held.append(print_)  # copied when the articles before it are written: input order
+                skipped(item.name, out or plan.output)
                 report.skipped += 1
                 session.progress.article_done()
                 continue
@@ -170,6 +186,7 @@ def run_many(
                     sink.write(out, render(result, plan.fmt))
                 if previous is not None:
                     previous.made(print_, doc_id(result))
+                plan.done(name, out)
             except OutputError as exc:
                 if stops_run(exc) or plan.mode in ("stream", "parquet"):  # one stream: it cannot go on
                     raise
@@ -183,3 +200,5 @@ def run_many(
         session.run_group([entry[1] for entry in group], settings, on_result=finished)
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)
+    report.ignored = len(plan.skipped)
+    report.skipped += len(plan.done_entries)

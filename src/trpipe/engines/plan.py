@@ -11,18 +11,21 @@ a rerun skips what is complete and current.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from trpipe.errors import InputError, OutputError, PairError, UsageError, shown
+from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, UsageError, shown
 from trpipe.inputs import (
     ARTICLE_SUFFIXES,
     JSONL_SUFFIXES,
     InputItem,
     _resolved,
     expand_inputs,
+    folder_suffixes,
     grouped,
     inside,
     is_collection,
@@ -30,11 +33,21 @@ from trpipe.inputs import (
 from trpipe.paths import exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
-from trpipe.render import SUFFIXES, format_for_path
+from trpipe.render import (
+    BILINGUAL,
+    BINARY,
+    DOCUMENTS,
+    SAME,
+    SUFFIXES,
+    same_suffix,
+    suffix_formats,
+    written_suffixes,
+)
 
 __all__ = ["ARTICLE_SUFFIXES", "InputItem", "Plan", "expand_inputs", "fingerprint", "grouped", "is_collection"]
 
 
+log = logging.getLogger("trpipe")
 PARQUET_SUFFIX = ".parquet"
 NAME_MAX = 255  # bytes in one path component on common filesystems (ext4, xfs, btrfs, APFS, NTFS)
 
@@ -101,7 +114,10 @@ class Plan:
     ``mode`` is ``single`` (one article: -o FILE or stdout), ``folder`` (one file per article),
     ``stream`` (one JSONL stream: -o FILE or stdout) or ``parquet`` (one Parquet file).
     ``protect``: more files that no output may replace (the model registry, the glossary);
-    ``max_bytes``: the size limit of a JSONL record.
+    ``max_bytes``: the size limit of a JSONL record; ``parquet_ok``: whether pyarrow is here (None: look).
+
+    An ``-o`` file whose suffix no writer takes, or whose suffix and ``--format`` disagree, is refused by
+    ``prepare``, before anything is read or loaded (see ``_named_format``).
     """
 
     def __init__(
@@ -110,36 +126,82 @@ class Plan:
         output: str | None,
         fmt: str | None,
         force: bool = False,
-        parquet_ok: bool = True,
+        parquet_ok: bool | None = None,
         *,
         protect: Iterable[str | os.PathLike | None] = (),
         max_bytes: int | None = None,
+        feeds: Any = None,
+        allow_private: bool = False,
+        bilingual: bool = False,
+        targets: Sequence[str] = (),
     ):
         self.inputs = list(inputs)
+        self.feeds = feeds  # trpipe.read.feeds.FeedOptions: each entry is an article
+        self.allow_private = allow_private
+        self._entries: dict[str, Any] = {}  # item name → (feed entry, its feed's state), until done
+        self.done_entries: list[str] = []  # entries skipped: done by an earlier run (the state folder)
         self.output = output
         self.force = force
         self.protect = [Path(p).expanduser() for p in protect if p]
         self.max_bytes = max_bytes
-        self.collection = is_collection(self.inputs)
+        self.collection = is_collection(self.inputs) or bool(feeds)
         out = Path(output) if output else None
-        if out is not None and out.suffix.lower() == PARQUET_SUFFIX and not is_dir(out):  # one article too
-            if fmt not in (None, "json"):
-                raise UsageError(f"-o {shown(output)}: a Parquet file holds the JSON documents, not --format {fmt}")
+        folder = out is not None and (is_dir(out) or str(output).endswith(("/", os.sep)))
+        self.refusal: UsageError | None = None  # raised by prepare(), after the refusals that matter more
+        try:
+            named = None if out is None or folder else _named_format(str(output), fmt, self.collection)
+        except UsageError as exc:
+            named, self.refusal = None, exc
+        if named is not None and out is not None and out.suffix.lower() == PARQUET_SUFFIX:  # one article too
+            if parquet_ok is None:
+                from trpipe.render.parquet import parquet_available
+
+                parquet_ok = parquet_available()
             if not parquet_ok:
-                raise UsageError(f"-o {shown(output)}: Parquet output needs pyarrow: pip install 'trpipe[parquet]'")
+                raise MissingExtraError("pyarrow", "parquet", f"-o {shown(output)}: Parquet output")
             self.mode, self.fmt = "parquet", "json"
-        elif not self.collection and output and (output.endswith(("/", os.sep)) or is_dir(output)):
+        elif not self.collection and folder:
             self.mode, self.fmt = "folder", fmt or "md"  # -o FOLDER/ with one input: a file in that folder
         elif not self.collection:
             self.mode = "single"
-            self.fmt = fmt or (format_for_path(output) if output else "md")
+            self.fmt = fmt or named or "md"
         else:
-            self.fmt = fmt or (format_for_path(output) if output and _is_stream_name(output) else "md")
-            self.mode = "stream" if self.fmt == "jsonl" and not (out is not None and is_dir(out)) else "folder"
-        self.suffix = SUFFIXES[self.fmt]
+            self.fmt = fmt or named or "md"
+            self.mode = "stream" if self.fmt == "jsonl" and not folder else "folder"
+        self._document_options(bilingual, targets)
+        self.suffix = SUFFIXES.get(self.fmt, "")
+        if bilingual:
+            self.fmt += BILINGUAL  # the key every engine renders and fingerprints with
         self.folder: Path | None = None
         self.exclude: Path | None = None  # the output folder, when it lies inside an input folder
         self._used: dict[Path, str] = {}
+        self.skipped: list[tuple[str, str]] = []  # files of input folders that no reader takes, with why
+
+    def _document_options(self, bilingual: bool, targets: Sequence[str]) -> None:
+        """Refuse what documents written back cannot do: stdout, one stream, several languages in one."""
+        if self.refusal is not None:  # the -o name is refused first (prepare)
+            return
+        document = self.fmt in DOCUMENTS or self.fmt == SAME
+        if bilingual and not document:
+            raise UsageError(
+                f"--bilingual applies to documents written back (--format docx, odt, pptx, epub or same); "
+                f"--format {self.fmt} is bilingual already or holds no paragraphs"
+            )
+        if not document:
+            return
+        if self.mode in ("stream", "parquet"):
+            raise UsageError(f"--format {self.fmt} writes one file per document: -o must name a file or a folder")
+        if self.mode == "single" and not self.output and (self.fmt in BINARY or self.fmt == SAME):
+            raise UsageError(f"--format {self.fmt} writes a file: give -o (a file such as note.en.docx, or a folder)")
+        if len(set(targets)) > 1 and not bilingual:
+            raise UsageError(
+                f"--format {self.fmt}: a document written back holds one language; give one --to, or "
+                f"--bilingual to interleave every translation after its source paragraph"
+            )
+
+    def _skip(self, name: str, reason: str) -> None:
+        self.skipped.append((name, reason))
+        log.info("skipped %s: %s", shown(name), reason)
 
     # ---------------------------------------------------------------------------------- checks
 
@@ -148,6 +210,7 @@ class Plan:
         inside input folders, but not in the output folder) and the protected ones (registry, glossary)."""
         files: list[Path] = []
         skip = self.exclude
+        suffixes = folder_suffixes()
         for given in self.inputs:
             if given == STDIN:
                 continue
@@ -156,7 +219,7 @@ class Plan:
                 files += [
                     f
                     for f in path.rglob("*")
-                    if f.suffix.lower() in ARTICLE_SUFFIXES and not (skip is not None and inside(f, skip))
+                    if f.suffix.lower() in suffixes and not (skip is not None and inside(f, skip))
                 ]
             elif exists(path):
                 files.append(path)
@@ -169,6 +232,8 @@ class Plan:
         (.md, .html) inside an input folder, which the next run would read as an input, are refused.
         """
         if self.mode == "folder":
+            if self.refusal is not None:  # before the folder is made
+                raise self.refusal
             self.folder = self._check_folder()
             inputs = [Path(g) for g in self.inputs if g != STDIN]
             if any(is_dir(p) and inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
@@ -182,6 +247,8 @@ class Plan:
                     f"-o {shown(self.output)}: a name longer than {NAME_MAX} bytes, which no filesystem takes"
                 )
             refuse_unsafe_output(Path(self.output), self.input_files())
+            if self.refusal is not None:
+                raise self.refusal
             if self.mode == "single":
                 from trpipe.engines.sinks import check_writable
 
@@ -189,7 +256,7 @@ class Plan:
 
     def _check_folder_outputs(self, input_folders: list[Path]) -> None:
         protected = {key for key in map(_file_id, self.input_files()) if key is not None}
-        article_output = self.suffix.lower() in ARTICLE_SUFFIXES
+        article_output = (self.suffix or same_suffix(self.output or "")).lower() in folder_suffixes()
         for item in expand_inputs(self.rereadable(), self.exclude, self.max_bytes):  # a stream is read once
             if item.error is not None:
                 continue
@@ -215,7 +282,7 @@ class Plan:
         folder = Path(output)
         if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
-        if not exists(folder) and folder.suffix.lower() in {".md", ".json", ".html", ".tmx", ".xlf", ".xliff"}:
+        if not exists(folder) and _names_a_file(folder):
             raise UsageError(
                 f"-o {shown(output)}: several inputs write one file each into a folder; name a folder "
                 f"(and --format for the format), or use --format jsonl -o FILE.jsonl for one stream"
@@ -233,7 +300,8 @@ class Plan:
         assert self.folder is not None or self.output is not None
         folder = self.folder if self.folder is not None else Path(self.output or ".")
         stem = item.output_stem or Path(Path(item.name).name)
-        parts = [*stem.parts[:-1], stem.parts[-1] + self.suffix] if stem.parts else ["output" + self.suffix]
+        suffix = self.suffix or same_suffix(item.name)
+        parts = [*stem.parts[:-1], stem.parts[-1] + suffix] if stem.parts else ["output" + suffix]
         return folder.joinpath(*(fit_name(part) for part in parts))
 
     def items(self) -> Iterator[tuple[InputItem, Path | None, InputError | None]]:
@@ -242,7 +310,8 @@ class Plan:
             (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
             yield item, (Path(self.output) if self.output else None), None
             return
-        for item in expand_inputs(self.inputs, self.exclude, self.max_bytes):
+        self.skipped.clear()
+        for item in self._all_items():
             error = InputError(item.name, item.error) if item.error else None
             out = None
             if self.mode == "folder" and error is None:
@@ -255,13 +324,32 @@ class Plan:
                     self._used[out] = item.name
             yield item, out, error
 
+    def _all_items(self) -> Iterator[InputItem]:
+        yield from expand_inputs(self.inputs, self.exclude, self.max_bytes, self._skip)
+        if self.feeds:
+            from trpipe.read.feeds import entries, entry_stem
+
+            try:
+                for entry, state in entries(self.feeds, self.max_bytes, self.allow_private, self.done_entries):
+                    self._entries[entry.name] = (entry, state)
+                    yield InputItem(name=entry.name, output_stem=Path(entry_stem(entry)), entry=entry)
+            except InputError as exc:  # a feed that cannot be read: one failure, the other inputs go on
+                yield InputItem(name=exc.path, error=exc.reason)
+
+    def done(self, name: str, out: Path | None) -> None:
+        """An article was written: a feed entry is remembered in its state folder."""
+        found = self._entries.pop(name, None)
+        if found is not None:
+            entry, state = found
+            state.done(entry, None if out is None else str(out))
+
     def rereadable(self) -> list[str]:
         """The inputs that can be read twice: not stdin, not a JSONL feed that is a pipe or a device."""
         return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
 
     def count(self) -> int | None:
         """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if len(self.rereadable()) != len(self.inputs):
+        if len(self.rereadable()) != len(self.inputs) or self.feeds:
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
@@ -282,8 +370,51 @@ def _stream_feed(given: str) -> bool:
         return False
 
 
-def _is_stream_name(output: str) -> bool:
-    return Path(output).suffix.lower() in JSONL_SUFFIXES
+def _named_format(output: str, fmt: str | None, collection: bool) -> str | None:
+    """The format the suffix of the ``-o`` file asks for (None without a suffix); a suffix no writer takes,
+    and one that disagrees with ``--format``, are UsageErrors (exit 2) naming the suffixes trpipe writes.
+    With ``--format``, a suffix that is no file type's (``note.en``) is only a name.
+
+    With several inputs, only a stream's or a Parquet file's suffix names a file: another name is the output
+    folder (refused in ``_check_folder`` when it names a file).
+    """
+    suffix = Path(output).suffix.lower()
+    formats = suffix_formats()
+    if collection and formats.get(suffix) != "jsonl" and suffix != PARQUET_SUFFIX:
+        return None
+    if not suffix:
+        return None
+    named = formats.get(suffix)
+    if named is None and fmt is not None and not _names_a_file(Path(output)):
+        return None  # --format chose, and the name is no other file type's (note.en, out.2024)
+    if named is None:
+        raise UsageError(
+            f"-o {shown(output)}: trpipe does not write {shown(Path(output).suffix)} files; it writes "
+            f"{written_suffixes()} (the suffix chooses the format; see trpipe translate --help)"
+        )
+    if fmt == SAME and named in (*BINARY, "html"):  # each document in its own format: a document's suffix
+        return named
+    if fmt is not None and fmt != named:
+        kind = "a Parquet file, which holds the JSON documents" if suffix == PARQUET_SUFFIX else f"--format {named}"
+        rename = (
+            f"name the file {shown(Path(output).stem + SUFFIXES[fmt])}"
+            if fmt in SUFFIXES
+            else "name the file with its document's own suffix (.docx, .odt, .pptx, .epub, .html)"
+        )
+        raise UsageError(
+            f"-o {shown(output)}: --format {fmt} disagrees with the suffix {shown(suffix)} ({kind}); "
+            f"drop --format, or {rename}"
+        )
+    return named
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether a name is a file's rather than a folder's: a suffix trpipe writes, or one of a known file type
+    (``mimetypes``: .docx, .pdf, .txt, ...), not a dotted folder name such as ``out.2024``."""
+    import mimetypes
+
+    suffix = path.suffix.lower()
+    return bool(suffix) and (suffix in suffix_formats() or mimetypes.guess_type(f"x{suffix}")[0] is not None)
 
 
 def protected_files(request) -> list[str]:

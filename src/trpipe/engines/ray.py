@@ -17,7 +17,9 @@ for processes of one machine, unsafe on a network filesystem).
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -93,7 +95,12 @@ class _Work:
 
 
 def _row_input(item: InputItem, max_bytes: int) -> tuple[str, bytes]:
-    """``(kind, data)``: files are read by the actors; records and stdin travel with the row."""
+    """``(kind, data)``: files are read, URLs and feed entries' pages fetched by the actors; records, stdin,
+    URLs and feed entries travel with the row."""
+    if item.entry is not None:
+        return "entry", json.dumps(dataclasses.asdict(item.entry)).encode("utf-8")
+    if item.url is not None:
+        return "url", item.url.encode("utf-8")
     if item.record_text is not None:
         return "record", item.record_text.encode("utf-8", "surrogatepass")
     if item.path == STDIN:
@@ -123,6 +130,10 @@ def run_ray(
         request.force,
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
+        feeds=request.settings.extra.get("feeds"),
+        allow_private=bool(request.settings.extra.get("allow_private_urls")),
+        bilingual=request.bilingual,
+        targets=request.settings.targets,
     )
     plan.prepare()
     settings = request.settings
@@ -203,9 +214,10 @@ def run_ray(
             fail(name, meta["error"])
             return
         try:
-            sink.write(out, text)
+            sink.write(out, base64.b64decode(text) if meta.get("binary") else text)
             if previous is not None:
                 previous.made(meta.get("fingerprint"), meta.get("doc"))
+            plan.done(name, out)  # a feed entry is remembered in its state folder
         except OutputError as exc:
             if plan.mode in ("single", "stream", "parquet") or stops_run(exc):
                 raise
@@ -228,6 +240,8 @@ def run_ray(
                     handle(index, text, meta)
         for print_ in copies:  # previous lines after the last new one
             previous.copy(print_, sink)
+        report.ignored = len(plan.skipped)
+        report.skipped += len(plan.done_entries)
         kept = True
     except BaseException:  # stopped early: keep what was done, and what the previous file held
         kept = salvage(previous, sink, report)

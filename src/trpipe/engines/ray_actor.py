@@ -5,6 +5,7 @@ See ``trpipe.engines.ray`` for the driver, and docs/ray.md.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
@@ -15,7 +16,7 @@ from typing import Any
 from trpipe.engines.plan import fingerprint
 from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
-from trpipe.read import decode_source, decode_text, extract_article, read_bytes
+from trpipe.read import decode_text, read_bytes, read_bytes_as
 from trpipe.records import Source
 from trpipe.render import render
 from trpipe.session import Session, article_error
@@ -40,8 +41,17 @@ def decode_row(
         source = decode_text(data.decode("utf-8", "surrogatepass"), name)
         source.doc_id = doc_id or None
         return source
-    decoded = decode_source(data, name, settings.encoding, settings.strict_encoding, warn)
-    return extract_article(decoded, sniff=kind == "bytes")
+    allow = bool(settings.extra.get("allow_private_urls"))
+    if kind == "url":  # fetched where the actor runs, as the local engine fetches it
+        from trpipe.read.fetch import fetch_source
+
+        return fetch_source(data.decode("utf-8"), allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+    if kind == "entry":
+        from trpipe.read.feeds import Entry, entry_source
+
+        entry = Entry(**json.loads(data.decode("utf-8")))
+        return entry_source(entry, allow_private=allow, max_bytes=settings.max_bytes, warn=warn)
+    return read_bytes_as(data, name, settings.encoding, settings.strict_encoding, warn)
 
 
 def _effective_device(requested: str | None) -> str | None:
@@ -150,7 +160,9 @@ class TranslateBatch:
                     continue
                 result.provenance["fingerprint"] = print_
                 try:
-                    texts[i] = valid_text(render(result, self.fmt))  # Arrow strings must be valid UTF-8
+                    rendered = render(result, self.fmt)
+                    binary = isinstance(rendered, bytes)  # a document package: base64 in the text column
+                    texts[i] = base64.b64encode(rendered).decode("ascii") if binary else valid_text(rendered)
                 except Exception as exc:  # a renderer's bug on this article only
                     metas[i] = _failure(article_error(result.source.path, exc))
                     continue
@@ -161,6 +173,7 @@ class TranslateBatch:
                     "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
                     "fingerprint": print_,
                     "source_lang": result.source.lang,
+                    **({"binary": True} if binary else {}),
                 }
         except TrpipeError as exc:  # stops the run, as it stops the local engine
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trpipe.errors import shown
+from trpipe.render.common import kept_for, targets
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FLAGGED = 0, 1, 3
 
@@ -18,8 +19,12 @@ class RunReport:
 
     ok: int = 0
     skipped: int = 0
+    ignored: int = 0  # files of input folders that no reader takes (named with -v)
     failed: list[tuple[str, str]] = field(default_factory=list)
     sentences: int = 0
+    # Sentence translations the written articles needed (a sentence per target language, unless already in
+    # it); None: not counted (then taken to be the sentences).
+    translations: int | None = None
     cache_hits: int = 0
     flags: Counter = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
@@ -28,6 +33,13 @@ class RunReport:
         """One article written: its sentences and its flags by check."""
         self.ok += 1
         self.sentences += sum(len(seg.sentences) for seg in document.segments)
+        needed = sum(
+            len(seg.sentences)
+            for seg in document.segments
+            for lang in targets(document)
+            if not kept_for(document, seg, lang)
+        )
+        self.translations = (self.translations or 0) + needed
         self.flags.update(flag["check"] for seg in document.segments for flag in seg.flags)
 
     def closing_line(self) -> str:
@@ -35,11 +47,16 @@ class RunReport:
         parts = [f"{self.ok} article{'s' if self.ok != 1 else ''} ok", f"{len(self.failed)} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (current)")
-        parts += [
-            f"{self.sentences} sentences",
-            f"{self.cache_hits} cache hits",
-            f"{self.sentences / seconds:.1f} sentences/s",
-        ]
+        if self.ignored:
+            plural = "s" if self.ignored != 1 else ""
+            parts.append(f"{self.ignored} file{plural} skipped (not documents; -v names them)")
+        translations = self.sentences if self.translations is None else self.translations
+        sentences = f"{self.sentences} sentences"
+        if translations != self.sentences:  # several targets, or sentences already in the target language
+            sentences += f" ({translations} translation{'s' if translations != 1 else ''} needed)"
+        parts += [sentences, f"{self.cache_hits} cache hits"]
+        if translations > self.cache_hits:  # a rate only for a run whose models translated something
+            parts.append(f"{self.sentences / seconds:.1f} sentences/s")
         return ", ".join(parts)
 
     def finish(self, strict: bool, closing: Callable[[str], None] | None) -> int:

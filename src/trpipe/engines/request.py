@@ -25,6 +25,7 @@ class RunRequest:
     settings: Settings
     output: str | None = None
     fmt: str | None = None
+    bilingual: bool = False  # documents written back: each paragraph followed by its translation
     models_file: str | None = None
     glossary: str | None = None
     strict: bool = False

@@ -177,8 +177,9 @@ class FileSink(Sink):
     def __init__(self, echo: Callable[[str], None]):
         self.echo = echo
 
-    def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
+    def write(self, out: Path | None, text: str | bytes, document: dict[str, Any] | None = None) -> None:
         if out is None:
+            assert isinstance(text, str), "a binary document needs -o (the plan refuses stdout)"
             self.echo(text)
         else:
             write_atomic(out, text)

@@ -144,7 +144,11 @@ class ParquetIndex(PreviousOutput):
         super().__init__(path, force)
         pa, pq = import_pyarrow()
         self.file = pq.ParquetFile(str(path))
-        if not self.file.schema_arrow.equals(parquet_schema(pa)):
+        schema, current = self.file.schema_arrow, parquet_schema(pa)
+        # A file of an older contract (fewer columns or struct fields: before segment locations) still resumes:
+        # its rows are read as documents and written in the current schema.
+        self.upgrade = not schema.equals(current)
+        if self.upgrade and not {"fingerprint", "doc", "source", "segments"} <= set(schema.names):
             raise ValueError(f"{path}: not the Parquet schema of this trpipe")
         self.rows: list[tuple[int, int]] = []  # (row group, row in it)
         for group in range(self.file.num_row_groups):
@@ -159,7 +163,12 @@ class ParquetIndex(PreviousOutput):
         group, row = self.rows[position]
         if self._cached is None or self._cached[0] != group:
             self._cached = (group, self.file.read_row_group(group))
-        sink.write_row(self._cached[1].slice(row, 1).to_pylist()[0])
+        values = self._cached[1].slice(row, 1).to_pylist()[0]
+        if self.upgrade:
+            from trpipe.render.parquet import parquet_document, parquet_row
+
+            values = parquet_row(parquet_document(values))
+        sink.write_row(values)
 
     def close(self) -> None:
         self._cached = None

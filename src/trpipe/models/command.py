@@ -19,7 +19,7 @@ from typing import Any
 
 from trpipe.errors import ModelError, PairError, UsageError
 from trpipe.models import download
-from trpipe.models.hub import pull_command, shown_name
+from trpipe.models.hub import DEMO_COMMAND, pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
 from trpipe.models.registry import ModelSpec, Registry
 
@@ -322,24 +322,44 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
-def plan_line(purpose: str, spec: ModelSpec) -> str:
-    """What pulling ``spec`` would fetch: files and bytes not yet here (asks the hub)."""
+def plan_line(purpose: str, spec: ModelSpec) -> tuple[str, bool]:
+    """What pulling ``spec`` would fetch: files and bytes not yet here (asks the hub); and whether that is
+    known (False: a hub model not complete here, and the hub could not be asked)."""
     name = f"{spec.model}@{spec.revision}" if spec.revision else spec.model
     if spec.is_local:
-        return f"{purpose}: {name}: a local folder"
+        return f"{purpose}: {name}: a local folder", True
     here = snapshot(spec.model, spec.revision or "main")
     try:
         found = download.remote(spec.model, spec.revision or "main")
     except download.HubUnavailable as exc:
-        state = "complete here" if here and here.complete else here.describe() if here else "not here"
-        return f"{purpose}: {name}: {state}; the hub cannot tell more ({exc})"
+        complete = bool(here and here.complete)
+        state = "complete here" if complete else here.describe() if here else "not here"
+        return f"{purpose}: {name}: {state}; the hub cannot tell more ({exc})", complete
     names = found.wanted()
     folder = here.folder.parent / found.commit if here else None
     todo = [n for n in names if folder is None or not (folder / n).is_file()]
-    return (
+    line = (
         f"{purpose}: {name} (commit {found.commit[:12]}): {len(todo)} of {len(names)} files to download, "
         f"{download.human_size(found.size(todo))} of {download.human_size(found.size(names))}"
     )
+    return line, True
+
+
+def dry_run(wanted: list[tuple[str, ModelSpec]], echo: Callable[[str], None]) -> None:
+    """``models pull --dry-run``: a line per model (``plan_line``); a ModelError (exit 4) when the size of
+    a model that is not complete here could not be learnt (the hub unreachable or offline)."""
+    unknown = []
+    for purpose, spec in wanted:
+        line, known = plan_line(purpose, spec)
+        echo(line)
+        if not known:
+            unknown.append(spec.model)
+    if unknown:
+        raise ModelError(
+            f"--dry-run: the hub could not be asked about {len(unknown)} of {len(wanted)} models that are not "
+            f"complete here ({', '.join(unknown)}); nothing is known of what they need: retry where the hub can "
+            f"be reached (HF_ENDPOINT, HTTPS_PROXY, HF_HUB_OFFLINE unset), or try trpipe offline: `{DEMO_COMMAND}`"
+        )
 
 
 # -------------------------------------------------------------------------------------------- info

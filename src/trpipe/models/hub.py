@@ -36,6 +36,9 @@ from trpipe.models.hubcache import (  # noqa: F401  (the cache's names, used by 
 )
 from trpipe.models.registry import ModelSpec
 
+# Where an offline newcomer can go instead: tiny random-weight models built on this machine (models/demo.py).
+DEMO_COMMAND = "trpipe models demo DIR"
+
 
 def shown_name(spec: ModelSpec) -> str:
     """A hub model as messages name it: ``org/name``, with ``@revision`` unless it is main."""
@@ -59,7 +62,10 @@ def ensure_snapshot(spec: ModelSpec, say: Any = None, bar: bool | None = None) -
     if found is not None and found.complete:
         return found
     state = found.describe() if found else "not in the Hugging Face cache"
-    fix = f"run `{pull_command(spec)}` where the hub can be reached, or copy a complete Hugging Face cache"
+    fix = (
+        f"run `{pull_command(spec)}` where the hub can be reached, or copy a complete Hugging Face cache "
+        f"(to try trpipe with no network, `{DEMO_COMMAND}` builds tiny models and a registry naming them)"
+    )
     if hub_offline():
         raise ModelError(f"model {shown_name(spec)} is {state} and HF_HUB_OFFLINE is set: {fix}")
     try:

@@ -8,12 +8,16 @@ tokens and its own translation-memory key.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from trpipe.devices import check_device
 from trpipe.errors import PairError
 from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry, Route
 from trpipe.progress import Progress
@@ -21,10 +25,18 @@ from trpipe.settings import Settings
 from trpipe.translate.base import Translator, load_translator
 
 TranslatorFactory = Callable[[ModelSpec, Settings], Translator]
+log = logging.getLogger("trpipe")
+EngineWrapper = Callable[[Translator], Translator]
 
 
 class ModelPool:
-    """Translators, summarisers and routes of one Session."""
+    """Translators, summarisers and routes of one Session (safe to share between threads: a model is loaded
+    once even when several threads ask for it at the same time).
+
+    ``wrap_engine`` (optional) wraps each translator, below the translation memory: the service puts its
+    batching queue there, so that the memory answers first and only its misses meet in the queue. For a
+    many-to-many model it wraps each pair's view, so that one batch never mixes target languages.
+    """
 
     def __init__(
         self,
@@ -36,8 +48,11 @@ class ModelPool:
         progress: Progress | None = None,
         translator_factory: TranslatorFactory | None = None,
         summariser_factory: Callable[[ModelSpec, Settings], Any] | None = None,
+        wrap_engine: EngineWrapper | None = None,
     ):
         self.registry = registry
+        self.wrap_engine = wrap_engine
+        self._lock = threading.RLock()
         self.memory = memory
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
         self.threads = threads
@@ -55,42 +70,53 @@ class ModelPool:
         """The loaded translator for ``spec`` (loaded on first use, then reused), behind the memory.
 
         A many-to-many ``spec`` (with its languages' tokens) is a view of its model for that pair."""
-        if spec.many_to_many:
-            return self._pair_view(spec, settings)
-        key = (spec.model, spec.revision, settings.backend, settings.device)
-        if key not in self._translators:
-            self._translators[key] = self._remembered(self.model(spec, settings))
-        return self._translators[key]
+        with self._lock:
+            if spec.many_to_many:
+                return self._pair_view(spec, settings)
+            key = (spec.model, spec.revision, settings.backend, settings.device)
+            if key not in self._translators:
+                self._translators[key] = self._remembered(self._wrapped(self.model(spec, settings)))
+            return self._translators[key]
 
     def model(self, spec: ModelSpec, settings: Settings) -> Translator:
-        """The model of ``spec`` as loaded (no memory), loaded once for every pair it serves."""
+        """The model of ``spec`` as loaded (no memory, no queue), loaded once for every pair it serves."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
-        if key not in self._models:
-            bare = (
-                replace(spec, key="*", target_token=None, source_token=None, family=None)
-                if spec.family is not None
-                else spec
-            )
-            self._models[key] = self._load_translator(bare, settings)
-            self.loads += 1
-        return self._models[key]
+        with self._lock:
+            if key not in self._models:
+                bare = (
+                    replace(spec, key="*", target_token=None, source_token=None, family=None)
+                    if spec.family is not None
+                    else spec
+                )
+                self._models[key] = self._load_translator(bare, settings)
+                self.loads += 1
+            return self._models[key]
 
     def _pair_view(self, spec: ModelSpec, settings: Settings) -> Translator:
         key = (spec.model, spec.revision, settings.backend, settings.device, spec.source_token, spec.target_token)
         if key not in self._translators:
             from trpipe.translate.pairs import LanguagePair
 
-            self._translators[key] = self._remembered(LanguagePair(self.model(spec, settings), spec))
+            view = LanguagePair(self.model(spec, settings), spec)
+            self._translators[key] = self._remembered(self._wrapped(view))
         return self._translators[key]
 
     def _load_translator(self, spec: ModelSpec, settings: Settings) -> Translator:
         from trpipe.models.files import loading
 
+        check_device(settings.device)
         self.progress.stage(f"loading {spec.model}")
+        started = time.perf_counter()
         with loading(spec, None if self._translator_factory else settings.backend):  # failures: ModelError
             if self._translator_factory is not None:
-                return self._translator_factory(spec, settings)
-            return load_translator(spec, settings.backend, **self._model_options(settings))
+                translator = self._translator_factory(spec, settings)
+            else:
+                translator = load_translator(spec, settings.backend, **self._model_options(settings))
+        _loaded("translation", spec, translator, settings, time.perf_counter() - started)
+        return translator
+
+    def _wrapped(self, translator: Translator) -> Translator:
+        return translator if self.wrap_engine is None else self.wrap_engine(translator)
 
     def _remembered(self, translator: Translator) -> Translator:
         if self.memory is None:
@@ -114,10 +140,16 @@ class ModelPool:
     def summariser(self, spec: ModelSpec, settings: Settings) -> Any:
         """The loaded summariser for ``spec`` (loaded on first use, then reused)."""
         key = (spec.model, spec.revision, settings.backend, settings.device)
+        with self._lock:
+            return self._summariser(key, spec, settings)
+
+    def _summariser(self, key: tuple, spec: ModelSpec, settings: Settings) -> Any:
         if key not in self._summarisers:
             from trpipe.models.files import loading
 
+            check_device(settings.device)
             self.progress.stage(f"loading {spec.model}")
+            started = time.perf_counter()
             with loading(spec, None if self._summariser_factory else settings.backend):  # failures: ModelError
                 if self._summariser_factory is not None:
                     self._summarisers[key] = self._summariser_factory(spec, settings)
@@ -126,6 +158,7 @@ class ModelPool:
 
                     options = self._model_options(settings)
                     self._summarisers[key] = load_summariser(spec, settings.backend, **options)
+            _loaded("summary", spec, self._summarisers[key], settings, time.perf_counter() - started)
             self.loads += 1
         return self._summarisers[key]
 
@@ -137,14 +170,22 @@ class ModelPool:
         own_pair = target_lang == settings.target_lang and source_lang == (settings.source_lang or source_lang)
         override = settings.model if own_pair else None
         key = (source_lang, target_lang, override)
-        if key not in self._routes:
-            from trpipe.models.families import family_of_spec
-            from trpipe.models.hub import model_available
+        if key in self._routes:
+            return self._routes[key]
+        with self._lock:
+            if key not in self._routes:
+                from trpipe.models.families import family_of_spec
+                from trpipe.models.hub import model_available
 
-            self._routes[key] = self.registry.plan(
-                source_lang, target_lang, override, available=model_available, family_of=family_of_spec
-            )
-        return self._routes[key]
+                found = self.registry.plan(
+                    source_lang, target_lang, override, available=model_available, family_of=family_of_spec
+                )
+                self._routes[key] = found
+                legs = " then ".join(spec.model for spec in found.specs)
+                pivot = f" (through {PIVOT_LANGUAGE})" if len(found.specs) > 1 else ""
+                log.info("route %s→%s: %s%s", source_lang, target_lang, legs, pivot)
+                log.debug("route %s→%s is a %s route: %s", source_lang, target_lang, found.kind, found.reason)
+            return self._routes[key]
 
     def route(self, source_lang: str, target_lang: str, settings: Settings) -> list[ModelSpec]:
         """The models from one language to another: none (same language), one, or two through English."""
@@ -159,6 +200,13 @@ class ModelPool:
             settings.backend,
             settings.device,
         )
+        found = self._by_pair.get(key)  # loaded already: no lock to wait for while another model loads
+        if found is not None:
+            return found
+        with self._lock:
+            return self._pair_translator(key, specs, source_lang, target_lang, settings)
+
+    def _pair_translator(self, key: tuple, specs: list[ModelSpec], source_lang: str, target_lang: str, settings):
         if key not in self._by_pair:
             if not specs:
                 raise PairError(f"no translation needed from {source_lang} to {target_lang}")
@@ -192,14 +240,23 @@ class ModelPool:
             raise PairError(f"many.model: {spec.model} is a {label} model, not a many-to-many one")
         return Registry._with_codes(spec, family, source_lang, target_lang)
 
-    def cache_hits(self) -> int:
-        return sum(getattr(t, "hits", 0) for t in self._translators.values())
-
     def close(self) -> None:
         """Release every model (they load again on next use)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for model in [*self._translators.values(), *self._models.values(), *self._summarisers.values()]:
             model.close()
         self._models.clear()
         self._translators.clear()
         self._summarisers.clear()
         self._by_pair.clear()
+
+
+def _loaded(task: str, spec: ModelSpec, model: Any, settings: Settings, seconds: float) -> None:
+    """The info line of a model loaded: what, on which backend and device, in how long."""
+    described = model.describe() if hasattr(model, "describe") else {}
+    backend = described.get("backend") or getattr(model, "backend", None) or settings.backend
+    device = described.get("device") or settings.device or "auto"
+    log.info("loaded the %s model %s (%s, %s) in %.2f s", task, spec.model, backend, device, seconds)

@@ -20,6 +20,7 @@ __all__ = [
     "detect_encoding",
     "extract_article",
     "read_bytes",
+    "read_bytes_as",
     "read_source",
 ]
 
@@ -44,15 +45,31 @@ def read_source(
     strict_encoding: bool = False,
     warn: Callable[[str], None] | None = None,
 ) -> Source:
-    """Read and decode one article from a path or ``-`` (stdin); web pages and Markdown are extracted.
+    """Read one document from a path or ``-`` (stdin) with the reader registered for what its bytes are
+    (``trpipe.read.registry``): text, Markdown, a web page, DOCX, ODT, PPTX, EPUB, PDF.
 
     ``max_bytes`` bounds what is read (a larger input is refused); ``strict_encoding`` refuses text
     with undecodable bytes instead of replacing them (which ``warn`` reports, else the ``trpipe`` logger).
+    What no reader takes (an image, an archive...) is an InputError naming it and what to do instead.
     """
     path = os.fspath(path)
     name = STDIN_NAME if path == STDIN else path
-    data = read_bytes(path, max_bytes)
-    return extract_article(decode_source(data, name, encoding, strict_encoding, warn), sniff=path == STDIN)
+    return read_bytes_as(read_bytes(path, max_bytes), name, encoding, strict_encoding, warn, max_bytes)
+
+
+def read_bytes_as(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    strict_encoding: bool = False,
+    warn: Callable[[str], None] | None = None,
+    max_bytes: int | None = None,
+) -> Source:
+    """A document's bytes (read from ``name``) through the reader registered for what they are."""
+    from trpipe.read.registry import ReadOptions, read_data
+    from trpipe.read.sniff import sniff
+
+    return read_data(data, sniff(data, name), ReadOptions(encoding, strict_encoding, warn, max_bytes))
 
 
 def decode_text(text: str, name: str, sniff: bool = True) -> Source:
@@ -65,5 +82,12 @@ def decode_text(text: str, name: str, sniff: bool = True) -> Source:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InputError(name, f"holds a character that is not valid Unicode text at position {exc.start}") from None
+    if sniff:
+        from trpipe.read.registry import ReadOptions, read_data
+        from trpipe.read.sniff import StreamInfo, content_kind
+
+        kind = "html" if content_kind(data) == "html" else None  # a string is text, or a page
+        return read_data(data, StreamInfo(name=name, kind=kind), ReadOptions(encoding="utf-8"))
     source = decode_source(data, name, "utf-8")
-    return extract_article(source, sniff=True) if sniff else source
+    source.format = "text"
+    return source

@@ -12,63 +12,14 @@ in exactly one block.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from types import SimpleNamespace
 
 from trpipe.errors import InputError
-from trpipe.segment import classify
+from trpipe.read.blocks import Extracted, build, paragraph_kind, squash
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-_SEP = "\n\n"
-
-
-@dataclass
-class Block:
-    """``Extracted.text[start:end]`` is one block of kind ``kind``; ``path`` points back into the input."""
-
-    start: int
-    end: int
-    kind: str
-    path: str | None = None
-
-
-@dataclass
-class Extracted:
-    """Plain article text and its blocks; ``meta`` holds what the page says about itself (author, date...)."""
-
-    text: str
-    blocks: list[Block]
-    meta: dict[str, str] = field(default_factory=dict)
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _paragraph_kind(text: str) -> str:
-    """``paragraph``, or ``byline``/``date``/``caption`` when the text says so (``Par X``, ``12 mars 2021``)."""
-    kind = classify(text, 1)
-    return kind if kind in ("byline", "date", "caption") else "paragraph"
-
-
-def _build(parts: list[tuple[str, str, str | None]], meta: dict[str, str] | None = None) -> Extracted:
-    """Join ``(text, kind, path)`` parts into one text, one line per block, dropping empty ones."""
-    chunks: list[str] = []
-    blocks: list[Block] = []
-    offset = 0
-    for raw, kind, path in parts:
-        text = _squash(raw)
-        if not text:
-            continue
-        if chunks:
-            chunks.append(_SEP)
-            offset += len(_SEP)
-        chunks.append(text)
-        blocks.append(Block(offset, offset + len(text), kind, path))
-        offset += len(text)
-    return Extracted("".join(chunks) + ("\n" if chunks else ""), blocks, dict(meta or {}))
 
 
 def detect_format(name: str, text: str | None = None) -> str:
@@ -87,10 +38,20 @@ def extract(text: str, name: str, fmt: str | None = None) -> Extracted | None:
     """The extraction of ``text`` by its format (see ``detect_format``); None for plain text."""
     fmt = fmt or detect_format(name, text)
     if fmt == "html":
-        return extract_html(text, name)
+        return with_locations(extract_html(text, name), "html")
     if fmt == "markdown":
-        return extract_markdown(text, name)
+        return with_locations(extract_markdown(text, name), "markdown")
     return None
+
+
+def with_locations(extracted: Extracted, fmt: str) -> Extracted:
+    """Each block's ``location``: its path into the page (``/html/body/p[2]``) or Markdown line (``md:L12``)."""
+    for block in extracted.blocks:
+        location: dict = {"format": fmt, "path": block.path}
+        if block.path and block.path.startswith("md:L"):
+            location["line"] = int(block.path[4:])
+        block.location = location
+    return extracted
 
 
 # ---------------------------------------------------------------------------------------------------- HTML
@@ -119,7 +80,7 @@ def _walk(element, out: list[tuple[str, str, object]]) -> None:
     elif tag == "item":
         out.append((_own_text(element), "list_item", element))
     elif tag == "row":
-        cells = [_squash("".join(cell.itertext())) for cell in element if cell.tag == "cell"]
+        cells = [squash("".join(cell.itertext())) for cell in element if cell.tag == "cell"]
         out.append((" · ".join(c for c in cells if c), "paragraph", element))
         return
     elif tag in ("p", "code"):
@@ -178,7 +139,7 @@ class _PageIndex:
 
 
 def _body_text(doc) -> str:
-    return "" if doc is None or doc.body is None else _squash("".join(doc.body.itertext()))
+    return "" if doc is None or doc.body is None else squash("".join(doc.body.itertext()))
 
 
 def _is_baseline(doc) -> bool:
@@ -240,12 +201,12 @@ def extract_html(html: str, name: str) -> Extracted:
     parts: list[tuple[str, str, str | None]] = []
     for text, kind, _element in found:
         if kind == "paragraph":
-            kind = _paragraph_kind(_squash(text))
+            kind = paragraph_kind(squash(text))
         parts.append((text, kind, index.path(text) if text.strip() else None))
 
     # The title: the page's <h1> when it opens the article (it is the article's own wording), else a
     # heading equal to the metadata title, else the metadata title as a block of its own.
-    title = _squash(doc.title or "")
+    title = squash(doc.title or "")
     head = [i for i, (text, kind, _) in enumerate(parts[:3]) if kind == "heading" and _key(text) == _key(title)]
     head = head or [
         i for i in range(min(3, len(found))) if found[i][2].tag == "head" and found[i][2].get("rend") == "h1"
@@ -256,7 +217,7 @@ def extract_html(html: str, name: str) -> Extracted:
     elif title:
         parts.insert(0, (title, "title", index.path(title)))
     meta = {k: str(getattr(doc, k)) for k in ("author", "date", "sitename", "url", "language") if getattr(doc, k)}
-    extracted = _build(parts, meta)
+    extracted = build(parts, meta)
     if not extracted.blocks:
         raise InputError(name, "no article text found in the web page")
     return extracted
@@ -328,7 +289,7 @@ def extract_markdown(md: str, name: str) -> Extracted:
             if token.type == "tr_close":
                 parts.append((" · ".join(c for c in row if c), "paragraph", row_line))
         elif token.type == "inline":
-            text = _squash(_inline_text(token))
+            text = squash(_inline_text(token))
             where = stack[-1] if stack else ""
             if where in ("th_open", "td_open"):
                 row.append(text)
@@ -343,12 +304,12 @@ def extract_markdown(md: str, name: str) -> Extracted:
                 only_images = all(c.type in ("image", "softbreak", "text") for c in token.children or []) and any(
                     c.type == "image" for c in token.children or []
                 )
-                parts.append((text, "caption" if only_images else _paragraph_kind(text), line))
+                parts.append((text, "caption" if only_images else paragraph_kind(text), line))
         elif token.type in ("fence", "code_block"):
             parts.append((token.content, "paragraph", line))
         elif token.type == "html_block":
             parts.append((_html_text(token.content), "paragraph", line))
-    extracted = _build(parts, meta)
+    extracted = build(parts, meta)
     if not extracted.blocks:
         raise InputError(name, "contains no text once the Markdown markup is removed")
     return extracted

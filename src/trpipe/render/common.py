@@ -150,3 +150,14 @@ def model_label(document: Document, target: str) -> str | None:
     backend = described.get("backend")
     label = " > ".join(names) or "?"
     return f"{label} ({backend})" if backend else label
+
+
+def translator_label(document: Document, target: str) -> str:
+    """What translated into ``target``, for a reader: the model (``model_label``), or why there is none: the
+    article already in ``target`` (kept as it is), or a document that does not record it."""
+    label = model_label(document, target)
+    if label:
+        return label
+    if document.source.lang == target or all(kept_for(document, s, target) for s in document.segments):
+        return f"no model: already in {target}, kept as it is"
+    return "a model this document does not record"

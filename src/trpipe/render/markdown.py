@@ -1,4 +1,5 @@
-"""Readable bilingual Markdown: the summary first, then every segment with its id, kind and line.
+"""Readable bilingual Markdown: the summary first, then every segment with its id, kind, line and offsets
+(``characters 120–245``: its span in the source text).
 
 Everything that comes from the input or a model (text, file names, ids, flags, model names, languages) goes
 through ``escape``: HTML's ``<``, ``>`` and ``&`` become entities, Markdown's control characters are
@@ -14,7 +15,7 @@ import re
 from urllib.parse import quote
 
 from trpipe.records import Document, Segment, SummarySentence
-from trpipe.render.common import encodable, model_label, printable, segment_translation, targets
+from trpipe.render.common import encodable, printable, segment_translation, targets, translator_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$^])")
 # What would start a block at the beginning of a line: a list item, a setext underline, an ordered item.
@@ -55,7 +56,7 @@ def _summary_sentence(sentence: SummarySentence) -> str:
 
 def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
     head = f'<a id="{anchor(segment.id)}"></a>**{escape(segment.id)}** · {escape(segment.kind)}'
-    head += f" · line {escape(segment.line)}"
+    head += f" · line {escape(segment.line)} · characters {escape(segment.start)}–{escape(segment.end)}"
     parts = [_quote(segment.text)]
     for lang in langs:
         translation = escape(segment_translation(document, segment, lang) or "")
@@ -71,9 +72,9 @@ def _segment(document: Document, segment: Segment, langs: list[str]) -> str:
 def _source_line(document: Document, langs: list[str]) -> str:
     source = document.source
     src = escape(source.lang or "?")
-    models = "; ".join(f"{escape(lang)}: {escape(model_label(document, lang) or '?')}" for lang in langs)
+    models = "; ".join(f"{escape(lang)}: {escape(translator_label(document, lang))}" for lang in langs)
     if len(langs) == 1:
-        models = escape(model_label(document, langs[0]) or "?")
+        models = escape(translator_label(document, langs[0]))
     record = f"id {escape(source.doc_id)}; " if source.doc_id else ""
     return (
         f"*Source:* {escape(source.path)} ({record}{src}, {escape(source.encoding)}, "

@@ -4,13 +4,15 @@ The columns mirror the JSON document as nested Parquet types, so pandas, pyarrow
 them without parsing JSON:
 
     doc           string   source.id (a JSONL record's id) or source.path
-    source        struct   path, id, lang, encoding, sha256, text
+    source        struct   path, id, lang, encoding, sha256, text, format
     target_lang   string
     target_langs  list<string>      every target, the main one first (also with a single --to)
     segments      list<struct>      id, kind, start, end, line, text, translation, translations map,
                                     sentences list<struct start, end, text, translation, score,
                                     translations map, scores map>, flags list<struct check, detail>,
-                                    path, lang, kept
+                                    path, lang, kept, location struct<format, path, line, part, where,
+                                    paragraph, table, row, cell, note, slide, shape, shape_name, notes,
+                                    spine, page, boxes list<struct page, bbox list<double>>>
     summary       map<lang, list<struct text, cites list, unsupported list, weakly_supported, support>>
     provenance    struct   trpipe, created, fingerprint, signature, segmenter,
                            models struct<translation, summary, back_translation: model, translations:
@@ -19,9 +21,11 @@ them without parsing JSON:
                                          many-to-many pair's route, family, pair, source/target_token)
                            decoding struct<same roles: num_beams, max_input_tokens, max_length, ...>
                            summary struct<method, levels, chunks_per_level, alignment, aligned_by>,
-                           summary_error, routes map<lang, struct<kind, reason, models list>>,
+                           summary_error, source_language struct<lang, given, detected, confidence,
+                           characters, identifier>, routes map<lang, struct<kind, reason, models list>>,
                            checks struct<ran list, not_run map<check, reason>>
     fingerprint   string   provenance.fingerprint, for a quick look-up
+    contract_version string  the JSON contract's version (null in files written before 1.1)
     extra         string   JSON text of top-level keys the schema does not know (null when none)
 
 Every struct also has an ``extra`` string: the JSON text of the keys the schema does not name (free-form
@@ -102,9 +106,21 @@ SUMMARY_TRACE = Struct(
 )
 ROUTE = Struct((*_fields("", "kind reason"), ("models", ListOf(STRING), False)))
 CHECKS_RAN = Struct((("ran", ListOf(STRING), False), ("not_run", MapOf(STRING), False)))
+# How the source language was found: given (--from), or detected with a confidence from so many characters.
+SOURCE_LANGUAGE = Struct(
+    (
+        ("lang", STRING, False),
+        ("given", BOOL, False),
+        ("detected", BOOL, False),
+        ("confidence", FLOAT, False),
+        ("characters", INT, False),
+        ("identifier", STRING, False),
+    )
+)
 PROVENANCE = Struct(
     (
         *_fields("", "trpipe created fingerprint signature segmenter"),
+        ("source_language", SOURCE_LANGUAGE, False),
         ("models", _roles(MODEL), False),
         ("decoding", _roles(DECODING), False),
         ("summary", SUMMARY_TRACE, False),
@@ -113,7 +129,17 @@ PROVENANCE = Struct(
         ("checks", CHECKS_RAN, False),
     )
 )
-SOURCE = Struct(_fields("path lang encoding sha256 text", "id"))
+SOURCE = Struct(_fields("path lang encoding sha256 text", "id format"))
+BOX = Struct((("page", INT, True), ("bbox", ListOf(FLOAT), True)))
+# A segment's location (trpipe.locations): one struct for every format, the keys a format lacks null.
+LOCATION = Struct(
+    (
+        *_fields("format", "path part where note shape_name"),
+        *_fields("", "line paragraph table row cell slide shape spine page", INT),
+        ("notes", BOOL, False),
+        ("boxes", ListOf(BOX), False),
+    )
+)
 FLAG = Struct((*_fields("check detail", "target"), ("sentence", INT, False)))
 SENTENCE = Struct(
     (
@@ -132,6 +158,7 @@ SEGMENT = Struct(
         ("sentences", ListOf(SENTENCE), True),
         ("flags", ListOf(FLAG), True),
         *_fields("", "path lang"),
+        ("location", LOCATION, False),
         ("kept", BOOL, False),
         ("translations", MapOf(STRING), False),
     )
@@ -153,6 +180,7 @@ DOCUMENT = Struct(
         ("segments", ListOf(SEGMENT), True),
         ("summary", MapOf(ListOf(SUMMARY_SENTENCE)), True),
         ("provenance", PROVENANCE, True),
+        ("contract_version", STRING, False),
     )
 )
 

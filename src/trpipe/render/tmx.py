@@ -3,8 +3,10 @@
 One ``<tu>`` per translated sentence (``tuid`` = ``p3.2``: segment p3, sentence 2) holding a ``<tuv>`` for
 the source and one for each ``--to`` language, so that several targets make one multilingual memory.
 Properties trace a unit back to the source: ``x-doc``, ``x-segment``, ``x-sentence``, ``x-start``,
-``x-end`` (code-point offsets into ``source.text``), ``x-kind``; a target ``<tuv>`` carries the model's
-``x-score`` (mean log-probability per token) when the backend gave one. A flag is a ``<note>`` of the unit
+``x-end`` (code-point offsets into ``source.text``), ``x-kind``, and where the segment sits in the original
+document: ``x-location`` (the segment's location as JSON) and ``x-place`` ("p. 3", "slide 2"); a target
+``<tuv>`` carries the model's ``x-score`` (mean log-probability per token) when the backend gave one. A flag
+is a ``<note>`` of the unit
 of the sentence it concerns (``flag numbers: ...``; a flag about the whole segment goes on its first unit).
 A segment already in a target language has no ``<tuv>`` for it (it was not translated); a sentence with no
 translation at all is left out. The header names trpipe (``creationtool``, ``creationtoolversion``), the
@@ -18,9 +20,11 @@ import datetime as _dt
 
 from lxml import etree
 
+from trpipe.locations import label
 from trpipe.records import Document, Segment
 from trpipe.render.common import (
     doc_id,
+    dumps,
     flag_sentence,
     flag_target,
     kept_for,
@@ -132,6 +136,8 @@ def render_tmx(document: Document) -> str:
             pending = []
             props = (("x-doc", name), ("x-segment", segment.id), ("x-sentence", n))
             props += (("x-start", sentence.start), ("x-end", sentence.end), ("x-kind", segment.kind))
+            if segment.location:
+                props += (("x-location", dumps(segment.location)), ("x-place", label(segment.location)))
             for kind, value in props:
                 _add(tu, "prop", value, type=kind)
             _add(_add(tu, "tuv", lang=seg_lang), "seg", sentence.text)

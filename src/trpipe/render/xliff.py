@@ -4,7 +4,8 @@ One ``<file>`` per ``--to`` language (XLIFF 1.2 has one target language per file
 units: one ``<trans-unit>`` per sentence, ``id`` = ``p3.2`` (segment p3, sentence 2), ``resname`` = the
 segment id, the machine translation as a ``<target state="needs-review-translation"
 state-qualifier="mt-suggestion">``. Notes: ``<note from="trpipe">`` with the segment, sentence, kind and
-source offsets (``segment p3 sentence 2 kind paragraph source 120-184``); the model's score
+source offsets (``segment p3 sentence 2 kind paragraph source 120-184``); where the segment sits in the
+original document (``location docx: table 1, row 2, cell 3 (part=word/document.xml, ...)``); the model's score
 (``<note from="trpipe" annotates="target">model score -0.4123 ...``) when the backend gave one; and each
 flag of that sentence, in the file of the language it concerns, as ``<note from="trpipe-check"
 annotates="target" priority="1">flag numbers: ...``. A sentence already in the file's target language
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from trpipe.locations import describe
 from trpipe.records import Document
 from trpipe.render import common
 from trpipe.render.tmx import XML_DECLARATION, XML_LANG, add_element, flag_note, trpipe_version, unit_flags
@@ -60,6 +62,8 @@ def _file(root: etree._Element, document: Document, target: str) -> etree._Eleme
                 _add(unit, "target", translation, state="needs-review-translation", state_qualifier="mt-suggestion")
             where = f"segment {segment.id} sentence {n} kind {segment.kind} source {sentence.start}-{sentence.end}"
             _add(unit, "note", where + (f" (kept: already in {seg_lang})" if kept else ""), from_="trpipe")
+            if segment.location:
+                _add(unit, "note", "location " + describe(segment.location), from_="trpipe")
             score = None if kept else common.sentence_score(document, sentence, target)
             if score is not None:
                 note = f"model score {score:.4f} (mean log-probability per token)"

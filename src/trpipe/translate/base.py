@@ -12,6 +12,7 @@ import importlib
 import json
 import logging
 import math
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -75,6 +76,16 @@ class Translator(ABC):
         several batches at once (CTranslate2 keeps its parallel replicas busy across batches)."""
         for batch in batches:
             yield self.translate_batch_scored(batch)
+
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        """Up to ``n`` other translations of each text, best first (the beam's n-best after the best); none
+        where the backend cannot tell."""
+        return [[] for _ in texts]
+
+    @property
+    def concurrency(self) -> int:
+        """Batches the engine runs at once at full speed (CTranslate2's replicas on CPU); 1 by default."""
+        return 1
 
     def recall(self, texts: Sequence[str]) -> dict[str, str]:
         """Translations of ``texts`` known without translating (a translation memory); none by default."""
@@ -269,29 +280,68 @@ def translate_texts(
     return [text for text, _ in translate_scored(translator, texts, progress)]
 
 
+@dataclass
+class TranslationStats:
+    """What translate calls did, counted per sentence given (a sentence given twice counts twice):
+    answered by the translation memory (``recalled``), translated by the model (``translated``), and the
+    model's batches."""
+
+    recalled: int = 0
+    translated: int = 0
+    batches: int = 0
+
+    def add(self, other: TranslationStats) -> None:
+        self.recalled += other.recalled
+        self.translated += other.translated
+        self.batches += other.batches
+
+
 def translate_scored(
     translator: Translator,
     texts: Sequence[str],
     progress: Callable[[int], None] | None = None,
+    stats: TranslationStats | None = None,
+    label: str | None = None,
 ) -> list[tuple[str, float | None]]:
-    """``translate_texts`` with each translation's model score (see ``Translator.translate_batch_scored``)."""
+    """``translate_texts`` with each translation's model score (see ``Translator.translate_batch_scored``).
+
+    ``stats`` is added what the call did; the debug log gets a line for what the memory answered and one
+    per batch (its sentences, its tokens with padding, when it came back), named ``label`` (default: the
+    model).
+    """
+    stats = stats if stats is not None else TranslationStats()
+    label = label or translator.spec.model
     prepared = [normalize_for_model(t) for t in texts]
     counts = Counter(p for p in prepared if p)
     unique = list(counts)
     done: dict[str, tuple[str, float | None]] = {}
     if unique:
         done.update(translator.recall_scored(unique))  # a translation memory answers before any batching
-        if progress and done:
-            progress(sum(counts[x] for x in done))
+        recalled = sum(counts[x] for x in done)
+        stats.recalled += recalled
+        if done:
+            log.debug("translation memory %s: %d of %d sentences found", label, recalled, sum(counts.values()))
+            if progress:
+                progress(recalled)
         todo = [x for x in unique if x not in done]
         lengths = translator.count_tokens(todo) if todo else []
-        batches = [[todo[i] for i in batch] for batch in plan_batches(lengths, translator.batch_tokens)]
-        for inputs, outputs in zip(batches, translator.translate_batches_scored(batches)):
+        plan = plan_batches(lengths, translator.batch_tokens)
+        batches = [[todo[i] for i in batch] for batch in plan]
+        started = time.perf_counter()
+        for number, (inputs, outputs) in enumerate(zip(batches, translator.translate_batches_scored(batches)), 1):
             if len(outputs) != len(inputs):
                 raise RuntimeError(f"backend {translator.backend} returned {len(outputs)} of {len(inputs)}")
             done.update(zip(inputs, outputs))
+            occurrences = sum(counts[x] for x in inputs)
+            stats.translated += occurrences
+            stats.batches += 1
+            width = lengths[plan[number - 1][0]] * len(inputs)
+            log.debug(
+                "batch %d of %d %s: %d sentences, %d tokens with padding, back after %.2f s",
+                number, len(batches), label, len(inputs), width, time.perf_counter() - started,
+            )  # fmt: skip
             if progress:
-                progress(sum(counts[x] for x in inputs))
+                progress(occurrences)
     return [done[p] if p else (t, None) for p, t in zip(prepared, texts)]
 
 

@@ -382,19 +382,33 @@ class CT2Translator(SubwordTranslator):
             **self._options,
         }
 
+    def _sources(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[list[str]]:
+        cached = self._pieces
+        missing = [t for t in texts if (tokens, t) not in cached]
+        found = dict(zip(missing, self._encode(missing, tokens))) if missing else {}
+        return [cached.get((tokens, t)) or found[t] for t in texts]
+
+    def _batch_options(self, sources: list[list[str]], tokens: PairTokens | None) -> dict[str, Any]:
+        options = self.translate_options(max(map(len, sources)), tokens)
+        if tokens is not None and tokens.target:
+            options["target_prefix"] = [[tokens.target]] * len(sources)
+        return options
+
+    def _decoded(self, hypothesis: list[str], tokens: PairTokens | None) -> str:
+        """A hypothesis as text, without the forced language token (no part of the translation)."""
+        target = tokens.target if tokens is not None else None
+        if target and hypothesis[:1] == [target]:
+            hypothesis = hypothesis[1:]
+        return self.tokenizer.decode(hypothesis).strip()
+
     def _run(
         self, texts: Sequence[str], scores: bool, tokens: PairTokens | None = None
     ) -> list[tuple[str, float | None]]:
         if not texts:
             return []
-        cached = self._pieces
-        missing = [t for t in texts if (tokens, t) not in cached]
-        found = dict(zip(missing, self._encode(missing, tokens))) if missing else {}
-        sources = [cached.get((tokens, t)) or found[t] for t in texts]
-        options = self.translate_options(max(map(len, sources)), tokens)
+        sources = self._sources(texts, tokens)
+        options = self._batch_options(sources, tokens)
         target = tokens.target if tokens is not None else None
-        if target:
-            options["target_prefix"] = [[target]] * len(sources)
         if scores:
             options.update(return_scores=True, return_end_token=True)
         results = self.translator.translate_batch(sources, **options)
@@ -407,11 +421,28 @@ class CT2Translator(SubwordTranslator):
             score = None
             if scores and result.scores:
                 score = mean_log_prob(result.scores[0], len(hypothesis) + bool(target), penalty, bool(target))
-            out.append((self.tokenizer.decode(hypothesis).strip(), score))
+            out.append((self._decoded(hypothesis, tokens), score))
         return out
 
     def translate_batch(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[str]:
         return [text for text, _ in self._run(texts, scores=False, tokens=tokens)]
+
+    def alternatives(self, texts: Sequence[str], n: int, tokens: PairTokens | None = None) -> list[list[str]]:
+        """The beam's n-best after the best (a beam of at least ``n + 1``), duplicates of the best left out."""
+        if not texts or n <= 0:
+            return [[] for _ in texts]
+        sources = self._sources(texts, tokens)
+        options = self._batch_options(sources, tokens)
+        options.update(beam_size=max(int(options["beam_size"]), n + 1), num_hypotheses=n + 1)
+        out = []
+        for result in self.translator.translate_batch(sources, **options):
+            decoded = [self._decoded(h, tokens) for h in result.hypotheses]
+            out.append([t for t in dict.fromkeys(decoded[1:]) if t and t != decoded[0]][:n])
+        return out
+
+    @property
+    def concurrency(self) -> int:
+        return self.model.inter_threads if self.model.device == "cpu" else 1
 
     def translate_batch_scored(
         self, texts: Sequence[str], tokens: PairTokens | None = None

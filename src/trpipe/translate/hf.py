@@ -119,6 +119,23 @@ class HFTranslator(SubwordTranslator):
         output, _ = self._generate(texts, scores=False, tokens=tokens)
         return self._decode(output, tokens)
 
+    def alternatives(self, texts: Sequence[str], n: int, tokens: PairTokens | None = None) -> list[list[str]]:
+        """The beam's n-best after the best (``num_return_sequences``), duplicates of the best left out."""
+        import torch
+
+        if not texts or n <= 0:
+            return [[] for _ in texts]
+        batch = self._inputs(texts, tokens).to(self.device)
+        kwargs = self.generate_kwargs(batch["input_ids"].shape[1], tokens)
+        kwargs.update(num_beams=max(kwargs["num_beams"], n + 1), num_return_sequences=n + 1)
+        with torch.inference_mode():
+            decoded = self._decode(self.model.generate(**batch, **kwargs), tokens)
+        out = []
+        for i in range(len(texts)):
+            group = decoded[i * (n + 1) : (i + 1) * (n + 1)]
+            out.append([t for t in dict.fromkeys(group[1:]) if t and t != group[0]][:n])
+        return out
+
     def translate_batch_scored(
         self, texts: Sequence[str], tokens: PairTokens | None = None
     ) -> list[tuple[str, float | None]]:

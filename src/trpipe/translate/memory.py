@@ -293,8 +293,15 @@ class CachedTranslator(Translator):
     def batch_tokens(self) -> int:
         return self.inner.batch_tokens
 
+    @property
+    def concurrency(self) -> int:
+        return self.inner.concurrency
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
+
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        return self.inner.alternatives(texts, n)
 
     def _disable(self, exc: CacheError) -> None:
         log.warning("%s; going on without it", exc)

@@ -57,6 +57,10 @@ class LanguagePair(Translator):
     def batch_tokens(self) -> int:
         return self.model.batch_tokens
 
+    @property
+    def concurrency(self) -> int:
+        return self.model.concurrency
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.model.count_tokens(texts, self.tokens)  # type: ignore[call-arg]
 
@@ -68,6 +72,9 @@ class LanguagePair(Translator):
 
     def translate_batches_scored(self, batches: Sequence[Sequence[str]]) -> Iterator[list[tuple[str, float | None]]]:
         return self.model.translate_batches_scored(batches, self.tokens)  # type: ignore[call-arg]
+
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        return self.model.alternatives(texts, n, self.tokens)  # type: ignore[call-arg]
 
     def decoding(self) -> dict[str, Any]:
         decoding = dict(self.model.decoding())

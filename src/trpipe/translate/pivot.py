@@ -43,6 +43,18 @@ class PivotTranslator(Translator):
         seconds = translate_any_length(self.second, [text for text, _ in first])
         return [(text, score) for text, (_, score) in zip(seconds, first)]
 
+    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+        """The first leg's n-best, each taken through the second leg."""
+        from trpipe.translate.base import translate_any_length
+
+        firsts = self.first.alternatives(texts, n)
+        flat = translate_any_length(self.second, [t for group in firsts for t in group]) if any(firsts) else []
+        out, i = [], 0
+        for group in firsts:
+            out.append(flat[i : i + len(group)])
+            i += len(group)
+        return out
+
     def describe(self) -> dict[str, Any]:
         return {"backend": "pivot", "pivot": self.pivot_lang, "legs": [self.first.describe(), self.second.describe()]}
 

@@ -15,6 +15,10 @@ The page is inert whatever the input: every string from the input or a model goe
 their SHA-256 hashes), no other script, no external resource, no form target, no base URL.
 
 Modules: ``page`` (the whole page, header, footer), ``summary``, ``segments`` (the article's rows),
-``nav`` (flag overview and chains), ``shading`` (score thresholds), ``escape``, ``assets`` (the package
-data ``page.html``, ``report.css``, ``report.js`` and the policy). ``trpipe.render.html`` is the entry point.
+``sentences`` (the sentence view: source and translations split alike, focusable sentences with their spans
+and scores, the words a flag is about, the offsets on demand), ``nav`` (flag overview and chains),
+``shading`` (score thresholds), ``escape``, ``assets`` (the package data ``page.html``, the styles
+``report.css`` and ``sentences.css``, the scripts ``report.js`` and ``sentences.js``, and the policy).
+A feature adds its module here and its style and script files to ``assets.STYLES`` and ``assets.SCRIPTS``.
+``trpipe.render.html`` is the entry point.
 """

@@ -4,7 +4,9 @@ that allows only that style and script, by the SHA-256 hashes of their exact inl
 
 The script marks the segment named by the URL fragment with a ``highlight`` class (on load and on every
 hash change) and records the fragment on ``<body data-target>``, so a DOM dump shows where a citation
-landed; the ``n`` and ``p`` keys go to the next and previous flagged segment.
+landed; the ``n`` and ``p`` keys go to the next and previous flagged segment (``report.js``). Hovering or
+focusing a sentence highlights its counterparts and shows its span and score; a flag's sentence button shows
+its sentence and the words it is about; the offsets' copy button copies them (``sentences.js``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,20 @@ def asset(name: str) -> str:
     return files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+# The page's style and script, each the concatenation of these package files in this order: a feature of
+# the report adds its own file here (the sentence view: sentences.css, sentences.js).
+STYLES = ("report.css", "sentences.css")
+SCRIPTS = ("report.js", "sentences.js")
+
+
 def style(columns: int) -> str:
     """The inline style for a page of ``columns`` text columns (the source and each target)."""
-    return "\n" + asset("report.css").replace("COLS", str(columns))
+    return "\n" + "".join(asset(name) for name in STYLES).replace("COLS", str(columns))
 
 
 def script() -> str:
-    """The inline script."""
-    return "\n" + asset("report.js")
+    """The inline script: each file its own function scope, so that none leaks names into another."""
+    return "\n" + "".join(asset(name) for name in SCRIPTS)
 
 
 def page(**parts: str) -> str:

@@ -19,9 +19,9 @@ def flag_chains(document: Document) -> dict[str, list[str]]:
     return chains
 
 
-def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]]) -> str:
-    """One flag of segment ``segment_id``, with links along its check's chain (back to the overview at
-    either end)."""
+def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]], lead: str = "", index: int = 0) -> str:
+    """One flag of segment ``segment_id`` (``index``: its place among the segment's flags), with links along its
+    check's chain (back to the overview at either end); ``lead``: markup before its text (its sentence)."""
     check = str(flag.get("check", "?"))
     chain = chains.get(check, [segment_id])
     at = chain.index(segment_id) if segment_id in chain else 0
@@ -32,7 +32,9 @@ def flag_item(flag: dict, segment_id: str, chains: dict[str, list[str]]) -> str:
         f'<a class="flag-next" href="{esc(after)}" title="next segment flagged {esc(check)}">next ↓</a>'
         f"{at + 1}/{len(chain)}</nav>"
     )
-    return f'<li data-check="{esc(check)}">{esc(check)}: {esc(flag.get("detail", ""))}{nav}</li>'
+    return (
+        f'<li data-check="{esc(check)}" data-flag="{index}">{lead}{esc(check)}: {esc(flag.get("detail", ""))}{nav}</li>'
+    )
 
 
 def overview(document: Document, chains: dict[str, list[str]]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Commands of the command line kept out of ``trpipe.cli`` (serve, models); they only parse and call."""

@@ -1,0 +1,120 @@
+"""The service's settings: one typed record, filled by ``trpipe serve``'s options (flags, ``TRPIPE_*`` and
+LibreTranslate's ``LT_*`` variables) or by a Python caller."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trpipe.errors import UsageError
+
+SUGGESTION_MODES = ("off", "store", "apply")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | float | int, option: str = "--keep") -> float:
+    """Seconds from ``7d``, ``12h``, ``30m``, ``90s``, ``2w`` or a number of seconds."""
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", str(value).lower())
+        if not match:
+            raise UsageError(f"{option} {value!r}: expected a duration such as 7d, 12h, 30m or 90s")
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds <= 0:
+        raise UsageError(f"{option} {value!r}: must be more than 0")
+    return seconds
+
+
+def default_state_dir() -> Path:
+    """Where jobs, results and suggestions live: ``$TRPIPE_STATE_DIR``, else the user's state folder."""
+    if os.environ.get("TRPIPE_STATE_DIR"):
+        return Path(os.environ["TRPIPE_STATE_DIR"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("trpipe")) / "serve"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Everything ``trpipe serve`` is told. Limits of 0 (or -1, as LibreTranslate writes it) mean none."""
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    models_file: str | None = None
+    load: tuple[str, ...] = ()  # pairs (fr-en) or languages (fr): loaded at start
+    backend: str = "auto"
+    device: str | None = None
+    threads: int | None = None
+    cache: bool = True
+    cache_dir: str | None = None
+    glossary: str | None = None
+    state_dir: Path | None = None
+    keep_s: float = 7 * 86400.0
+    api_keys_file: str | None = None
+    require_key: bool = False
+    cors_origins: tuple[str, ...] = ()
+    char_limit: int = 20_000  # characters of one text (a q item, a document)
+    batch_limit: int = 1_000  # texts in one q list
+    document_limit: int = 1_000_000  # characters of a document of /v1, a job or an uploaded file
+    body_limit: int = 10 * 1024 * 1024  # bytes of a request body
+    upload_limit: int = 10 * 1024 * 1024  # bytes of an uploaded file
+    req_limit: int = 0  # requests per minute per key, or per address without a key
+    alternatives_limit: int = 3
+    suggestions: str = "off"
+    log_text: bool = False
+    max_pending: int = 4096  # sentences waiting per model queue
+    max_inflight: int = 256  # requests translating at once
+    max_jobs: int = 1_000  # jobs waiting
+    max_wait_ms: float = 20.0  # longest wait to fill a batch (adaptive; none when the engine is idle)
+    job_workers: int = 1
+    summary: bool = True  # /v1 and jobs: summarise unless the request says otherwise
+    frontend_timeout: int = 500
+    engine: str = "local"
+    replicas: int = 1
+    ray_address: str | None = None
+    trust_forwarded_for: bool = False
+    allow_private_urls: bool = False  # /v1 url inputs on private, loopback, link-local addresses
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.suggestions not in SUGGESTION_MODES:
+            raise UsageError(f"--suggestions {self.suggestions}: expected one of {', '.join(SUGGESTION_MODES)}")
+        if self.engine not in ("local", "ray"):
+            raise UsageError(f"--engine {self.engine}: expected local or ray")
+        if self.require_key and not self.api_keys_file:
+            raise UsageError("--require-key needs --api-keys FILE (the keys that are accepted)")
+        if not 0 < self.port < 65536 and self.port != 0:
+            raise UsageError(f"--port {self.port}: expected 1 to 65535")
+
+    @property
+    def state(self) -> Path:
+        return Path(self.state_dir).expanduser() if self.state_dir else default_state_dir()
+
+    def limit(self, name: str) -> int:
+        """A limit with LibreTranslate's -1 (none) read as 0."""
+        value = int(getattr(self, name))
+        return 0 if value < 0 else value
+
+
+def load_pairs(load: tuple[str, ...], pairs: list[str]) -> list[tuple[str, str]]:
+    """The pairs that ``--load`` names: ``fr-en`` as it is, a language (``fr``, as LT_LOAD_ONLY names them)
+    as every registry pair between the languages named."""
+    wanted: list[tuple[str, str]] = []
+    languages: set[str] = set()
+    for item in (x.strip() for given in load for x in re.split(r"[,\s]+", given)):
+        if not item:
+            continue
+        if "-" in item and item.count("-") == 1 and len(item) <= 12:
+            source, target = item.split("-")
+            wanted.append((source, target))
+        else:
+            languages.add(item)
+    if languages:
+        for pair in pairs:
+            source, target = pair.split("-", 1)
+            if source in languages and target in languages:
+                wanted.append((source, target))
+    return list(dict.fromkeys(wanted))
