@@ -1,17 +1,18 @@
-"""The bilingual summary: one numbered list per language, each citation a link to its segment, and what
-each segment is cited by (for the links back from the article)."""
+"""The bilingual summary: one numbered list per language, each citation a link to its segment (with the
+segment's place in the original: ``places``), and what each segment is cited by (for the links back from the
+article)."""
 
 from __future__ import annotations
 
-from trpipe.records import Document, SummarySentence
-from trpipe.render.report.escape import esc, lang_attr
+from trpipe.records import Document, Segment, SummarySentence
+from trpipe.render.report.direction import lang_dir_attrs
+from trpipe.render.report.escape import esc
+from trpipe.render.report.places import cite_link
 
 
-def summary_item(sentence: SummarySentence, anchor: str, known: set[str]) -> str:
-    links = ", ".join(
-        f'<a class="cite" href="#{esc(c)}">{esc(c)}</a>' if c in known else f'<span class="cite">{esc(c)}</span>'
-        for c in sentence.cites
-    )
+def summary_item(sentence: SummarySentence, anchor: str, known: dict[str, Segment]) -> str:
+    """A summary sentence with its citations, each a link to its segment with the segment's place."""
+    links = ", ".join(cite_link(c, known.get(c)) for c in sentence.cites)
     out = f'<li id="{esc(anchor)}">{esc(sentence.text)}'
     if links:
         out += f' <span class="cites">[{links}]</span>'
@@ -28,10 +29,10 @@ def summary(document: Document, cited_by: dict[str, list[tuple[str, str]]]) -> l
     (anchor, label) pairs."""
     if not document.summary:
         return []
-    known = {s.id for s in document.segments}
+    known = {s.id: s for s in document.segments}
     out = ['<h2 id="summary">Summary</h2>', '<div class="summary">']
     for lang, sentences in document.summary.items():
-        out.append(f'<section class="summary-lang"{lang_attr(lang)}><h3>{esc(lang)}</h3><ol>')
+        out.append(f'<section class="summary-lang"{lang_dir_attrs(lang)}><h3>{esc(lang)}</h3><ol>')
         for n, sentence in enumerate(sentences, start=1):
             anchor = f"s-{lang}-{n}"
             for cite in sentence.cites:
