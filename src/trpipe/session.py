@@ -405,6 +405,8 @@ class Session:
             self._summarise(documents, settings, announced)
         elif announced:
             self.progress.expect(-announced)
+        for document in documents:  # the licence of every model that made it (CC BY-NC ones are noted)
+            document.provenance["licences"] = self.models.licences.of_provenance(document.provenance)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
             clock.article(sources[i].path, result)

@@ -19,6 +19,7 @@ from typing import Any
 
 from trpipe.devices import check_device
 from trpipe.errors import PairError
+from trpipe.models.licences import Licences
 from trpipe.models.registry import PIVOT_LANGUAGE, ModelSpec, Registry, Route
 from trpipe.progress import Progress
 from trpipe.settings import Settings
@@ -64,6 +65,7 @@ class ModelPool:
         self._summarisers: dict[tuple, Any] = {}
         self._routes: dict[tuple, Route] = {}
         self._by_pair: dict[tuple, Translator] = {}
+        self.licences = Licences(registry)  # of the models loaded; a notice for a non-commercial one
         self.loads = 0  # models loaded (translators and summarisers)
 
     def translator(self, spec: ModelSpec, settings: Settings) -> Translator:
@@ -113,6 +115,7 @@ class ModelPool:
             else:
                 translator = load_translator(spec, settings.backend, **self._model_options(settings))
         _loaded("translation", spec, translator, settings, time.perf_counter() - started)
+        self.licences.loaded(spec)
         return translator
 
     def _wrapped(self, translator: Translator) -> Translator:
@@ -159,6 +162,7 @@ class ModelPool:
                     options = self._model_options(settings)
                     self._summarisers[key] = load_summariser(spec, settings.backend, **options)
             _loaded("summary", spec, self._summarisers[key], settings, time.perf_counter() - started)
+            self.licences.loaded(spec)
             self.loads += 1
         return self._summarisers[key]
 

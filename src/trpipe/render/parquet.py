@@ -23,7 +23,8 @@ them without parsing JSON:
                            summary struct<method, levels, chunks_per_level, alignment, aligned_by>,
                            summary_error, source_language struct<lang, given, detected, confidence,
                            characters, identifier>, routes map<lang, struct<kind, reason, models list>>,
-                           checks struct<ran list, not_run map<check, reason>>
+                           checks struct<ran list, not_run map<check, reason>>,
+                           licences map<model, struct<licence, source, non_commercial>>
     fingerprint   string   provenance.fingerprint, for a quick look-up
     contract_version string  the JSON contract's version (null in files written before 1.1)
     extra         string   JSON text of top-level keys the schema does not know (null when none)
@@ -106,6 +107,7 @@ SUMMARY_TRACE = Struct(
 )
 ROUTE = Struct((*_fields("", "kind reason"), ("models", ListOf(STRING), False)))
 CHECKS_RAN = Struct((("ran", ListOf(STRING), False), ("not_run", MapOf(STRING), False)))
+LICENCE = Struct((*_fields("", "licence source"), ("non_commercial", BOOL, False)))
 # How the source language was found: given (--from), or detected with a confidence from so many characters.
 SOURCE_LANGUAGE = Struct(
     (
@@ -127,6 +129,7 @@ PROVENANCE = Struct(
         ("summary_error", STRING, False),
         ("routes", MapOf(ROUTE), False),
         ("checks", CHECKS_RAN, False),
+        ("licences", MapOf(LICENCE), False),
     )
 )
 SOURCE = Struct(_fields("path lang encoding sha256 text", "id format"))
