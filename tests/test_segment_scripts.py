@@ -38,10 +38,53 @@ def test_sentences_end_at_each_scripts_full_stops(lang):
     first, second = SENTENCES[lang]
     text = f"{first} {second}" if lang not in ("zh", "ja") else first + second
     (segment,) = segment_text(text, lang)
-    if lang == "th":  # Thai writes no full stop: a paragraph is one sentence, cut for length where needed
-        assert [s.text for s in segment.sentences] == [text]
+    assert [s.text for s in segment.sentences] == [first, second]
+
+
+# Thai and Lao write no full stop: a space separates sentences (and, in Thai, also some clauses).
+THAI = (
+    "นายกรัฐมนตรีกล่าวว่ารัฐบาลจะลงทุน 500 ล้านบาท ในโครงการรถไฟฟ้าสายใหม่ "
+    "โครงการนี้จะเริ่มก่อสร้างในปี 2570 ประชาชนจำนวนมากแสดงความยินดี"
+)
+LAO = "ມື້ນີ້ອາກາດດີຫຼາຍ ຂ້ອຍຈະໄປຕະຫຼາດກັບແມ່ ພວກເຮົາຊື້ໝາກໄມ້ 5 ກິໂລ"
+
+
+def _exact(text: str, lang: str) -> list[str]:
+    (segment,) = segment_text(text, lang)
+    for sentence in segment.sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
+    assert "".join(text.split()) == "".join("".join(s.text for s in segment.sentences).split())
+    return [s.text for s in segment.sentences]
+
+
+@pytest.mark.parametrize("splitter", ["pythainlp", "spaces"])
+def test_thai_news_is_split_into_sentences_with_exact_spans(splitter, monkeypatch):
+    from trpipe import segment_spaced
+
+    if splitter == "spaces":  # the extra is not installed: the documented fallback, with a note
+        monkeypatch.setattr(segment_spaced, "_thai_splitter", lambda: None)
     else:
-        assert [s.text for s in segment.sentences] == [first, second]
+        pytest.importorskip("pythainlp")
+    sentences = _exact(THAI, "th")
+    assert len(sentences) >= 2, sentences
+    assert any("500 ล้านบาท" in s for s in sentences)  # never cut between a word and its number
+    assert segment_spaced.splitter_name("th").startswith("pythainlp" if splitter == "pythainlp" else "spaces")
+
+
+def test_the_fallback_says_once_which_extra_splits_thai_better(monkeypatch, caplog):
+    from trpipe import segment_spaced
+
+    monkeypatch.setattr(segment_spaced, "_thai_splitter", lambda: None)
+    segment_spaced._note_missing_extra.cache_clear()
+    with caplog.at_level("WARNING", logger="trpipe"):
+        segment_text(THAI, "th")
+        segment_text(THAI, "th")
+    notes = [r.getMessage() for r in caplog.records if "trpipe[thai]" in r.getMessage()]
+    assert len(notes) == 1
+
+
+def test_lao_is_split_at_the_spaces_between_sentences():
+    assert _exact(LAO, "lo") == ["ມື້ນີ້ອາກາດດີຫຼາຍ", "ຂ້ອຍຈະໄປຕະຫຼາດກັບແມ່", "ພວກເຮົາຊື້ໝາກໄມ້ 5 ກິໂລ"]
 
 
 @pytest.mark.parametrize("lang", sorted(UNSPACED))

@@ -15,6 +15,7 @@ from trpipe._version import __version__
 from trpipe.errors import PairError
 from trpipe.models.registry import ModelSpec
 from trpipe.records import Document
+from trpipe.segment import segmenter_name
 from trpipe.settings import Settings
 
 
@@ -78,7 +79,7 @@ def translation_provenance(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "models": {"translation": model},
         "decoding": {"translation": decode},
-        "segmenter": "pysbd",
+        "segmenter": segmenter_name(document.source.lang),
         "signature": signature,
     }
     if routes:

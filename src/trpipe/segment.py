@@ -6,10 +6,11 @@ cover every non-whitespace character of it. Nothing is dropped and nothing is tr
 longer than the model's input limit is cut again (``split_long_sentences``) into pieces that fit.
 
 Sentences: pysbd for the languages it has rules for (``PYSBD_LANGS``); ICU's sentence rules (``icu4py``, a
-wheel with ICU inside) for every other language: Thai, Khmer, Lao, Swahili, Hebrew and the rest, with their
-own full stops (``។``, ``።``, ``။``, ``。``). A sentence cut for length is cut at a clause mark or a space where
-there is one, else at a word boundary from ICU's dictionaries (Thai, Khmer, Lao, Burmese, Chinese, Japanese
-are written without spaces between words), never inside a word.
+wheel with ICU inside) for every other language: Khmer, Burmese, Swahili, Hebrew and the rest, with their
+own full stops (``។``, ``።``, ``။``, ``。``); Thai and Lao, whose sentences are separated by a space, also where
+``trpipe.segment_spaced`` cuts them (pythainlp's splitter for Thai with the ``thai`` extra). A sentence cut for
+length is cut at a clause mark or a space where there is one, else at a word boundary from ICU's dictionaries
+(Thai, Khmer, Lao, Burmese, Chinese, Japanese are written without spaces between words), never inside a word.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from trpipe.records import Segment, Sentence
+from trpipe.segment_spaced import SPACED
 from trpipe.textnorm import normalize_for_model
 
 KINDS = ("title", "heading", "byline", "date", "caption", "paragraph", "list_item")
@@ -204,6 +206,16 @@ def _segmenter(lang: str):
     return pysbd.Segmenter(language=lang if lang in PYSBD_LANGS else "en", clean=False, char_span=True)
 
 
+def segmenter_name(lang: str | None) -> str:
+    """What splits ``lang``'s sentences (the provenance's ``segmenter``)."""
+    language = _language(lang)
+    if language in SPACED:
+        from trpipe.segment_spaced import splitter_name
+
+        return f"{splitter_name(language)} + ICU"
+    return "pysbd" if language in PYSBD_LANGS else "ICU"
+
+
 def _language(lang: str | None) -> str:
     return (lang or "en").split("-")[0].lower()
 
@@ -241,6 +253,10 @@ def _sentence_cuts(chunk: str, lang: str | None) -> list[int]:
     (a same-length substitution, so offsets are unchanged).
     """
     chunk = chunk.replace("\r", " ").replace("\n", " ")
+    if _language(lang) in SPACED:  # Thai, Lao: a space between sentences, which ICU does not cut at
+        from trpipe.segment_spaced import sentence_cuts
+
+        return sorted({*icu_boundaries(chunk, lang, "sentence")[1:], *sentence_cuts(chunk, _language(lang))})
     if _language(lang) not in PYSBD_LANGS:
         return icu_boundaries(chunk, lang, "sentence")[1:]
     cuts: list[int] = []
