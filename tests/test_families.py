@@ -10,7 +10,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import many_registry
+from conftest import many_registry, reconstructed_hubfiles
 from tiny_models import write_registry
 from tokenizer_folders import mt5_folder
 from trpipe.cli import cli
@@ -87,6 +87,57 @@ def test_every_flores_200_language_is_reachable_from_and_to_english(family_model
         assert into.target_token == code and out_of.source_token == code, (code, tag)
         reached[tag] = code
     assert len(reached) == len(langcodes.NLLB_CODES) - 1 == 201
+
+
+def test_every_madlad_400_language_of_the_real_vocabulary_is_read_and_reachable(family_models, tmp_path):
+    """The tiny MADLAD-400 holds every <2xx> token of the real vocabulary (hubfiles/.../language_tokens.txt says
+    where the list came from): all 452 languages are read from its spiece.model, each reachable from and to
+    English by its BCP 47 tag; script, region, task and noise tokens are no languages."""
+    from trpipe.models.demo_many import madlad_tokens
+
+    tokens = madlad_tokens()
+    family = detect(family_models["madlad"])
+    assert family.name == "madlad" and len(tokens) == 493
+    not_languages = {"<2Latn>", "<2Hant>", "<2CA>", "<2translate>", "<2back_translated>", "<2zxx_xx_dtynoise>",
+                     "<2en_xx_simple>", "<2>"}  # fmt: skip
+    assert {family.token(code) for code in family.codes} == set(tokens) - _non_language_tokens(tokens)
+    assert not_languages <= _non_language_tokens(tokens) and len(family.codes) == 452
+    registry = load_registry(many_registry(tmp_path / "models.yaml", family_models["madlad"]))
+    for code in family.codes:
+        tag = family.tag_of(code)  # zh_Hant is zh-Hant, ms_Arab_BN is ms-Arab-BN
+        if code == "en":
+            continue
+        into = registry.plan("en", tag, family_of=detect_spec).specs[0]
+        out_of = registry.plan(tag, "en", family_of=detect_spec).specs[0]
+        assert into.target_token == f"<2{code}>" and out_of.family == "madlad", (code, tag)
+    for tag, code in {
+        "sw": "sw",
+        "zh-Hant": "zh_Hant",
+        "fr-CA": "fr_CA",
+        "ber-Latn": "ber_Latn",
+        "pt-BR": "pt",
+    }.items():
+        assert family.code_for(tag) == code, tag
+
+
+def test_every_hub_file_says_whether_it_is_a_copy_or_a_reconstruction():
+    from trpipe.models.demo_many import HUBFILES
+
+    rows = [line.split("\t") for line in (HUBFILES / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == ["folder", "file", "status", "source"]
+    listed = {f"{folder}/{name}": (status, source) for folder, name, status, source in rows[1:]}
+    present = {f"{p.parent.name}/{p.name}" for p in HUBFILES.glob("*/*") if p.is_file()}
+    assert set(listed) == present
+    assert all(status in ("copy", "reconstructed") and source.strip() for status, source in listed.values())
+    assert "madlad400-3b-mt/config.json" in reconstructed_hubfiles()
+    assert "madlad400-3b-mt/language_tokens.txt" not in reconstructed_hubfiles()
+
+
+def _non_language_tokens(tokens: list[str]) -> set[str]:
+    import re
+
+    language = re.compile(r"^<2(?!zxx)[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2})?>$")  # the documented shape
+    return {t for t in tokens if not language.match(t)}
 
 
 def detect_spec(spec):

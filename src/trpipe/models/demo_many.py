@@ -9,8 +9,8 @@ the hub repo lays it out, so that trpipe loads it through the same code as the r
   the 202 FLORES-200 language tokens after the pieces, then ``<mask>``.
 * :func:`build_m2m100` - ``facebook/m2m100_418M``: ``vocab.json`` and ``sentencepiece.bpe.model``, ``__xx__`` tokens.
 * :func:`build_mbart50` - ``facebook/mbart-large-50-many-to-many-mmt``: ``sentencepiece.bpe.model`` (unigram).
-* :func:`build_madlad` - ``google/madlad400-3b-mt``: ``spiece.model`` whose vocabulary holds ``<2xx>`` tokens
-  (:data:`MADLAD_CODES`, a subset of the real model's 419).
+* :func:`build_madlad` - ``google/madlad400-3b-mt``: ``spiece.model`` whose vocabulary holds every ``<2xx>`` token
+  of the real one (:func:`madlad_tokens`: 452 languages, and the script, region and task tokens).
 
 As with the Marian demo models (``trpipe.models.demo``), the weights are random: the output is junk, only its
 structure is real. Special and language tokens are banned from generation (``bad_words_ids``) and the end token is
@@ -69,11 +69,13 @@ Rais alisema kwamba uchumi utakua kwa asilimia tano mwaka huu.
 صدر نے کہا کہ اس سال معیشت پانچ فیصد بڑھے گی۔
 Der Präsident sagte, die Wirtschaft werde in diesem Jahr um fünf Prozent wachsen.
 """
-# MADLAD-400's language tokens in the tiny model: a subset of the real vocabulary's <2xx> tokens.
-MADLAD_CODES = tuple(
-    "en fr de es it pt nl ru zh zh_Latn ja ko ar fa ur he sw am ha yo ig so ti th km lo my hi bn ta te "
-    "uk pl tr sv el id ms vi tl sr sr_Latn".split()
-)
+
+
+def madlad_tokens() -> list[str]:
+    """Every ``<2xx>`` token of the real MADLAD-400 vocabulary (``hubfiles/madlad400-3b-mt/language_tokens.txt``,
+    where the list came from is said at its top)."""
+    text = (HUBFILES / MADLAD_REPO / "language_tokens.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def _texts() -> list[str]:
@@ -219,14 +221,14 @@ def build_mbart50(out_dir: str | Path, *, vocab_size: int = 700, seed: int = 0) 
     return out
 
 
-def build_madlad(out_dir: str | Path, *, vocab_size: int = 700, seed: int = 0) -> Path:
+def build_madlad(out_dir: str | Path, *, vocab_size: int = 1400, seed: int = 0) -> Path:
     """A tiny MADLAD-400 model shaped like ``google/madlad400-3b-mt``: T5 with ``<2xx>`` tokens in ``spiece.model``."""
     import torch
     from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    symbols = [f"<2{code}>" for code in MADLAD_CODES]
+    symbols = madlad_tokens()
     ids = {"unk_id": 0, "pad_id": 1, "eos_id": 2, "bos_id": -1}
     (out / "spiece.model").write_bytes(_train(vocab_size, "unigram", user_defined_symbols=symbols, **ids))
     config = _hubfiles(MADLAD_REPO, out, ("config.json", "tokenizer_config.json", "generation_config.json"))

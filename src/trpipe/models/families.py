@@ -46,7 +46,10 @@ LABELS = {
     "bart": "BART",
 }
 T5_TYPES = ("t5", "mt5", "umt5")
-_MADLAD_TOKEN = re.compile(r"^<2([a-z]{2,3}(?:_[A-Za-z0-9]+)*)>$")
+# A MADLAD-400 language token: <2fr>, <2zh_Hant>, <2fr_CA>, <2ms_Arab_BN>; not its script tokens (<2Latn>), region
+# tokens (<2CA>), task tokens (<2translate>, <2back_translated>) or noise and variety tokens (<2zxx_xx_dtynoise>,
+# <2en_xx_simple>).
+_MADLAD_TOKEN = re.compile(r"^<2((?!zxx)[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2})?)>$")
 _NLLB_CODE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
 _M2M_TOKEN = re.compile(r"^__([a-z]{2,3})__$")
 # A family whose vocabulary has fewer language tokens than this is no many-to-many model (an mT5 summariser).
@@ -196,7 +199,8 @@ def _match(family: str, model_codes: tuple[str, ...], tag: str, strict: bool) ->
             continue
         scripts = {_SCRIPT_ALIASES.get(candidate[1], candidate[1]), _SCRIPT_ALIASES.get(wanted[1], wanted[1])}
         same_script = len(scripts) == 1 or None in scripts
-        scored.append((not same_script, relation, distance, index, code))
+        exact = candidate_tag.lower() == tag.lower()  # the code that is this very tag (ber-Latn: ber_Latn)
+        scored.append((not same_script, not exact, relation, distance, index, code))
     if not scored:
         return None
     best = min(scored)
