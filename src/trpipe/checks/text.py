@@ -112,9 +112,9 @@ def lemma(word: str, lang: str) -> str:
     low = word.lower()
     if lang not in _SIMPLEMMA_LANGS:
         return low
-    import simplemma
+    from trpipe.checks.lemmas import lemmatize
 
-    return simplemma.lemmatize(low, lang=lang).lower()
+    return lemmatize(low, lang).lower()
 
 
 @lru_cache(maxsize=65536)
@@ -123,9 +123,9 @@ def known_word(word: str, lang: str) -> bool:
     lang = base_lang(lang)
     if lang not in _SIMPLEMMA_LANGS:
         return False
-    import simplemma
+    from trpipe.checks.lemmas import is_known
 
-    return bool(simplemma.is_known(word.lower(), lang=lang))
+    return is_known(word.lower(), lang)
 
 
 class Token(NamedTuple):
@@ -150,9 +150,9 @@ def proper_noun(word: str, lang: str) -> bool:
     lang = base_lang(lang)
     if lang not in _SIMPLEMMA_LANGS or lang in ("de", "lb"):
         return False
-    import simplemma
+    from trpipe.checks.lemmas import lemmatize
 
-    form = simplemma.lemmatize(word.lower(), lang=lang)
+    form = lemmatize(word.lower(), lang)
     return form[:1].isupper()
 
 
