@@ -21,71 +21,11 @@ from trpipe.errors import ModelError, PairError, UsageError
 from trpipe.models import download
 from trpipe.models.hub import DEMO_COMMAND, pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
+from trpipe.models.licences import _registry_data, licence_label, licence_of, non_commercial, registry_licences
 from trpipe.models.registry import ModelSpec, Registry
 
 _PAIR = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")
-_NON_COMMERCIAL = re.compile(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial|research[-_ ]only", re.I)
 DEFAULT_JOB = {"from": "fr", "to": ["en"]}  # the README's first run, when the registry names no job
-
-
-def non_commercial(licence: str | None) -> bool | None:
-    """Whether a licence forbids commercial use (CC BY-NC-*, "non-commercial", ...); None when unknown."""
-    if not licence:
-        return None
-    return bool(_NON_COMMERCIAL.search(licence))
-
-
-def licence_label(licence: str | None) -> str:
-    if not licence:
-        return "licence unknown (see the model card)"
-    return f"{licence} (non-commercial)" if non_commercial(licence) else licence
-
-
-def _registry_data(registry: Registry) -> dict[str, Any]:
-    """The registry file's top-level tables that trpipe's Registry does not keep (``licences``, ``job``)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(registry.path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def registry_licences(registry: Registry) -> dict[str, str]:
-    table = _registry_data(registry).get("licences") or {}
-    return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
-
-
-def folder_licence(folder: Path) -> str | None:
-    """The licence a model folder states: its card's ``license`` metadata, else a LICENSE file's first line."""
-    readme = folder / "README.md"
-    if readme.is_file():
-        from huggingface_hub.repocard import metadata_load
-
-        try:
-            found = download.card_licence(metadata_load(readme) or {})
-        except Exception:  # a card whose metadata does not parse says nothing
-            found = None
-        if found:
-            return found
-    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
-        if (folder / name).is_file():
-            lines = (folder / name).read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            if lines:
-                return lines[0].strip()
-    return None
-
-
-def licence_of(spec: ModelSpec, licences: dict[str, str], folder: Path | None = None) -> tuple[str | None, str]:
-    """``(licence, where it comes from)``: the model card on this machine, else the registry's table."""
-    if folder is not None:
-        found = folder_licence(folder)
-        if found:
-            return found, "model card"
-    if spec.model in licences:
-        return licences[spec.model], "registry"
-    return None, ""
 
 
 # -------------------------------------------------------------------------------------------- list
