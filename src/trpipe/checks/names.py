@@ -207,7 +207,7 @@ def _known_place(folded: str) -> bool:
 @lru_cache(maxsize=16384)
 def _german_adjective(word: str) -> bool:
     """A capitalised German word that is an adjective (its dictionary form is in lower case): Deutsche."""
-    from trpipe.checks.lemmas import lemmatize
+    from trpipe.tablecache import lemmatize  # simplemma on its dictionaries cached once per machine
 
     if not re.search(r"(?:e|en|er|es|em)$", word) or fold(word) in stopwords("de"):
         return False
