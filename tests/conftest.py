@@ -104,3 +104,49 @@ def echo_registry(tmp_path) -> Path:
 @pytest.fixture
 def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def family_models(tmp_path_factory) -> dict[str, Path]:
+    """{'nllb', 'm2m100', 'mbart50', 'madlad': folder}: tiny random many-to-many models shaped like the hub repos
+    (``trpipe.models.demo_many``, from the committed copies of the real repos' files).
+
+    Some of those files are RECONSTRUCTED from the hub repositories' files as published, not copied (the hub
+    cannot be reached from where they were made): :func:`reconstructed_hubfiles` lists them, as
+    ``trpipe/models/hubfiles/SOURCES.tsv`` marks them; a test that relies on one of their values relies on a
+    reconstruction."""
+    import torch
+
+    from trpipe.models.demo_many import BUILDERS
+
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("family-models")
+    return {name: build(root / name) for name, build in BUILDERS.items()}
+
+
+def reconstructed_hubfiles() -> list[str]:
+    """The hub files (``folder/file``) the tiny many-to-many models are built from that were reconstructed, not
+    copied from a published file (``trpipe/models/hubfiles/SOURCES.tsv``)."""
+    from trpipe.models.demo_many import HUBFILES
+
+    rows = [line.split("\t") for line in (HUBFILES / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    return [f"{folder}/{name}" for folder, name, status, _ in rows if status == "reconstructed"]
+
+
+def many_registry(path: Path, many: Path | str, summariser: Path | str | None = None, **extra) -> Path:
+    """A registry whose only translation model is the many-to-many ``many`` (and ``summariser`` for every language)."""
+    import yaml
+
+    data = {
+        "version": 1,
+        "defaults": {
+            "translation": {"num_beams": 2, "max_input_tokens": 64, "max_new_tokens_ratio": 0.5},
+            "summarisation": {"num_beams": 1, "max_length": 20, "min_length": 2},
+        },
+        "translation": {},
+        "many": {"model": str(many)},
+        "summarisation": {"*": {"model": str(summariser)}} if summariser else {},
+        **extra,
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

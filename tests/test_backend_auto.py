@@ -83,19 +83,19 @@ def test_auto_means_transformers_where_ctranslate2_cannot_run_the_model(tmp_path
     assert resolve_backend(spec, "auto", "mps") == "transformers"  # CTranslate2 has no Apple GPU backend
     assert resolve_backend(spec, "transformers") == "transformers"
     assert resolve_backend(spec, "ctranslate2", "mps") == "ctranslate2"  # an explicit choice is kept
-    for model_type, reason in [("m2m_100", "tokenizer"), ("gpt2", "convert"), ("pegasus", "tokenizer")]:
+    for model_type, reason in [("gpt2", "convert"), ("pegasus", "tokenizer")]:
         registry = fake_model(tmp_path / model_type, model_type)
         assert resolve_backend(spec_of(registry), "auto") == "transformers", reason
     registry = fake_model(tmp_path / "not-a-model", "no-such-architecture")
     assert resolve_backend(spec_of(registry), "auto") == "transformers"
-    for model_type in ("marian", "t5", "mt5", "bart"):
+    for model_type in ("marian", "t5", "mt5", "bart", "m2m_100"):  # m2m_100: NLLB and M2M100 (issue 25)
         registry = fake_model(tmp_path / f"ok-{model_type}", model_type)
         assert resolve_backend(spec_of(registry), "auto") == "ctranslate2"
 
 
 def test_explicit_ctranslate2_on_an_unsupported_model_says_what_to_use(tmp_path):
-    registry = fake_model(tmp_path / "m2m", "m2m_100", architectures=["M2M100ForConditionalGeneration"])
-    with pytest.raises(ModelError, match=r"no torch-free tokenizer for m2m_100 models; use --backend transformers"):
+    registry = fake_model(tmp_path / "pegasus", "pegasus", architectures=["PegasusForConditionalGeneration"])
+    with pytest.raises(ModelError, match=r"no torch-free tokenizer for pegasus models; use --backend transformers"):
         load_translator(spec_of(registry), "ctranslate2")
 
 

@@ -69,6 +69,7 @@ SANDBOX = {
     "articles.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS),
     "feed.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS),
     "samples/huawei-brumath.fr.txt": FRENCH,  # a short stand-in for the sample: the commands are checked
+    "habari.fr.txt": FRENCH,  # the README's many-to-many run (fr→sw on the tiny NLLB-200)
 }
 # Documents the docs name, made by the readers' sample builders (tests/documents).
 DOCUMENTS = {"report.pdf": "pdf", "note.docx": "docx", "slides.pptx": "pptx"}
@@ -215,8 +216,9 @@ def localised(args: list[str], site: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tiny_models, tmp_path_factory, site):
-    """A working folder with the docs' files, a registry of the tiny models (and every pair the docs use),
+def sandbox(tiny_models, family_models, tmp_path_factory, site):
+    """A working folder with the docs' files, a registry of the tiny models (every pair the docs use, the tiny
+    NLLB-200 as its many-to-many model),
     the demo builder copying the tiny models instead of training them, and a local hub."""
     from huggingface_hub import close_session, constants
 
@@ -232,7 +234,10 @@ def sandbox(tiny_models, tmp_path_factory, site):
         shutil.copyfile(built, root / name)
     pairs = {"fr-en": "fr-en", "en-fr": "en-fr", "fr-de": "fr-en", "en-de": "en-fr", "de-en": "fr-en"}
     registry = demo.write_registry(
-        root / "registry.yaml", {p: tiny_models[m] for p, m in pairs.items()}, {"en": tiny_models["sum-en"]}
+        root / "registry.yaml",
+        {p: tiny_models[m] for p, m in pairs.items()},
+        {"en": tiny_models["sum-en"]},
+        many=family_models["nllb"],
     )
 
     def build_all(out_dir, sample_path=None):

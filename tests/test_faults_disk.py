@@ -47,6 +47,13 @@ def disk(tmp_path):
         yield where
 
 
+def _footer(path) -> int:
+    """The size of a Parquet file's footer (as large as the schema makes it), and a row group's room besides."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.serialized_size + 16 * 1024
+
+
 def _unique_articles(folder, count: int, sentences: int) -> None:
     """Articles whose sentences are all different (incompressible, and each one new to the memory)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,7 +116,7 @@ def test_disk_full_on_a_stream_keeps_its_complete_documents_and_the_rerun_resume
     whole = tmp_path / f"whole{suffix}"
     assert invoke(*echo_args(), folder, "-o", whole, registry=echo_registry).exit_code == 0
     out = disk / f"out{suffix}"
-    footer = 48 * 1024 if suffix == ".parquet" else 0  # a Parquet file's footer, about as large as a row group's
+    footer = _footer(whole) if suffix == ".parquet" else 0  # a Parquet file's footer (its schema and row groups)
     fill(disk, whole.stat().st_size // 2 + footer)  # room for about half the documents
     result = invoke(*echo_args(), folder, "-o", out, registry=echo_registry)
     assert result.exit_code == 2, result.output

@@ -86,7 +86,10 @@ def test_bad_language_codes_are_usage_errors(echo_registry, tmp_path, code):
         assert "not a language code" in one_line_error(result.output)
 
 
-@pytest.mark.parametrize(("code", "normal"), [("pt-BR", "pt"), ("EN-gb", "en"), ("fra", "fr"), ("zh_Hant", "zh")])
+@pytest.mark.parametrize(
+    ("code", "normal"),
+    [("pt-BR", "pt"), ("EN-gb", "en"), ("fra", "fr"), ("zh_Hans", "zh"), ("zh_Hant", "zh-Hant"), ("zh-TW", "zh-Hant")],
+)
 def test_bcp47_tags_are_mapped(code, normal):
     from trpipe.settings import Settings
 

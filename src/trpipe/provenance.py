@@ -15,6 +15,7 @@ from trpipe._version import __version__
 from trpipe.errors import PairError
 from trpipe.models.registry import ModelSpec
 from trpipe.records import Document
+from trpipe.segment import segmenter_name
 from trpipe.settings import Settings
 
 
@@ -28,6 +29,7 @@ def spec_identity(spec: ModelSpec) -> dict[str, Any]:
         "identity": model_identity(spec),
         "settings": spec.settings,
         "target_token": spec.target_token,
+        "source_token": spec.source_token,
     }
 
 
@@ -53,9 +55,11 @@ def run_signature(session: Any, source_lang: str, settings: Settings, fmt: str =
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-def translation_provenance(document: Document, settings: Settings, translators: dict[str, Any]) -> dict[str, Any]:
+def translation_provenance(
+    document: Document, settings: Settings, translators: dict[str, Any], routes: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The provenance of ``document``'s translations; ``translators``: the translator of each target
-    language other than the source's."""
+    language other than the source's; ``routes``: how each target was reached and why (``Route.describe``)."""
     models = {target: t.describe() for target, t in translators.items()}
     decoding = {target: t.decoding() for target, t in translators.items()}
     primary = settings.target_lang
@@ -75,9 +79,11 @@ def translation_provenance(document: Document, settings: Settings, translators: 
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "models": {"translation": model},
         "decoding": {"translation": decode},
-        "segmenter": "pysbd",
+        "segmenter": segmenter_name(document.source.lang),
         "signature": signature,
     }
+    if routes:
+        provenance["routes"] = routes
     if len(models) > 1:
         provenance["models"]["translations"] = models
         provenance["decoding"]["translations"] = decoding

@@ -4,6 +4,13 @@ The span invariant lives here: for every segment ``text[seg.start:seg.end] == se
 non-whitespace character of the text lies in exactly one segment, and the sentences of a segment
 cover every non-whitespace character of it. Nothing is dropped and nothing is truncated: a sentence
 longer than the model's input limit is cut again (``split_long_sentences``) into pieces that fit.
+
+Sentences: pysbd for the languages it has rules for (``PYSBD_LANGS``); ICU's sentence rules (``icu4py``, a
+wheel with ICU inside) for every other language: Khmer, Burmese, Swahili, Hebrew and the rest, with their
+own full stops (``។``, ``።``, ``။``, ``。``); Thai and Lao, whose sentences are separated by a space, also where
+``trpipe.segment_spaced`` cuts them (pythainlp's splitter for Thai with the ``thai`` extra). A sentence cut for
+length is cut at a clause mark or a space where there is one, else at a word boundary from ICU's dictionaries
+(Thai, Khmer, Lao, Burmese, Chinese, Japanese are written without spaces between words), never inside a word.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from trpipe.records import Segment, Sentence
+from trpipe.segment_spaced import SPACED
 from trpipe.textnorm import normalize_for_model
 
 KINDS = ("title", "heading", "byline", "date", "caption", "paragraph", "list_item")
@@ -198,16 +206,62 @@ def _segmenter(lang: str):
     return pysbd.Segmenter(language=lang if lang in PYSBD_LANGS else "en", clean=False, char_span=True)
 
 
-def _sentence_cuts(chunk: str, lang: str | None) -> list[int]:
-    """Offsets inside ``chunk`` where pysbd ends a sentence (checked, or re-found when its spans drift).
+def segmenter_name(lang: str | None) -> str:
+    """What splits ``lang``'s sentences (the provenance's ``segmenter``)."""
+    language = _language(lang)
+    if language in SPACED:
+        from trpipe.segment_spaced import splitter_name
 
-    Line breaks inside a segment are hard wraps, not sentence ends: pysbd sees them as spaces
+        return f"{splitter_name(language)} + ICU"
+    return "pysbd" if language in PYSBD_LANGS else "ICU"
+
+
+def _language(lang: str | None) -> str:
+    return (lang or "en").split("-")[0].lower()
+
+
+def _utf16_index(text: str) -> list[int]:
+    """``index[u]``: the character index at UTF-16 offset ``u`` of ``text`` (ICU counts UTF-16 units)."""
+    index = []
+    for i, ch in enumerate(text):
+        index.extend([i] * (2 if ord(ch) > 0xFFFF else 1))
+    index.append(len(text))
+    return index
+
+
+def icu_boundaries(text: str, lang: str | None, kind: str = "word") -> list[int]:
+    """The offsets of ``text`` (characters) where ICU's ``word`` or ``sentence`` rules for ``lang`` allow a break,
+    0 and ``len(text)`` included; word boundaries come from ICU's dictionaries in scripts without spaces."""
+    from icu4py.breakers import SentenceBreaker, WordBreaker
+
+    if not text:
+        return [0]
+    breaker = (WordBreaker if kind == "word" else SentenceBreaker)(text, _language(lang))
+    index = text.isascii() or all(ord(c) <= 0xFFFF for c in text)
+    table = None if index else _utf16_index(text)
+    found = {0, len(text)}
+    for _, end in breaker.segments():
+        found.add(end if table is None else table[min(end, len(table) - 1)])
+    return sorted(b for b in found if 0 <= b <= len(text))
+
+
+def _sentence_cuts(chunk: str, lang: str | None) -> list[int]:
+    """Offsets inside ``chunk`` where a sentence ends: pysbd's (checked, or re-found when its spans drift) for
+    its languages, ICU's for the others.
+
+    Line breaks inside a segment are hard wraps, not sentence ends: the splitters see them as spaces
     (a same-length substitution, so offsets are unchanged).
     """
     chunk = chunk.replace("\r", " ").replace("\n", " ")
+    if _language(lang) in SPACED:  # Thai, Lao: a space between sentences, which ICU does not cut at
+        from trpipe.segment_spaced import sentence_cuts
+
+        return sorted({*icu_boundaries(chunk, lang, "sentence")[1:], *sentence_cuts(chunk, _language(lang))})
+    if _language(lang) not in PYSBD_LANGS:
+        return icu_boundaries(chunk, lang, "sentence")[1:]
     cuts: list[int] = []
     cursor = 0
-    for span in _segmenter(lang or "en").segment(chunk):
+    for span in _segmenter(_language(lang)).segment(chunk):
         if chunk[span.start : span.end] == span.sent and span.start >= cursor:
             cursor = span.end
         else:
@@ -251,7 +305,22 @@ def _cut_point(text: str, limit_chars: int) -> int:
         ends = [m.end() for m in pattern.finditer(text, 0, limit_chars) if low <= m.end() <= limit_chars]
         if ends:
             return ends[-1]
-    return max(1, limit_chars)  # no space at all (e.g. CJK): cut between characters
+    # no space where a cut would help (Thai, Khmer, Lao, Burmese, CJK): the last word boundary that fits
+    # (boundaries of the whole text: a dictionary reads a word cut short as another word)
+    words = [b for b in icu_boundaries(text, None) if 0 < b <= limit_chars and b < len(text)]
+    if words:
+        return words[-1]
+    cut = max(1, limit_chars)  # one word longer than the limit: cut it, but never before a combining mark
+    while cut > 1 and _inside_word(text, cut):
+        cut -= 1
+    return cut
+
+
+def _inside_word(text: str, offset: int) -> bool:
+    """Whether ``offset`` falls between a character and its combining mark (never a place to cut)."""
+    import unicodedata
+
+    return 0 < offset < len(text) and unicodedata.category(text[offset]).startswith("M")
 
 
 def split_long(text: str, sentence: Sentence, count_tokens: Callable[[str], int], max_tokens: int) -> list[Sentence]:

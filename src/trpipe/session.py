@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ArticleError, ModelError, TrpipeError
+from trpipe.errors import ArticleError, InputError, ModelError, TrpipeError
 from trpipe.languages import detect_language, given_contradicted, identify, noted
 from trpipe.models.pool import ModelPool, TranslatorFactory
 from trpipe.models.registry import ModelSpec, Registry, load_registry
@@ -46,6 +46,8 @@ log = logging.getLogger("trpipe")
 # A segment is taken to be in another language than its article only on firm evidence.
 SEGMENT_LANG_MIN_LETTERS = 40
 SEGMENT_LANG_MIN_PROB = 0.95
+# A detected source language routed to a many-to-many model must be at least this probable.
+MANY_DETECT_MIN_PROB = 0.9
 # Articles whose sentences share model batches (translate_many, and the engines' groups).
 GROUP_ARTICLES = 16
 GROUP_CHARS = 200_000
@@ -246,6 +248,8 @@ class Session:
     def prepare(self, source: Source, settings: Settings) -> Document:
         """Language, models and segments of one article: everything up to translation."""
         lang = self.source_language(source, settings)
+        if source.detection is not None:
+            self._check_guess(source, lang, settings)
         self._check_language(source, settings)
         try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
             translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
@@ -268,6 +272,27 @@ class Session:
             provenance={},
             target_langs=list(settings.targets),
         )
+
+    def _check_guess(self, source: Source, lang: str, settings: Settings) -> None:
+        """A many-to-many model translates from whatever language it is told: a detected language must be a firm
+        guess before one is chosen for it (an opus-mt pair would fail on a wrong guess; this would not)."""
+        many = False
+        for target in settings.targets:
+            if target != lang:
+                try:
+                    found = self.models.plan(lang, target, settings)
+                except TrpipeError:
+                    return  # no route at all: translator_for says so
+                many = many or (found is not None and found.kind == "many")
+        if not many:
+            return
+        detection = source.detection
+        if detection is not None and detection.confidence < MANY_DETECT_MIN_PROB:
+            raise InputError(
+                source.path,
+                f"its language was {detection.describe()}, too unsure a guess to translate with a many-to-many "
+                f"model (it reads the text as that language; {MANY_DETECT_MIN_PROB:.2f} needed); pass --from LANG",
+            )
 
     def _check_language(self, source: Source, settings: Settings) -> None:
         """Warn of a --from that the text contradicts, and of an article already in every target language."""
@@ -380,6 +405,8 @@ class Session:
             self._summarise(documents, settings, announced)
         elif announced:
             self.progress.expect(-announced)
+        for document in documents:  # the licence of every model that made it (CC BY-NC ones are noted)
+            document.provenance["licences"] = self.models.licences.of_provenance(document.provenance)
         for i, result in enumerate(results):
             self.progress.article_done(ok=not isinstance(result, TrpipeError))
             clock.article(sources[i].path, result)
@@ -418,7 +445,12 @@ class Session:
             for target in settings.targets
             if target != source_lang
         }
-        provenance = translation_provenance(document, settings, translators)
+        routes = {}
+        for target in translators:
+            found = self.models.plan(source_lang, target, settings)
+            if found is not None:
+                routes[target] = found.describe()
+        provenance = translation_provenance(document, settings, translators, routes)
         detection = document.source.detection
         provenance["source_language"] = {"lang": source_lang, "given": True} if detection is None else {
             "lang": source_lang, **detection.record()

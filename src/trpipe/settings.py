@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trpipe.languages import normalize_code
+from trpipe.languages import normalize_tag
 
 BACKENDS = ("auto", "ctranslate2", "transformers")
 DEVICES = ("auto", "cpu", "cuda", "mps")  # and cuda:N
@@ -23,7 +23,8 @@ class Settings:
     """The choices behind one translation: languages, models, backend, summary, reading.
 
     ``targets`` holds every target language, the first being the main one (``target_lang``).
-    Language codes are checked and normalised on creation (``pt-BR`` → ``pt``), so a bad one fails early.
+    Language codes are checked and normalised on creation (``pt-BR`` → ``pt``; a script that is not the
+    language's own is kept: ``zh-Hant``), so a bad one fails early.
     """
 
     targets: tuple[str, ...] = ()
@@ -44,10 +45,10 @@ class Settings:
         targets = self.targets
         if isinstance(targets, str):
             targets = (targets,)
-        normal = tuple(dict.fromkeys(normalize_code(t, "--to") for t in targets))
+        normal = tuple(dict.fromkeys(normalize_tag(t, "--to") for t in targets))
         object.__setattr__(self, "targets", normal)
         if self.source_lang is not None:
-            object.__setattr__(self, "source_lang", normalize_code(self.source_lang, "--from"))
+            object.__setattr__(self, "source_lang", normalize_tag(self.source_lang, "--from"))
 
     @property
     def target_lang(self) -> str:

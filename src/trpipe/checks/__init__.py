@@ -126,17 +126,20 @@ def check_sentence(
     sentence's word alignment when the caller has it (trpipe.checks.align.align)."""
     if not source.strip():
         return []
+    from trpipe.checks.applicable import not_run
+
     translation = translation or ""
     if alignment is None and translation.strip():
         alignment = align(source, translation, source_lang, target_lang)  # once, for every check that reads it
     args = (source, translation, source_lang, target_lang)
-    return [
-        *check_numbers(*args, alignment),
-        *check_units(*args),
+    skipped = {check for check, _ in not_run(source_lang, target_lang)}  # no data for the pair: not run
+    flags = [
+        *([] if "numbers" in skipped else check_numbers(*args, alignment)),
+        *([] if "units" in skipped else check_units(*args)),
         *check_names(*args, *((context.source_names, context.target_names) if context else ())),
         *check_quotes(*args),
         *check_terms(*args, glossary),
-        *check_negation(*args),
+        *([] if "negation" in skipped else check_negation(*args)),
         *check_length(*args),
         *check_coverage(*args, alignment),
         *check_meaning(*args, alignment),
@@ -144,6 +147,7 @@ def check_sentence(
         *check_repetition(*args),
         *check_untranslated(*args),
     ]
+    return flags
 
 
 def check_document(document, glossary: Glossary | None = None) -> None:
@@ -151,7 +155,8 @@ def check_document(document, glossary: Glossary | None = None) -> None:
 
     Each flag is added to its segment's ``flags`` (see ``_placed``); segments kept as they are (already in the
     target language) are not checked. Names are judged with one list for the article. Each sentence gets its
-    word ``alignment`` (source spans into the source text, target spans into its translation).
+    word ``alignment`` (source spans into the source text, target spans into its translation). The provenance's
+    ``checks`` says which checks ran and which did not, and why (``trpipe.checks.applicable``).
     """
     target_lang = document.target_lang
     default_lang = document.source.lang or ""
@@ -161,6 +166,7 @@ def check_document(document, glossary: Glossary | None = None) -> None:
         lang = base_lang(seg.lang or default_lang)
         by_lang.setdefault(lang, []).extend((s.text, s.translation or "") for s in seg.sentences)
     contexts = {lang: ArticleContext.from_pairs(pairs, lang, target_lang) for lang, pairs in by_lang.items()}
+    _record_coverage(document, by_lang or {base_lang(default_lang): []}, target_lang)
     for seg in checked:
         source_lang = seg.lang or default_lang
         context = contexts.get(base_lang(source_lang))
@@ -193,6 +199,26 @@ def _placed(flag: Flag, sentence, index: int, count: int) -> Flag:
         out["detail"] = f"sentence {index + 1}: " + flag["detail"]
         out["sentence"] = index + 1
     return out
+
+
+def applicable_checks(source_lang: str, target_lang: str) -> dict[str, object]:
+    """``{"ran": [...], "not_run": {check: reason}}``: the checks that have data for a pair (``checks.applicable``)."""
+    from trpipe.checks.applicable import not_run
+
+    skipped = dict(not_run(source_lang, target_lang))
+    return {"ran": [c for c in CHECKS if c not in skipped], "not_run": skipped}
+
+
+def _record_coverage(document, languages, target_lang: str) -> None:
+    """``provenance.checks``: the checks that ran on the document's sentences and those that could not."""
+    from trpipe.checks.applicable import not_run
+
+    skipped: dict[str, str] = {}
+    for lang in languages:
+        for check, reason in not_run(lang, target_lang):
+            skipped.setdefault(check, reason)
+    if isinstance(getattr(document, "provenance", None), dict):
+        document.provenance["checks"] = {"ran": [c for c in CHECKS if c not in skipped], "not_run": skipped}
 
 
 def summarise_flags(flag_lists: Iterable[Iterable[Flag]], severities: Iterable[str] = SEVERITIES) -> dict[str, int]:

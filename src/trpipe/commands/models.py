@@ -39,6 +39,7 @@ def models_list(models_file, as_json) -> None:
     click.echo(f"# {registry.path}")
     for line in format_rows(rows):
         click.echo(line)
+    click.echo(f"# routes, in order: {', '.join(registry.prefer)} (trpipe models info SRC-TGT says which a pair takes)")
 
 
 @models.command("pull")
@@ -87,10 +88,13 @@ def models_info(name, models_file) -> None:
 
     A hub model that is not here is described by the hub (commit, files, download size, licence).
     """
-    from trpipe.models.command import licence_label, model_info, resolve_name
+    from trpipe.models.command import _PAIR, licence_label, model_info, resolve_name, route_info
     from trpipe.models.registry import load_registry
 
     registry = load_registry(models_file)
+    if _PAIR.match(name):
+        for key, value in route_info(registry, name).items():
+            click.echo(f"{key}: {value}")
     info = model_info(resolve_name(registry, name), registry)
     for key, value in info.items():
         if key == "non_commercial":
@@ -117,3 +121,4 @@ def models_demo(folder) -> None:
     click.echo(f"registry\t{demo.registry}")
     click.echo(f"sample\t{demo.sample}")
     click.echo(f"trpipe: try it: {demo.command()}", err=True)
+    click.echo(f"trpipe: a many-to-many route (the tiny NLLB-200 model): {demo.command('sw')}", err=True)

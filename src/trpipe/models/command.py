@@ -17,75 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ModelError, UsageError
+from trpipe.errors import ModelError, PairError, UsageError
 from trpipe.models import download
 from trpipe.models.hub import DEMO_COMMAND, pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
+from trpipe.models.licences import _registry_data, licence_label, licence_of, non_commercial, registry_licences
 from trpipe.models.registry import ModelSpec, Registry
 
-_PAIR = re.compile(r"^[a-z]{2,3}-[a-z]{2,3}$")
-_NON_COMMERCIAL = re.compile(r"(^|[-_ ])nc([-_ ]|$)|non-?commercial|research[-_ ]only", re.I)
+_PAIR = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")
 DEFAULT_JOB = {"from": "fr", "to": ["en"]}  # the README's first run, when the registry names no job
-
-
-def non_commercial(licence: str | None) -> bool | None:
-    """Whether a licence forbids commercial use (CC BY-NC-*, "non-commercial", ...); None when unknown."""
-    if not licence:
-        return None
-    return bool(_NON_COMMERCIAL.search(licence))
-
-
-def licence_label(licence: str | None) -> str:
-    if not licence:
-        return "licence unknown (see the model card)"
-    return f"{licence} (non-commercial)" if non_commercial(licence) else licence
-
-
-def _registry_data(registry: Registry) -> dict[str, Any]:
-    """The registry file's top-level tables that trpipe's Registry does not keep (``licences``, ``job``)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(registry.path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def registry_licences(registry: Registry) -> dict[str, str]:
-    table = _registry_data(registry).get("licences") or {}
-    return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
-
-
-def folder_licence(folder: Path) -> str | None:
-    """The licence a model folder states: its card's ``license`` metadata, else a LICENSE file's first line."""
-    readme = folder / "README.md"
-    if readme.is_file():
-        from huggingface_hub.repocard import metadata_load
-
-        try:
-            found = download.card_licence(metadata_load(readme) or {})
-        except Exception:  # a card whose metadata does not parse says nothing
-            found = None
-        if found:
-            return found
-    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md"):
-        if (folder / name).is_file():
-            lines = (folder / name).read_text(encoding="utf-8", errors="replace").strip().splitlines()
-            if lines:
-                return lines[0].strip()
-    return None
-
-
-def licence_of(spec: ModelSpec, licences: dict[str, str], folder: Path | None = None) -> tuple[str | None, str]:
-    """``(licence, where it comes from)``: the model card on this machine, else the registry's table."""
-    if folder is not None:
-        found = folder_licence(folder)
-        if found:
-            return found, "model card"
-    if spec.model in licences:
-        return licences[spec.model], "registry"
-    return None, ""
 
 
 # -------------------------------------------------------------------------------------------- list
@@ -129,9 +69,43 @@ def list_models(registry: Registry) -> list[ModelRow]:
     rows = []
     for task in ("translation", "summarisation"):
         for key in sorted(registry.entries[task]):
-            spec = registry.translation(*key.split("-", 1)) if task == "translation" else registry.summariser(key)
+            spec = registry.translation(*split_pair(key)) if task == "translation" else registry.summariser(key)
             rows.append(row_for(task, key, spec, licences))
+    many = registry.many_spec()
+    if many is not None:
+        rows.append(row_for("many-to-many", "*", many, licences))
     return rows
+
+
+def split_pair(key: str) -> tuple[str, str]:
+    """``fr-en`` → (fr, en); ``zh-Hant-en`` → (zh-Hant, en): cut where both sides are language tags."""
+    from trpipe.models.schema import _pair
+
+    normal = _pair(key)
+    if normal is None:
+        raise UsageError(f"{key}: not a language pair; expected src-tgt codes such as fr-en")
+    parts = normal.split("-")
+    for cut in range(1, len(parts)):
+        left, right = "-".join(parts[:cut]), "-".join(parts[cut:])
+        if _pair(f"{left}-{right}") == normal and not right[:1].isupper():
+            return left, right
+    return parts[0], "-".join(parts[1:])
+
+
+def route_info(registry: Registry, name: str, model: str | None = None) -> dict[str, Any]:
+    """How the pair ``name`` (``fr-sw``) is translated and why: the route's kind, reason and models."""
+    from trpipe.models.families import family_of_spec
+    from trpipe.models.hub import model_available
+
+    source, target = split_pair(name)
+    route = registry.plan(source, target, model, available=model_available, family_of=family_of_spec)
+    info: dict[str, Any] = {"pair": f"{source}-{target}", "route": route.kind, "why": route.reason}
+    info["models"] = " > ".join(spec.model for spec in route.specs)
+    tokens = [f"{s.source_token or '-'} → {s.target_token}" for s in route.specs if s.family]
+    if tokens:
+        info["language_tokens"] = ", ".join(tokens)
+    info["order"] = ", ".join(registry.prefer)
+    return info
 
 
 def format_rows(rows: list[ModelRow]) -> list[str]:
@@ -153,8 +127,16 @@ def resolve_name(registry: Registry, name: str) -> ModelSpec:
     """A pair (``fr-en``: the registry's model or the opus-mt convention), ``summary:LANG``, a hub id
     (``org/name`` or ``org/name@revision``) or a model folder."""
     if _PAIR.match(name):
-        src, tgt = name.split("-")
-        return registry.translation(src, tgt) if registry.has_pair(src, tgt) else registry.convention(src, tgt)
+        from trpipe.models.families import family_of_spec
+        from trpipe.models.hub import model_available
+
+        src, tgt = split_pair(name)
+        if registry.has_pair(src, tgt):
+            return registry.translation(src, tgt)
+        try:
+            return registry.plan(src, tgt, available=model_available, family_of=family_of_spec).specs[0]
+        except PairError:
+            return registry.convention(src, tgt)
     if name.startswith("summary:"):
         return registry.summariser(name.split(":", 1)[1])
     local = Path(name).expanduser()
@@ -180,7 +162,6 @@ def job_models(
     of the main target and the models that translate the summary back (and into the other targets).
     Without ``source_lang``/``targets``, the registry's ``job`` table or fr → en (the README's run).
     """
-    from trpipe.errors import PairError
     from trpipe.models.pool import ModelPool
     from trpipe.settings import Settings
 

@@ -1,11 +1,13 @@
 """Tiny random-weight models for a try-out without network: ``trpipe models demo DIR``.
 
-:func:`build_demo` writes a MarianMT fr→en and en→fr model, an English BART summariser, a registry
-naming them (``DIR/models.yaml``) and the sample article, so that the whole flow (segment, translate,
-check, summarise with citations, back-translate, render) runs on any machine:
+:func:`build_demo` writes a MarianMT fr→en and en→fr model, an English BART summariser, a tiny NLLB-200
+many-to-many model (``trpipe.models.demo_many``), a registry naming them (``DIR/models.yaml``, the NLLB model as
+its ``many:`` entry) and the sample article, so that the whole flow (segment, translate, check, summarise with
+citations, back-translate, render) runs on any machine, on a registry pair or a many-to-many route:
 
     trpipe models demo demo/
     TRPIPE_MODELS=demo/models.yaml trpipe translate demo/huawei-brumath.fr.txt --from fr --to en
+    TRPIPE_MODELS=demo/models.yaml trpipe translate demo/huawei-brumath.fr.txt --from fr --to sw
 
 The models are real transformers models, saved with ``save_pretrained`` and loaded through the same
 code path as hub models, but their weights are random: **their output is junk**; only its structure is
@@ -37,10 +39,18 @@ import json
 import re
 import shutil
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from trpipe.models.demo_text import (  # noqa: F401  (the demo's texts, used through this module too)
+    ENGLISH_TEXT,
+    SAMPLE,
+    SAMPLE_NAME,
+    _quiet_transformers,
+    sample_path,
+    text_lines,
+)
 
 SUPPRESS_BIAS = -1.0e4
 # Shared architecture (30k-50k parameters); init_std=0.5 makes the output depend on the input.
@@ -49,51 +59,6 @@ TINY: dict[str, Any] = {"d_model": 16, "init_std": 0.5} | {
     for side in ("encoder", "decoder")
     for key, value in (("layers", 1), ("attention_heads", 2), ("ffn_dim", 32))
 }
-SAMPLE_NAME = "huawei-brumath.fr.txt"
-
-
-def sample_path() -> Path:
-    """The sample French article: packaged with trpipe, or at the root of a source checkout."""
-    packaged = Path(__file__).parent.with_name("samples") / SAMPLE_NAME  # trpipe/samples/, beside this package
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "samples" / SAMPLE_NAME
-
-
-SAMPLE = sample_path()
-
-# Generic English prose: only used to train the English tokenizers.
-ENGLISH_TEXT = """\
-The regional council approved a new budget on Tuesday after a long debate.
-Officials said the money would be used to build roads, schools and hospitals.
-The company announced that its first factory outside the country will open next year.
-Critics argued that public funds should not support a firm accused of spying.
-The minister told reporters that the government was studying the question carefully.
-According to a report published last week, several hundred jobs could be created.
-Local residents expressed concern about security near the military base.
-The mayor welcomed the investment but promised to remain vigilant.
-Experts warned that the technology could be used for mass surveillance.
-In a statement, the European Parliament called for an independent investigation.
-The United States banned the company's equipment from its telecommunications networks.
-Prices rose sharply in March, driven by higher energy and food costs.
-Heavy rain caused flooding in several towns, and schools were closed on Monday.
-The police arrested three people suspected of fraud and money laundering.
-Scientists have discovered a new species of frog in the tropical forest.
-The football team won the championship for the second year in a row.
-Thousands of people marched through the capital to demand higher wages.
-The central bank kept interest rates unchanged, citing uncertainty about growth.
-Negotiations between the two countries resumed after a pause of several months.
-The museum will reopen to the public in June after two years of renovation.
-A spokesperson for the company denied all the accusations and said it respected the law.
-The president is expected to visit the region at the end of the month.
-Farmers say the drought has destroyed a large part of this year's harvest.
-The new law, which comes into force on January 1, aims to protect personal data.
-"""
-
-
-def text_lines(texts: Iterable[str]) -> list[str]:
-    """Split texts into non-empty lines (SentencePiece trains on sentences)."""
-    return [line.strip() for text in texts for line in text.splitlines() if line.strip()]
 
 
 def train_spm(texts: Iterable[str], vocab_size: int, seed: int = 0, model_type: str = "unigram") -> bytes:
@@ -134,20 +99,6 @@ def _bias_logits(model: Any, tokenizer: Any, eos_id: int, eos_bias: float) -> No
             if i in special or byte or "\ufffd" in text or not text.isprintable():
                 bias[i] = SUPPRESS_BIAS
         bias[eos_id] = eos_bias
-
-
-@contextmanager
-def _quiet_transformers():
-    """No "Writing model shards" bars while models are saved (restored afterwards)."""
-    from transformers.utils import logging as hf_logging
-
-    shown = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if shown:
-            hf_logging.enable_progress_bar()
 
 
 def marian_vocab(out: Path, source_proto: bytes, target_proto: bytes) -> dict[str, int]:
@@ -264,7 +215,7 @@ def build_bart(
     return out
 
 
-def build_all(out_dir: str | Path, sample_path: str | Path | None = None) -> dict[str, Path]:
+def build_all(out_dir: str | Path, sample_path: str | Path | None = None) -> dict[str, Path]:  # noqa: F811
     """Build ``fr-en``, ``en-fr`` (Marian) and ``sum-en`` (BART) models under ``out_dir``."""
     out = Path(out_dir)
     french = Path(sample_path or SAMPLE).read_text(encoding="utf-8")
@@ -279,9 +230,11 @@ def write_registry(
     path: str | Path,
     translation: dict[str, str | Path],
     summarisation: dict[str, str | Path] | None = None,
+    many: str | Path | None = None,
     **defaults: object,
 ) -> Path:
-    """A models.yaml of trpipe's schema whose entries are the given folders (or hub ids).
+    """A models.yaml of trpipe's schema whose entries are the given folders (or hub ids); ``many``: a
+    many-to-many model serving every other pair of its languages.
 
     Decoding is kept small (2 beams, short summaries) so that tests on random weights stay fast.
     """
@@ -296,6 +249,8 @@ def write_registry(
         "translation": {pair: {"model": str(folder)} for pair, folder in translation.items()},
         "summarisation": {lang: {"model": str(folder)} for lang, folder in (summarisation or {}).items()},
     }
+    if many is not None:
+        data["many"] = {"model": str(many)}
     path = Path(path)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
@@ -310,18 +265,18 @@ class Demo:
     registry: Path
     sample: Path
 
-    def command(self) -> str:
-        """The command that translates the sample with the demo models."""
+    def command(self, target: str = "en") -> str:
+        """The command that translates the sample with the demo models (``sw``: on the many-to-many route)."""
         import shlex
 
         return (
             f"TRPIPE_MODELS={shlex.quote(str(self.registry))} trpipe translate "
-            f"{shlex.quote(str(self.sample))} --from fr --to en"
+            f"{shlex.quote(str(self.sample))} --from fr --to {target}"
         )
 
 
 def build_demo(out_dir: str | Path) -> Demo:
-    """Tiny fr-en, en-fr and English summary models, their registry and the sample article in ``out_dir``.
+    """Tiny fr-en, en-fr, NLLB-200 and summary models, their registry and the sample article in ``out_dir``.
 
     The registry names the models by paths relative to itself, so the folder can be moved or copied.
     """
@@ -331,11 +286,15 @@ def build_demo(out_dir: str | Path) -> Demo:
     try:
         out.mkdir(parents=True, exist_ok=True)
         sample = Path(shutil.copyfile(SAMPLE, out / SAMPLE_NAME))
+        from trpipe.models.demo_many import build_nllb
+
         models = build_all(out, sample)
+        models["nllb"] = build_nllb(out / "nllb")
         registry = write_registry(
             out / "models.yaml",
             {"fr-en": "./fr-en", "en-fr": "./en-fr"},
-            {"en": "./sum-en"},
+            {"en": "./sum-en", "*": "./sum-en"},
+            many="./nllb",
         )
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the demo models ({exc.strerror or exc})") from None

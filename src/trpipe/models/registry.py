@@ -2,6 +2,11 @@
 
 Lookup order for the file: ``--models FILE``, then the ``TRPIPE_MODELS`` environment variable, then the
 ``models.yaml`` shipped with trpipe. Entries may be hub ids or local folders (relative to the file).
+
+A pair is routed (:meth:`Registry.plan`) by the first of these that serves it, in the order of ``prefer:``
+(default ``pair, many, convention, pivot``): the registry's own pair; the ``many:`` many-to-many model (NLLB-200,
+M2M100, MADLAD-400, mBART-50) when it has codes for both languages; the opus-mt naming convention when that model
+exists; two legs through English. The :class:`Route` says which, and why.
 """
 
 from __future__ import annotations
@@ -9,11 +14,12 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from trpipe.errors import PairError, RegistryError, UsageError, shown
+from trpipe.languages import base_language
 from trpipe.paths import is_dir, looks_like_folder
 
 ENV_VAR = "TRPIPE_MODELS"
@@ -33,10 +39,31 @@ class ModelSpec:
     revision: str | None = None
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     target_token: str | None = None
+    # A many-to-many model's route: its family ("" until its files are read) and the source language's token
+    # (the target's is target_token).
+    source_token: str | None = None
+    family: str | None = None
 
     @property
     def is_local(self) -> bool:
         return is_dir(self.model)
+
+    @property
+    def many_to_many(self) -> bool:
+        return self.family is not None
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a pair is translated: ``kind`` (pair, many, convention, pivot, model), the models in order (two for a
+    pivot) and why this route was taken."""
+
+    kind: str
+    specs: tuple[ModelSpec, ...]
+    reason: str
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reason": self.reason, "models": [s.model for s in self.specs]}
 
 
 def default_registry_path() -> Path:
@@ -57,6 +84,8 @@ class Registry:
         valid = validate(data, path)
         self.defaults: dict[str, dict[str, Any]] = valid["defaults"]
         self.entries: dict[str, dict[str, dict[str, Any]]] = {task: valid[task] for task in _TASKS}
+        self.many: dict[str, Any] | None = valid["many"]
+        self.prefer: tuple[str, ...] = valid["prefer"]
 
     def _spec(self, task: str, key: str, entry: dict[str, Any]) -> ModelSpec:
         settings = {**(self.defaults.get(task) or {}), **entry}
@@ -72,9 +101,18 @@ class Registry:
     def pairs(self) -> list[str]:
         return sorted(self.entries["translation"])
 
+    def _key(self, source_lang: str, target_lang: str) -> str | None:
+        """The registry's key for a pair: the pair itself, else its languages without script or region
+        (``zh-Hant-en`` is served by ``zh-en``); None when neither is there."""
+        table = self.entries["translation"]
+        for key in (f"{source_lang}-{target_lang}", f"{base_language(source_lang)}-{base_language(target_lang)}"):
+            if key in table:
+                return key
+        return None
+
     def translation(self, source_lang: str, target_lang: str, override: str | None = None) -> ModelSpec:
         """The translation model for a pair; ``override`` (a hub id or folder) replaces the model only."""
-        key = f"{source_lang}-{target_lang}"
+        key = self._key(source_lang, target_lang) or f"{source_lang}-{target_lang}"
         override = _resolve_override(override, "--model")
         entry = self.entries["translation"].get(key)
         if entry is None and override is None:
@@ -87,12 +125,23 @@ class Registry:
         return self._spec("translation", key, entry)
 
     def has_pair(self, source_lang: str, target_lang: str) -> bool:
-        return f"{source_lang}-{target_lang}" in self.entries["translation"]
+        return self._key(source_lang, target_lang) is not None
 
     def convention(self, source_lang: str, target_lang: str) -> ModelSpec:
         """The opus-mt model that the naming convention gives for a pair missing from the registry."""
-        model = CONVENTION.format(src=source_lang, tgt=target_lang)
-        return self._spec("translation", f"{source_lang}-{target_lang}", {"model": model})
+        src, tgt = base_language(source_lang), base_language(target_lang)
+        model = CONVENTION.format(src=src, tgt=tgt)
+        return self._spec("translation", f"{src}-{tgt}", {"model": model})
+
+    def many_spec(self, override: str | None = None) -> ModelSpec | None:
+        """The ``many:`` entry (or the ``--model`` override, with the entry's settings) before its languages
+        are chosen; None when the registry names none."""
+        if self.many is None and override is None:
+            return None
+        entry = dict(self.many or {})
+        if override is not None:
+            entry.update(model=_resolve_override(override, "--model"), revision=None)
+        return self._spec("translation", "*", entry)
 
     def route(
         self,
@@ -100,46 +149,133 @@ class Registry:
         target_lang: str,
         override: str | None = None,
         available: Callable[[ModelSpec], bool] | None = None,
+        family_of: Callable[[ModelSpec], Any] | None = None,
     ) -> list[ModelSpec]:
-        """The models that take ``source_lang`` to ``target_lang``: one, or two through English.
+        """The models that take ``source_lang`` to ``target_lang``: one, or two through English (see ``plan``)."""
+        return list(self.plan(source_lang, target_lang, override, available, family_of).specs)
 
-        Order: ``override``; the registry's entry; the opus-mt convention where ``available`` says the
-        model exists (cached, or on a reachable hub); else a pivot src→en→tgt whose legs are found the
-        same way. A PairError lists the registry's pairs when nothing works.
+    def plan(
+        self,
+        source_lang: str,
+        target_lang: str,
+        override: str | None = None,
+        available: Callable[[ModelSpec], bool] | None = None,
+        family_of: Callable[[ModelSpec], Any] | None = None,
+    ) -> Route:
+        """The route from ``source_lang`` to ``target_lang`` and why it was chosen.
+
+        ``override`` (``--model``) is taken as it is; a many-to-many model given so gets its language codes.
+        Otherwise the kinds of ``prefer`` are tried in order. ``available(spec)`` says whether a model not in
+        the registry can be had (cached, or on a reachable hub); ``family_of(spec)`` reads a model's family from
+        its files (None when they are not on this machine yet). A PairError says what each kind lacked.
         """
-        if override is not None or self.has_pair(source_lang, target_lang):
-            return [self.translation(source_lang, target_lang, override)]
-        direct = self._leg(source_lang, target_lang, available)
-        if direct:
-            return [direct]
-        if PIVOT_LANGUAGE not in (source_lang, target_lang):
-            first = self._leg(source_lang, PIVOT_LANGUAGE, available)
-            second = self._leg(PIVOT_LANGUAGE, target_lang, available)
-            if first and second:
-                return [first, second]
+        if override is not None:
+            spec = self.translation(source_lang, target_lang, override)
+            family = family_of(spec) if family_of is not None else None
+            if family is not None and family.many_to_many:
+                spec = self._with_codes(spec, family, source_lang, target_lang)
+                reason = f"--model {override}: a many-to-many {family.label} model ({_codes(spec)})"
+                return Route("many", (spec,), reason)
+            return Route("model", (spec,), f"--model {override}")
+        lacking: list[str] = []
+        for kind in self.prefer:
+            route = self._try(kind, source_lang, target_lang, available, family_of, lacking)
+            if route is not None:
+                return route
         raise PairError(
-            f"no translation model for {source_lang}-{target_lang} in {self.path}, neither "
-            f"{CONVENTION.format(src=source_lang, tgt=target_lang)} nor a route through {PIVOT_LANGUAGE} "
-            f"could be found; pairs available: {', '.join(self.pairs())}"
+            f"no translation model for {source_lang}-{target_lang} in {self.path}: {'; '.join(lacking)}; "
+            f"pairs available: {', '.join(self.pairs())}"
         )
 
-    def _leg(self, source_lang: str, target_lang: str, available: Callable[[ModelSpec], bool] | None):
-        if self.has_pair(source_lang, target_lang):
-            return self.translation(source_lang, target_lang)
-        spec = self.convention(source_lang, target_lang)
-        return spec if available is not None and available(spec) else None
+    def _try(self, kind, source_lang, target_lang, available, family_of, lacking) -> Route | None:
+        pair = f"{source_lang}-{target_lang}"
+        if kind == "pair":
+            key = self._key(source_lang, target_lang)
+            if key is None:
+                lacking.append(f"no registry pair {pair}")
+                return None
+            note = f" ({pair} read as {key})" if key != pair else ""
+            return Route("pair", (self.translation(source_lang, target_lang),), f"registry pair {key}{note}")
+        if kind == "many":
+            return self._many(source_lang, target_lang, available, family_of, lacking)
+        if kind == "convention":
+            spec = self.convention(source_lang, target_lang)
+            if available is not None and available(spec):
+                return Route("convention", (spec,), f"opus-mt naming convention: {spec.model} exists")
+            lacking.append(f"{spec.model} was not found")
+            return None
+        if PIVOT_LANGUAGE in (base_language(source_lang), base_language(target_lang)):
+            return None
+        legs = []
+        for src, tgt in ((source_lang, PIVOT_LANGUAGE), (PIVOT_LANGUAGE, target_lang)):
+            leg = self._leg(src, tgt, available, family_of)
+            if leg is None:
+                lacking.append(f"no route {src}-{tgt} to pivot through {PIVOT_LANGUAGE}")
+                return None
+            legs.append(leg)
+        reason = f"through {PIVOT_LANGUAGE}: {legs[0].reason}, then {legs[1].reason}"
+        return Route("pivot", (legs[0].specs[0], legs[1].specs[0]), reason)
+
+    def _leg(self, source_lang, target_lang, available, family_of) -> Route | None:
+        """A pivot's leg: the first kind of ``prefer`` but pivot that serves it."""
+        for kind in self.prefer:
+            if kind != "pivot":
+                route = self._try(kind, source_lang, target_lang, available, family_of, [])
+                if route is not None:
+                    return route
+        return None
+
+    def _many(self, source_lang, target_lang, available, family_of, lacking) -> Route | None:
+        spec = self.many_spec()
+        if spec is None:
+            lacking.append("no many-to-many model (many:)")
+            return None
+        family = family_of(spec) if family_of is not None else None
+        if family is None:
+            if available is not None and not available(spec):
+                lacking.append(f"the many-to-many model {spec.model} is not on this machine nor on a reachable hub")
+                return None
+            reason = f"many-to-many {spec.model} (its language codes are checked once it is downloaded)"
+            return Route("many", (replace(spec, key=f"{source_lang}-{target_lang}", family=""),), reason)
+        if not family.many_to_many:
+            raise RegistryError(
+                f"{shown(self.path)}: many.model: {spec.model} is a {family.label} model, not a many-to-many one"
+            )
+        try:
+            spec = self._with_codes(spec, family, source_lang, target_lang)
+        except PairError as exc:
+            lacking.append(str(exc))
+            return None
+        return Route("many", (spec,), f"many-to-many {spec.model} ({family.label}: {_codes(spec)})")
+
+    @staticmethod
+    def _with_codes(spec: ModelSpec, family: Any, source_lang: str, target_lang: str) -> ModelSpec:
+        """``spec`` for one pair of a many-to-many model: its family and the two languages' tokens."""
+        source = family.code_for(source_lang, "source", spec.model)
+        target = family.code_for(target_lang, "target", spec.model)
+        return replace(
+            spec,
+            key=f"{source_lang}-{target_lang}",
+            family=family.name,
+            source_token=family.token(source) if family.source_token_first else None,
+            target_token=family.token(target),
+        )
 
     def summariser(self, lang: str, override: str | None = None) -> ModelSpec:
         """The summariser for texts in ``lang`` (falling back to the '*' entry)."""
         table = self.entries["summarisation"]
         override = _resolve_override(override, "--summary-model")
-        entry = table.get(lang) or table.get(ANY_LANGUAGE)
+        entry = table.get(lang) or table.get(base_language(lang)) or table.get(ANY_LANGUAGE)
         if entry is None and override is None:
             raise PairError(f"no summarisation model for '{lang}' in {self.path}; languages: {', '.join(table)}")
         entry = dict(entry or {"model": override})
         if override is not None:
             entry.update(model=override, revision=None)
         return self._spec("summarisation", lang, entry)
+
+
+def _codes(spec: ModelSpec) -> str:
+    return f"{spec.source_token or 'any'} → {spec.target_token}"
 
 
 def _resolve_override(override: str | None, option: str) -> str | None:

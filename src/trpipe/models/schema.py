@@ -5,9 +5,12 @@ A malformed registry is a RegistryError (exit 2) naming the file, the key path a
     models.yaml: translation.fr-en.num_beams: expected a whole number greater than 0 (got 0)
 
 Accepted: ``version`` (1), ``defaults`` (``translation`` and ``summarisation`` decoding settings),
-``translation`` / ``summarisation`` tables, ``job`` (the languages ``trpipe models pull`` fetches models for)
-and ``licences`` (model id → licence, shown before a model is downloaded). A translation key is a language
-pair ``src-tgt`` (BCP 47 codes: ``pt-BR-en`` is ``pt-en``), a summarisation key a language code or ``*``.
+``translation`` / ``summarisation`` tables, ``many`` (one many-to-many model, such as NLLB-200, that serves
+every pair of its languages), ``prefer`` (the order routes are tried in: ``pair``, ``many``, ``convention``,
+``pivot``), ``job`` (the languages ``trpipe models pull`` fetches models for) and ``licences`` (model id →
+licence, shown before a model is downloaded). A translation key is a language pair ``src-tgt`` (BCP 47
+codes: ``pt-BR-en`` is ``pt-en``; a script that is not the language's own is kept: ``zh-Hant-en``), a
+summarisation key a language code or ``*``.
 An entry is a model (a hub id or a folder, relative to the file) or a mapping with ``model`` and settings;
 unknown keys are refused, so that a misspelt setting never goes unnoticed.
 """
@@ -21,7 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trpipe.errors import RegistryError, UsageError, shown
-from trpipe.languages import normalize_code
+from trpipe.languages import normalize_tag
 from trpipe.paths import exists, is_dir, looks_like_folder
 
 ANY_LANGUAGE = "*"
@@ -82,7 +85,7 @@ class Job(BaseModel):
     @field_validator("source")
     @classmethod
     def _language(cls, value: str | None) -> str | None:
-        return None if value is None else normalize_code(value, "job.from")
+        return None if value is None else normalize_tag(value, "job.from")
 
     @field_validator("to", mode="before")
     @classmethod
@@ -90,19 +93,39 @@ class Job(BaseModel):
         if isinstance(value, str):
             value = [value]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [normalize_code(v, "job.to") for v in value]
+            return [normalize_tag(v, "job.to") for v in value]
         return value
+
+
+ROUTES = ("pair", "many", "convention", "pivot")
+Route = Literal["pair", "many", "convention", "pivot"]
 
 
 class RegistryFile(BaseModel):
     model_config = _STRICT
 
     version: Literal[1] | None = None
+    many: Entry | None = None  # a many-to-many model serving every pair of its languages
+    prefer: list[Route] | None = None
     job: Job | None = None
     licences: dict[str, str] | None = None  # model id → licence, for models not downloaded yet
     defaults: Defaults | None = None
     translation: dict[str, Entry] | None = None
     summarisation: dict[str, Entry] | None = None
+
+    @field_validator("many", mode="before")
+    @classmethod
+    def _many_shorthand(cls, value: Any) -> Any:
+        return {"model": value} if isinstance(value, str) else value
+
+    @field_validator("prefer", mode="before")
+    @classmethod
+    def _prefer(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and len({str(v) for v in value}) != len(value):
+            raise ValueError("a route named twice")
+        return value
 
     @field_validator("translation", "summarisation", mode="before")
     @classmethod
@@ -144,6 +167,8 @@ def _known_keys(loc: tuple) -> list[str]:
         return list(RegistryFile.model_fields)
     if loc[0] == "defaults":
         return list(Defaults.model_fields) if depth == 2 else list(Decoding.model_fields)
+    if loc[0] == "many":
+        return list(Entry.model_fields)
     return list(Entry.model_fields)
 
 
@@ -172,7 +197,7 @@ def _pair(key: str) -> str | None:
         cuts = [c for c in cuts if langcodes.tag_is_valid(c[0]) and langcodes.tag_is_valid(c[1])][:1]
     for src, tgt in cuts:
         try:
-            return f"{normalize_code(src)}-{normalize_code(tgt)}"
+            return f"{normalize_tag(src)}-{normalize_tag(tgt)}"
         except UsageError:
             return None
     return None
@@ -243,7 +268,7 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                 normal = ANY_LANGUAGE
             else:
                 try:
-                    normal = normalize_code(key)
+                    normal = normalize_tag(key)
                 except UsageError:
                     raise RegistryError(f"{where}: not a language code; expected one such as en, fr, or *") from None
             if normal in table:
@@ -254,6 +279,14 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                 raise RegistryError(f"{where}.model: {shown(values['model'])}: {problem}")
             table[normal] = values
         result[task] = table
+    result["many"] = None
+    if parsed.many is not None:
+        values = parsed.many.model_dump(exclude_unset=True)
+        problem = model_problem(values["model"], path.parent)
+        if problem:
+            raise RegistryError(f"{shown(path)}: many.model: {shown(values['model'])}: {problem}")
+        result["many"] = values
+    result["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
     _check_lengths(result, path)
     return result
 

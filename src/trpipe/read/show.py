@@ -44,7 +44,9 @@ def read_document(source: Source, source_lang: str | None = None) -> dict[str, A
     from trpipe.languages import detect_language
     from trpipe.segment import segment_blocks, segment_text
 
-    lang = source_lang or source.lang or detect_language(source.text, source.path)
+    if not (source_lang or source.lang):
+        source.detection = detect_language(source.text, source.path)  # a Detection: its language, how sure
+    lang = source_lang or source.lang or source.detection.lang
     source.lang = lang
     if source.blocks is not None:
         segments = segment_blocks(source.text, source.blocks, lang)
@@ -59,12 +61,13 @@ def read_document(source: Source, source_lang: str | None = None) -> dict[str, A
         entry["sentences"] = [{"start": s.start, "end": s.end, "text": s.text} for s in seg.sentences]
         out_segments.append(entry)
     from trpipe._version import __version__
+    from trpipe.segment import segmenter_name
 
     reader = {"name": source.format, **{k: v for k, v in source.meta.items() if isinstance(v, (str, int, float))}}
     return {
         "source": source.to_dict(),
         "segments": out_segments,
         "reader": reader,
-        "provenance": {"trpipe": __version__, "segmenter": "pysbd", "reader": reader},
+        "provenance": {"trpipe": __version__, "segmenter": segmenter_name(source.lang), "reader": reader},
         "contract_version": CONTRACT_VERSION,
     }

@@ -21,11 +21,14 @@ them without parsing JSON:
     provenance    struct   trpipe, created, fingerprint, signature, segmenter,
                            models struct<translation, summary, back_translation: model, translations:
                                          map<lang, model>>  (model: model, revision, commit, architecture,
-                                         device, dtype, backend, compute_type, ctranslate2, pivot, legs)
+                                         device, dtype, backend, compute_type, ctranslate2, pivot, legs; a
+                                         many-to-many pair's route, family, pair, source/target_token)
                            decoding struct<same roles: num_beams, max_input_tokens, max_length, ...>
                            summary struct<method, levels, chunks_per_level, alignment, aligned_by>,
                            summary_error, source_language struct<lang, given, detected, confidence,
-                           characters, identifier>
+                           characters, identifier>, routes map<lang, struct<kind, reason, models list>>,
+                           checks struct<ran list, not_run map<check, reason>>,
+                           licences map<model, struct<licence, source, non_commercial>>
     fingerprint   string   provenance.fingerprint, for a quick look-up
     contract_version string  the JSON contract's version (null in files written before 1.1)
     extra         string   JSON text of top-level keys the schema does not know (null when none)
@@ -74,7 +77,10 @@ def _fields(always: str, optional: str, kind: Any = STRING) -> tuple[tuple[str, 
     return tuple((n, kind, True) for n in always.split()) + tuple((n, kind, False) for n in optional.split())
 
 
-_MODEL_KEYS = "model revision commit architecture device dtype backend compute_type ctranslate2 pivot"
+_MODEL_KEYS = (
+    "model revision commit architecture device dtype backend compute_type ctranslate2 pivot "
+    "route family pair source_token target_token"  # a many-to-many model's pair (trpipe.translate.pairs)
+)
 MODEL_LEG = Struct(_fields("", _MODEL_KEYS))
 MODEL = Struct((*MODEL_LEG.fields, ("legs", ListOf(MODEL_LEG), False)))
 DECODING_LEG = Struct(
@@ -83,6 +89,7 @@ DECODING_LEG = Struct(
         *_fields("", "no_repeat_ngram_size", INT),
         *_fields("", "max_new_tokens_ratio length_penalty", FLOAT),
         ("target_token", STRING, False),
+        ("source_token", STRING, False),
     )
 )
 DECODING = Struct((*DECODING_LEG.fields, ("legs", ListOf(DECODING_LEG), False)))
@@ -102,6 +109,9 @@ SUMMARY_TRACE = Struct(
         ("aligned_by", MapOf(INT), False),
     )
 )
+ROUTE = Struct((*_fields("", "kind reason"), ("models", ListOf(STRING), False)))
+CHECKS_RAN = Struct((("ran", ListOf(STRING), False), ("not_run", MapOf(STRING), False)))
+LICENCE = Struct((*_fields("", "licence source"), ("non_commercial", BOOL, False)))
 # How the source language was found: given (--from), or detected with a confidence from so many characters.
 SOURCE_LANGUAGE = Struct(
     (
@@ -121,6 +131,9 @@ PROVENANCE = Struct(
         ("decoding", _roles(DECODING), False),
         ("summary", SUMMARY_TRACE, False),
         ("summary_error", STRING, False),
+        ("routes", MapOf(ROUTE), False),
+        ("checks", CHECKS_RAN, False),
+        ("licences", MapOf(LICENCE), False),
     )
 )
 SOURCE = Struct(_fields("path lang encoding sha256 text", "id format"))

@@ -48,7 +48,7 @@ def options(fields: dict[str, Any], default_summary: bool) -> dict[str, Any]:
     """A job's or a /v1/translate request's choices: ``to`` (one or several), ``from``, ``summary``,
     ``checks``, ``glossary`` (TSV text, or a list of [term, translation] pairs)."""
     from trpipe.errors import UsageError
-    from trpipe.languages import normalize_code
+    from trpipe.languages import normalize_tag
 
     to = fields.get("to")
     if to is None or to == "" or to == []:
@@ -59,8 +59,8 @@ def options(fields: dict[str, Any], default_summary: bool) -> dict[str, Any]:
     targets = [t for given in targets for t in given.replace(",", " ").split()]
     source = fields.get("from") or None
     try:
-        targets = [normalize_code(t, "to") for t in targets]
-        source = normalize_code(source, "from") if source and source != "auto" else None
+        targets = [normalize_tag(t, "to") for t in targets]
+        source = normalize_tag(source, "from") if source and source != "auto" else None
     except UsageError as exc:
         raise bad(f"Invalid request: {exc}") from None
     glossary = fields.get("glossary")

@@ -30,17 +30,21 @@ def _service(request: Request):
 
 
 def _code(value: str, service) -> str:
-    """A language code as the registry names it; 400 "xx is not supported" otherwise."""
+    """A language code as the service lists it (``fr``, ``zh-Hant``, ``sw``: trpipe's tags, as the command
+    line reads ``--to``; a tag the list lacks is read by its language, ``pt-BR`` as ``pt``); 400 "xx is not
+    supported" otherwise."""
     from trpipe.errors import UsageError
-    from trpipe.languages import normalize_code
+    from trpipe.languages import base_language, normalize_tag
 
     try:
-        code = normalize_code(value)
+        code = normalize_tag(value)
     except UsageError:
         raise bad(f"{value} is not supported") from None
-    if not any(entry["code"] == code for entry in service.languages()):
-        raise bad(f"{value} is not supported")
-    return code
+    known = {entry["code"] for entry in service.languages()}
+    for candidate in (code, base_language(code)):
+        if candidate in known:
+            return candidate
+    raise bad(f"{value} is not supported")
 
 
 def _pair(service, source: str, target: str) -> None:

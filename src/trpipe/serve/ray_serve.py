@@ -74,19 +74,25 @@ def _replica_class():
                 "concurrency": t.concurrency,
             }
 
-        def translate(self, texts: list[str]) -> list[tuple[str, float | None]]:
-            return self.translator.translate_batch_scored(texts)
+        # ``tokens``: a many-to-many pair's language tokens (PairTokens), passed only when given
+        def translate(self, texts: list[str], tokens: Any = None) -> list[tuple[str, float | None]]:
+            return self.translator.translate_batch_scored(texts, *_given(tokens))
 
-        def alternatives(self, texts: list[str], n: int) -> list[list[str]]:
-            return self.translator.alternatives(texts, n)
+        def alternatives(self, texts: list[str], n: int, tokens: Any = None) -> list[list[str]]:
+            return self.translator.alternatives(texts, n, *_given(tokens))
 
-        def count_tokens(self, texts: list[str]) -> list[int]:
-            return self.translator.count_tokens(texts)
+        def count_tokens(self, texts: list[str], tokens: Any = None) -> list[int]:
+            return self.translator.count_tokens(texts, *_given(tokens))
 
         def pid(self) -> int:
             return os.getpid()
 
     return TranslatorReplica
+
+
+def _given(tokens: Any) -> tuple[Any, ...]:
+    """A many-to-many pair's tokens as an extra argument, or none (a one-pair model's methods take none)."""
+    return () if tokens is None else (tokens,)
 
 
 class RayTranslator(Translator):
@@ -100,7 +106,7 @@ class RayTranslator(Translator):
         self.replicas = replicas
         self.backend = str(info["backend"])
         self.settings = dict(info["settings"])
-        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._counts: OrderedDict[tuple[Any, str], int] = OrderedDict()
         self.lost = 0  # calls sent again because the replica that had them was lost
 
     @property
@@ -137,23 +143,27 @@ class RayTranslator(Translator):
             time.sleep(0.2 * (attempt + 1))
         raise EngineUnavailable(f"no replica of {self.spec.model} answers ({type(last).__name__})", retry_after=5)
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._counts]
+    def count_tokens(self, texts: Sequence[str], tokens: Any = None) -> list[int]:
+        missing = [t for t in dict.fromkeys(texts) if (tokens, t) not in self._counts]
         if missing:
-            for text, count in zip(missing, self._call("count_tokens", missing)):
-                self._counts[text] = int(count)
+            for text, count in zip(missing, self._call("count_tokens", missing, *_given(tokens))):
+                self._counts[(tokens, text)] = int(count)
             while len(self._counts) > 50_000:
                 self._counts.popitem(last=False)
-        return [self._counts[t] for t in texts]
+        return [self._counts[(tokens, t)] for t in texts]
 
-    def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        return [text for text, _ in self.translate_batch_scored(texts)]
+    def translate_batch(self, texts: Sequence[str], tokens: Any = None) -> list[str]:
+        return [text for text, _ in self.translate_batch_scored(texts, tokens)]
 
-    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
-        return [(text, score) for text, score in self._call("translate", list(texts))]
+    def translate_batch_scored(self, texts: Sequence[str], tokens: Any = None) -> list[tuple[str, float | None]]:
+        return [(text, score) for text, score in self._call("translate", list(texts), *_given(tokens))]
 
-    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
-        return self._call("alternatives", list(texts), n)
+    def translate_batches_scored(self, batches: Sequence[Sequence[str]], tokens: Any = None):
+        for batch in batches:
+            yield self.translate_batch_scored(batch, tokens)
+
+    def alternatives(self, texts: Sequence[str], n: int, tokens: Any = None) -> list[list[str]]:
+        return self._call("alternatives", list(texts), n, *_given(tokens))
 
     def describe(self) -> dict[str, Any]:
         return dict(self.info["describe"])

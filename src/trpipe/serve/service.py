@@ -139,18 +139,22 @@ class Service:
 
     def _list_languages(self) -> list[dict[str, Any]]:
         from trpipe.languages import language_name
+        from trpipe.models.registry import PIVOT_LANGUAGE
 
-        pairs = [p.split("-", 1) for p in self.session.registry.pairs()]
+        registry = self.session.registry
         direct: dict[str, set[str]] = {}
-        for source, target in pairs:
-            direct.setdefault(source, set()).add(target)
-            direct.setdefault(target, set())
-        pivot = "en"
+        if "pair" in registry.prefer:
+            for source, target in (p.split("-", 1) for p in registry.pairs()):
+                direct.setdefault(source, set()).add(target)
+                direct.setdefault(target, set())
+        many = many_languages(registry) if "many" in registry.prefer else []
+        for code in many:  # a many-to-many model: every pair of its languages
+            direct.setdefault(code, set()).update(other for other in many if other != code)
         out = []
         for code in sorted(direct):
             targets = set(direct[code])
-            if code != pivot and pivot in direct[code]:
-                targets |= {t for t in direct.get(pivot, ()) if t != code}
+            if "pivot" in registry.prefer and code != PIVOT_LANGUAGE and PIVOT_LANGUAGE in direct[code]:
+                targets |= {t for t in direct.get(PIVOT_LANGUAGE, ()) if t != code}
             out.append({"code": code, "name": language_name(code), "targets": sorted(targets)})
         return out
 
@@ -229,3 +233,42 @@ class Service:
         current_call.set(call)
         current_progress.set(progress)
         return fn(*args)
+
+
+def many_languages(registry: Any) -> list[str]:
+    """The languages of the registry's many-to-many model (``many:``) as trpipe's tags (``fr``, ``sw``,
+    ``zh-Hant``), read from the model's files on this machine; none when it names no such model or its files
+    are not here (the service lists what it can translate now)."""
+    from trpipe.errors import TrpipeError
+    from trpipe.languages import normalize_tag
+    from trpipe.models.families import family_of_spec
+
+    spec = registry.many_spec()
+    if spec is None:
+        return []
+    try:
+        family = family_of_spec(spec)
+    except (TrpipeError, OSError, ValueError):
+        return []
+    if family is None or not family.many_to_many:
+        return []
+    tags = []
+    for code in family.codes:
+        given = family.tag_of(code)  # prs_Arab → prs-Arab
+        try:
+            tag = normalize_tag(given)  # → fa-AF (Dari)
+        except TrpipeError:  # a code langcodes cannot read as a tag
+            continue
+        # listed as a code that reads back as the same tag (fa-AF would read as fa: Dari is listed as prs)
+        tags.append(next((c for c in (tag, given.split("-")[0]) if _reads_as(c, tag)), tag))
+    return sorted(set(tags))
+
+
+def _reads_as(code: str, tag: str) -> bool:
+    from trpipe.errors import TrpipeError
+    from trpipe.languages import normalize_tag
+
+    try:
+        return normalize_tag(code) == tag
+    except TrpipeError:
+        return False

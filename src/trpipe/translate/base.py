@@ -114,11 +114,21 @@ class Translator(ABC):
         """Release the model (optional)."""
 
 
+@dataclass(frozen=True)
+class PairTokens:
+    """The language tokens of one pair of a many-to-many model (see ``trpipe.models.families``)."""
+
+    source: str | None = None  # the encoder input's first token (NLLB, M2M100, mBART-50)
+    target: str | None = None  # the decoder output's first token, forced (NLLB, M2M100, mBART-50)
+    text_prefix: str = ""  # text before each input (MADLAD-400's "<2sw> ")
+
+
 class SubwordTranslator(Translator):
     """A Translator whose model reads a Hugging Face tokenizer's subwords (the transformers and CTranslate2
     backends): token counting, the input limit, the target-token prefix and the bound on new tokens.
 
-    Subclasses set ``tokenizer``, ``input_limit`` and ``prefix`` (``spec.target_token`` + space, or "").
+    Subclasses set ``tokenizer``, ``input_limit`` and ``prefix`` (``spec.target_token`` + space, or ""). The
+    counting and translating methods take the ``PairTokens`` of a many-to-many model's pair, or None.
     """
 
     tokenizer: Any
@@ -129,17 +139,23 @@ class SubwordTranslator(Translator):
     def max_input_tokens(self) -> int:
         return min(super().max_input_tokens, self.input_limit)
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        encoded = self.tokenizer([self.prefix + t for t in texts], add_special_tokens=True)
+    def text_prefix(self, tokens: PairTokens | None) -> str:
+        return tokens.text_prefix if tokens is not None else self.prefix
+
+    def count_tokens(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[int]:
+        prefix = self.text_prefix(tokens)
+        encoded = self.tokenizer([prefix + t for t in texts], add_special_tokens=True)
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def max_new_tokens(self, input_tokens: int) -> int:
-        """New tokens allowed for a batch whose longest input has ``input_tokens`` tokens."""
+    def max_new_tokens(self, input_tokens: int, tokens: PairTokens | None = None) -> int:
+        """New tokens allowed for a batch whose longest input has ``input_tokens`` tokens (and one more for a
+        forced target-language token, which is no part of the translation)."""
         settings = self.settings
         bound = math.ceil(
             float(settings["max_new_tokens_ratio"]) * input_tokens + int(settings["max_new_tokens_offset"])
         )
-        return max(1, min(bound, int(settings["max_length"])))
+        forced = int(bool(tokens and tokens.target))
+        return max(1, min(bound, int(settings["max_length"]))) + forced
 
 
 def register_backend(name: str) -> Callable[[type[Translator]], type[Translator]]:

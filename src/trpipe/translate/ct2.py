@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from trpipe.errors import MissingExtraError, ModelError, UsageError, shown
 from trpipe.models.registry import ModelSpec
-from trpipe.translate.base import SubwordTranslator, register_backend
+from trpipe.translate.base import PairTokens, SubwordTranslator, register_backend
 from trpipe.translate.ct2convert import UnsupportedModel, convertible, ensure_converted, model_source, read_config
 
 log = logging.getLogger("trpipe")
@@ -299,13 +299,15 @@ def _unloadable(spec: ModelSpec, folder: Path, exc: BaseException) -> ModelError
     )
 
 
-def mean_log_prob(score: float, tokens: int, length_penalty: float) -> float | None:
+def mean_log_prob(score: float, tokens: int, length_penalty: float, forced: bool = False) -> float | None:
     """The mean log-probability per generated token from CTranslate2's hypothesis score, which is the sum
     of the tokens' log-probabilities divided by ``tokens ** length_penalty`` (the end token counted when
-    the model produced it)."""
-    if tokens <= 0:
+    the model produced it). ``forced``: the first of ``tokens`` is a forced target-language token, whose
+    log-probability (0: it was forced) is left out of the mean."""
+    counted = tokens - int(forced)
+    if counted <= 0:
         return None
-    return float(score) * tokens**length_penalty / tokens
+    return float(score) * tokens**length_penalty / counted
 
 
 class CrossAttention(NamedTuple):
@@ -365,37 +367,59 @@ class CT2Translator(SubwordTranslator):
             return min(self.batch_tokens, int(self.settings.get("ct2_max_batch_tokens", CPU_SUB_BATCH_TOKENS)))
         return self.batch_tokens
 
-    def _encode(self, texts: Sequence[str]) -> list[list[str]]:
-        return self.tokenizer.encode([self.prefix + t for t in texts])
+    def _encode(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[list[str]]:
+        prefix = self.text_prefix(tokens)
+        pieces = self.tokenizer.encode([prefix + t for t in texts])
+        if tokens is not None and tokens.source:
+            return [[tokens.source, *p] for p in pieces]
+        return pieces
 
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        pieces = self._encode(texts)
-        self._pieces = dict(zip(texts, pieces))
+    def count_tokens(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[int]:
+        pieces = self._encode(texts, tokens)
+        self._pieces = {(tokens, text): p for text, p in zip(texts, pieces)}
         return [len(p) for p in pieces]
 
-    def translate_options(self, input_tokens: int) -> dict[str, Any]:
+    def translate_options(self, input_tokens: int, tokens: PairTokens | None = None) -> dict[str, Any]:
         return {
             "beam_size": int(self.settings["num_beams"]),
             # transformers counts the end token (forced at the limit) in max_new_tokens, CTranslate2 does
-            # not count it in max_decoding_length: one less gives both the same bound on output tokens.
-            "max_decoding_length": max(1, self.max_new_tokens(input_tokens) - 1),
+            # not count it in max_decoding_length (but counts a target prefix): both get the same bound.
+            "max_decoding_length": max(
+                1, self.max_new_tokens(input_tokens, tokens) - 1 + bool(tokens and tokens.target)
+            ),
             "max_input_length": 0,  # never truncate: trpipe cuts long sentences itself, at word boundaries
             "max_batch_size": self.sub_batch_tokens(),
             "batch_type": "tokens",
             **self._options,
         }
 
-    def _sources(self, texts: Sequence[str]) -> list[list[str]]:
+    def _sources(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[list[str]]:
         cached = self._pieces
-        missing = [t for t in texts if t not in cached]
-        found = dict(zip(missing, self._encode(missing))) if missing else {}
-        return [cached.get(t) or found[t] for t in texts]
+        missing = [t for t in texts if (tokens, t) not in cached]
+        found = dict(zip(missing, self._encode(missing, tokens))) if missing else {}
+        return [cached.get((tokens, t)) or found[t] for t in texts]
 
-    def _run(self, texts: Sequence[str], scores: bool) -> list[tuple[str, float | None]]:
+    def _batch_options(self, sources: list[list[str]], tokens: PairTokens | None) -> dict[str, Any]:
+        options = self.translate_options(max(map(len, sources)), tokens)
+        if tokens is not None and tokens.target:
+            options["target_prefix"] = [[tokens.target]] * len(sources)
+        return options
+
+    def _decoded(self, hypothesis: list[str], tokens: PairTokens | None) -> str:
+        """A hypothesis as text, without the forced language token (no part of the translation)."""
+        target = tokens.target if tokens is not None else None
+        if target and hypothesis[:1] == [target]:
+            hypothesis = hypothesis[1:]
+        return self.tokenizer.decode(hypothesis).strip()
+
+    def _run(
+        self, texts: Sequence[str], scores: bool, tokens: PairTokens | None = None
+    ) -> list[tuple[str, float | None]]:
         if not texts:
             return []
-        sources = self._sources(texts)
-        options = self.translate_options(max(map(len, sources)))
+        sources = self._sources(texts, tokens)
+        options = self._batch_options(sources, tokens)
+        target = tokens.target if tokens is not None else None
         if scores:
             options.update(return_scores=True, return_end_token=True)
         results = self.translator.translate_batch(sources, **options)
@@ -403,23 +427,27 @@ class CT2Translator(SubwordTranslator):
         out = []
         for result in results:
             hypothesis = result.hypotheses[0]
-            score = mean_log_prob(result.scores[0], len(hypothesis), penalty) if scores and result.scores else None
-            out.append((self.tokenizer.decode(hypothesis).strip(), score))
+            if target and hypothesis[:1] == [target]:
+                hypothesis = hypothesis[1:]  # the forced language token is no part of the translation
+            score = None
+            if scores and result.scores:
+                score = mean_log_prob(result.scores[0], len(hypothesis) + bool(target), penalty, bool(target))
+            out.append((self._decoded(hypothesis, tokens), score))
         return out
 
-    def translate_batch(self, texts: Sequence[str]) -> list[str]:
-        return [text for text, _ in self._run(texts, scores=False)]
+    def translate_batch(self, texts: Sequence[str], tokens: PairTokens | None = None) -> list[str]:
+        return [text for text, _ in self._run(texts, scores=False, tokens=tokens)]
 
-    def alternatives(self, texts: Sequence[str], n: int) -> list[list[str]]:
+    def alternatives(self, texts: Sequence[str], n: int, tokens: PairTokens | None = None) -> list[list[str]]:
         """The beam's n-best after the best (a beam of at least ``n + 1``), duplicates of the best left out."""
         if not texts or n <= 0:
             return [[] for _ in texts]
-        sources = self._sources(texts)
-        options = self.translate_options(max(map(len, sources)))
+        sources = self._sources(texts, tokens)
+        options = self._batch_options(sources, tokens)
         options.update(beam_size=max(int(options["beam_size"]), n + 1), num_hypotheses=n + 1)
         out = []
         for result in self.translator.translate_batch(sources, **options):
-            decoded = [self.tokenizer.decode(h).strip() for h in result.hypotheses]
+            decoded = [self._decoded(h, tokens) for h in result.hypotheses]
             out.append([t for t in dict.fromkeys(decoded[1:]) if t and t != decoded[0]][:n])
         return out
 
@@ -427,20 +455,25 @@ class CT2Translator(SubwordTranslator):
     def concurrency(self) -> int:
         return self.model.inter_threads if self.model.device == "cpu" else 1
 
-    def translate_batch_scored(self, texts: Sequence[str]) -> list[tuple[str, float | None]]:
-        return self._run(texts, scores=True)
+    def translate_batch_scored(
+        self, texts: Sequence[str], tokens: PairTokens | None = None
+    ) -> list[tuple[str, float | None]]:
+        return self._run(texts, scores=True, tokens=tokens)
 
-    def translate_batches_scored(self, batches: Sequence[Sequence[str]]) -> Iterator[list[tuple[str, float | None]]]:
+    def translate_batches_scored(
+        self, batches: Sequence[Sequence[str]], tokens: PairTokens | None = None
+    ) -> Iterator[list[tuple[str, float | None]]]:
         """Up to ``inter_threads`` batches in CTranslate2 at once, so that no replica waits for the last
         sub-batch of a batch before the next batch starts; outputs are yielded in order."""
         workers = self.model.inter_threads if self.model.device == "cpu" else 1
         if workers <= 1 or len(batches) <= 1:
-            yield from super().translate_batches_scored(batches)
+            for batch in batches:
+                yield self.translate_batch_scored(batch, tokens)
             return
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="trpipe-ct2") as pool:
-            futures = [pool.submit(self.translate_batch_scored, batch) for batch in batches]
+            futures = [pool.submit(self.translate_batch_scored, batch, tokens) for batch in batches]
             try:
                 for future in futures:
                     yield future.result()

@@ -14,6 +14,8 @@ imports torch or transformers. Three families:
   Unigram model with the SentencePiece model's normalisation, ``</s>`` appended, pad = 0, ``<extra_id_N>``.
 * ``bart`` (byte-level BPE: ``vocab.json`` + ``merges.txt``, or ``tokenizer.json``), as
   ``transformers.BartTokenizer``: ``<s> … </s>``, ``add_prefix_space`` as the folder's configuration says.
+* ``fairseq`` (NLLB, M2M100, mBART-50: ``sentencepiece.bpe.model``, with ``vocab.json`` for M2M100), ids as
+  fairseq numbers them (:mod:`trpipe.translate.tokenize_fairseq`); language tokens are put by the translator.
 
 :func:`load_tokenizer` picks the family from ``tokenizer_config.json``'s ``tokenizer_class`` or
 ``config.json``'s ``model_type``, as ``AutoTokenizer`` does. A missing or damaged file raises
@@ -43,8 +45,13 @@ TOKENIZER_CLASSES = {
     "BartTokenizerFast": "bart",
     "RobertaTokenizer": "bart",
     "RobertaTokenizerFast": "bart",
+    "NllbTokenizer": "fairseq",
+    "NllbTokenizerFast": "fairseq",
+    "M2M100Tokenizer": "fairseq",
+    "MBart50Tokenizer": "fairseq",
+    "MBart50TokenizerFast": "fairseq",
 }
-MODEL_TYPES = {"marian": "marian", "t5": "t5", "mt5": "t5", "bart": "bart"}
+MODEL_TYPES = {"marian": "marian", "t5": "t5", "mt5": "t5", "bart": "bart", "m2m_100": "fairseq"}
 
 
 class UnknownTokenizer(ModelError):
@@ -205,6 +212,7 @@ FAMILIES = {
     "marian": ("trpipe.translate.tokenize_marian", "MarianTokenizer"),
     "t5": ("trpipe.translate.tokenize_backend", "T5Tokenizer"),
     "bart": ("trpipe.translate.tokenize_backend", "BartTokenizer"),
+    "fairseq": ("trpipe.translate.tokenize_fairseq", "FairseqTokenizer"),
 }
 
 
@@ -221,7 +229,7 @@ def tokenizer_family(folder: str | Path, name: str | None = None) -> str:
         who = f"model {name}" if name else shown(folder)
         raise UnknownTokenizer(
             f"{who}: no torch-free tokenizer for this model ({found}); supported: Marian (opus-mt), "
-            "T5/mT5 and BART; use --backend transformers"
+            "T5/mT5/MADLAD-400, BART, NLLB, M2M100 and mBART-50; use --backend transformers"
         )
     return family
 

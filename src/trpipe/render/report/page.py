@@ -8,7 +8,8 @@ import json
 from trpipe.records import Document
 from trpipe.render.common import model_label, targets, translator_label
 from trpipe.render.report import assets
-from trpipe.render.report.escape import esc, lang_attr
+from trpipe.render.report.direction import lang_dir_attrs
+from trpipe.render.report.escape import esc
 from trpipe.render.report.nav import flag_chains, overview
 from trpipe.render.report.segments import segment_row
 from trpipe.render.report.summary import summary
@@ -28,11 +29,11 @@ def header(document: Document, chains: dict[str, list[str]]) -> list[str]:
     source, langs = document.source, targets(document)
     src_lang, tgt_lang = source.lang, document.target_lang
     title_seg = _title_segment(document)
-    out = ['<header><div class="titles">', f"<h1{lang_attr(tgt_lang)}>{esc(page_title(document))}</h1>"]
+    out = ['<header><div class="titles">', f"<h1{lang_dir_attrs(tgt_lang)}>{esc(page_title(document))}</h1>"]
     if title_seg is not None and title_seg.translation and title_seg.translation != title_seg.text:
         label = f"original title ({src_lang or '?'})"
         out.append(
-            f'<p class="source-title" data-label="{esc(label)}"{lang_attr(title_seg.lang or src_lang)}>'
+            f'<p class="source-title" data-label="{esc(label)}"{lang_dir_attrs(title_seg.lang or src_lang)}>'
             f"{esc(' '.join(title_seg.text.split()))}</p>"
         )
     out.append("</div>")

@@ -13,7 +13,8 @@ from trpipe.render.common import (
     sentence_translation,
     targets,
 )
-from trpipe.render.report.escape import esc, lang_attr
+from trpipe.render.report.direction import lang_dir_attrs
+from trpipe.render.report.escape import esc
 from trpipe.render.report.nav import flag_item
 from trpipe.render.report.places import place_meta
 from trpipe.render.report.sentences import (
@@ -79,11 +80,11 @@ def segment_row(document: Document, segment: Segment, cited: list[tuple[str, str
     parts = [
         f'<section id="{esc(segment.id)}" class="{classes}" data-start="{segment.start}" data-end="{segment.end}">',
         f'<div class="seg-meta"{title}>{"".join(meta)}</div>',
-        f'<div class="src"{lang_attr(src_lang)}>{source_cell(document, segment)}</div>',
+        f'<div class="src"{lang_dir_attrs(src_lang)}>{source_cell(document, segment)}</div>',
     ]
     for target in targets(document):
         cell = translation_cell(document, segment, target)
-        parts.append(f'<div class="tgt"{lang_attr(target)}>{cell}</div>')
+        parts.append(f'<div class="tgt"{lang_dir_attrs(target)}>{cell}</div>')
     if segment.sentences:
         parts.append('<p class="sent-info" aria-live="polite" hidden></p>')
     if segment.flags:

@@ -5,7 +5,8 @@ article)."""
 from __future__ import annotations
 
 from trpipe.records import Document, Segment, SummarySentence
-from trpipe.render.report.escape import esc, lang_attr
+from trpipe.render.report.direction import lang_dir_attrs
+from trpipe.render.report.escape import esc
 from trpipe.render.report.places import cite_link
 
 
@@ -34,7 +35,7 @@ def summary(document: Document, cited_by: dict[str, list[tuple[str, str]]]) -> l
     known = {s.id: s for s in document.segments}
     out = ['<h2 id="summary">Summary</h2>', '<div class="summary">']
     for lang, sentences in document.summary.items():
-        out.append(f'<section class="summary-lang"{lang_attr(lang)}><h3>{esc(lang)}</h3><ol>')
+        out.append(f'<section class="summary-lang"{lang_dir_attrs(lang)}><h3>{esc(lang)}</h3><ol>')
         for n, sentence in enumerate(sentences, start=1):
             anchor = f"s-{lang}-{n}"
             for cite in sentence.cites:
