@@ -245,6 +245,8 @@ def validate(documents, summary, min_segments, quiet) -> None:
             click.echo(" ".join(f"{name}: {problem}".split()))
         if report.problems:
             status = max(status, 1)
+        elif not quiet and report.stories is not None:
+            click.echo(f"{name}: ok: a digest of {report.stories} stories, every cite and span resolved")
         elif not quiet:
             documents_ = f"{report.documents} documents, " if report.documents > 1 else ""
             click.echo(f"{name}: ok: {documents_}{report.segments} segments, {report.characters} characters covered")

@@ -3,6 +3,7 @@ articles' files beside it, the other formats, and the state for the next run."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -16,6 +17,10 @@ from trpipe.digest.summary import StorySummary, sentence_record, summarise_stori
 
 DIGEST_FORMAT = "trpipe-digest"
 DIGEST_VERSION = "1.0"
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def central_order(story: Sequence[int], grouping: Grouping) -> list[int]:
@@ -104,7 +109,6 @@ def build_digest(
     warn: Callable[[str], None],
 ) -> dict[str, Any]:
     from trpipe._version import __version__
-    from trpipe.digest.run import now
 
     base = next(iter(outputs.values())).parent
     threshold = THRESHOLD if options.threshold is None else options.threshold

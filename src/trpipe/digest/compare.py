@@ -11,7 +11,8 @@ compared only when they are about the same thing:
 - the same head and enough shared context words (``SAME_CONTEXT``; ``SAME_CONTEXT_COPY`` between two copies of
   one wire story, whose sentences are the same but for their edits): in the source language when both articles
   are in it, else in the target language through the translations;
-- the same date frame: when both sentences name years, they name one in common (2023 and 2024 figures apart).
+- the same date frame: when both sentences name years, they name one in common (2023 and 2024 figures apart);
+  years themselves are compared only between copies of one wire story (elsewhere they are frames, not claims).
 
 They disagree when their values differ and neither value is confirmed by the other article (a fact of the same
 thing with that value): "300 emplois" in one, "500 emplois" in the other. Nothing says which is right; both
@@ -33,7 +34,7 @@ from trpipe.checks.names import find_names
 from trpipe.checks.negation import negations
 from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.summary import content_words
-from trpipe.checks.text import base_lang, fold
+from trpipe.checks.text import base_lang, fold, lemma
 from trpipe.digest.articles import Article
 from trpipe.digest.minhash import jaccard
 
@@ -43,6 +44,7 @@ SAME_CONTEXT_COPY = 0.25
 SAME_SENTENCE = 0.6
 NAME_SPELLING = 0.7
 _WORDS = re.compile(r"[^\W_]+")
+_LINKS = frozenset("des del der den dem les los las the and und por par pour for mit with avec con per".split())
 _KIND = {"number": "number", "ordinal": "ordinal", "date": "date", "month": "date", "time": "time"}
 
 
@@ -75,22 +77,26 @@ def _is_year(mention: Mention) -> bool:
 
 
 def _around(text: str, start: int, end: int, lang: str) -> tuple[str | None, frozenset]:
-    """The head (first content word after ``text[start:end]``) and the content words around it."""
+    """The head (the first word of three letters or more after ``text[start:end]``, but for a few linking words,
+    as a lemma) and the content words around it."""
     before = _WORDS.findall(text[:start])[-WINDOW:]
     after = _WORDS.findall(text[end:])[:WINDOW]
-    head_words = content_words(" ".join(w for w in after[:3] if not w.isdigit()), lang)
+    head = next((w for w in after[:3] if len(w) >= 3 and not w.isdigit() and fold(w) not in _LINKS), None)
     words = content_words(" ".join(w for w in before + after if not w.isdigit()), lang)
-    return (head_words[0] if head_words else None), frozenset(words)
+    return (fold(lemma(head, lang)) if head else None), frozenset(words)
 
 
 def _years(mentions: Sequence[Mention], but: Mention) -> frozenset:
+    """The years the sentence names (besides ``but``): its date frame."""
     years: set[int] = set()
     for m in mentions:
         if m is but:
             continue
-        for v in covers(m):
-            if isinstance(v, tuple) and v[0] == "year":
-                years.add(v[1])
+        for v in m.values:
+            if _kind(m) == "year" and isinstance(v, Decimal):
+                years.add(int(v))
+            elif isinstance(v, tuple) and v[0] in ("date", "month") and v[-1]:
+                years.add(int(v[-1]))
     return frozenset(years)
 
 
@@ -137,6 +143,8 @@ def _context(a: Fact, b: Fact, same_lang: bool) -> tuple[str | None, str | None,
 def same_thing(a: Fact, b: Fact, same_lang: bool, copies: bool) -> bool:
     """Whether two facts are about the same thing (see the module docstring)."""
     if a.kind != b.kind or a.units != b.units:
+        return False
+    if a.kind == "year" and not copies:  # a year is mostly a frame (2023 figures, 2024 figures), not a claim
         return False
     if a.years and b.years and not a.years & b.years:
         return False

@@ -9,7 +9,6 @@ inputs are read, never translated again, and copied there. Then ``build_digest``
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -223,7 +222,3 @@ def _check_renderers(formats: Sequence[str]) -> None:
         raise UsageError(
             f"--format {wanted}: the digest renderers (trpipe.render.digest) are not in this build; use --format json"
         ) from None
-
-
-def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
