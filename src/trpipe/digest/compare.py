@@ -63,6 +63,7 @@ class Fact:
     context: frozenset  # source-language lemmas around it
     target_head: str | None
     target_context: frozenset | None  # target-language lemmas around its value in the translation
+    label: str = ""  # what it is about, for a reader: its unit and the first content word after it, translated
 
 
 def _kind(mention: Mention) -> str | None:
@@ -116,16 +117,31 @@ def facts(article: Article) -> list[Fact]:
             for m in mentions:
                 head, context = _around(sentence.text, m.start, m.end, lang)
                 target_head = target_context = None
+                label = ""
                 partner = next((t for t in translated if covers(t) & m.values or m.values & t.values), None)
                 if partner is not None:
                     target_head, target_context = _around(translation, partner.start, partner.end, target)
+                    label = _label(m, translation[partner.end :], target)
                 start = sentence.start + m.start
                 out.append(Fact(
                     article.id, seg.id, start, sentence.start + m.end, m.text, m, _kind(m) or "", m.units,
                     _years(mentions, m), head or _unit_head(m), context, target_head or _unit_head(m),
-                    target_context,
+                    target_context, label or _label(m, sentence.text[m.end :], lang),
                 ))  # fmt: skip
     return out
+
+
+def _label(m: Mention, after: str, lang: str) -> str:
+    """The unit (percent, EUR) and the first content word after the figure: "jobs", "EUR fine"."""
+    words = content_words(" ".join(_WORDS.findall(after)[:4]), lang)
+    unit = " ".join(_unit_name(u) for u in sorted(m.units))
+    return " ".join(part for part in (unit, words[0] if words else "") if part)
+
+
+def _unit_name(unit: str) -> str:
+    """A unit key as a reader says it: cur:EUR → EUR, length-kilometer → kilometer, temperature-generic → degrees."""
+    name = unit.removeprefix("cur:").split("-", 1)[-1]
+    return "degrees" if name == "generic" else name
 
 
 def _unit_head(m: Mention) -> str | None:
@@ -190,7 +206,7 @@ def _number_disagreements(a: Article, b: Article, fa: list[Fact], fb: list[Fact]
             backers = [z for z in fa if same_thing(z, y, True, copies)]
             if any(_agree(z, y) for z in backers):
                 continue  # b's value is in a too, about the same thing
-            about = x.target_head if x.target_head and x.target_head == y.target_head else x.head
+            about = x.label if x.label == y.label or not y.label else f"{x.label} / {y.label}"
             kind = "date" if x.kind in ("date", "year", "time") else "number"
             out.append({"kind": kind, "about": about or "", "a": _side(x), "b": _side(y)})
             break

@@ -155,11 +155,12 @@ def digest(
     state = DigestState(options.state_dir, str(outputs.get("json") or next(iter(outputs.values()))))
     given_docs = [d for d in inputs if isinstance(d, Document)]
     translate, document_files = split_inputs([os.fspath(i) for i in inputs if not isinstance(i, Document)])
-    if options.state_dir and options.extra.get("feeds"):
+    if state.path is not None and options.extra.get("feeds"):
         from dataclasses import replace
 
-        options = replace(options, extra={**options.extra, "feeds": replace(options.extra["feeds"],
-                                                                          state_dir=options.state_dir)})  # fmt: skip
+        # the feed entries this digest has done, beside its state (not those a translate run marked done)
+        feeds = replace(options.extra["feeds"], state_dir=str(state.path.with_suffix(".feeds")))
+        options = replace(options, extra={**options.extra, "feeds": feeds})
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -187,6 +188,11 @@ def digest(
         article.path = str(out) if out is not None else None
         articles.append(article)
     articles += previous_articles(state, seen, outputs, warn)
+    if state.enabled:  # documents of a run stopped before its digest was written (its feed entries are done)
+        base = next(iter(outputs.values())).parent
+        known = {Path(a.path).resolve() for a in articles if a.path}
+        known |= {(base / e["document"]).resolve() for e in state.articles.values() if e.get("document")}
+        articles += stray_articles(state, folder, known, warn)
     if not articles:
         raise UsageError("digest: no article could be read or translated; nothing to digest")
     return build_digest(articles, session, settings, options, outputs, folder, state, failed, warn)
@@ -206,6 +212,25 @@ def previous_articles(state, seen: set[str], outputs: dict[str, Path], warn: Cal
             warn(f"warning: {shown(name)}: left out of the digest: {exc.reason} ({shown(path)})")
             continue
         article = make_article(entry["id"], name, document)
+        article.path = str(path)
+        out.append(article)
+    return out
+
+
+def stray_articles(state, folder: Path, known: set[Path], warn: Callable[[str], None]) -> list[Article]:
+    """The JSON documents of the articles folder that no article of this run or of the state is: translated by a
+    run that stopped before writing its digest."""
+    out: list[Article] = []
+    for path in sorted(folder.glob("*.json")):
+        if path.resolve() in known:
+            continue
+        try:
+            document = read_document(path)
+        except InputError as exc:
+            warn(f"warning: {shown(path)}: left out of the digest: {exc.reason}")
+            continue
+        name = document.source.path or str(path)
+        article = make_article(state.article_id(name), name, document)
         article.path = str(path)
         out.append(article)
     return out

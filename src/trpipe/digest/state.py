@@ -1,6 +1,8 @@
 """The digest's memory between runs, in the feeds' state folder (``--state DIR``).
 
-One file per digest, ``digest-<sha256 of the digest's path, 16 hex>.json`` beside the feeds' files::
+One file per digest, ``digest-<sha256 of the digest's path, 16 hex>.json`` beside the feeds' files, and the
+feed entries that digest has done in the folder ``digest-<…>.feeds/`` (the feeds' own state format: entries
+that a ``translate`` run marked done in the same folder are still new to the digest)::
 
     {"format": "trpipe-digest-state", "version": 1, "digest": "<digest path>", "updated": "<ISO time>",
      "next_article": 8, "next_story": 4,

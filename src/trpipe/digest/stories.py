@@ -39,6 +39,7 @@ NAME_BONUS = 0.2
 FIGURE_BONUS = 0.15
 KEY_TERMS = 12
 MAX_POSTING = 60
+MAX_PARTNERS = 30
 
 
 @dataclass
@@ -118,9 +119,7 @@ class _Vectors:
 
     def cosine(self, i: int, j: int) -> float:
         a, b = self.vectors[i], self.vectors[j]
-        if len(a) > len(b):
-            a, b = b, a
-        return sum(w * b.get(t, 0.0) for t, w in a.items())
+        return sum(a[t] * b[t] for t in a.keys() & b.keys())
 
     def key_terms(self, i: int, count: int = KEY_TERMS) -> list[str]:
         return [t for t, _ in sorted(self.vectors[i].items(), key=lambda tw: (-tw[1], tw[0]))[:count]]
@@ -160,10 +159,16 @@ class _Scorer:
             keys += [("f", v) for v in f.figures]
             for key in keys:
                 postings.setdefault(key, []).append(i)
-        pairs: set[tuple[int, int]] = set()
+        shared: dict[int, Counter] = {i: Counter() for i in members}
         for posting in postings.values():
             if 1 < len(posting) <= MAX_POSTING:
-                pairs.update((a, b) for k, a in enumerate(posting) for b in posting[k + 1 :])
+                for k, a in enumerate(posting):
+                    shared[a].update(posting[:k])
+                    shared[a].update(posting[k + 1 :])
+        pairs: set[tuple[int, int]] = set()
+        for a, counts in shared.items():  # each article's partners sharing the most keys
+            for b, _ in sorted(counts.items(), key=lambda bc: (-bc[1], bc[0]))[:MAX_PARTNERS]:
+                pairs.add((min(a, b), max(a, b)))
         return pairs
 
 
