@@ -39,7 +39,7 @@ def story_key(articles: Sequence[Article]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def _relative(path: Path, base: Path) -> str:
+def relative_path(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path, base)).as_posix()
 
 
@@ -78,8 +78,8 @@ def article_record(article: Article, base: Path, embed: bool) -> dict[str, Any]:
         "site": article.site,
         "date": article.date,
         "url": article.url,
-        "document": json_document(article.document) if embed else _relative(Path(article.path or ""), base),
-        "report": _relative(Path(article.report), base) if article.report else None,
+        "document": json_document(article.document) if embed else relative_path(Path(article.path or ""), base),
+        "report": relative_path(Path(article.report), base) if article.report else None,
     }
 
 
@@ -217,7 +217,7 @@ def build_digest(
             {
                 a.source: {
                     "id": a.id,
-                    "document": _relative(Path(a.path or ""), base),
+                    "document": relative_path(Path(a.path or ""), base),
                     "sha256": a.document.source.sha256,
                 }
                 for a in articles

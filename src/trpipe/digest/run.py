@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.digest.articles import Article, make_article
+from trpipe.digest.build import relative_path
 from trpipe.errors import InputError, UsageError, shown
 from trpipe.records import Document, document_from_dict
 
@@ -89,10 +90,17 @@ def split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[Path]]:
 
 
 def translate_inputs(
-    inputs: Sequence[str], session, settings, folder: Path, options: DigestOptions, warn: Callable[[str], None]
+    inputs: Sequence[str],
+    session,
+    settings,
+    folder: Path,
+    options: DigestOptions,
+    warn: Callable[[str], None],
+    on_done: Callable[[str, Path, Document], None] | None = None,
 ) -> tuple[list[tuple[str, Path, Document]], list[tuple[str, str]]]:
     """The inputs' articles translated into JSON documents in ``folder`` (those already there and current are
-    read back): ``[(input name, its document's path, Document)]`` in input order, and the failures."""
+    read back): ``[(input name, its document's path, Document)]`` in input order, and the failures.
+    ``on_done(name, path, document)`` is told of each as soon as it is written or read back."""
     from trpipe.engines.local import run_many
     from trpipe.engines.plan import Plan
     from trpipe.engines.report import RunReport
@@ -117,6 +125,8 @@ def translate_inputs(
     def on_article(name: str, out: Path | None, document: Document | None) -> None:
         assert out is not None
         done.append((name, out, document if document is not None else read_document(out)))
+        if on_done is not None:
+            on_done(*done[-1])
 
     sink = open_sink(plan.mode, plan.output, lambda text: None)
     kept = False
@@ -168,7 +178,14 @@ def digest(
 
         raise OutputError(f"{shown(folder)}: cannot create the articles folder ({exc.strerror or exc})") from None
     # the articles are translated without summaries of their own: the stories are summarised
-    translated, failed = translate_inputs(translate, session, settings.replace(summary=False), folder, options, warn)
+    base = next(iter(outputs.values())).parent
+
+    def remember(name: str, out: Path, document: Document) -> None:  # a run stopped later loses no article
+        state.remember(name, state.article_id(name), relative_path(out, base), document.source.sha256)
+
+    translated, failed = translate_inputs(
+        translate, session, settings.replace(summary=False), folder, options, warn, remember if state.enabled else None
+    )
     entries: list[tuple[str, Document, Path | None]] = [(name, doc, out) for name, out, doc in translated]
     for path in document_files:
         try:
@@ -188,11 +205,6 @@ def digest(
         article.path = str(out) if out is not None else None
         articles.append(article)
     articles += previous_articles(state, seen, outputs, warn)
-    if state.enabled:  # documents of a run stopped before its digest was written (its feed entries are done)
-        base = next(iter(outputs.values())).parent
-        known = {Path(a.path).resolve() for a in articles if a.path}
-        known |= {(base / e["document"]).resolve() for e in state.articles.values() if e.get("document")}
-        articles += stray_articles(state, folder, known, warn)
     if not articles:
         raise UsageError("digest: no article could be read or translated; nothing to digest")
     return build_digest(articles, session, settings, options, outputs, folder, state, failed, warn)
@@ -212,25 +224,6 @@ def previous_articles(state, seen: set[str], outputs: dict[str, Path], warn: Cal
             warn(f"warning: {shown(name)}: left out of the digest: {exc.reason} ({shown(path)})")
             continue
         article = make_article(entry["id"], name, document)
-        article.path = str(path)
-        out.append(article)
-    return out
-
-
-def stray_articles(state, folder: Path, known: set[Path], warn: Callable[[str], None]) -> list[Article]:
-    """The JSON documents of the articles folder that no article of this run or of the state is: translated by a
-    run that stopped before writing its digest."""
-    out: list[Article] = []
-    for path in sorted(folder.glob("*.json")):
-        if path.resolve() in known:
-            continue
-        try:
-            document = read_document(path)
-        except InputError as exc:
-            warn(f"warning: {shown(path)}: left out of the digest: {exc.reason}")
-            continue
-        name = document.source.path or str(path)
-        article = make_article(state.article_id(name), name, document)
         article.path = str(path)
         out.append(article)
     return out

@@ -116,6 +116,12 @@ class DigestState:
                 out.append((sid, self.stories[sid]))
         return out
 
+    def remember(self, name: str, article_id: str, document: str, sha256: str) -> None:
+        """One article translated (its document written): remembered at once, so that a run stopped before its
+        digest loses no article (its feed entry is done); the stories are left as the last digest wrote them."""
+        self.articles[name] = {"id": article_id, "document": document, "sha256": sha256}
+        self.save(self.articles, self.stories)
+
     def save(self, articles: dict[str, dict[str, Any]], stories: dict[str, dict[str, Any]]) -> None:
         """Remember this digest's articles and stories (the file replaced atomically)."""
         if self.path is None:
