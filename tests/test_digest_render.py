@@ -257,3 +257,13 @@ def test_the_policy_allows_exactly_the_inline_style_and_script(sample):
 
 def _sha(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def test_atom_falls_back_to_another_language_and_keeps_controls_out(sample):
+    digest = copy.deepcopy(sample[1])
+    del digest["stories"][1]["summary"]["en"]
+    digest["stories"][0]["title"] = "A\x00B\x1bC\ufffeD\u202eE"
+    feed = feedparser.parse(digest_atom(digest))
+    assert feed.bozo == 0 and feed.entries[0].title == "ABCDE"
+    second = feed.entries[1]
+    assert second.summary == "التصويت في مارس." and second.summary_detail.language == "ar"

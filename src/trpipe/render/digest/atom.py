@@ -26,6 +26,7 @@ from trpipe.render.digest.links import (
     flag_text,
     flags,
     items,
+    languages,
     mapping,
     parse_date,
     stories,
@@ -45,7 +46,7 @@ def _text(value: object) -> str:
 
 
 def _el(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k.replace("_", ":"): _text(v) for k, v in attrs.items()})
+    node = ET.SubElement(parent, tag, {k.replace("xml_", "xml:"): _text(v) for k, v in attrs.items()})
     if text is not None:
         node.text = _text(text)
     return node
@@ -104,7 +105,7 @@ def _updated(known: dict[str, dict], story: dict, fallback: datetime) -> datetim
 def digest_atom(digest: dict, *, base_url: str | None = None) -> bytes:
     """The digest's stories as an Atom 1.0 feed (UTF-8 XML bytes)."""
     digest = mapping(digest)
-    found, known = stories(digest), articles(digest)
+    found, known, langs = stories(digest), articles(digest), languages(digest)
     prov = mapping(digest.get("provenance"))
     target = digest.get("target") if isinstance(digest.get("target"), str) else None
     feed_id = identity(digest, base_url)
@@ -113,8 +114,9 @@ def digest_atom(digest: dict, *, base_url: str | None = None) -> bytes:
     entries = [(story, sid, _updated(known, story, created or _EPOCH)) for story, sid in zip(found, unique_ids(found))]
     updated = created or max((e[2] for e in entries), default=_EPOCH)
 
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": target} if target else {})
+    feed = ET.Element("feed", {"xmlns": ATOM})  # the Atom namespace, as the default one: every element in it
+    if target:
+        feed.set("xml:lang", _text(target))
     _el(feed, "id", feed_id)
     _el(feed, "title", f"Digest ({target})" if target else "Digest")
     _el(feed, "updated", _stamp(updated))
@@ -139,11 +141,15 @@ def digest_atom(digest: dict, *, base_url: str | None = None) -> bytes:
         for article, article_id, href in related:
             title = article.get("title") or article_name(article, article_id)
             _el(entry, "link", rel="related", href=href, title=str(title), hreflang=str(article.get("lang") or ""))
-        plain, html = _content(known, story, target, base_url) if target else ("", "")
+        # The summary in the target language; in the first other language that has one when it has none.
+        lang = next((x for x in [target, *langs] if x and summary_sentences(story, x)), None)
+        plain, html = _content(known, story, lang, base_url) if lang else ("", "")
         if plain:
-            _el(entry, "summary", plain, type="text")
-        _el(entry, "content", html or "No summary.", type="html" if html else "text")
-    for node in feed.iter(f"{{{ATOM}}}link"):
+            _el(entry, "summary", plain, type="text", xml_lang=lang)
+        content = _el(entry, "content", html or "No summary.", type="html" if html else "text")
+        if lang and lang != target:
+            content.set("xml:lang", _text(lang))
+    for node in feed.iter("link"):
         if not node.get("hreflang"):
             node.attrib.pop("hreflang", None)
     ET.indent(feed)
