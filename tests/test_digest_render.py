@@ -21,6 +21,7 @@ import pytest
 
 from digest_samples import HOSTILE, build
 from trpipe.render.digest import digest_atom, digest_html, digest_markdown
+from trpipe.render.digest.links import file_href
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x1b]")
 
@@ -267,3 +268,20 @@ def test_atom_falls_back_to_another_language_and_keeps_controls_out(sample):
     assert feed.bozo == 0 and feed.entries[0].title == "ABCDE"
     second = feed.entries[1]
     assert second.summary == "التصويت في مارس." and second.summary_detail.language == "ar"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("digest.articles/a 1#x?.html", "digest.articles/a%201%23x%3F.html"),
+        ("javascript:alert(1)", "javascript%3Aalert%281%29"),  # a relative path, never a scheme
+        ("//evil.example/x", None),
+        ("\\\\server\\share\\x.html", None),
+        ("/srv/digest/a1.html", "file:///srv/digest/a1.html"),
+        ("https://example.org/a b.html", "https://example.org/a%20b.html"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_file_links_stay_files(given, expected):
+    assert file_href(given) == expected

@@ -73,6 +73,8 @@ def file_href(value: Any) -> str | None:
     if url:
         return url
     path = value.replace("\\", "/")
+    if path.startswith("//"):  # a network share (or a scheme-relative URL): never a link from a digest
+        return None
     if path.startswith("/") or PureWindowsPath(value).drive:
         return "file://" + ("" if path.startswith("/") else "/") + quote(path, safe="/:-._~")
     return quote(path, safe="/-._~")
