@@ -285,3 +285,14 @@ def test_atom_falls_back_to_another_language_and_keeps_controls_out(sample):
 )
 def test_file_links_stay_files(given, expected):
     assert file_href(given) == expected
+
+
+def test_a_reader_of_a_right_to_left_language(sample):
+    folder, digest = sample
+    digest = copy.deepcopy(digest)
+    digest["target"], digest["languages"] = "ar", ["ar", "en"]
+    tree = Tree(digest_html(digest, base=folder))
+    title = tree.find("h2", id="story-s1-title")[0]
+    assert tree.find("a", href="#story-s1")[0][1]["dir"] == "rtl"
+    assert [e[1]["data-lang"] for e in tree.find("section", class_="summary-lang")][:2] == ["ar", "en"]
+    assert any(e[1].get("dir") == "rtl" for e in tree.elements if "Renault cuts jobs" in tree.text(e)), title

@@ -25,7 +25,7 @@ def asset(name: str) -> str:
     return files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def _header(digest: dict, found: list[dict], sids: list[str], langs: list[str]) -> list[str]:
+def _header(digest: dict, found: list[dict], sids: list[str], langs: list[str], target: str | None) -> list[str]:
     prov = mapping(digest.get("provenance"))
     count = len(articles(digest))
     meta = [f"{len(found)} stor{'ies' if len(found) != 1 else 'y'}", f"{count} article{'s' * (count != 1)}"]
@@ -43,7 +43,7 @@ def _header(digest: dict, found: list[dict], sids: list[str], langs: list[str]) 
             '<nav class="lang-switch" aria-label="Summary language" hidden>'
             f'<button type="button" data-lang="" aria-pressed="true">All languages</button>{buttons}</nav>'
         )
-    return out + (contents(found, sids) if found else [])
+    return out + (contents(found, sids, target) if found else [])
 
 
 def _footer(digest: dict) -> list[str]:
@@ -88,7 +88,7 @@ def digest_html(digest: dict, *, base: Path | None = None) -> str:
         policy=esc(content_security_policy(style, script)),
         title=esc(f"Digest: {len(found)} stor{'ies' if len(found) != 1 else 'y'}"),
         style=style,
-        header="\n".join(_header(digest, found, sids, langs)),
+        header="\n".join(_header(digest, found, sids, langs, target)),
         stories="\n".join(body),
         footer="\n".join(_footer(digest)),
         script=script,

@@ -119,7 +119,7 @@ def story_section(
     return [*out, "</article>"]
 
 
-def contents(stories: list[dict], sids: list[str]) -> list[str]:
+def contents(stories: list[dict], sids: list[str], target: str | None) -> list[str]:
     """The list of stories at the top of the page, each a link to its section."""
     out = ['<nav class="contents" aria-label="Stories"><ol>']
     for n, (story, sid) in enumerate(zip(stories, sids, strict=True), start=1):
@@ -127,7 +127,7 @@ def contents(stories: list[dict], sids: list[str]) -> list[str]:
         differ = len(items(story.get("disagreements")))
         extra = f" · {differ} disagreement{'s' * (differ != 1)}" if differ else ""
         out.append(
-            f'<li><a href="#{sid}">{esc(title_of(story, n))}</a>{change_badge(story)} '
+            f'<li><a href="#{sid}"{lang_attrs(target)}>{esc(title_of(story, n))}</a>{change_badge(story)} '
             f'<span class="count">{count} article{"s" * (count != 1)}{extra}</span></li>'
         )
     return [*out, "</ol></nav>"]
