@@ -97,7 +97,7 @@ BROKEN = [
     ("bad cite", _bad_cite, "summary.en[0]", "do not exist: ['p999']"),
     ("no cites", lambda d: d["summary"]["fr"][0].update(cites=[]), "summary.fr[0]", "cites no segment"),
     ("cites differ", _cites_differ, "summary.fr[1]", "but summary.en[1] cites"),
-    ("summary count", lambda d: d["summary"]["fr"].pop(), "summary.fr", "1 sentences, but summary.en has 2"),
+    ("summary count", lambda d: d["summary"]["fr"].pop(), "summary.fr", "1 sentence, but summary.en has 2"),
     ("summary model", lambda d: d["provenance"]["models"].pop("summary"), "provenance.models.summary", "name"),
     ("targets", lambda d: d.update(target_langs=["de", "en"]), "target_langs", "does not start with"),
     ("sha", lambda d: d["source"].update(sha256="abc"), "source.sha256", "not a SHA-256"),

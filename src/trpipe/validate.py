@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from trpipe.errors import InputError
+from trpipe.runlog import counted
 from trpipe.segment import KINDS
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -317,7 +318,8 @@ class _Checker:
             first_lang, first = next(iter(shapes.items()))
             for lang, cites_of in shapes.items():
                 if len(cites_of) != len(first):
-                    self.bad(f"summary.{lang}", f"{len(cites_of)} sentences, but summary.{first_lang} has {len(first)}")
+                    has = f"{counted(len(cites_of), 'sentence')}, but summary.{first_lang} has {len(first)}"
+                    self.bad(f"summary.{lang}", has)
                 elif cites_of != first:
                     k = next(k for k, (a, b) in enumerate(zip(cites_of, first)) if a != b)
                     self.bad(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from trpipe.errors import shown
 from trpipe.render.common import kept_for, targets
+from trpipe.runlog import counted
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FLAGGED = 0, 1, 3
 
@@ -44,17 +45,16 @@ class RunReport:
 
     def closing_line(self) -> str:
         seconds = max(time.monotonic() - self.started, 1e-9)
-        parts = [f"{self.ok} article{'s' if self.ok != 1 else ''} ok", f"{len(self.failed)} failed"]
+        parts = [f"{counted(self.ok, 'article')} ok", f"{len(self.failed)} failed"]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (current)")
         if self.ignored:
-            plural = "s" if self.ignored != 1 else ""
-            parts.append(f"{self.ignored} file{plural} skipped (not documents; -v names them)")
+            parts.append(f"{counted(self.ignored, 'file')} skipped (not documents; -v names them)")
         translations = self.sentences if self.translations is None else self.translations
-        sentences = f"{self.sentences} sentences"
+        sentences = counted(self.sentences, "sentence")
         if translations != self.sentences:  # several targets, or sentences already in the target language
-            sentences += f" ({translations} translation{'s' if translations != 1 else ''} needed)"
-        parts += [sentences, f"{self.cache_hits} cache hits"]
+            sentences += f" ({counted(translations, 'translation')} needed)"
+        parts += [sentences, counted(self.cache_hits, "cache hit")]
         if translations > self.cache_hits:  # a rate only for a run whose models translated something
             parts.append(f"{self.sentences / seconds:.1f} sentences/s")
         return ", ".join(parts)
