@@ -199,14 +199,24 @@ def test_a_daily_feed_adds_new_entries_to_existing_stories(tmp_path, echo_regist
     assert validate_digest(digest, out.parent) == []
 
 
-def test_other_formats_need_the_renderers_and_bad_input_is_one_line(tmp_path, echo_registry):
+def test_html_markdown_and_atom_beside_the_json_and_bad_input_is_one_line(tmp_path, echo_registry):
+    from xml.etree import ElementTree
+
     _write_articles(tmp_path / "in")
-    try:
-        import trpipe.render.digest  # noqa: F401
-    except ImportError:
-        result = _run(str(tmp_path / "in"), "--to", "en", "--format", "html", "-o", str(tmp_path / "d.json"),
-                      registry=echo_registry, echo=True)  # fmt: skip
-        assert result.exit_code == 2 and "digest renderers" in result.output
+    out = tmp_path / "out" / "digest.json"
+    args = [str(tmp_path / "in"), "--to", "en", "-o", str(out), "--no-summary", "--base-url", "https://news.example/d/"]
+    result = _run(*args, *[f"--format={f}" for f in ("json", "html", "md", "atom")], registry=echo_registry,
+                  echo=True)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    digest = json.loads(out.read_text(encoding="utf-8"))
+    page = (out.parent / "digest.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "digest.articles/" in page
+    assert (out.parent / "digest.md").read_text(encoding="utf-8").strip()
+    feed = ElementTree.fromstring((out.parent / "digest.atom").read_bytes())
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert len(entries) == len(digest["stories"]) and digest["id"]
+    again = _run(*args, "--format=json", registry=echo_registry, echo=True)
+    assert again.exit_code == 0 and json.loads(out.read_text(encoding="utf-8"))["id"] == digest["id"]  # stable
     bad = tmp_path / "bad.json"
     bad.write_text('{"not": "a document"}', encoding="utf-8")
     result = _run(str(bad), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry, echo=True)

@@ -24,6 +24,8 @@ DIGEST_FORMATS = ("json", "html", "md", "atom")
          help="Summaries also in LANG (repeatable; default: each story's main source language).")  # fmt: skip
 @_option("--threshold", env="TRPIPE_THRESHOLD", type=click.FloatRange(0, 2), metavar="T",
          help="Mean similarity that joins articles into a story (default 0.27; higher: smaller stories).")  # fmt: skip
+@_option("--base-url", env="TRPIPE_BASE_URL", metavar="URL",
+         help="Where the HTML digest is published: the Atom feed links its entries there.")  # fmt: skip
 @_option("--embed", env="TRPIPE_EMBED", is_flag=True, help="Put each article's JSON document inside the digest.")
 @_option("--no-reports", env="TRPIPE_NO_REPORTS", is_flag=True, help="Do not write each article's HTML report.")
 @_option("--state", "state_dir", env="TRPIPE_STATE", type=click.Path(file_okay=False), metavar="DIR",
@@ -48,9 +50,9 @@ DIGEST_FORMATS = ("json", "html", "md", "atom")
 @_option("--allow-private-urls", env="TRPIPE_ALLOW_PRIVATE_URLS", is_flag=True,
          help="Fetch URLs on private, loopback and link-local addresses (refused by default).")  # fmt: skip
 @_option("-v", "--verbose", env="TRPIPE_VERBOSE", count=True, help="More messages (-v info, -vv debug).")
-def digest(inputs, target, source_lang, output, formats, also, threshold, embed, no_reports, state_dir, no_summary,
-           summary_model, summary_sentences, models_file, backend, device, cache_dir, no_cache, force, url_file, feeds,
-           since, limit, allow_private_urls, verbose) -> None:  # fmt: skip
+def digest(inputs, target, source_lang, output, formats, also, threshold, base_url, embed, no_reports, state_dir,
+           no_summary, summary_model, summary_sentences, models_file, backend, device, cache_dir, no_cache, force,
+           url_file, feeds, since, limit, allow_private_urls, verbose) -> None:  # fmt: skip
     """Digest many articles into stories: near-duplicates merged, same-story articles grouped (across
     languages too), one cited summary per story in LANG and the source language, and where the sources differ.
 
@@ -75,6 +77,7 @@ def digest(inputs, target, source_lang, output, formats, also, threshold, embed,
         force=force,
         reports=not no_reports,
         extra=extra,
+        base_url=base_url,
     )
     settings = Settings(targets=(target,), source_lang=source_lang, backend=backend, device=device,
                         summary=not no_summary, summary_model=summary_model, summary_sentences=summary_sentences,

@@ -194,6 +194,7 @@ def build_digest(
     digest = {
         "format": DIGEST_FORMAT,
         "version": DIGEST_VERSION,
+        "id": state.digest_id,
         "target": target,
         "languages": languages,
         "stories": stories_out,
@@ -211,7 +212,7 @@ def build_digest(
             **({"failed": [{"input": n, "reason": r} for n, r in failed]} if failed else {}),
         },
     }
-    write_outputs(digest, outputs)
+    write_outputs(digest, outputs, options.base_url)
     if state.enabled:
         state.save(
             {
@@ -252,8 +253,9 @@ def _summary_record(summary: StorySummary | None) -> dict[str, list[dict[str, An
     return out
 
 
-def write_outputs(digest: dict[str, Any], outputs: dict[str, Path]) -> None:
-    """The digest in every format asked for, each file written atomically."""
+def write_outputs(digest: dict[str, Any], outputs: dict[str, Path], base_url: str | None = None) -> None:
+    """The digest in every format asked for (trpipe.render.digest for html, md and atom), each file written
+    atomically; ``base_url``: where the HTML digest is published (the Atom feed's links)."""
     from trpipe.engines.sinks import write_atomic
     from trpipe.render.common import dumps
 
@@ -261,7 +263,11 @@ def write_outputs(digest: dict[str, Any], outputs: dict[str, Path]) -> None:
         if fmt == "json":
             write_atomic(path, dumps(digest, indent=2) + "\n")
             continue
-        from trpipe.render import digest as renderers
+        from trpipe.render.digest import digest_atom, digest_html, digest_markdown
 
-        render = {"html": "digest_html", "md": "digest_markdown", "atom": "digest_atom"}[fmt]
-        write_atomic(path, getattr(renderers, render)(digest))
+        if fmt == "html":
+            write_atomic(path, digest_html(digest, base=path.parent))
+        elif fmt == "md":
+            write_atomic(path, digest_markdown(digest, base=path.parent))
+        else:
+            write_atomic(path, digest_atom(digest, base_url=base_url))

@@ -36,6 +36,7 @@ class DigestOptions:
     state_dir: str | None = None
     force: bool = False
     reports: bool = True  # each article's HTML report beside its JSON document
+    base_url: str | None = None  # where the HTML digest is published: the Atom feed's links
     extra: dict[str, Any] = field(default_factory=dict)  # feeds and URL options (``inputs.web_inputs``)
 
 

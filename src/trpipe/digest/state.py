@@ -4,8 +4,8 @@ One file per digest, ``digest-<sha256 of the digest's path, 16 hex>.json`` besid
 feed entries that digest has done in the folder ``digest-<…>.feeds/`` (the feeds' own state format: entries
 that a ``translate`` run marked done in the same folder are still new to the digest)::
 
-    {"format": "trpipe-digest-state", "version": 1, "digest": "<digest path>", "updated": "<ISO time>",
-     "next_article": 8, "next_story": 4,
+    {"format": "trpipe-digest-state", "version": 1, "id": "<the digest's id>", "digest": "<digest path>",
+     "updated": "<ISO time>", "next_article": 8, "next_story": 4,
      "articles": {"<input name>": {"id": "a1", "document": "<path>", "sha256": "<source sha256>"}},
      "stories": {"s1": {"articles": ["a1", "a3"], "key": "<hash of its articles' sources>",
                         "summary": {...}, "chunks": [...], "title": "..."}}}
@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,15 @@ class DigestState:
         self.stories: dict[str, dict[str, Any]] = {}
         self.next_article = 1
         self.next_story = 1
+        key = str(Path(digest_path).expanduser().resolve())
+        # the digest's id: a new one kept in the state, else (no --state) derived from where it is written
+        self.digest_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "trpipe-digest:" + key))
         if folder is None:
             return
-        key = str(Path(digest_path).expanduser().resolve())
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         self.path = Path(folder) / f"digest-{digest}.json"
         if not self.path.exists():
+            self.digest_id = str(uuid.uuid4())
             return
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -61,6 +65,9 @@ class DigestState:
             for sid, story in stories.items():
                 if not isinstance(story, dict) or not isinstance(story.get("articles"), list):
                     raise ValueError(f"story {sid!r} has no articles")
+            if not isinstance(data.get("id", ""), str):
+                raise ValueError("its id is not a string")
+            self.digest_id = data.get("id") or self.digest_id
             self.next_article = int(data.get("next_article", 1))
             self.next_story = int(data.get("next_story", 1))
         except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -132,6 +139,7 @@ class DigestState:
         body = {
             "format": STATE_FORMAT,
             "version": STATE_VERSION,
+            "id": self.digest_id,
             "digest": self.digest,
             "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "next_article": self.next_article,
