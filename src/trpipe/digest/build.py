@@ -131,7 +131,9 @@ def build_digest(
             changes.append("unchanged")
         else:
             changes.append("updated")
-        if changes[-1] == "unchanged" and old and old.get("summary"):
+        if not settings.summary:
+            summaries.append(None)
+        elif changes[-1] == "unchanged" and old and old.get("summary"):
             summaries.append(
                 StorySummary(old["summary"], [[tuple(c) for c in chunk] for chunk in old.get("chunks", [])])
             )
