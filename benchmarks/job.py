@@ -118,6 +118,9 @@ class Job:
             inter, intra = (int(x) for x in layout.split("x"))
             argv = [sys.executable, str(HERE / "job_child.py"), "floor", "--result", str(result), "--plan", str(plan)]
             argv += ["--folders", json.dumps(self.folders), "--inter", str(inter), "--intra", str(intra)]
+            argv += ["--device", self.args.device] + (
+                ["--compute-type", self.args.compute_type] * bool(self.args.compute_type)
+            )
             return argv, child_env()
         if contender == "argos":
             argv = [str(ARGOS_VENV / "bin" / "python"), str(HERE / "argos_child.py"), "--result", str(result)]
@@ -127,6 +130,7 @@ class Job:
         argv = [sys.executable, str(HERE / "job_child.py"), "cli", "--result", str(result), "--inputs", *inputs]
         argv += ["--models", str(self.registry), "--output", str(out), "--backend", backend]
         argv += ["--summary"] if summary else []
+        argv += ["--device", self.args.device]
         extra = {}
         if contender == "auto" and rep == 1:
             plan = WORK / f"plan-{measure}.json"
@@ -307,6 +311,18 @@ def real_setup() -> tuple[dict, Path, dict[str, str], list[Path]]:
     return build, build_model.JOB_REGISTRY, folders_ct2, sorted(build_model.ARTICLES100_DIR.glob("*.txt"))
 
 
+def with_compute_type(registry: Path, compute_type: str) -> Path:
+    """A copy of ``registry`` whose models run in ``compute_type`` (``ct2_compute_type``)."""
+    import yaml
+
+    data = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    for task in ("translation", "summarisation"):
+        data.setdefault("defaults", {}).setdefault(task, {})["ct2_compute_type"] = compute_type
+    target = registry.with_name(f"{registry.stem}-{compute_type}.yaml")
+    target.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return target
+
+
 def scale_inputs(articles: list[Path], n: int) -> str:
     folder = WORK / f"scale-{n}"
     if not folder.is_dir() or len(list(folder.glob("*.txt"))) != n:
@@ -337,6 +353,9 @@ def main() -> None:
     parser.add_argument("--retries", type=int, default=2, help="reruns of a run that other processes disturbed")
     parser.add_argument("--no-write", dest="write", action="store_false", help="do not write RESULTS.md")
     parser.add_argument("--rewrite", action="store_true", help="write RESULTS.md again from the last runs")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda (benchmarks/gpu.sh)")
+    parser.add_argument("--compute-type", help="CTranslate2 compute type of trpipe and the floor (default int8)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the Markdown file written")
     args = parser.parse_args()
     import job_report
 
@@ -352,6 +371,8 @@ def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     WORK.mkdir(parents=True, exist_ok=True)
     build, registry, folders, articles = tiny_setup() if args.tiny else real_setup()
+    if args.compute_type:  # trpipe's models in that compute type too (the registry's ct2_compute_type)
+        registry = with_compute_type(registry, args.compute_type)
     job = Job(args, build, registry, folders)
     machine = bench.machine_info()
     machine["load_start"] = bench.loadavg()
@@ -386,8 +407,8 @@ def main() -> None:
     print()
     print(job_report.summary_text(saved))
     if args.write:
-        job_report.write(RESULTS, saved)
-        print(f"wrote {RESULTS.relative_to(REPO)}")
+        job_report.write(args.results, saved)
+        print(f"wrote {args.results}")
 
 
 if __name__ == "__main__":

@@ -219,7 +219,7 @@ def child_cli(args: argparse.Namespace) -> dict[str, Any]:
     instrument(clock, counter)
     imported = time.perf_counter()
     argv = ["translate", *args.inputs, "--from", "fr", "--to", "en", "--models", args.models, "-o", args.output]
-    argv += ["--no-cache", "--force", "-q", "--backend", args.backend, "--device", "cpu"]
+    argv += ["--no-cache", "--force", "-q", "--backend", args.backend, "--device", args.device]
     argv += [] if args.summary else ["--no-summary"]
     argv += ["--format", "json"]
     code = 0
@@ -273,7 +273,11 @@ def child_floor(args: argparse.Namespace) -> dict[str, Any]:
     translators = {}
     for model in {c["model"] for c in calls}:
         translators[model] = ctranslate2.Translator(
-            folders[model], device="cpu", compute_type="int8", inter_threads=args.inter, intra_threads=args.intra
+            folders[model],
+            device=args.device,
+            compute_type=args.compute_type or "int8",
+            inter_threads=args.inter,
+            intra_threads=args.intra,
         )
     loaded = time.perf_counter()
     stages: dict[str, float] = defaultdict(float)
@@ -324,6 +328,8 @@ def main() -> None:
     parser.add_argument("--inter", type=int, default=1)
     parser.add_argument("--intra", type=int, default=0)
     parser.add_argument("--sub-batch-tokens", type=int, default=512)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (the floor and trpipe alike)")
+    parser.add_argument("--compute-type", help="the floor's CTranslate2 compute type (default int8)")
     args = parser.parse_args()
     data = child_cli(args) if args.kind == "cli" else child_floor(args)
     data["peak_rss_self_mb"] = status_mb("VmHWM")

@@ -21,6 +21,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from echo_backend import EchoTranslator  # noqa: F401  (registers test-echo)
+from object_store import bucket, s3_server  # noqa: F401  (the session's local S3 server)
+from ray_cluster import cluster, ray_cluster  # noqa: F401  (the session's multi-node Ray cluster)
 from repo_guard import session_guard
 from serve_fixtures import served  # noqa: F401  (the session's trpipe serve)
 
@@ -32,6 +34,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch the network (n
 # their own, never in the user's: no test sees the user's models or credentials.
 os.environ["TRPIPE_CACHE_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-cache-")
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="trpipe-test-hf-")
+# The tables trpipe derives from its libraries (simplemma, CLDR, py3langid) are built once for the session.
+os.environ["TRPIPE_TABLES_DIR"] = tempfile.mkdtemp(prefix="trpipe-test-tables-")
 for _name in ("HF_HUB_CACHE", "HF_TOKEN", "HF_ENDPOINT", "TRPIPE_MODELS"):
     os.environ.pop(_name, None)
 GUARD = session_guard(REPO)

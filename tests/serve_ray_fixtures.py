@@ -1,44 +1,46 @@
-"""The Ray Serve test's Ray: one local instance for the module that uses it (module-scoped: tests/test_ray.py
-starts and stops its own Ray per module, and two Ray instances cannot live in one process; the lead merges
-these into the suite's one Ray per session).
+"""The Ray Serve test's Ray: the session's multi-node test cluster (``ray_cluster.py``: a head without CPUs and
+two one-CPU worker nodes with a capped object store), joined by this process as a driver for the module that
+uses it, so that the suite starts one Ray cluster in all.
 
-Ray's workers inherit this process's environment when Ray starts, so the test backends' folder is put on
-PYTHONPATH and named in TRPIPE_BACKEND_MODULES first, and the test engine is slowed (TRPIPE_TEST_DELAY) so
-that a batch is in flight when a replica is killed.
+The replicas run on the worker nodes, whose Python path holds ``tests/`` (the ``test-hold`` backend of
+``serve_backend``, which the ingress names in ``TRPIPE_BACKEND_MODULES`` for the replicas to import). The
+variables the backend reads in the replicas travel in this driver's job ``runtime_env`` (Serve gives the
+driver's runtime environment to the deployments it runs): the test engine is slowed (``TRPIPE_TEST_DELAY``) so
+that a batch is in flight when a replica is killed, and ``TRPIPE_TEST_BUSY_DIR`` shows which replica holds one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 import pytest
 
-HERE = str(Path(__file__).resolve().parent)
-
 
 @pytest.fixture(scope="module")
-def ray_for_serve(tmp_path_factory):
+def ray_for_serve(ray_cluster, tmp_path_factory):
     ray = pytest.importorskip("ray")
     pytest.importorskip("ray.serve")
-    names = ("PYTHONPATH", "TRPIPE_BACKEND_MODULES", "TRPIPE_TEST_DELAY", "TRPIPE_TEST_BUSY_DIR")
-    saved = {k: os.environ.get(k) for k in names}
+    if ray.is_initialized():  # another module's Ray in this process: join the cluster on a clean slate
+        ray.shutdown()
     busy = tmp_path_factory.mktemp("busy")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [HERE, saved["PYTHONPATH"]]))
-    os.environ["TRPIPE_BACKEND_MODULES"] = "serve_backend"
-    os.environ["TRPIPE_TEST_DELAY"] = "0.3"
-    os.environ["TRPIPE_TEST_BUSY_DIR"] = str(busy)
-    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    ray_cluster.ensure_workers(2)  # one replica per worker node (a node killed by an engine test is replaced)
+    saved = os.environ.get("TRPIPE_BACKEND_MODULES")
+    os.environ["TRPIPE_BACKEND_MODULES"] = "serve_backend"  # read by the ingress, imported by the replicas
+    env = {"TRPIPE_TEST_DELAY": "0.3", "TRPIPE_TEST_BUSY_DIR": str(busy)}
+    ray.init(
+        address=ray_cluster.address, runtime_env={"env_vars": env}, log_to_driver=False, logging_level=logging.ERROR
+    )
     try:
         yield busy
     finally:
         from ray import serve
 
-        serve.shutdown()
-        ray.shutdown()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
+        try:
+            serve.shutdown()
+        finally:
+            ray.shutdown()  # leaves the session's cluster running
+            if saved is None:
+                os.environ.pop("TRPIPE_BACKEND_MODULES", None)
             else:
-                os.environ[key] = value
+                os.environ["TRPIPE_BACKEND_MODULES"] = saved

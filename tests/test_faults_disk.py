@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -86,21 +87,67 @@ def test_disk_full_in_a_folder_keeps_what_was_written_and_resumes(echo_registry,
     assert f"{len(written)} skipped" in again.output and len(_json_files(out)) == 8
 
 
+def _stream(path: Path) -> list[dict]:
+    """The documents of a JSONL stream or the rows of a Parquet file (each must be whole to be read)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    data = path.read_bytes()
+    assert data.endswith(b"\n"), "a cut last line"
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
-def test_disk_full_on_a_stream_keeps_the_previous_stream(echo_registry, tmp_path, disk, suffix):
+def test_disk_full_on_a_stream_keeps_its_complete_documents_and_the_rerun_resumes_after_them(
+    echo_registry, tmp_path, disk, suffix
+):
     if suffix == ".parquet":
         pytest.importorskip("pyarrow")
     folder = tmp_path / "in"
-    write_articles(folder, 2)
+    _unique_articles(folder, 12, 30)
+    whole = tmp_path / f"whole{suffix}"
+    assert invoke(*echo_args(), folder, "-o", whole, registry=echo_registry).exit_code == 0
+    out = disk / f"out{suffix}"
+    footer = 48 * 1024 if suffix == ".parquet" else 0  # a Parquet file's footer, about as large as a row group's
+    fill(disk, whole.stat().st_size // 2 + footer)  # room for about half the documents
+    result = invoke(*echo_args(), folder, "-o", out, registry=echo_registry)
+    assert result.exit_code == 2, result.output
+    line = one_line_error(result.output)
+    held = re.search(r"; (\S+) holds the (\d+) complete document\(s\) written before it stopped: free some", line)
+    assert "No space left on device" in line and held and held[1] == str(out), line
+    kept = _stream(out)  # whole lines, whole row groups: every document can be read
+    assert 0 < len(kept) == int(held[2]) < 12 and not temporaries(disk)
+    assert [d["doc"] for d in kept] == sorted(str(p) for p in folder.glob("*.txt"))[: len(kept)]
+    (disk / "filler.bin").unlink()
+    again = invoke(*echo_args(), folder, "-o", out, registry=echo_registry)
+    assert again.exit_code == 0 and f"{12 - len(kept)} articles ok, 0 failed, {len(kept)} skipped" in again.output, (
+        again.output
+    )
+    final = _stream(out)
+    assert [d["doc"] for d in final] == sorted(str(p) for p in folder.glob("*.txt"))  # each once, in order
+    assert final[: len(kept)] == kept
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_disk_full_when_the_previous_documents_no_longer_fit_keeps_the_previous_stream(
+    echo_registry, tmp_path, disk, suffix
+):
+    """A --force rerun makes new documents beside the previous file; when the disk fills before the previous
+    documents it did not redo are copied too, the previous file is kept whole, and the message says so."""
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    folder = tmp_path / "in"
+    _unique_articles(folder, 12, 30)
     out = disk / f"out{suffix}"
     first = invoke(*echo_args(), folder, "-o", out, registry=echo_registry)
     assert first.exit_code == 0, first.output
     before = out.read_bytes()
-    _unique_articles(folder, 12, 30)
-    fill(disk, 16 * 1024)
+    fill(disk, 48 * 1024)
     result = invoke(*echo_args(), folder, "-o", out, "--force", registry=echo_registry)
     assert result.exit_code == 2, result.output
-    assert "No space left on device" in one_line_error(result.output)
+    line = one_line_error(result.output)
+    assert "No space left on device" in line and f"; {out} is kept as it was, with 12 document(s): free" in line
     assert out.read_bytes() == before and not temporaries(disk)
 
 
@@ -182,8 +229,13 @@ def test_a_stream_too_large_stops_and_keeps_nothing_partial(echo_registry, tmp_p
     out = tmp_path / "out.jsonl"
     out.write_text('{"previous": true}\n', encoding="utf-8")
     code, err = _run_limited([*echo_args(), folder, "-o", out], echo_registry)
-    assert code == 2 and "File too large" in one_line_error(err)
-    assert out.read_text(encoding="utf-8") == '{"previous": true}\n' and not temporaries(tmp_path)
+    line = one_line_error(err)
+    assert code == 2 and "File too large" in line
+    kept = _stream(out)  # complete lines only: the new documents that fitted, then the previous one
+    held = re.search(r"holds the (\d+) complete document\(s\) written before it stopped", line)
+    assert held and int(held[1]) == len(kept), line
+    assert 1 < len(kept) < 13 and kept[-1] == {"previous": True} and not temporaries(tmp_path)
+    assert [d["doc"] for d in kept[:-1]] == [str(folder / f"a{i:02d}.fr.txt") for i in range(len(kept) - 1)]
 
 
 # ------------------------------------------------------------------------ runs sharing one output folder

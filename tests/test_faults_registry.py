@@ -32,9 +32,6 @@ CASES = {
         "neither a model folder nor a valid hub id",
     ),
     "model-accents": ("translation:\n  fr-en: {model: éé/modèle}\n", "neither a model folder nor a valid hub id"),
-    "model-three-parts": ("translation:\n  fr-en: {model: a/b/c}\n", "no such model folder"),
-    "model-missing-folder": ("translation:\n  fr-en: {model: ./no/such}\n", "no such model folder"),
-    "model-absolute-missing": ("translation:\n  fr-en: {model: /no/such/dir}\n", "no such model folder"),
     "model-is-a-file": ("translation:\n  fr-en: {model: ./models.yaml}\n", "is a file, not a model folder"),
     # settings
     "beams-zero": (
@@ -85,6 +82,25 @@ def test_malformed_registry_is_named_with_its_key_path(tmp_path, case):
     assert message.startswith(str(path.resolve())), message
     assert expected in message and "\n" not in message
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("model", ["./no/such", "a/b/c", "/no/such/dir"])
+def test_a_registry_entry_whose_model_folder_is_missing_exits_with_the_model_code(tmp_path, model):
+    """The registry itself is fine (the folder may exist on another machine, or later): the run that needs
+    the model stops with exit 4, naming it; a run that does not need it is not concerned."""
+    path = tmp_path / "models.yaml"
+    path.write_text(f"translation:\n  fr-en: {{model: {model}}}\n  de-en: {{model: echo/de-en}}\n", encoding="utf-8")
+    load_registry(path)
+    (article,) = write_articles(tmp_path / "in", 1)
+    needed = invoke("translate", article, "--to", "en", "--from", "fr", "--no-summary", "--no-cache", "--models", path)
+    assert needed.exit_code == 4, needed.output
+    line = one_line_error(needed.output)
+    assert "no such model folder (the registry's model for fr-en)" in line
+    assert str((tmp_path / model).resolve() if not model.startswith("/") else model) in line
+    german = tmp_path / "de.txt"
+    german.write_text("Der Gemeinderat hat den Haushalt beschlossen.\n", encoding="utf-8")
+    other = invoke(*echo_args(), german, "--from", "de", "--models", path)
+    assert other.exit_code == 0, other.output
 
 
 @pytest.mark.parametrize("case", ["defaults-list", "model-not-an-id", "beams-word", "unknown-setting"])

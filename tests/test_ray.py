@@ -49,18 +49,17 @@ def translate(monkeypatch, tiny_registry):
 @pytest.fixture
 def actors_seen(monkeypatch):
     """The actors (host:pid) that sent back results, recorded on the driver."""
-    import trpipe.engines.ray as engine
+    from trpipe.engines.ray_pool import ActorPool
 
     seen: set[str] = set()
-    execute = engine._execute
+    run = ActorPool.run
 
-    def spy(*args, **kwargs):
-        for index, text, meta in execute(*args, **kwargs):
-            if "actor" in meta:
-                seen.add(meta["actor"])
-            yield index, text, meta
+    def spy(self, feed):
+        for group, results in run(self, feed):
+            seen.update(meta["actor"] for _index, _text, meta in results if "actor" in meta)
+            yield group, results
 
-    monkeypatch.setattr(engine, "_execute", spy)
+    monkeypatch.setattr(ActorPool, "run", spy)
     return seen
 
 

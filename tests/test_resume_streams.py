@@ -5,6 +5,7 @@ keeps what it made and what the previous file held (no article twice), so the ne
 from __future__ import annotations
 
 import json
+import re
 import signal
 
 import pytest
@@ -123,3 +124,55 @@ def test_a_model_that_fails_half_way_keeps_the_documents_made_before(tmp_path, s
     kept = read(out)  # the first group (16 French articles) was written before the German one stopped the run
     assert len(kept) == 16 and not temporaries(tmp_path)
     assert [d["doc"] for d in kept] == sorted(str(p) for p in paths[:16])
+
+
+def _without_times(docs: list[dict], suffix: str) -> list[dict]:
+    """Documents (Parquet rows as their JSON documents) without their creation times."""
+    if suffix == ".parquet":
+        from trpipe.render.parquet import parquet_document
+
+        docs = [parquet_document(row) for row in docs]
+    for doc in docs:
+        del doc["provenance"]["created"]
+    return docs
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_run_killed_outright_resumes_to_the_documents_of_an_uninterrupted_run(echo_registry, tmp_path, suffix):
+    """kill -9 in the second group, then a rerun: the same documents as a run never stopped, none twice. The
+    killed run's complete JSONL lines are taken up (a Parquet file is only whole once closed: its rerun makes
+    them again)."""
+    _paths, out, args, read = _run(tmp_path, suffix, 40)
+    reference = tmp_path / f"reference{suffix}"
+    code, err = run_child([*args[:-1], reference], _env(echo_registry))
+    assert code == 0, err
+    log = tmp_path / "batches.log"
+    proc = spawn(args, _env(echo_registry, TRPIPE_TEST_SLOW_BATCH_S="0.3", TRPIPE_TEST_BATCH_LOG=str(log)))
+    # the second group's first batch: the first group (16 articles) is written by then
+    assert wait_for(lambda: log.exists() and "1016 euros" in log.read_text(encoding="utf-8"), timeout=60)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert not out.exists()  # the killed run never finished its file
+    code, err = run_child(args, _env(echo_registry))
+    assert code == 0 and "Traceback" not in err, err
+    skipped = int(re.search(r"(\d+) skipped", err)[1]) if "skipped" in err else 0
+    assert skipped >= 16 if suffix == ".jsonl" else skipped == 0, err
+    assert _without_times(read(out), suffix) == _without_times(read(reference), suffix)
+    assert not temporaries(tmp_path)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_records_with_the_same_text_keep_their_own_documents_on_a_rerun(echo_registry, tmp_path, suffix):
+    """Two records of one text (a story syndicated under two ids) share a fingerprint: a rerun copies each
+    its own document, not the first one twice."""
+    from fault_helpers import invoke
+
+    records = tmp_path / "feed.jsonl"
+    text = "Le conseil régional a voté un budget de 1000 euros."
+    records.write_text("".join(json.dumps({"id": f"wire-{i}", "text": text}) + "\n" for i in range(3)), "utf-8")
+    out = tmp_path / f"out{suffix}"
+    read = _lines if suffix == ".jsonl" else _rows
+    for run in range(2):
+        result = invoke(*echo_args(), records, "-o", out, registry=echo_registry)
+        assert result.exit_code == 0 and ("3 skipped" in result.output) == (run == 1), result.output
+        assert [d["doc"] for d in read(out)] == ["wire-0", "wire-1", "wire-2"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trpipe import remote
 from trpipe.errors import InputError, shown
 from trpipe.paths import is_dir
 from trpipe.read import STDIN, decode_text, read_source
@@ -72,7 +73,10 @@ def _file_item(path: Path, relative: Path) -> InputItem:
 def _lines(handle, limit: int | None) -> Iterator[bytes | None]:
     """The lines of ``handle``; None for a line longer than ``limit`` bytes (skipped to its end in a regular
     file; in a stream, such as a pipe or a device, reading stops there: it may never end)."""
-    regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    try:
+        regular = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # an object-storage file: it has an end
+        regular = True
     while True:
         line = handle.readline(-1 if limit is None else limit + 1)
         if not line:
@@ -93,7 +97,10 @@ def _jsonl_items(path: Path, max_bytes: int | None = None) -> Iterator[InputItem
     A record (line) longer than ``max_bytes`` fails alone, as a file over the size limit does.
     """
     try:
-        handle = path.open("rb")
+        handle = remote.open_read(str(path)) if remote.is_remote(str(path)) else path.open("rb")
+    except InputError as exc:
+        yield InputItem(name=str(path), error=exc.reason)
+        return
     except OSError as exc:
         yield InputItem(name=str(path), error=f"cannot be read ({exc.strerror or exc})")
         return
@@ -174,6 +181,8 @@ def is_collection(inputs: Sequence[str]) -> bool:
     """Several inputs, a folder or a JSONL file: outputs go to a folder (or one stream), one per article."""
     if len(inputs) != 1:
         return True
+    if remote.is_remote(inputs[0]):
+        return inputs[0].lower().endswith(JSONL_SUFFIXES) or remote.is_folder(inputs[0])
     path = Path(inputs[0])
     return inputs[0] != STDIN and (is_dir(path) or path.suffix.lower() in JSONL_SUFFIXES)
 
@@ -219,6 +228,9 @@ def expand_inputs(
         if given == STDIN:
             yield InputItem(name="<stdin>", path=STDIN, output_stem=Path("stdin"))
             continue
+        if remote.is_remote(given):
+            yield from _remote_items(given, max_bytes)
+            continue
         if is_url(given):
             yield InputItem(name=given, url=given, output_stem=Path(url_stem(given)))
             continue
@@ -246,6 +258,26 @@ def expand_inputs(
             yield _file_item(path, Path(path.name))
 
 
+def _remote_items(url: str, max_bytes: int | None) -> Iterator[InputItem]:
+    """An object-storage input: a JSONL object's records, a prefix's articles (in key order), or one article."""
+    if url.lower().endswith(JSONL_SUFFIXES):
+        yield from _jsonl_items(url, max_bytes)  # type: ignore[arg-type]  (a URL, opened through fsspec)
+        return
+    if not remote.is_folder(url):
+        yield InputItem(name=url, path=url, output_stem=Path(Path(url.rsplit("/", 1)[-1]).stem))
+        return
+    found = False
+    try:
+        for key, relative in remote.list_files(url, folder_suffixes()):
+            found = True
+            yield InputItem(name=key, path=key, output_stem=Path(relative).with_suffix(""))
+    except InputError as exc:
+        yield InputItem(name=url, error=exc.reason)
+        return
+    if not found:
+        yield InputItem(name=url, error=f"is a folder with no {', '.join(folder_suffixes())} files")
+
+
 def grouped(items: Iterable, max_articles: int, max_chars: int, size: Callable) -> Iterator[list]:
     """Consecutive groups of at most ``max_articles`` items and about ``max_chars`` characters."""
     group: list = []
@@ -269,6 +301,9 @@ def _resolved(path: Path) -> Path:
 
 def inside(path: Path, folder: Path) -> bool:
     """Whether ``path`` is ``folder`` or lies in it (both resolved; never raises)."""
+    if remote.is_remote(path) or remote.is_remote(folder):  # objects: by their URLs
+        inner, outer = str(path).rstrip("/"), str(folder).rstrip("/")
+        return inner == outer or inner.startswith(outer + "/")
     try:
         _resolved(path).relative_to(_resolved(folder))
     except ValueError:

@@ -33,11 +33,10 @@ MIN_CONFIDENCE = 0.50
 MAX_GIVEN_PROBABILITY = 0.05
 
 
-@lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid import langid
+    from trpipe.tablecache import language_identifier  # py3langid's model, cached once per machine
 
-    return langid.LanguageIdentifier.from_modelpath(langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
+    return language_identifier()
 
 
 def identifier_name() -> str:

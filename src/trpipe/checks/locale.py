@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from trpipe.checks.text import base_lang, fold, fold_keep, known_word, lemma
+from trpipe.tablecache import cached_table
 
 # The languages of models.yaml, and the regional locales whose forms appear in their news (en-GB
 # "kilometres", pt-PT "mil milhões", Levantine Arabic month names, traditional Chinese).
@@ -68,6 +69,7 @@ def _first(lang: str):
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-number-marks")
 def number_marks(lang: str) -> tuple[str, str]:
     """(decimal mark, grouping mark) of ``lang``'s Latin-digit numbers; ('.', ',') when CLDR has no locale."""
     loc = _first(lang)
@@ -82,6 +84,7 @@ def _dotless(name: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-month-names")
 def month_names(lang: str) -> tuple[dict[str, int], dict[str, int], bool]:
     """(wide names -> month, abbreviated names -> month, whether the names are capitalised), folded.
 
@@ -104,6 +107,7 @@ def month_names(lang: str) -> tuple[dict[str, int], dict[str, int], bool]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-weekday-names")
 def weekday_names(lang: str) -> dict[str, int]:
     """Wide weekday names (format and stand-alone), folded -> 0 (Monday) .. 6."""
     names: dict[str, int] = {}
@@ -115,6 +119,7 @@ def weekday_names(lang: str) -> dict[str, int]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-scale-words")
 def scale_words(lang: str) -> dict[str, int]:
     """Scale words and abbreviations of ``lang`` -> power of ten: 'milliards' 9, 'mio' 6, '万' 4, 'bn' 9."""
     scales: dict[str, int] = {}
@@ -138,6 +143,7 @@ def scale_words(lang: str) -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
+@cached_table("cldr-currency-symbols")
 def _currency_symbols() -> dict[str, frozenset[str]]:
     """Every symbol and ISO code of the compared currencies, in every shipped locale: '$' -> {USD}."""
     symbols: dict[str, set[str]] = {}
@@ -157,6 +163,7 @@ def fold_symbol(symbol: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-currency-words")
 def currency_words(lang: str) -> dict[str, frozenset[str]]:
     """Folded currency names of ``lang`` (every plural form) and their head words -> ISO codes.
 
@@ -226,6 +233,7 @@ def unit_key(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-unit-words")
 def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
     """Unit names and abbreviations of ``lang`` -> (CLDR unit id, whether only an abbreviation); 'per'
     forms -> 'per:' + id. 'kilomètres' and 'km' -> 'length-kilometer'; 'km/h' -> 'speed-kilometer-per-hour'.
@@ -263,6 +271,7 @@ def unit_words(lang: str) -> dict[str, tuple[str, bool]]:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-twelve-hour")
 def twelve_hour(lang: str) -> bool:
     """Whether ``lang`` writes clock times on a 12-hour dial (CLDR's short time format uses 'h', not 'H')."""
     loc = _first(lang)
@@ -271,6 +280,7 @@ def twelve_hour(lang: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-day-periods")
 def day_periods(lang: str) -> dict[str, str]:
     """Folded a.m./p.m. markers of ``lang`` (abbreviated and wide) -> 'am' | 'pm'."""
     marks: dict[str, str] = {}
@@ -284,6 +294,7 @@ def day_periods(lang: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+@cached_table("cldr-places")
 def places() -> dict[str, frozenset[str]]:
     """Folded territory, language and city names in every shipped language -> keys ('T:CN', 'L:zh', 'C:...')."""
     table: dict[str, set[str]] = {}

@@ -207,11 +207,11 @@ def _known_place(folded: str) -> bool:
 @lru_cache(maxsize=16384)
 def _german_adjective(word: str) -> bool:
     """A capitalised German word that is an adjective (its dictionary form is in lower case): Deutsche."""
-    import simplemma
+    from trpipe.tablecache import lemmatize  # simplemma on its dictionaries cached once per machine
 
     if not re.search(r"(?:e|en|er|es|em)$", word) or fold(word) in stopwords("de"):
         return False
-    form = simplemma.lemmatize(word.lower(), lang="de")
+    form = lemmatize(word.lower(), "de")
     return form[:1].islower() and fold(form) not in locale.scale_words("de")
 
 

@@ -10,6 +10,8 @@ import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
+from trpipe.tablecache import cached_table
+
 Flag = dict[str, str]
 
 # Languages whose words simplemma lemmatises (zh, ja: no inflection to undo; others fall back to the word).
@@ -75,6 +77,7 @@ def fold_keep(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+@cached_table("unicode-digits")
 def _digit_table() -> dict[int, str]:
     """Every Unicode decimal digit (Arabic-Indic, full-width, ...) to its ASCII digit; Arabic marks to . and ,."""
     table = {}
@@ -112,9 +115,9 @@ def lemma(word: str, lang: str) -> str:
     low = word.lower()
     if lang not in _SIMPLEMMA_LANGS:
         return low
-    import simplemma
+    from trpipe.tablecache import lemmatize  # simplemma on its dictionaries cached once per machine
 
-    return simplemma.lemmatize(low, lang=lang).lower()
+    return lemmatize(low, lang).lower()
 
 
 @lru_cache(maxsize=65536)
@@ -123,9 +126,9 @@ def known_word(word: str, lang: str) -> bool:
     lang = base_lang(lang)
     if lang not in _SIMPLEMMA_LANGS:
         return False
-    import simplemma
+    from trpipe.tablecache import is_known  # simplemma on its dictionaries cached once per machine
 
-    return bool(simplemma.is_known(word.lower(), lang=lang))
+    return is_known(word.lower(), lang)
 
 
 class Token(NamedTuple):
@@ -150,9 +153,9 @@ def proper_noun(word: str, lang: str) -> bool:
     lang = base_lang(lang)
     if lang not in _SIMPLEMMA_LANGS or lang in ("de", "lb"):
         return False
-    import simplemma
+    from trpipe.tablecache import lemmatize  # simplemma on its dictionaries cached once per machine
 
-    form = simplemma.lemmatize(word.lower(), lang=lang)
+    form = lemmatize(word.lower(), lang)
     return form[:1].isupper()
 
 

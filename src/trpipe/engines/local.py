@@ -2,7 +2,7 @@
 
 Articles are translated in groups (their sentences share model batches, their summaries too) and each is
 written as soon as its group is done, so a killed run loses at most one group; the rerun resumes. A stream
-or Parquet file stopped early is kept with the new documents and the previous file's others (``salvage``).
+or Parquet file stopped early is kept with the new documents and the previous file's others (``stream.close_stopped``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from trpipe.engines.plan import Plan, failure_reason, fingerprint, grouped, prot
 from trpipe.engines.report import RunReport
 from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import Sink, open_sink, remove_live_temporaries, stops_run
-from trpipe.engines.stream import PreviousOutput, salvage
+from trpipe.engines.stream import PreviousOutput, close_stopped, document_key
 from trpipe.errors import InputError, OutputError, PairError, TrpipeError, shown
+from trpipe.heap import release
 from trpipe.progress import Progress
 from trpipe.records import Document, Source
 from trpipe.render import render
@@ -44,7 +45,7 @@ def run_local(
         request.output,
         request.fmt,
         request.force,
-        parquet_ok=parquet_available(),
+        parquet_ok=not str(request.output or "").lower().endswith(".parquet") or parquet_available(),  # 0.5 s import
         protect=protected_files(request),
         max_bytes=request.settings.max_bytes,
         feeds=request.settings.extra.get("feeds"),
@@ -76,9 +77,10 @@ def run_local(
                 run_single(plan, session, sink, report, warn)
             else:
                 run_many(plan, session, sink, report, warn, previous)
+            sink.close(keep=True)  # a full disk at the very end stops the run as one before would
             kept = True
-        except BaseException:  # stopped early: keep what was done, and what the previous file held
-            kept = salvage(previous, sink, report)
+        except BaseException as exc:  # stopped early: keep what was done, and what the previous file held
+            close_stopped(previous, sink, report, exc)
             raise
         finally:
             sink.close(keep=kept)
@@ -142,7 +144,7 @@ def run_many(
             session.progress.article_done(ok=False)
         warn(f"error: {shown(name)}: {reason}")
 
-    held: list[str] = []  # fingerprints of previous documents to copy before the next new one
+    held: list[str] = []  # keys of previous documents to copy before the next new one
 
     def pending() -> Iterator[tuple[str, Source, Path | None, str, list[str]]]:
         for item, out, error in plan.items():
@@ -161,9 +163,10 @@ def run_many(
             except Exception as exc:  # a bug met on this input only
                 fail(item.name, article_error(item.name, exc).reason, early=True)
                 continue
-            if plan.is_current(out, print_) or (previous is not None and previous.has(print_)):
-                if previous is not None and previous.has(print_):
-                    held.append(print_)  # copied when the articles before it are written: input order
+            key = document_key(print_, source.doc_id or source.path)  # as render.common.doc_id
+            if plan.is_current(out, print_) or (previous is not None and previous.has(key)):
+                if previous is not None and previous.has(key):
+                    held.append(key)  # copied when the articles before it are written: input order
                 skipped(item.name, out or plan.output)
                 if on_article is not None:
                     on_article(item.name, out, None)
@@ -207,6 +210,7 @@ def run_many(
                 on_article(name, out, result)
 
         session.run_group([entry[1] for entry in group], settings, on_result=finished)
+        release()  # the group's buffers back to the system: the peak does not creep up group after group
     for copied in held:  # previous documents after the last new one
         previous.copy(copied, sink)
     report.ignored = len(plan.skipped)

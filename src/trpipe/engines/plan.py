@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from trpipe import remote
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, UsageError, shown
 from trpipe.inputs import (
     ARTICLE_SUFFIXES,
@@ -30,7 +31,7 @@ from trpipe.inputs import (
     inside,
     is_collection,
 )
-from trpipe.paths import exists, is_dir, is_file
+from trpipe.paths import as_path, exists, is_dir, is_file
 from trpipe.read import STDIN
 from trpipe.records import Source
 from trpipe.render import (
@@ -83,6 +84,8 @@ def fit_name(name: str, limit: int = NAME_MAX) -> str:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    if remote.is_remote(a) or remote.is_remote(b):  # objects: the same URL
+        return str(a).rstrip("/") == str(b).rstrip("/")
     try:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
@@ -91,6 +94,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _file_id(path: Path) -> tuple[int, int] | None:
     """``(device, inode)`` of an existing file (hard links and symbolic links share it), else None."""
+    if remote.is_remote(path):
+        return None
     try:
         info = path.stat()
     except (OSError, ValueError):
@@ -145,7 +150,7 @@ class Plan:
         self.protect = [Path(p).expanduser() for p in protect if p]
         self.max_bytes = max_bytes
         self.collection = is_collection(self.inputs) or bool(feeds)
-        out = Path(output) if output else None
+        out = as_path(output) if output else None
         folder = out is not None and (is_dir(out) or str(output).endswith(("/", os.sep)))
         self.refusal: UsageError | None = None  # raised by prepare(), after the refusals that matter more
         try:
@@ -214,6 +219,9 @@ class Plan:
         for given in self.inputs:
             if given == STDIN:
                 continue
+            if remote.is_remote(given):  # an object is written over only by its own URL (see _same_file)
+                files.append(as_path(given))
+                continue
             path = Path(given)
             if is_dir(path):
                 files += [
@@ -235,18 +243,19 @@ class Plan:
             if self.refusal is not None:  # before the folder is made
                 raise self.refusal
             self.folder = self._check_folder()
-            inputs = [Path(g) for g in self.inputs if g != STDIN]
+            inputs = [as_path(g) for g in self.inputs if g != STDIN]
             if any(is_dir(p) and inside(self.folder, p) and not _same_file(p, self.folder) for p in inputs):
                 self.exclude = self.folder
             self._check_folder_outputs([p for p in inputs if is_dir(p)])
             self._used.clear()
         elif self.output:
-            long = [part for part in Path(self.output).parts if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX]
+            parts = () if remote.is_remote(self.output) else Path(self.output).parts  # object keys: 1,024 bytes
+            long = [part for part in parts if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX]
             if long:
                 raise UsageError(
                     f"-o {shown(self.output)}: a name longer than {NAME_MAX} bytes, which no filesystem takes"
                 )
-            refuse_unsafe_output(Path(self.output), self.input_files())
+            refuse_unsafe_output(as_path(self.output), self.input_files())
             if self.refusal is not None:
                 raise self.refusal
             if self.mode == "single":
@@ -279,7 +288,11 @@ class Plan:
         output = self.output
         if output is None:
             raise UsageError("several inputs: -o must name the output folder (or use --format jsonl for one stream)")
-        folder = Path(output)
+        folder = as_path(output)
+        if remote.is_remote(output):  # a prefix: nothing to make, and no object may have its name
+            if is_file(folder):
+                raise UsageError(f"-o {shown(output)}: several inputs need a folder (a prefix), and this is an object")
+            return folder
         if exists(folder) and not is_dir(folder):
             raise UsageError(f"-o {shown(output)}: several inputs need a folder, and this is a file")
         if not exists(folder) and _names_a_file(folder):
@@ -298,7 +311,7 @@ class Plan:
     def output_path(self, item: InputItem) -> Path:
         """Where ``item``'s output goes in the output folder (each component fitted to the filesystem)."""
         assert self.folder is not None or self.output is not None
-        folder = self.folder if self.folder is not None else Path(self.output or ".")
+        folder = self.folder if self.folder is not None else as_path(self.output or ".")
         stem = item.output_stem or Path(Path(item.name).name)
         suffix = self.suffix or same_suffix(item.name)
         parts = [*stem.parts[:-1], stem.parts[-1] + suffix] if stem.parts else ["output" + suffix]
@@ -308,7 +321,7 @@ class Plan:
         """``(item, output path or None, error or None)`` for every input, in order."""
         if self.mode == "single":
             (item,) = list(expand_inputs(self.inputs, max_bytes=self.max_bytes))
-            yield item, (Path(self.output) if self.output else None), None
+            yield item, (as_path(self.output) if self.output else None), None
             return
         self.skipped.clear()
         for item in self._all_items():
@@ -348,8 +361,9 @@ class Plan:
         return [given for given in self.inputs if given != STDIN and not _stream_feed(given)]
 
     def count(self) -> int | None:
-        """How many articles the inputs hold (None when counting would mean reading a stream)."""
-        if len(self.rereadable()) != len(self.inputs) or self.feeds:
+        """How many articles the inputs hold (None when counting would mean reading a stream, a feed, or
+        object storage twice)."""
+        if len(self.rereadable()) != len(self.inputs) or self.feeds or any(remote.is_remote(g) for g in self.inputs):
             return None
         return sum(1 for _ in expand_inputs(self.inputs, self.exclude, self.max_bytes))
 
@@ -362,7 +376,7 @@ class Plan:
 
 def _stream_feed(given: str) -> bool:
     """A JSONL input that is not a regular file (a named pipe, a device): it can be read only once."""
-    if Path(given).suffix.lower() not in JSONL_SUFFIXES:
+    if Path(given).suffix.lower() not in JSONL_SUFFIXES or remote.is_remote(given):
         return False
     try:
         return not stat.S_ISREG(os.stat(given).st_mode) and not stat.S_ISDIR(os.stat(given).st_mode)

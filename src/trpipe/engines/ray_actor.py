@@ -1,11 +1,11 @@
 """The Ray actor of ``--engine ray``: one Session (models loaded once) per actor, one group of articles per call.
 
-See ``trpipe.engines.ray`` for the driver, and docs/ray.md.
+See ``trpipe.engines.ray`` for the driver, ``trpipe.engines.ray_pool`` for how groups reach the actors, and
+docs/ray.md.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import os
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from trpipe.engines.plan import fingerprint
-from trpipe.engines.sinks import valid_text
 from trpipe.errors import InputError, PairError, TrpipeError, UsageError
+from trpipe.heap import release
 from trpipe.read import decode_text, read_bytes, read_bytes_as
 from trpipe.records import Source
 from trpipe.render import render
@@ -64,7 +64,7 @@ def _effective_device(requested: str | None) -> str | None:
 
 
 class TranslateBatch:
-    """The Ray Data callable class: one Session per actor, one group of articles per call."""
+    """The actor's class (made a Ray actor by the driver): one Session per actor, one group of articles per call."""
 
     def __init__(
         self,
@@ -120,12 +120,20 @@ class TranslateBatch:
         except TrpipeError:
             pass
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        import numpy as np
+    def ready(self) -> dict[str, str]:
+        """Where this actor runs, once its models are loaded (the driver waits for this before sending work)."""
+        import ray
 
-        columns = [batch[k].tolist() for k in ("index", "kind", "name", "path", "doc_id", "data")]
-        columns[2:4] = [[os.fsdecode(value) for value in column] for column in columns[2:4]]
-        rows = list(zip(*columns))
+        return {"actor": self.actor, "node": ray.get_runtime_context().get_node_id(), "host": socket.gethostname()}
+
+    def run(self, rows: list[dict[str, Any]]) -> list[tuple[int, str | bytes, dict[str, Any]]]:
+        """Translate one group of articles: ``(index, rendered text, meta)`` for each row, in order.
+
+        A row is ``{index, kind, name, path, doc_id, data}`` (``kind``: ``file`` read here, ``record`` or
+        ``bytes`` carried in ``data``). The meta says ``ok``, or why not (``error``, ``error_kind``), or
+        ``fatal`` with an exit code when an error stops the run; the first row's meta also carries the
+        group's warnings, translation-memory hits and the actor's name.
+        """
         metas: list[dict[str, Any]] = [{} for _ in rows]
         texts = ["" for _ in rows]
         session, settings = self.session, self.session.settings
@@ -134,12 +142,13 @@ class TranslateBatch:
             if self.fatal is not None:
                 raise self.fatal
             loaded: list[tuple[int, Source, str]] = []
-            for i, (_index, kind, name, path, doc_id, given) in enumerate(rows):
+            for i, row in enumerate(rows):
+                name = row["name"]
                 try:
-                    data, read_error = read_article(kind, path, given, settings.max_bytes)
+                    data, read_error = read_article(row["kind"], row["path"], row["data"], settings.max_bytes)
                     if read_error:
                         raise InputError(name, read_error)
-                    source = decode_row(kind, name, doc_id, data, settings, self.warnings.append)
+                    source = decode_row(row["kind"], name, row["doc_id"], data, settings, self.warnings.append)
                     lang = session.source_language(source, self.settings)
                     print_ = fingerprint(source, session.run_signature(lang, self.settings, self.fmt))
                 except (InputError, PairError) as exc:
@@ -160,9 +169,7 @@ class TranslateBatch:
                     continue
                 result.provenance["fingerprint"] = print_
                 try:
-                    rendered = render(result, self.fmt)
-                    binary = isinstance(rendered, bytes)  # a document package: base64 in the text column
-                    texts[i] = base64.b64encode(rendered).decode("ascii") if binary else valid_text(rendered)
+                    texts[i] = render(result, self.fmt)  # text, or a document package's bytes
                 except Exception as exc:  # a renderer's bug on this article only
                     metas[i] = _failure(article_error(result.source.path, exc))
                     continue
@@ -173,20 +180,16 @@ class TranslateBatch:
                     "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
                     "fingerprint": print_,
                     "source_lang": result.source.lang,
-                    **({"binary": True} if binary else {}),
                 }
         except TrpipeError as exc:  # stops the run, as it stops the local engine
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
             texts = ["" for _ in rows]
+        release()  # the group's buffers back to the system (trpipe.heap)
         if metas:
             metas[0]["cache_hits"] = session.cache_hits() - hits_before
             metas[0]["warnings"], self.warnings[:] = list(self.warnings), []
             metas[0]["actor"] = self.actor
-        return {
-            "index": np.array([row[0] for row in rows], dtype=np.int64),
-            "text": np.array(texts, dtype=object),
-            "meta": np.array([json.dumps(m) for m in metas], dtype=object),  # ASCII: names may not be UTF-8
-        }
+        return [(row["index"], text, meta) for row, text, meta in zip(rows, texts, metas)]
 
     def __del__(self):
         session = getattr(self, "session", None)

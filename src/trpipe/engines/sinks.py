@@ -21,7 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trpipe import remote
 from trpipe.errors import OutputError, shown
+from trpipe.paths import as_path
 
 _RUN = {"pid": -1, "token": ""}
 _LIVE: set[Path] = set()  # this process's temporary files not yet renamed or removed
@@ -54,9 +56,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(target: Path) -> None:
-    """Temporary files for ``target`` left by runs of this machine whose process is gone."""
+def stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files for ``target`` left by runs of this machine whose process is gone (a run killed
+    with SIGKILL, a machine that lost power), oldest first. Object storage has none: an unfinished upload
+    is never seen."""
+    if remote.is_remote(target):
+        return []
     host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+    found = []
     for stale in target.parent.glob(f".trpipe-{_name_hash(target)}-*.tmp"):
         parts = stale.name.split("-")
         if len(parts) < 5 or not parts[2].isdigit():
@@ -64,7 +71,15 @@ def remove_stale_temporaries(target: Path) -> None:
         pid, their_host = int(parts[2]), parts[3]
         if their_host == host and pid != os.getpid() and not _alive(pid):
             with contextlib.suppress(OSError):
-                stale.unlink()
+                found.append((stale.stat().st_mtime_ns, stale))
+    return [path for _, path in sorted(found)]
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files for ``target`` left by runs of this machine whose process is gone."""
+    for stale in stale_temporaries(target):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def file_mode() -> int:
@@ -96,8 +111,9 @@ def _error(target: Path, exc: OSError) -> OutputError:
 
 
 def stops_run(exc: OutputError) -> bool:
-    """Whether a write error concerns every later output too (disk full, quota, read-only filesystem)."""
-    return getattr(exc, "errno", None) in STOPPING_ERRNOS
+    """Whether a write error concerns every later output too (disk full, quota, read-only filesystem, an
+    object store that refuses)."""
+    return getattr(exc, "stops", False) or getattr(exc, "errno", None) in STOPPING_ERRNOS
 
 
 def _create(tmp: Path) -> int:
@@ -124,6 +140,9 @@ def remove_live_temporaries() -> None:
 
 def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one, never a part."""
+    if remote.is_remote(path):  # one PUT: the old object or the whole new one
+        remote.write_bytes(path, text.encode("utf-8", "replace") if isinstance(text, str) else text)
+        return
     target = Path(path)
     tmp = None
     try:
@@ -150,6 +169,8 @@ def write_atomic(path: str | os.PathLike, text: str | bytes) -> None:
 
 def check_writable(path: str | os.PathLike) -> None:
     """Fail before any work when ``path``'s folder cannot take a new file."""
+    if remote.is_remote(path):  # known at the first write (a missing bucket, a denied permission stop the run)
+        return
     folder = Path(path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -167,8 +188,9 @@ class Sink:
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
         raise NotImplementedError
 
-    def close(self, keep: bool) -> None:
-        """Finish (``keep``) or throw away what is not written yet."""
+    def close(self, keep: bool, stopped: bool = False) -> None:
+        """Finish (``keep``) or throw away what is not written yet. ``stopped``: the run stopped early (a
+        full disk, a signal): keep what is complete, leave out what no longer fits. Closing again does nothing."""
 
 
 class FileSink(Sink):
@@ -186,73 +208,122 @@ class FileSink(Sink):
 
 
 class StreamSink(Sink):
-    """One stream for many documents (JSONL): stdout, or a file replaced atomically when the run ends."""
+    """One stream for many documents (JSONL): stdout, or a file replaced atomically when the run ends.
+
+    Each document reaches the temporary file whole (one write, no buffer in this process), so the file
+    holds complete lines only, up to the last one being written: a write that fails (a full disk) is cut
+    back to the last complete document, and after SIGKILL the next run takes up the complete lines of
+    this run's temporary file (``stream.PreviousOutput``). Stale temporary files of the target are
+    removed once the new file replaces it.
+    """
 
     def __init__(self, output: str | None, echo: Callable[[str], None]):
-        self.echo, self.handle, self.tmp = echo, None, None
-        self.target = Path(output) if output else None
-        if self.target is not None:
+        self.echo, self.fd, self.tmp, self.upload = echo, None, None, None
+        self.target = as_path(output) if output else None
+        self.records = 0  # complete documents in the temporary file
+        self.complete = 0  # its size up to the end of the last complete document
+        self.replaced = False  # the file replaced the target
+        if output and remote.is_remote(output):  # an upload, seen only once complete
+            self.upload = remote.open_write(output)
+        elif self.target is not None:
             check_writable(self.target)
-            remove_stale_temporaries(self.target)
             self.tmp = temporary_path(self.target)
             try:
-                fd = _create(self.tmp)
+                self.fd = _create(self.tmp)
             except OSError as exc:
                 raise _error(self.target, exc) from None
-            # A name that is not valid Unicode (a file name's undecodable bytes) is written as U+FFFD or '?'.
-            self.handle = os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="")
 
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
-        if self.handle is None:
+        if self.upload is not None:
+            try:
+                self.upload.write(text.encode("utf-8", "replace"))
+            except Exception as exc:
+                raise remote.error(str(self.target), exc) from None
+            self.records += 1
+            return
+        if self.fd is None:
             self.echo(text)
             return
+        # A name that is not valid Unicode (a file name's undecodable bytes) is written as U+FFFD or '?'.
+        data = memoryview(text.encode("utf-8", "replace"))
         try:
-            self.handle.write(text)
+            while data:
+                data = data[os.write(self.fd, data) :]
         except OSError as exc:
+            with contextlib.suppress(OSError):  # no cut line: back to the last complete document
+                os.ftruncate(self.fd, self.complete)
+                os.lseek(self.fd, self.complete, os.SEEK_SET)
             assert self.target is not None
             raise _error(self.target, exc) from None
+        self.complete = os.lseek(self.fd, 0, os.SEEK_CUR)
+        self.records += 1
 
-    def close(self, keep: bool) -> None:
-        if self.handle is None or self.tmp is None or self.target is None:
+    def close(self, keep: bool, stopped: bool = False) -> None:
+        if self.upload is not None:
+            upload, self.upload = self.upload, None
+            _finish_upload(upload, keep, str(self.target))
+            self.replaced = keep
             return
-        handle, self.handle = self.handle, None
+        if self.fd is None or self.tmp is None or self.target is None:
+            return
+        fd, self.fd = self.fd, None
         try:
             if keep:
-                handle.flush()
-                os.fsync(handle.fileno())
-            handle.close()
+                os.fsync(fd)
+            os.close(fd)
+            fd = None
             if keep:
                 os.chmod(self.tmp, file_mode())
                 os.replace(self.tmp, self.target)
+                self.replaced = True
+                remove_stale_temporaries(self.target)  # taken up by this run (see ``stream.PreviousOutput``)
         except OSError as exc:
             if keep:
                 raise _error(self.target, exc) from None
         finally:
-            with contextlib.suppress(OSError):
-                handle.close()
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             _discard(self.tmp)
 
 
 class ParquetSink(Sink):
-    """One Parquet file, a row per article (see ``trpipe.render.parquet``), replaced atomically at the end."""
+    """One Parquet file, a row per article (see ``trpipe.render.parquet``), replaced atomically at the end.
+
+    Rows are written in row groups of ``batch_rows``. Before each row group, the free space is checked
+    against the group's size (serialized once in memory) and room for the file's footer: a row group that
+    would not fit is not begun, so a full disk leaves a file that closes with complete row groups only
+    (a stopped run writes as many of its last rows as still fit).
+    """
 
     def __init__(self, output: str, batch_rows: int = 256):
         from trpipe.render.parquet import import_pyarrow, parquet_row, parquet_schema
 
         pa, pq = import_pyarrow()
-        self.pa, self.row, self.batch_rows = pa, parquet_row, batch_rows
+        self.pa, self.pq, self.row, self.batch_rows = pa, pq, parquet_row, batch_rows
         self.schema = parquet_schema(pa)
-        self.target = Path(output)
-        check_writable(self.target)
-        remove_stale_temporaries(self.target)
-        self.tmp = temporary_path(self.target)
-        _LIVE.add(self.tmp)
-        try:
-            self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
-        except OSError as exc:
-            _discard(self.tmp)
-            raise _error(self.target, exc) from None
+        self.target = as_path(output)
+        self.records = 0  # rows in complete row groups
+        self.replaced = False  # the file replaced the target
+        self.upload = None
+        if remote.is_remote(output):  # written as an upload, seen only once complete
+            self.tmp = None
+            self.upload = remote.open_write(output)
+            self.writer = pq.ParquetWriter(self.upload, self.schema)
+        else:
+            check_writable(self.target)
+            self.tmp = temporary_path(self.target)
+            _LIVE.add(self.tmp)
+            try:
+                self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
+            except OSError as exc:
+                _discard(self.tmp)
+                raise _error(self.target, exc) from None
         self.pending: list[dict[str, Any]] = []
+        self.handed = 0  # rows given to the sink
+        self.groups = 0
+        self.broken = False  # a row group failed half-way: the file cannot be closed whole
+        self.closed = False
 
     def write(self, out: Path | None, text: str, document: dict[str, Any] | None = None) -> None:
         import json
@@ -263,31 +334,112 @@ class ParquetSink(Sink):
 
     def write_row(self, row: dict[str, Any]) -> None:
         """A row as it is (one read back from a previous file of the same schema)."""
+        self.handed += 1
         self.pending.append(row)
         if len(self.pending) >= self.batch_rows:
             self.flush()
 
-    def flush(self) -> None:
-        if self.pending:
-            try:
-                self.writer.write_table(self.pa.Table.from_pylist(self.pending, schema=self.schema))
-            except OSError as exc:
-                raise _error(self.target, exc) from None
-            self.pending = []
-
-    def close(self, keep: bool) -> None:
+    def flush(self, fit: bool = False) -> None:
+        """Write the pending rows as a row group. ``fit``: as many of them as the free space holds (a
+        stopped run), the others left out."""
+        if not self.pending:
+            return
+        rows = self.pending
+        table = self.pa.Table.from_pylist(rows, schema=self.schema)
         try:
-            if keep:
-                self.flush()
-            self.writer.close()
-            if keep:
-                os.chmod(self.tmp, file_mode())
-                os.replace(self.tmp, self.target)
+            self._room_for(table)
         except OSError as exc:
-            if keep:
+            table = self._fitting(table) if fit else None
+            if table is None:  # kept pending: a stopped run's close writes those that fit
                 raise _error(self.target, exc) from None
+        try:
+            self.writer.write_table(table)
+        except OSError as exc:  # failed half-way (the disk filled meanwhile): the file cannot be closed whole
+            self.pending, self.broken = [], True
+            raise _error(self.target, exc) from None
+        self.records += table.num_rows
+        self.groups += 1
+        self.pending = []
+        if table.num_rows < len(rows):
+            raise _error(self.target, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+
+    def _fitting(self, table):
+        """The longest first part of ``table`` that fits on the disk (None when not one row does)."""
+        low, high = 0, table.num_rows - 1  # high rows do not fit
+        while low < high:
+            middle = (low + high + 1) // 2
+            try:
+                self._room_for(table.slice(0, middle))
+                low = middle
+            except OSError:
+                high = middle - 1
+        return table.slice(0, low) if low else None
+
+    def _room_for(self, table) -> None:
+        """Raise ENOSPC, before anything is written, when the row group and the footer would not fit."""
+        if self.tmp is None:  # object storage: no disk to fill
+            return
+        buffer = self.pa.BufferOutputStream()
+        self.pq.write_table(table, buffer)
+        data = buffer.getvalue()
+        # ``data`` holds this group with a footer of its own; the file's footer grows by as much per group
+        footer = self.pq.read_metadata(self.pa.BufferReader(data)).serialized_size
+        needed = len(data) + footer * self.groups + 16 * 1024
+        try:
+            stats = os.statvfs(self.tmp.parent)
+        except OSError:
+            return
+        if stats.f_bavail * stats.f_frsize < needed:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self, keep: bool, stopped: bool = False, whole: bool = False) -> None:
+        """``whole``: keep the file only if every row given to the sink is in it (a stopped run that
+        completes a previous file must not replace it with fewer of its documents)."""
+        if self.closed:
+            return
+        if keep and not stopped:
+            self.flush()  # a full disk here stops the run: it closes again, stopped (its rows are kept pending)
+        self.closed = True
+        error: OutputError | None = None
+        try:
+            if keep and stopped:
+                with contextlib.suppress(OutputError):  # the complete row groups are kept, without the rest
+                    self.flush(fit=True)
+            keep = keep and not self.broken and not (whole and self.records < self.handed)
+            keep = keep and (self.records > 0 or not stopped)  # a stopped run with no whole row: nothing to keep
+            try:
+                self.writer.close()  # the footer
+            except OSError as exc:
+                if keep:
+                    error, keep = _error(self.target, exc), False
+            if self.upload is not None:
+                _finish_upload(self.upload, keep, str(self.target))
+                self.replaced = keep
+            elif keep:
+                try:
+                    os.chmod(self.tmp, file_mode())
+                    os.replace(self.tmp, self.target)
+                except OSError as exc:
+                    error = _error(self.target, exc)
+                else:
+                    self.replaced = True
+                    remove_stale_temporaries(self.target)
         finally:
-            _discard(self.tmp)
+            if self.tmp is not None:
+                _discard(self.tmp)
+        if error is not None:
+            raise error
+
+
+def _finish_upload(upload, keep: bool, url: str) -> None:
+    """Complete an object-storage upload (``keep``), or throw it away."""
+    if not keep:
+        remote.discard(upload)
+        return
+    try:
+        upload.close()
+    except Exception as exc:
+        raise remote.error(url, exc) from None
 
 
 def valid_text(value: Any) -> Any:

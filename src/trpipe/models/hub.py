@@ -96,7 +96,8 @@ def locate(spec: ModelSpec) -> tuple[str, str | None, bool]:
             raise ModelError(f"{spec.model}: not a model folder (no config.json)")
         return spec.model, None, True
     if spec.model.startswith((".", "/", "~")):
-        raise ModelError(f"{spec.model}: no such model folder")
+        what = "summariser" if spec.task == "summarisation" else "model"
+        raise ModelError(f"{spec.model}: no such model folder (the registry's {what} for {spec.key})")
     return spec.model, ensure_snapshot(spec).commit, True
 
 

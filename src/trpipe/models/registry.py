@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.errors import PairError, RegistryError, UsageError, shown
-from trpipe.paths import is_dir
+from trpipe.paths import is_dir, looks_like_folder
 
 ENV_VAR = "TRPIPE_MODELS"
 ANY_LANGUAGE = "*"
@@ -64,7 +64,7 @@ class Registry:
         revision = settings.pop("revision", None)
         target_token = settings.pop("target_token", None)
         local = (self.path.parent / model).expanduser()
-        if model.startswith((".", "/", "~")) or is_dir(local):
+        if looks_like_folder(model) or is_dir(local):
             model = str(local.resolve())
             revision = None
         return ModelSpec(task, key, model, revision, settings, target_token)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from trpipe.errors import RegistryError, UsageError, shown
 from trpipe.languages import normalize_code
-from trpipe.paths import exists, is_dir
+from trpipe.paths import exists, is_dir, looks_like_folder
 
 ANY_LANGUAGE = "*"
 _TASKS = ("translation", "summarisation")
@@ -178,6 +178,9 @@ def _pair(key: str) -> str | None:
     return None
 
 
+MISSING_FOLDER = "no such model folder"
+
+
 def model_problem(model: str, base: Path) -> str | None:
     """Why ``model`` is neither an existing folder (relative to ``base``) nor a valid hub id; None when fine."""
     local = (base / model).expanduser()
@@ -185,8 +188,8 @@ def model_problem(model: str, base: Path) -> str | None:
         return None
     if exists(local):
         return f"{shown(local)} is a file, not a model folder"
-    if model.startswith((".", "/", "~", "\\")) or "\\" in model or model.count("/") > 1:
-        return f"no such model folder ({shown(local)})"
+    if looks_like_folder(model):
+        return f"{MISSING_FOLDER} ({shown(local)})"
     reason = hub_id_problem(model)
     return f"neither a model folder nor a valid hub id ({reason})" if reason else None
 
@@ -247,7 +250,7 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                 raise RegistryError(f"{where}: the same {'pair' if task == 'translation' else 'language'} twice")
             values = entry.model_dump(exclude_unset=True)
             problem = model_problem(values["model"], path.parent)
-            if problem:
+            if problem and not problem.startswith(MISSING_FOLDER):  # a missing folder: exit 4 if a run needs it
                 raise RegistryError(f"{where}.model: {shown(values['model'])}: {problem}")
             table[normal] = values
         result[task] = table

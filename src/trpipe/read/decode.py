@@ -86,6 +86,13 @@ def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
     """
     if path == STDIN:
         return _read_limited(sys.stdin.buffer, STDIN_NAME, max_bytes)
+    from trpipe import remote
+
+    if remote.is_remote(path):  # s3://... and the other object-storage URLs
+        try:
+            return remote.read_bytes(path, max_bytes)
+        except OverflowError:
+            raise InputError(path, _too_large(max_bytes or 0)) from None
     p = Path(path)
     try:
         if p.is_dir():

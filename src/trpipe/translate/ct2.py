@@ -50,6 +50,9 @@ GENERATION_KEYS = ("length_penalty", "repetition_penalty", "no_repeat_ngram_size
 
 def import_ctranslate2() -> Any:
     """The ``ctranslate2`` module, or an error telling what to install."""
+    from trpipe.heap import limit_arenas
+
+    limit_arenas()  # before CTranslate2 starts its threads (see trpipe.heap)
     try:
         import ctranslate2
     except ImportError:
