@@ -212,7 +212,7 @@ def localised(args: list[str], site: str) -> list[str]:
     """A command's arguments with the docs' URLs on the sandbox's server, allowed to reach it."""
     out = [a.replace(DOCS_HOST, site) if a.startswith(DOCS_HOST) else a for a in args]
     fetches = out != args or "--feed" in out or "--urls" in out
-    return [*out, "--allow-private-urls"] if fetches and out[:1] in (["translate"], ["read"]) else out
+    return [*out, "--allow-private-urls"] if fetches and out[:1] in (["translate"], ["read"], ["digest"]) else out
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import signal
 import click
 
 from trpipe._version import __version__
+from trpipe.commands.digest import digest
 from trpipe.commands.models import models
 from trpipe.commands.options import BACKENDS, FORMATS, LOG_LEVELS, BackendType, DeviceType, setup_logging
 from trpipe.commands.options import option as _option
@@ -213,6 +214,7 @@ def read_command(given, output, source_lang, encoding, strict_encoding, max_byte
 
 cli.add_command(serve)
 cli.add_command(models)
+cli.add_command(digest)
 
 
 @cli.command()
@@ -243,6 +245,8 @@ def validate(documents, summary, min_segments, quiet) -> None:
             click.echo(" ".join(f"{name}: {problem}".split()))
         if report.problems:
             status = max(status, 1)
+        elif not quiet and report.stories is not None:
+            click.echo(f"{name}: ok: a digest of {report.stories} stories, every cite and span resolved")
         elif not quiet:
             documents_ = f"{report.documents} documents, " if report.documents > 1 else ""
             click.echo(f"{name}: ok: {documents_}{report.segments} segments, {report.characters} characters covered")

@@ -193,3 +193,68 @@ class Document:
             "provenance": self.provenance,
             "contract_version": CONTRACT_VERSION,
         }
+
+
+def document_from_dict(data: dict[str, Any]) -> Document:
+    """A Document from its JSON form (``Document.to_dict``): a stored result, or a document read back from disk."""
+    src = data["source"]
+    source = Source(
+        src.get("path", ""),
+        src["text"],
+        src.get("encoding", "utf-8"),
+        src.get("sha256", ""),
+        src.get("lang"),
+        src.get("id"),
+    )
+    segments = []
+    for seg in data["segments"]:
+        sentences = [
+            Sentence(
+                s["start"],
+                s["end"],
+                s["text"],
+                s.get("translation"),
+                dict(s.get("translations") or {}),
+                s.get("score"),
+                dict(s.get("scores") or {}),
+                alignment=[list(pair) for pair in s.get("alignment") or []],
+            )
+            for s in seg.get("sentences", [])
+        ]
+        segments.append(
+            Segment(
+                seg["id"],
+                seg["kind"],
+                seg["start"],
+                seg["end"],
+                seg["line"],
+                seg["text"],
+                sentences,
+                seg.get("translation"),
+                list(seg.get("flags") or []),
+                seg.get("path"),
+                seg.get("lang"),
+                bool(seg.get("kept", False)),
+                dict(seg.get("translations") or {}),
+                seg.get("location"),
+            )
+        )
+    summary = None
+    if data.get("summary") is not None:
+        summary = {
+            lang: [
+                SummarySentence(
+                    s["text"],
+                    list(s.get("cites", [])),
+                    list(s.get("unsupported", [])),
+                    s.get("support"),
+                    bool(s.get("weakly_supported", False)),
+                    wrong_citation=bool(s.get("wrong_citation", False)),
+                    cited_as=list(s.get("cited_as") or []),
+                )
+                for s in sentences
+            ]
+            for lang, sentences in data["summary"].items()
+        }
+    targets = data.get("target_langs") or [data["target_lang"]]
+    return Document(source, data["target_lang"], segments, data.get("provenance") or {}, summary, list(targets))

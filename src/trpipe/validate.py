@@ -482,6 +482,7 @@ class FileReport:
     documents: int = 0
     segments: int = 0
     characters: int = 0
+    stories: int | None = None  # a digest: its stories
 
 
 def check_file(path: str | os.PathLike, *, summary: bool = False, min_segments: int = 1) -> FileReport:
@@ -492,6 +493,13 @@ def check_file(path: str | os.PathLike, *, summary: bool = False, min_segments: 
     report = FileReport([])
     for label, doc in read_documents(path):
         report.documents += 1
+        if _digest(doc):  # a digest (trpipe digest): its own contract, its articles' documents beside it
+            from trpipe.validate_digest import validate_digest
+
+            report.stories = len(doc.get("stories") or [])
+            found = validate_digest(doc, os.path.dirname(os.fspath(path)) or ".", validate_document)
+            report.problems += [Problem(where, message) for where, message in found]
+            continue
         if isinstance(doc, dict) and "source" not in doc and {"doc", "start", "end"} <= doc.keys():
             report.problems.append(Problem(label, "a segment row of a --format jsonl stream, not a whole document"))
             continue
@@ -503,6 +511,10 @@ def check_file(path: str | os.PathLike, *, summary: bool = False, min_segments: 
             text = source.get("text") if isinstance(source, dict) else None
             report.characters += len(text) if isinstance(text, str) else 0
     return report
+
+
+def _digest(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("format") == "trpipe-digest"
 
 
 def validate_file(path: str | os.PathLike, *, summary: bool = False, min_segments: int = 1) -> list[Problem]:

@@ -129,8 +129,13 @@ def run_many(
     report: RunReport,
     warn: Callable[[str], None],
     previous: PreviousOutput | None = None,
+    on_article: Callable[[str, Path | None, Document | None], None] | None = None,
 ) -> None:
-    """Every article of the plan, in groups; a failing article is reported and the run goes on."""
+    """Every article of the plan, in groups; a failing article is reported and the run goes on.
+
+    ``on_article(name, out, document)`` is told of every article written (its Document) and of every one
+    skipped because its output is current (``document`` None: the output holds it); the digest uses it.
+    """
     settings = session.settings_for()
 
     def fail(name: str, reason: str, early: bool = False) -> None:
@@ -163,6 +168,8 @@ def run_many(
                 if previous is not None and previous.has(key):
                     held.append(key)  # copied when the articles before it are written: input order
                 skipped(item.name, out or plan.output)
+                if on_article is not None:
+                    on_article(item.name, out, None)
                 report.skipped += 1
                 session.progress.article_done()
                 continue
@@ -199,6 +206,8 @@ def run_many(
                 fail(name, article_error(name, exc).reason)
                 return
             report.count(result)
+            if on_article is not None:
+                on_article(name, out, result)
 
         session.run_group([entry[1] for entry in group], settings, on_result=finished)
         release()  # the group's buffers back to the system: the peak does not creep up group after group

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trpipe.records import Document, Segment, Sentence, Source, SummarySentence
+from trpipe.records import Document, Source, document_from_dict  # noqa: F401 (re-exported: v1 uses it)
 from trpipe.serve.fields import bad, bool_field
 
 # media types of the renderings, and the format each Accept type asks for
@@ -48,7 +48,7 @@ def options(fields: dict[str, Any], default_summary: bool) -> dict[str, Any]:
     """A job's or a /v1/translate request's choices: ``to`` (one or several), ``from``, ``summary``,
     ``checks``, ``glossary`` (TSV text, or a list of [term, translation] pairs)."""
     from trpipe.errors import UsageError
-    from trpipe.languages import normalize_tag
+    from trpipe.languages import normalize_code
 
     to = fields.get("to")
     if to is None or to == "" or to == []:
@@ -59,8 +59,8 @@ def options(fields: dict[str, Any], default_summary: bool) -> dict[str, Any]:
     targets = [t for given in targets for t in given.replace(",", " ").split()]
     source = fields.get("from") or None
     try:
-        targets = [normalize_tag(t, "to") for t in targets]
-        source = normalize_tag(source, "from") if source and source != "auto" else None
+        targets = [normalize_code(t, "to") for t in targets]
+        source = normalize_code(source, "from") if source and source != "auto" else None
     except UsageError as exc:
         raise bad(f"Invalid request: {exc}") from None
     glossary = fields.get("glossary")
@@ -150,67 +150,3 @@ def render(document: Document, fmt: str) -> str:
     from trpipe.render import render as render_format
 
     return render_format(document, fmt)
-
-
-def document_from_dict(data: dict[str, Any]) -> Document:
-    """A Document from its JSON form (``Document.to_dict``), for the renderings of a stored result."""
-    src = data["source"]
-    source = Source(
-        src.get("path", ""),
-        src["text"],
-        src.get("encoding", "utf-8"),
-        src.get("sha256", ""),
-        src.get("lang"),
-        src.get("id"),
-    )
-    segments = []
-    for seg in data["segments"]:
-        sentences = [
-            Sentence(
-                s["start"],
-                s["end"],
-                s["text"],
-                s.get("translation"),
-                dict(s.get("translations") or {}),
-                s.get("score"),
-                dict(s.get("scores") or {}),
-                alignment=[list(pair) for pair in s.get("alignment") or []],
-            )
-            for s in seg.get("sentences", [])
-        ]
-        segments.append(
-            Segment(
-                seg["id"],
-                seg["kind"],
-                seg["start"],
-                seg["end"],
-                seg["line"],
-                seg["text"],
-                sentences,
-                seg.get("translation"),
-                list(seg.get("flags") or []),
-                seg.get("path"),
-                seg.get("lang"),
-                bool(seg.get("kept", False)),
-                dict(seg.get("translations") or {}),
-            )
-        )
-    summary = None
-    if data.get("summary") is not None:
-        summary = {
-            lang: [
-                SummarySentence(
-                    s["text"],
-                    list(s.get("cites", [])),
-                    list(s.get("unsupported", [])),
-                    s.get("support"),
-                    bool(s.get("weakly_supported", False)),
-                    wrong_citation=bool(s.get("wrong_citation", False)),
-                    cited_as=list(s.get("cited_as") or []),
-                )
-                for s in sentences
-            ]
-            for lang, sentences in data["summary"].items()
-        }
-    targets = data.get("target_langs") or [data["target_lang"]]
-    return Document(source, data["target_lang"], segments, data.get("provenance") or {}, summary, list(targets))

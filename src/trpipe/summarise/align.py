@@ -5,7 +5,8 @@ the sentence's content words (lower-cased, accents folded, stop-words dropped) i
 is cited, and further units are added greedily while they cover words of the sentence that the chosen ones
 do not. When the best overlap is weak (below ``MIN_LEXICAL_RECALL``), the model's cross-attention over the
 chunk decides instead: the unit that received the largest share of attention while the sentence was
-generated. Cites of a unit are original segment ids, so they carry through every reduce level unchanged.
+generated. Cites of a unit are original segment ids (or, in a digest, (article, segment) pairs), so they carry
+through every reduce level unchanged.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ _STOPWORDS = set(
 
 def segment_order(segment_id: str) -> int:
     return int(segment_id[1:]) if segment_id[1:].isdigit() else 0
+
+
+def cite_order(cite: str | tuple[str, str]) -> tuple:
+    """Sort key of a cite: a segment id (``p3``) of one article, or an ``(article, segment)`` pair of a digest."""
+    if isinstance(cite, tuple):
+        return (segment_order(cite[0]), cite[0], segment_order(cite[1]), cite[1])
+    return (segment_order(cite), cite)
 
 
 def content_words(text: str) -> list[str]:
@@ -80,7 +88,7 @@ def align_many(
     items: Sequence[tuple[str, Sequence[Unit], SummaryTrace]],
     summariser: Summariser,
     attention_batches: Callable[[list[int]], list[list[int]]] | None = None,
-) -> list[list[str]]:
+) -> list[list]:
     """``align`` for many ``(sentence, units of its chunk, trace)`` items; the cross-attention that weak
     overlaps need is asked for all of them at once (``summariser.attention_batch``), in the batches that
     ``attention_batches(indices)`` makes of them (one batch when None)."""
@@ -98,11 +106,11 @@ def align_many(
             if shares:
                 chosen[k] = [max(range(len(shares)), key=lambda i: shares[i])]
                 by_attention.add(k)
-    cites: list[list[str]] = []
+    cites: list[list] = []
     for k, ((_, units, trace), picks) in enumerate(zip(items, chosen)):
         trace.alignment["attention" if k in by_attention else "lexical"] += 1
         found = {c for i in picks for c in units[i].cites}
-        cites.append(sorted(found, key=segment_order))
+        cites.append(sorted(found, key=cite_order))
     return cites
 
 

@@ -48,12 +48,16 @@ MAX_LEVELS = 8
 ALIGN_STEPS = 1  # of a chunk's SUMMARY_CHUNK_STEPS: aligning its sentences (the rest: generating its summary)
 
 
+# A cite: a segment id of one article ("p3"), or an (article id, segment id) pair of a multi-document summary.
+Cite = str | tuple[str, str]
+
+
 @dataclass
 class Unit:
-    """A piece of text to summarise and the original segment ids it stands for."""
+    """A piece of text to summarise and the original segments it stands for."""
 
     text: str
-    cites: tuple[str, ...]
+    cites: tuple[Cite, ...]
 
 
 @dataclass
@@ -63,6 +67,7 @@ class SummaryTrace:
     levels: int = 0
     chunks: list[int] = field(default_factory=list)
     alignment: dict[str, int] = field(default_factory=lambda: {"lexical": 0, "attention": 0})
+    map_chunks: list[list[Cite]] = field(default_factory=list)  # the cites of each first-level chunk
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +202,8 @@ class _Levels:
         job.chunks = pack(job.units, summariser.count_tokens([u.text for u in job.units]), self.budget)
         job.trace.levels += 1
         job.trace.chunks.append(len(job.chunks))
+        if level == 1:
+            job.trace.map_chunks = [list(dict.fromkeys(c for u in chunk for c in u.cites)) for chunk in job.chunks]
         job.final = len(job.chunks) == 1 or level == MAX_LEVELS
         if self.progress is not None:  # this level's chunks are known now: correct the estimate
             estimate = self.estimate(len(job.chunks), level)
@@ -285,38 +292,65 @@ def article_units(document: Document) -> list[Unit]:
     ]
 
 
+def segment_support(document: Document, segment_id: str) -> list[tuple[str, str]]:
+    """``(text, lang)`` of a segment's source and translation: what a summary sentence citing it may rest on."""
+    for seg in document.segments:
+        if seg.id == segment_id:
+            source_lang = seg.lang or document.source.lang or document.target_lang
+            return [(seg.text, source_lang), (seg.translation or "", document.target_lang)]
+    return []
+
+
+def flag_sentences(
+    sentences: Sequence[SummarySentence], lang: str, support: Callable[[Cite], list[tuple[str, str]]]
+) -> None:
+    """Fill ``unsupported``, ``support`` and ``weakly_supported`` of each sentence (in ``lang``) from what
+    ``support(cite)`` gives for its cites (``(text, lang)`` pairs; see ``trpipe.checks.summary_flags``)."""
+    from trpipe.checks import summary_flags
+
+    for sentence in sentences:
+        flags = summary_flags(sentence.text, lang, [pair for cite in sentence.cites for pair in support(cite)])
+        sentence.unsupported = flags["unsupported"]
+        sentence.support = flags["support"]
+        sentence.weakly_supported = flags["weakly_supported"]
+
+
 def flag_unsupported(
     sentences: Sequence[SummarySentence], document: Document, lang: str, citations: bool = False
 ) -> None:
-    """Fill ``unsupported``, ``support`` and ``weakly_supported`` of each sentence (in ``lang``) from its cited
-    segments, source and translation. ``citations``: first correct a citation that points at a segment which
-    supports the sentence less than another does (trpipe.checks.claims.check_citation): the sentence then
-    cites that one, keeps the cites it had in ``cited_as`` and says ``wrong_citation``."""
-    from trpipe.checks import summary_flags
-    from trpipe.checks.claims import check_citation
+    """``flag_sentences`` on the cited segments of ``document``, source and translation. ``citations``: first
+    correct a citation that points at a segment which supports the sentence less than another does
+    (trpipe.checks.claims.check_citation): the sentence then cites that one, keeps the cites it had in
+    ``cited_as`` and says ``wrong_citation``."""
+    if citations:
+        from trpipe.checks.claims import check_citation
 
-    by_id = {s.id: s for s in document.segments}
-    source_lang = document.source.lang or lang
-    versions = {
-        seg.id: [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
-        for seg in document.segments
-        if seg.kind in SUMMARY_KINDS and seg.translation and seg.translation.strip()
-    }
-    for sentence in sentences:
-        if citations and versions:
+        source_lang = document.source.lang or lang
+        versions = {
+            seg.id: [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
+            for seg in document.segments
+            if seg.kind in SUMMARY_KINDS and seg.translation and seg.translation.strip()
+        }
+        for sentence in sentences if versions else ():
             checked = check_citation(sentence.text, lang, sentence.cites, versions)
             if checked["wrong_citation"]:
                 sentence.cited_as, sentence.cites = list(sentence.cites), checked["cites"]
                 sentence.wrong_citation = True
-        support = []
-        for cite in sentence.cites:
-            if cite in by_id:
-                seg = by_id[cite]
-                support += [(seg.text, seg.lang or source_lang), (seg.translation or "", document.target_lang)]
-        flags = summary_flags(sentence.text, lang, support)
-        sentence.unsupported = flags["unsupported"]
-        sentence.support = flags["support"]
-        sentence.weakly_supported = flags["weakly_supported"]
+    flag_sentences(sentences, lang, lambda cite: segment_support(document, cite))
+
+
+def summarise_unit_sets(
+    unit_sets: Sequence[Sequence[Unit]],
+    summariser: Summariser,
+    counts: Sequence[int],
+    lang: str,
+    progress: Progress | None = None,
+) -> list[tuple[list[SummarySentence], SummaryTrace]]:
+    """One map-reduce summary per set of units (a digest's stories: units citing ``(article, segment)``), the
+    chunks of every set sharing batches at each level; each sentence cites the original units' cites."""
+    jobs = [_Job(list(units), count, lang, SummaryTrace()) for units, count in zip(unit_sets, counts)]
+    _Levels(summariser, progress).run(jobs)
+    return [(job.result, job.trace) for job in jobs]
 
 
 def summarise_documents(
