@@ -224,3 +224,14 @@ def phrase_span(text: str, folded_phrase: str) -> tuple[int, int] | None:
         if [t[2] for t in tokens[i : i + len(wanted)]] == wanted:
             return tokens[i][0], tokens[i + len(wanted) - 1][1]
     return None
+
+
+def content_words(text: str, lang: str) -> list[str]:
+    """The lemmas of ``text``'s content words (folded), figures included (the digest's story and fact context)."""
+    stop = stopwords(lang)
+    out = []
+    for word in re.findall(r"[^\W_]+", fold(text)):
+        if word in stop or (len(word) < 3 and not word.isdigit()):
+            continue
+        out.append(word if word.isdigit() else fold(lemma(word, lang)))
+    return out

@@ -33,8 +33,7 @@ from trpipe.checks.figures import covers
 from trpipe.checks.names import find_names
 from trpipe.checks.negation import negations
 from trpipe.checks.numbers import Mention, find_numbers
-from trpipe.checks.summary import content_words
-from trpipe.checks.text import base_lang, fold, lemma
+from trpipe.checks.text import base_lang, content_words, fold, lemma
 from trpipe.digest.articles import Article
 from trpipe.digest.minhash import jaccard
 

@@ -28,8 +28,7 @@ from decimal import Decimal
 
 from trpipe.checks.names import find_names
 from trpipe.checks.numbers import find_numbers
-from trpipe.checks.summary import content_words
-from trpipe.checks.text import base_lang, fold
+from trpipe.checks.text import base_lang, content_words, fold
 from trpipe.digest.articles import Article
 from trpipe.digest.minhash import candidate_pairs, jaccard, shingles, signature
 
