@@ -72,6 +72,12 @@ def _located(chunk: str, pieces: list[str]) -> list[int]:
 
 @lru_cache(maxsize=1)
 def _thai_splitter() -> Callable[[str], list[str]] | None:
+    import os
+
+    from trpipe.cachedir import default_cache_dir
+
+    # pythainlp makes a data folder on import (~/pythainlp-data): keep it in trpipe's cache unless the user chose one
+    os.environ.setdefault("PYTHAINLP_DATA_DIR", str(default_cache_dir() / "pythainlp-data"))
     try:
         import pycrfsuite  # noqa: F401  (crfcut's engine: without it pythainlp fails on first use)
         from pythainlp.tokenize import sent_tokenize
