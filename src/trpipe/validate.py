@@ -34,6 +34,7 @@ from typing import Any
 
 from trpipe.errors import InputError
 from trpipe.runlog import counted
+from trpipe.schemas import schema, schema_problems
 from trpipe.segment import KINDS
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -408,25 +409,12 @@ class _Checker:
 
 def document_schema() -> dict[str, Any]:
     """The JSON Schema of the document contract (``trpipe/schemas/document.schema.json``)."""
-    from importlib.resources import files
-
-    return json.loads((files("trpipe") / "schemas" / "document.schema.json").read_text(encoding="utf-8"))
-
-
-_VALIDATOR: list[Any] = []
+    return schema("document")
 
 
 def _schema_problems(doc: dict[str, Any]) -> list[Problem]:
     """What the JSON Schema finds wrong, each placed like the checker places its problems."""
-    if not _VALIDATOR:
-        from jsonschema import Draft202012Validator
-
-        _VALIDATOR.append(Draft202012Validator(document_schema()))
-    problems = []
-    for error in sorted(_VALIDATOR[0].iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        problems.append(Problem(where, f"{' '.join(error.message.split())[:200]} (schema)"))
-    return problems
+    return [Problem(where, what) for where, what in schema_problems(doc, "document")]
 
 
 def _bare(where: str) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from trpipe.schemas import schema, schema_problems
+
 
 class Problem(NamedTuple):
     """Where, and what is wrong (``trpipe.validate`` makes its own Problems of them)."""
@@ -27,19 +29,11 @@ def is_digest(doc: Any) -> bool:
 
 
 def digest_schema() -> dict[str, Any]:
-    from importlib.resources import files
-
-    return json.loads((files("trpipe") / "schemas" / "digest.schema.json").read_text(encoding="utf-8"))
+    return schema("digest")
 
 
 def _schema_problems(doc: dict[str, Any]) -> list[Problem]:
-    from jsonschema import Draft202012Validator
-
-    problems = []
-    for error in sorted(Draft202012Validator(digest_schema()).iter_errors(doc), key=lambda e: list(map(str, e.path))):
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-        problems.append(Problem(where, f"{' '.join(error.message.split())[:200]} (schema)"))
-    return problems
+    return [Problem(where, what) for where, what in schema_problems(doc, "digest")]
 
 
 def _load(article: dict[str, Any], base: Path) -> tuple[dict[str, Any] | None, str | None]:
