@@ -222,3 +222,32 @@ def test_html_markdown_and_atom_beside_the_json_and_bad_input_is_one_line(tmp_pa
     result = _run(str(bad), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "not a trpipe document" in result.output
     assert len(result.output.strip().splitlines()) == 2  # the article's error, then the run's
+
+
+def test_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, echo_registry):
+    _write_articles(tmp_path / "in")
+    out = tmp_path / "out" / "digest.json"
+    assert _run(str(tmp_path / "in"), "--to", "en", "-o", str(out), "--no-summary", registry=echo_registry,
+                echo=True).exit_code == 0  # fmt: skip
+    document = json.loads(sorted((out.parent / "digest.articles").glob("*.json"))[0].read_text(encoding="utf-8"))
+    cases = {"future.json": json.dumps({**document, "contract_version": "9.0"}), "text.json": "not JSON at all"}
+    for name, body in cases.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        result = _run(str(tmp_path / name), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry,
+                      echo=True)  # fmt: skip
+        assert result.exit_code == 2 and name in result.output.splitlines()[0], result.output
+        assert "Traceback" not in result.output and not (tmp_path / "d.json").exists()
+    (tmp_path / "empty").mkdir()
+    result = _run(str(tmp_path / "empty"), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry,
+                  echo=True)  # fmt: skip
+    assert result.exit_code == 2 and "empty" in result.output and "Traceback" not in result.output
+    state = tmp_path / "state"
+    args = [str(tmp_path / "in"), "--to", "en", "-o", str(out), "--no-summary", "--state", str(state)]
+    assert _run(*args, registry=echo_registry, echo=True).exit_code == 0
+    (state_file,) = state.glob("digest-*.json")
+    state_file.write_text('{"format": "trpipe-digest-state", "articl', encoding="utf-8")
+    result = _run(*args, registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "corrupt digest state" in result.output and state_file.name in result.output
+    assert state_file.read_text(encoding="utf-8").endswith("articl")  # reported, not reset
+    result = _run(*args[:-2], "--threshold", "5", registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "--threshold" in result.output

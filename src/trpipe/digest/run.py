@@ -19,7 +19,7 @@ from typing import Any
 from trpipe.digest.articles import Article, make_article
 from trpipe.digest.build import relative_path
 from trpipe.errors import InputError, UsageError, shown
-from trpipe.records import Document, document_from_dict
+from trpipe.records import CONTRACT_VERSION, Document, document_from_dict
 
 DIGEST_FORMATS = {"json": ".json", "html": ".html", "md": ".md", "atom": ".atom"}
 
@@ -65,6 +65,10 @@ def read_document(path: Path) -> Document:
         raise InputError(str(path), f"cannot be read as a trpipe JSON document ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("source"), dict) or "segments" not in data:
         raise InputError(str(path), "is JSON but not a trpipe document (no source and segments)")
+    version = data.get("contract_version", "1.0")
+    if not isinstance(version, str) or version.split(".")[0] != CONTRACT_VERSION.split(".")[0]:
+        reason = f"is a trpipe document of contract {version!r}; this trpipe reads contract {CONTRACT_VERSION}"
+        raise InputError(str(path), reason)
     try:
         return document_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
