@@ -14,8 +14,8 @@ from trpipe.digest.articles import Article
 from trpipe.digest.compare import disagreements
 from trpipe.digest.stories import THRESHOLD, Grouping, group_articles
 from trpipe.digest.summary import StorySummary, sentence_record, summarise_stories
+from trpipe.validate_digest import DIGEST_FORMAT
 
-DIGEST_FORMAT = "trpipe-digest"
 DIGEST_VERSION = "1.0"
 
 

@@ -40,16 +40,21 @@ class DigestOptions:
     extra: dict[str, Any] = field(default_factory=dict)  # feeds and URL options (``inputs.web_inputs``)
 
 
+def _stem(output: str) -> Path:
+    """``-o`` without a digest format's suffix (``out/digest.json`` → ``out/digest``)."""
+    base = Path(output)
+    return base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+
+
 def paths_for(output: str, formats: Sequence[str]) -> dict[str, Path]:
     """The file of each format: ``-o``'s name with the format's suffix (digest.json, digest.html, ...)."""
-    base = Path(output)
-    stem = base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+    stem = _stem(output)
     return {fmt: stem.with_name(stem.name + DIGEST_FORMATS[fmt]) for fmt in formats}
 
 
 def articles_folder(output: str) -> Path:
-    base = Path(output)
-    stem = base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+    """The folder of the articles' documents and reports: ``-o``'s name with ``.articles``."""
+    stem = _stem(output)
     return stem.with_name(stem.name + ".articles")
 
 
