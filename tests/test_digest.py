@@ -134,6 +134,13 @@ def test_digest_command_writes_the_contract_and_every_cite_resolves(tmp_path, ti
     out.write_text(json.dumps(digest), encoding="utf-8")
     broken = CliRunner().invoke(cli, ["validate", str(out)])
     assert broken.exit_code == 1 and "p999: no such segment" in broken.output
+    # the chunks' provenance resolves too, and each article is in exactly one story
+    wrong = json.loads(json.dumps(digest))
+    wrong["provenance"]["chunks"][first["id"]][0].append({"article": first["articles"][0], "segment": "p999"})
+    wrong["stories"][1]["articles"].append(first["articles"][0])
+    found = {(p.where, p.message) for p in validate_digest(wrong, out.parent)}
+    assert (f"provenance.chunks.{first['id']}[0]", f"{first['articles'][0]} p999: not a segment of the story") in found
+    assert (f"articles ({first['articles'][0]})", "is in 2 stories (each article is in one)") in found
     # the JSON documents written are inputs too: digested again without translating, embedded on request
     again = tmp_path / "again" / "digest.json"
     docs = sorted((out.parent / "digest.articles").glob("*.json"))
