@@ -256,5 +256,11 @@ def test_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, echo_registry)
     result = _run(*args, registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "corrupt digest state" in result.output and state_file.name in result.output
     assert state_file.read_text(encoding="utf-8").endswith("articl")  # reported, not reset
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    result = _run(*args[:-1], str(blocked / "state"), "-o", str(tmp_path / "e.json"), registry=echo_registry,
+                  echo=True)  # fmt: skip
+    assert result.exit_code == 2 and "state folder cannot be made" in result.output
+    assert not list((tmp_path / "e.articles").glob("*.json"))  # refused before anything was translated
     result = _run(*args[:-2], "--threshold", "5", registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "--threshold" in result.output

@@ -50,6 +50,7 @@ class DigestState:
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         self.path = Path(folder) / f"digest-{digest}.json"
         if not self.path.exists():
+            self._make_folder()  # now, not after the first article is translated
             self.digest_id = str(uuid.uuid4())
             return
         try:
@@ -147,12 +148,16 @@ class DigestState:
             "articles": articles,
             "stories": stories,
         }
+        self._make_folder()
+        write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+
+    def _make_folder(self) -> None:
+        assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             reason = exc.strerror or exc
             raise OutputError(f"{shown(self.path.parent)}: the state folder cannot be made ({reason})") from None
-        write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
 
 
 def _number(sid: str) -> int:
