@@ -264,3 +264,21 @@ def test_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, echo_registry)
     assert not list((tmp_path / "e.articles").glob("*.json"))  # refused before anything was translated
     result = _run(*args[:-2], "--threshold", "5", registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "--threshold" in result.output
+
+
+def test_a_digest_inside_its_input_folder_never_reads_itself_back_nor_overwrites_an_input(tmp_path, echo_registry):
+    inputs = tmp_path / "in"
+    _write_articles(inputs)
+    out = inputs / "digest.json"
+    for _ in range(2):  # the rerun reads neither digest.json nor digest.articles/ as inputs
+        result = _run(str(inputs), "--to", "en", "-o", str(out), "--no-summary", registry=echo_registry, echo=True)
+        assert result.exit_code == 0, result.output
+        assert [a["id"] for a in json.loads(out.read_text(encoding="utf-8"))["articles"]] == ["a1", "a2", "a3"]
+    result = _run(str(inputs), "--to", "en", "-o", str(out), "--format=html", registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "digest.html: lies in the input folder" in result.output
+    assert not (inputs / "digest.html").exists()
+    document = sorted((inputs / "digest.articles").glob("*.json"))[0]
+    before = document.read_bytes()
+    result = _run(str(document), "--to", "en", "-o", str(document), registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "never writes over its inputs" in result.output
+    assert document.read_bytes() == before

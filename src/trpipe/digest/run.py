@@ -80,8 +80,12 @@ def read_document(path: Path) -> Document:
         raise InputError(str(path), f"is not a valid trpipe document ({type(exc).__name__}: {exc})") from None
 
 
-def split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[Path]]:
-    """Inputs to translate, and the trpipe JSON documents given (files, or the .json files of folders)."""
+def split_inputs(inputs: Sequence[str], own: Sequence[Path] = ()) -> tuple[list[str], list[Path]]:
+    """Inputs to translate, and the trpipe JSON documents given (files, or the .json files of folders).
+    ``own``: the digest's own files and articles folder, which a folder's files never include (a rerun of a
+    digest written inside its input folder does not read it back)."""
+    from trpipe.inputs import inside
+
     translate: list[str] = []
     documents: list[Path] = []
     for given in inputs:
@@ -89,14 +93,33 @@ def split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[Path]]:
         if is_document_file(path):
             documents.append(path)
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if p.is_file() and not p.name.startswith("."))
+            files = [p for p in sorted(path.rglob("*")) if p.is_file() and not any(inside(p, o) for o in own)]
+            found = [p for p in files if p.suffix.lower() == ".json" and not p.name.startswith(".")]
             documents += found
-            others = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() != ".json"]
+            others = [p for p in files if p.suffix.lower() != ".json"]
             if others or not found:
                 translate.append(given)
         else:
             translate.append(given)
     return translate, documents
+
+
+def check_outputs(outputs: Sequence[Path], inputs: Sequence[str], files: Sequence[Path]) -> None:
+    """Refuse (UsageError, exit 2) before anything runs: an output that is one of the input ``files`` or is not
+    a file, and an output that an article reader takes (the HTML or Markdown digest) inside an input folder,
+    where the next run would translate it as an article."""
+    from trpipe.engines.plan import refuse_unsafe_output
+    from trpipe.inputs import folder_suffixes, inside
+
+    folders = [Path(given) for given in inputs if Path(given).is_dir()]
+    for path in outputs:
+        refuse_unsafe_output(path, files)
+        within = next((f for f in folders if inside(path, f)), None)
+        if within is not None and path.suffix.lower() in folder_suffixes():
+            raise UsageError(
+                f"-o {shown(path)}: lies in the input folder {shown(within)}, where the next run would read it as "
+                f"an article; choose another folder for the digest"
+            )
 
 
 def translate_inputs(
@@ -174,7 +197,9 @@ def digest(
     folder = articles_folder(options.output)
     state = DigestState(options.state_dir, str(outputs.get("json") or next(iter(outputs.values()))))
     given_docs = [d for d in inputs if isinstance(d, Document)]
-    translate, document_files = split_inputs([os.fspath(i) for i in inputs if not isinstance(i, Document)])
+    given = [os.fspath(i) for i in inputs if not isinstance(i, Document)]
+    translate, document_files = split_inputs(given, [*outputs.values(), folder])
+    check_outputs(list(outputs.values()), given, [Path(t) for t in translate if Path(t).is_file()] + document_files)
     if state.path is not None and options.extra.get("feeds"):
         from dataclasses import replace
 
