@@ -171,7 +171,7 @@ def build_digest(
             "id": sid,
             "title": lead.translated_title(),
             "titles": titles,
-            "articles": [a.id for a in sorted(members, key=lambda a: ids.index(a.id))],
+            "articles": [ids[i] for i in sorted(story)],
             "duplicates": [list(d) for d in dups],
             "timeline": [{"date": a.date, "article": a.id} for a in timeline],
             "summary": record_summary,
