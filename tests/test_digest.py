@@ -282,3 +282,19 @@ def test_a_digest_inside_its_input_folder_never_reads_itself_back_nor_overwrites
     result = _run(str(document), "--to", "en", "-o", str(document), registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "never writes over its inputs" in result.output
     assert document.read_bytes() == before
+
+
+def test_a_story_unchanged_is_summarised_again_when_its_summary_is_asked_differently(tmp_path, tiny_registry):
+    _write_articles(tmp_path / "in")
+    out, state = tmp_path / "out" / "digest.json", tmp_path / "state"
+    args = [str(tmp_path / "in"), "--to", "en", "-o", str(out), "--state", str(state)]
+    assert _run(*args, registry=tiny_registry).exit_code == 0
+    assert {lang for s in json.loads(out.read_text(encoding="utf-8"))["stories"] for lang in s["summary"]} == {
+        "en",
+        "fr",
+    }
+    result = _run(*args, "--also", "en", registry=tiny_registry)  # the target only: no French summary now
+    assert result.exit_code == 0, result.output
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert {s["change"] for s in again["stories"]} == {"unchanged"}
+    assert [set(s["summary"]) for s in again["stories"]] == [{"en"}] * len(again["stories"])

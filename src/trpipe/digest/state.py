@@ -8,12 +8,14 @@ that a ``translate`` run marked done in the same folder are still new to the dig
      "updated": "<ISO time>", "next_article": 8, "next_story": 4,
      "articles": {"<input name>": {"id": "a1", "document": "<path>", "sha256": "<source sha256>"}},
      "stories": {"s1": {"articles": ["a1", "a3"], "key": "<hash of its articles' sources>",
-                        "summary": {...}, "chunks": [...], "title": "..."}}}
+                        "summary": {...}, "chunks": [...], "title": "...",
+                        "asked": ["<target>", ["<also>"], "<summary model>", <sentences>]}}}
 
 It is replaced atomically once the digest is written; a file that cannot be read or parsed is reported
 (exit 2), never silently reset. A story keeps its id when the new grouping puts any of its articles in a story
 again (the new story takes the id of the old one it shares most articles with); it is ``new`` when it has no
-article of the last digest, ``updated`` when its articles changed, else ``unchanged`` (its summary is reused).
+article of the last digest, ``updated`` when its articles changed, else ``unchanged`` (its summary is reused
+when it was asked for in the same languages, with the same summariser and sentence count: ``asked``).
 """
 
 from __future__ import annotations
