@@ -134,6 +134,13 @@ def test_digest_command_writes_the_contract_and_every_cite_resolves(tmp_path, ti
     out.write_text(json.dumps(digest), encoding="utf-8")
     broken = CliRunner().invoke(cli, ["validate", str(out)])
     assert broken.exit_code == 1 and "p999: no such segment" in broken.output
+    # the chunks' provenance resolves too, and each article is in exactly one story
+    wrong = json.loads(json.dumps(digest))
+    wrong["provenance"]["chunks"][first["id"]][0].append({"article": first["articles"][0], "segment": "p999"})
+    wrong["stories"][1]["articles"].append(first["articles"][0])
+    found = {(p.where, p.message) for p in validate_digest(wrong, out.parent)}
+    assert (f"provenance.chunks.{first['id']}[0]", f"{first['articles'][0]} p999: not a segment of the story") in found
+    assert (f"articles ({first['articles'][0]})", "is in 2 stories (each article is in one)") in found
     # the JSON documents written are inputs too: digested again without translating, embedded on request
     again = tmp_path / "again" / "digest.json"
     docs = sorted((out.parent / "digest.articles").glob("*.json"))
@@ -222,3 +229,72 @@ def test_html_markdown_and_atom_beside_the_json_and_bad_input_is_one_line(tmp_pa
     result = _run(str(bad), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry, echo=True)
     assert result.exit_code == 2 and "not a trpipe document" in result.output
     assert len(result.output.strip().splitlines()) == 2  # the article's error, then the run's
+
+
+def test_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, echo_registry):
+    _write_articles(tmp_path / "in")
+    out = tmp_path / "out" / "digest.json"
+    assert _run(str(tmp_path / "in"), "--to", "en", "-o", str(out), "--no-summary", registry=echo_registry,
+                echo=True).exit_code == 0  # fmt: skip
+    document = json.loads(sorted((out.parent / "digest.articles").glob("*.json"))[0].read_text(encoding="utf-8"))
+    cases = {"future.json": json.dumps({**document, "contract_version": "9.0"}), "text.json": "not JSON at all"}
+    for name, body in cases.items():
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        result = _run(str(tmp_path / name), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry,
+                      echo=True)  # fmt: skip
+        assert result.exit_code == 2 and name in result.output.splitlines()[0], result.output
+        assert "Traceback" not in result.output and not (tmp_path / "d.json").exists()
+    (tmp_path / "empty").mkdir()
+    result = _run(str(tmp_path / "empty"), "--to", "en", "-o", str(tmp_path / "d.json"), registry=echo_registry,
+                  echo=True)  # fmt: skip
+    assert result.exit_code == 2 and "empty" in result.output and "Traceback" not in result.output
+    state = tmp_path / "state"
+    args = [str(tmp_path / "in"), "--to", "en", "-o", str(out), "--no-summary", "--state", str(state)]
+    assert _run(*args, registry=echo_registry, echo=True).exit_code == 0
+    (state_file,) = state.glob("digest-*.json")
+    state_file.write_text('{"format": "trpipe-digest-state", "articl', encoding="utf-8")
+    result = _run(*args, registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "corrupt digest state" in result.output and state_file.name in result.output
+    assert state_file.read_text(encoding="utf-8").endswith("articl")  # reported, not reset
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    result = _run(*args[:-1], str(blocked / "state"), "-o", str(tmp_path / "e.json"), registry=echo_registry,
+                  echo=True)  # fmt: skip
+    assert result.exit_code == 2 and "state folder cannot be made" in result.output
+    assert not list((tmp_path / "e.articles").glob("*.json"))  # refused before anything was translated
+    result = _run(*args[:-2], "--threshold", "5", registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "--threshold" in result.output
+
+
+def test_a_digest_inside_its_input_folder_never_reads_itself_back_nor_overwrites_an_input(tmp_path, echo_registry):
+    inputs = tmp_path / "in"
+    _write_articles(inputs)
+    out = inputs / "digest.json"
+    for _ in range(2):  # the rerun reads neither digest.json nor digest.articles/ as inputs
+        result = _run(str(inputs), "--to", "en", "-o", str(out), "--no-summary", registry=echo_registry, echo=True)
+        assert result.exit_code == 0, result.output
+        assert [a["id"] for a in json.loads(out.read_text(encoding="utf-8"))["articles"]] == ["a1", "a2", "a3"]
+    result = _run(str(inputs), "--to", "en", "-o", str(out), "--format=html", registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "digest.html: lies in the input folder" in result.output
+    assert not (inputs / "digest.html").exists()
+    document = sorted((inputs / "digest.articles").glob("*.json"))[0]
+    before = document.read_bytes()
+    result = _run(str(document), "--to", "en", "-o", str(document), registry=echo_registry, echo=True)
+    assert result.exit_code == 2 and "never writes over its inputs" in result.output
+    assert document.read_bytes() == before
+
+
+def test_a_story_unchanged_is_summarised_again_when_its_summary_is_asked_differently(tmp_path, tiny_registry):
+    _write_articles(tmp_path / "in")
+    out, state = tmp_path / "out" / "digest.json", tmp_path / "state"
+    args = [str(tmp_path / "in"), "--to", "en", "-o", str(out), "--state", str(state)]
+    assert _run(*args, registry=tiny_registry).exit_code == 0
+    assert {lang for s in json.loads(out.read_text(encoding="utf-8"))["stories"] for lang in s["summary"]} == {
+        "en",
+        "fr",
+    }
+    result = _run(*args, "--also", "en", registry=tiny_registry)  # the target only: no French summary now
+    assert result.exit_code == 0, result.output
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert {s["change"] for s in again["stories"]} == {"unchanged"}
+    assert [set(s["summary"]) for s in again["stories"]] == [{"en"}] * len(again["stories"])

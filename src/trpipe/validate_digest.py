@@ -2,11 +2,13 @@
 (``trpipe/schemas/digest.schema.json``), then what a schema cannot say: every story's articles, duplicates
 and timeline name articles of the digest; every summary cite names an existing segment of an existing
 article (its JSON document read from the path given, relative to the digest's folder, or embedded); every
-disagreement's spans match its article's source text; every article's document holds the contract itself."""
+disagreement's spans match its article's source text; every segment ``provenance.chunks`` lists is one of its
+story's; each article is in exactly one story; every article's document holds the contract itself."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -109,6 +111,19 @@ def validate_digest(doc: Any, base: str | Path = ".", validate_document: Callabl
         for n, item in enumerate(story["disagreements"]):
             for side in ("a", "b"):
                 problems += _side(f"{where}.disagreements[{n}].{side}", item[side], members, segments, texts)
+        for n, chunk in enumerate(doc["provenance"]["chunks"].get(story["id"], [])):
+            for cite in chunk:
+                a, s = cite["article"], cite["segment"]
+                if a not in members or s not in segments.get(a, {}):
+                    problems.append(
+                        Problem(f"provenance.chunks.{story['id']}[{n}]", f"{a} {s}: not a segment of the story")
+                    )
+    for sid in set(doc["provenance"]["chunks"]) - seen_stories:
+        problems.append(Problem(f"provenance.chunks.{sid}", "names a story the digest does not have"))
+    placed = Counter(a for story in doc["stories"] for a in story["articles"])
+    for a in segments:
+        if placed[a] != 1:
+            problems.append(Problem(f"articles ({a})", f"is in {placed[a]} stories (each article is in one)"))
     return problems
 
 

@@ -26,8 +26,8 @@ class Article:
     site: str | None = None
     date: str | None = None  # ISO 8601, UTC when the time is known
     url: str | None = None
-    path: str | None = None  # its JSON document, relative to the digest's folder
-    report: str | None = None  # its HTML report, relative to the digest's folder
+    path: str | None = None  # its JSON document (as written or read; the digest records it relative to its folder)
+    report: str | None = None  # its HTML report (likewise)
 
     @property
     def lang(self) -> str:

@@ -14,8 +14,8 @@ from trpipe.digest.articles import Article
 from trpipe.digest.compare import disagreements
 from trpipe.digest.stories import THRESHOLD, Grouping, group_articles
 from trpipe.digest.summary import StorySummary, sentence_record, summarise_stories
+from trpipe.validate_digest import DIGEST_FORMAT
 
-DIGEST_FORMAT = "trpipe-digest"
 DIGEST_VERSION = "1.0"
 
 
@@ -119,6 +119,8 @@ def build_digest(
     ordered.sort(key=lambda s: (-len(s), min(s)))
     assigned = state.story_ids([[ids[i] for i in story] for story in ordered])
     target = settings.target_lang
+    # what a story's summary was asked with: a summary is reused only when this is the same
+    summary_key = [target, sorted(options.also), settings.summary_model, settings.summary_sentences]
     to_summarise: list[int] = []
     summaries: list[StorySummary | None] = []
     changes: list[str | None] = []
@@ -133,7 +135,7 @@ def build_digest(
             changes.append("updated")
         if not settings.summary:
             summaries.append(None)
-        elif changes[-1] == "unchanged" and old and old.get("summary"):
+        elif changes[-1] == "unchanged" and old and old.get("summary") and old.get("asked") == summary_key:
             summaries.append(
                 StorySummary(old["summary"], [[tuple(c) for c in chunk] for chunk in old.get("chunks", [])])
             )
@@ -171,7 +173,7 @@ def build_digest(
             "id": sid,
             "title": lead.translated_title(),
             "titles": titles,
-            "articles": [a.id for a in sorted(members, key=lambda a: ids.index(a.id))],
+            "articles": [ids[i] for i in sorted(story)],
             "duplicates": [list(d) for d in dups],
             "timeline": [{"date": a.date, "article": a.id} for a in timeline],
             "summary": record_summary,
@@ -189,6 +191,7 @@ def build_digest(
                 for lang, sents in (summary.sentences if summary else {}).items()
             },
             "chunks": [list(map(list, chunk)) for chunk in (summary.chunks if summary else [])],
+            "asked": summary_key,
         }
     models, decoding = _models(articles)
     models.update(summary_provenance.get("models", {}))

@@ -19,7 +19,7 @@ from typing import Any
 from trpipe.digest.articles import Article, make_article
 from trpipe.digest.build import relative_path
 from trpipe.errors import InputError, UsageError, shown
-from trpipe.records import Document, document_from_dict
+from trpipe.records import CONTRACT_VERSION, Document, document_from_dict
 
 DIGEST_FORMATS = {"json": ".json", "html": ".html", "md": ".md", "atom": ".atom"}
 
@@ -40,16 +40,21 @@ class DigestOptions:
     extra: dict[str, Any] = field(default_factory=dict)  # feeds and URL options (``inputs.web_inputs``)
 
 
+def _stem(output: str) -> Path:
+    """``-o`` without a digest format's suffix (``out/digest.json`` → ``out/digest``)."""
+    base = Path(output)
+    return base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+
+
 def paths_for(output: str, formats: Sequence[str]) -> dict[str, Path]:
     """The file of each format: ``-o``'s name with the format's suffix (digest.json, digest.html, ...)."""
-    base = Path(output)
-    stem = base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+    stem = _stem(output)
     return {fmt: stem.with_name(stem.name + DIGEST_FORMATS[fmt]) for fmt in formats}
 
 
 def articles_folder(output: str) -> Path:
-    base = Path(output)
-    stem = base.with_suffix("") if base.suffix.lower() in DIGEST_FORMATS.values() else base
+    """The folder of the articles' documents and reports: ``-o``'s name with ``.articles``."""
+    stem = _stem(output)
     return stem.with_name(stem.name + ".articles")
 
 
@@ -65,14 +70,22 @@ def read_document(path: Path) -> Document:
         raise InputError(str(path), f"cannot be read as a trpipe JSON document ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("source"), dict) or "segments" not in data:
         raise InputError(str(path), "is JSON but not a trpipe document (no source and segments)")
+    version = data.get("contract_version", "1.0")
+    if not isinstance(version, str) or version.split(".")[0] != CONTRACT_VERSION.split(".")[0]:
+        reason = f"is a trpipe document of contract {version!r}; this trpipe reads contract {CONTRACT_VERSION}"
+        raise InputError(str(path), reason)
     try:
         return document_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(str(path), f"is not a valid trpipe document ({type(exc).__name__}: {exc})") from None
 
 
-def split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[Path]]:
-    """Inputs to translate, and the trpipe JSON documents given (files, or the .json files of folders)."""
+def split_inputs(inputs: Sequence[str], own: Sequence[Path] = ()) -> tuple[list[str], list[Path]]:
+    """Inputs to translate, and the trpipe JSON documents given (files, or the .json files of folders).
+    ``own``: the digest's own files and articles folder, which a folder's files never include (a rerun of a
+    digest written inside its input folder does not read it back)."""
+    from trpipe.inputs import inside
+
     translate: list[str] = []
     documents: list[Path] = []
     for given in inputs:
@@ -80,14 +93,33 @@ def split_inputs(inputs: Sequence[str]) -> tuple[list[str], list[Path]]:
         if is_document_file(path):
             documents.append(path)
         elif path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if p.is_file() and not p.name.startswith("."))
+            files = [p for p in sorted(path.rglob("*")) if p.is_file() and not any(inside(p, o) for o in own)]
+            found = [p for p in files if p.suffix.lower() == ".json" and not p.name.startswith(".")]
             documents += found
-            others = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() != ".json"]
+            others = [p for p in files if p.suffix.lower() != ".json"]
             if others or not found:
                 translate.append(given)
         else:
             translate.append(given)
     return translate, documents
+
+
+def check_outputs(outputs: Sequence[Path], inputs: Sequence[str], files: Sequence[Path]) -> None:
+    """Refuse (UsageError, exit 2) before anything runs: an output that is one of the input ``files`` or is not
+    a file, and an output that an article reader takes (the HTML or Markdown digest) inside an input folder,
+    where the next run would translate it as an article."""
+    from trpipe.engines.plan import refuse_unsafe_output
+    from trpipe.inputs import folder_suffixes, inside
+
+    folders = [Path(given) for given in inputs if Path(given).is_dir()]
+    for path in outputs:
+        refuse_unsafe_output(path, files)
+        within = next((f for f in folders if inside(path, f)), None)
+        if within is not None and path.suffix.lower() in folder_suffixes():
+            raise UsageError(
+                f"-o {shown(path)}: lies in the input folder {shown(within)}, where the next run would read it as "
+                f"an article; choose another folder for the digest"
+            )
 
 
 def translate_inputs(
@@ -165,7 +197,9 @@ def digest(
     folder = articles_folder(options.output)
     state = DigestState(options.state_dir, str(outputs.get("json") or next(iter(outputs.values()))))
     given_docs = [d for d in inputs if isinstance(d, Document)]
-    translate, document_files = split_inputs([os.fspath(i) for i in inputs if not isinstance(i, Document)])
+    given = [os.fspath(i) for i in inputs if not isinstance(i, Document)]
+    translate, document_files = split_inputs(given, [*outputs.values(), folder])
+    check_outputs(list(outputs.values()), given, [Path(t) for t in translate if Path(t).is_file()] + document_files)
     if state.path is not None and options.extra.get("feeds"):
         from dataclasses import replace
 

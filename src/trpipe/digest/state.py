@@ -8,12 +8,14 @@ that a ``translate`` run marked done in the same folder are still new to the dig
      "updated": "<ISO time>", "next_article": 8, "next_story": 4,
      "articles": {"<input name>": {"id": "a1", "document": "<path>", "sha256": "<source sha256>"}},
      "stories": {"s1": {"articles": ["a1", "a3"], "key": "<hash of its articles' sources>",
-                        "summary": {...}, "chunks": [...], "title": "..."}}}
+                        "summary": {...}, "chunks": [...], "title": "...",
+                        "asked": ["<target>", ["<also>"], "<summary model>", <sentences>]}}}
 
 It is replaced atomically once the digest is written; a file that cannot be read or parsed is reported
 (exit 2), never silently reset. A story keeps its id when the new grouping puts any of its articles in a story
 again (the new story takes the id of the old one it shares most articles with); it is ``new`` when it has no
-article of the last digest, ``updated`` when its articles changed, else ``unchanged`` (its summary is reused).
+article of the last digest, ``updated`` when its articles changed, else ``unchanged`` (its summary is reused
+when it was asked for in the same languages, with the same summariser and sentence count: ``asked``).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class DigestState:
         digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         self.path = Path(folder) / f"digest-{digest}.json"
         if not self.path.exists():
+            self._make_folder()  # now, not after the first article is translated
             self.digest_id = str(uuid.uuid4())
             return
         try:
@@ -147,12 +150,16 @@ class DigestState:
             "articles": articles,
             "stories": stories,
         }
+        self._make_folder()
+        write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+
+    def _make_folder(self) -> None:
+        assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             reason = exc.strerror or exc
             raise OutputError(f"{shown(self.path.parent)}: the state folder cannot be made ({reason})") from None
-        write_atomic(self.path, json.dumps(body, ensure_ascii=False, indent=1) + "\n")
 
 
 def _number(sid: str) -> int:

@@ -221,10 +221,10 @@ def group_articles(
     for i, j in sorted(scorer.candidates(leaders)):
         scores[(position[i], position[j])] = scorer.score(i, j)
     clusters = average_linkage(len(leaders), scores, threshold)
-    stories = []
-    for cluster in clusters:
-        heads = {leaders[k] for k in cluster}
-        stories.append(sorted(i for i in range(len(feats)) if leader[i] in heads))
+    copies: dict[int, list[int]] = {}  # each leader's articles, itself included
+    for i in range(len(feats)):
+        copies.setdefault(leader[i], []).append(i)
+    stories = [sorted(i for k in cluster for i in copies[leaders[k]]) for cluster in clusters]
     stories.sort()
     raw = {(leaders[a], leaders[b]): s for (a, b), s in scores.items()}
     return Grouping(stories, duplicates, raw)

@@ -123,12 +123,14 @@ def summarise_stories(
         return segment_support(article.document, cite[1]) if article is not None else []
 
     wanted: dict[str, list[tuple[int, int]]] = {}  # language -> [(story, sentence)]
+    asked: dict[str, list[int]] = {}  # language -> the stories whose summary it is asked for
     for k, ((sentences, trace), articles) in enumerate(zip(results, stories)):
         flag_sentences(sentences, target, support)
         out[k].sentences[target] = sentences
         out[k].chunks = [list(chunk) for chunk in trace.map_chunks]
         for lang in story_languages(articles, target, also):
             out[k].sentences[lang] = []
+            asked.setdefault(lang, []).append(k)
             wanted.setdefault(lang, []).extend((k, j) for j in range(len(sentences)))
     provenance["models"]["summary"] = summariser.describe()
     provenance["decoding"]["summary"] = summariser.decoding()
@@ -137,7 +139,7 @@ def summarise_stories(
             translator = session.models.translator_for(target, lang, settings)
         except (ModelError, PairError) as exc:
             warn(f"digest: summaries in {lang} skipped: {exc}")
-            for k, _ in where:
+            for k in asked[lang]:  # the stories without a sentence too: no language, not an empty list
                 out[k].sentences.pop(lang, None)
             continue
         provenance["models"][f"back_translation_{lang}"] = translator.describe()

@@ -1,7 +1,7 @@
 """Text from a digest made safe for each output: control characters and the bidirectional formatting controls
 (embeddings, overrides, isolates: U+202A–U+202E, U+2066–U+2069) dropped, so that no title or summary can
 reverse the text around it; then HTML-escaped (quotes too) or Markdown-escaped. Which way a language is
-written (``rtl``/``ltr``) comes from babel's locale data."""
+written (``rtl``/``ltr``) is the report's ``direction`` (its script, through langcodes)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from html import escape
 
 from trpipe.render.common import printable
 from trpipe.render.markdown import escape as markdown_escape
+from trpipe.render.report.direction import direction
 
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -33,24 +34,6 @@ def md(value: object) -> str:
 def language(value: object) -> str | None:
     """A language code as given (``None`` when missing or not a short string)."""
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
-
-
-@lru_cache(maxsize=256)
-def direction(lang: str | None) -> str | None:
-    """``"rtl"`` or ``"ltr"`` for a BCP 47 code babel knows (its base language when the region is unknown),
-    ``None`` otherwise."""
-    if not lang:
-        return None
-    from babel import Locale  # babel's locale data: loaded on first use
-
-    code = lang.replace("_", "-")
-    for candidate in (code, code.split("-")[0]):
-        try:
-            order = Locale.parse(candidate, sep="-").character_order
-        except Exception:  # babel has no data for the code (or it is not a code): try the base language
-            continue
-        return "rtl" if order == "right-to-left" else "ltr"
-    return None
 
 
 def lang_attrs(lang: object) -> str:
