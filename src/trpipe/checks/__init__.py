@@ -9,7 +9,7 @@ on every translated sentence of a document (with one name list for the whole art
 ``summarise_flags`` counts flags by check. Summaries use ``summary_flags`` (trpipe.checks.summary).
 
 numbers       figures, dates, times missing, added, misread (800.000 in English) or swapped (figures.py)
-units         a currency or unit changed, dropped or added (figures.py)
+units         a currency or unit changed, dropped or added (figures.py; unit algebra in units.py)
 names         names and acronyms missing, changed, or added (names.py)
 quotes        quotes lost, added or with a moved mark (quotes.py)
 terms         glossary terms not rendered as required, inflected forms included (glossary.py)

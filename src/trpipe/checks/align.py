@@ -95,7 +95,8 @@ def words(text: str, lang: str) -> list[Word]:
 
 def _figure_links(source: str, translation: str, src: list[Word], tgt: list[Word], source_lang, target_lang):
     """(source word, target word) pairs inside figures of the same value."""
-    from trpipe.checks.figures import conversion, covers
+    from trpipe.checks.figures import covers
+    from trpipe.checks.units import conversion
 
     out = []
     source_mentions = find_numbers(source, source_lang)

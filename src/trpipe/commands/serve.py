@@ -35,7 +35,7 @@ def _lt(name: str, lt_name: str | None = None) -> list[str]:
          metavar="FILE", help="Accepted API keys, one a line, roles may follow (suggest, admin).")  # fmt: skip
 @_option("--require-key", env="TRPIPE_REQUIRE_KEY", is_flag=True, help="Refuse requests without a key.")
 @_option("--cors-origin", "cors_origins", env="TRPIPE_CORS_ORIGIN", multiple=True, metavar="ORIGIN",
-         help="Allow browsers on ORIGIN to call the API (CORS is off without it; * for any).")  # fmt: skip
+         help="Allow browsers on ORIGIN to call the API (repeatable; CORS is off without it; * for any).")  # fmt: skip
 @_option("--char-limit", env=_lt("CHAR_LIMIT", "CHAR_LIMIT"), type=int, default=20_000, show_default=True,
          help="Characters of one text of /translate (-1: none).")  # fmt: skip
 @_option("--batch-limit", env=_lt("BATCH_LIMIT", "BATCH_LIMIT"), type=int, default=1_000, show_default=True,

@@ -88,6 +88,7 @@ class ServeSettings:
             raise UsageError("--require-key needs --api-keys FILE (the keys that are accepted)")
         if not 0 < self.port < 65536 and self.port != 0:
             raise UsageError(f"--port {self.port}: expected 1 to 65535")
+        load_pairs(self.load, [])  # a bad code is refused before the server starts
 
     @property
     def state(self) -> Path:
@@ -101,7 +102,10 @@ class ServeSettings:
 
 def load_pairs(load: tuple[str, ...], pairs: list[str]) -> list[tuple[str, str]]:
     """The pairs that ``--load`` names: ``fr-en`` as it is, a language (``fr``, as LT_LOAD_ONLY names them)
-    as every registry pair between the languages named."""
+    as every registry pair between the languages named. A code that is not a language tag is refused
+    (UsageError), never silently skipped."""
+    from trpipe.languages import normalize_code
+
     wanted: list[tuple[str, str]] = []
     languages: set[str] = set()
     for item in (x.strip() for given in load for x in re.split(r"[,\s]+", given)):
@@ -109,9 +113,9 @@ def load_pairs(load: tuple[str, ...], pairs: list[str]) -> list[tuple[str, str]]
             continue
         if "-" in item and item.count("-") == 1 and len(item) <= 12:
             source, target = item.split("-")
-            wanted.append((source, target))
+            wanted.append((normalize_code(source, "--load"), normalize_code(target, "--load")))
         else:
-            languages.add(item)
+            languages.add(normalize_code(item, "--load"))
     if languages:
         for pair in pairs:
             source, target = pair.split("-", 1)
