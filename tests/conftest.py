@@ -102,6 +102,23 @@ def echo_registry(tmp_path) -> Path:
 
 
 @pytest.fixture
+def echo_run(monkeypatch, echo_registry, tmp_path):
+    """``echo_run(*args)``: ``trpipe translate --to en --from fr`` on the test-echo backend, without summary, in
+    Click's runner (a cache folder of the test's own)."""
+    from click.testing import CliRunner
+
+    from trpipe.cli import cli
+
+    monkeypatch.setenv("TRPIPE_MODELS", str(echo_registry))
+
+    def invoke(*args):
+        base = ["translate", "--to", "en", "--from", "fr", "--backend", "test-echo", "--no-summary"]
+        return CliRunner().invoke(cli, [*base, "--cache-dir", str(tmp_path / "cache"), *map(str, args)])
+
+    return invoke
+
+
+@pytest.fixture
 def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
 

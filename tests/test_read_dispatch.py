@@ -69,46 +69,35 @@ def test_what_no_reader_takes_is_named_with_the_way_forward(tmp_path, kind):
     assert advice in message and "\n" not in message
 
 
-@pytest.fixture
-def run(monkeypatch, echo_registry, tmp_path):
-    monkeypatch.setenv("TRPIPE_MODELS", str(echo_registry))
-
-    def invoke(*args):
-        base = ["translate", "--to", "en", "--from", "fr", "--backend", "test-echo", "--no-summary"]
-        return CliRunner().invoke(cli, [*base, "--cache-dir", str(tmp_path / "cache"), *map(str, args)])
-
-    return invoke
-
-
-def test_an_image_is_refused_on_the_command_line_with_exit_2(run, tmp_path):
+def test_an_image_is_refused_on_the_command_line_with_exit_2(echo_run, tmp_path):
     path = tmp_path / "scan.png"
     path.write_bytes(SAMPLES["png"])
-    result = run(path)
+    result = echo_run(path)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"trpipe: error: {path}: is a PNG image, which trpipe does not read; {KNOWN_KINDS['png'][1]}"
     ]
 
 
-def test_a_document_named_as_another_format_is_refused(run, tmp_path):
+def test_a_document_named_as_another_format_is_refused(echo_run, tmp_path):
     path = tmp_path / "note.docx"
     path.write_text("Le conseil a voté le budget.", encoding="utf-8")
-    result = run(path)
+    result = echo_run(path)
     assert result.exit_code == 2
     assert "note.docx: is named .docx but is not a Word document (.docx): its content is text" in result.output
 
 
-def test_folder_runs_count_skipped_files_and_name_them_with_v(run, tmp_path):
+def test_folder_runs_count_skipped_files_and_name_them_with_v(echo_run, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     BUILDERS["text"](folder)
     (folder / "photo.png").write_bytes(SAMPLES["png"])
     (folder / "bundle.zip").write_bytes(SAMPLES["zip"])
-    quiet = run(folder, "-o", tmp_path / "out")
+    quiet = echo_run(folder, "-o", tmp_path / "out")
     assert quiet.exit_code == 0, quiet.output
     assert "1 article ok" in quiet.output and "2 files skipped (not documents" in quiet.output
     assert "photo.png" not in quiet.output
-    verbose = run(folder, "-o", tmp_path / "out2", "-v")
+    verbose = echo_run(folder, "-o", tmp_path / "out2", "-v")
     assert f"skipped {folder / 'photo.png'}: a PNG image" in verbose.output
     assert f"skipped {folder / 'bundle.zip'}: a ZIP archive" in verbose.output
 
@@ -143,8 +132,8 @@ def test_trpipe_read_shows_the_document_without_a_model(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".doc", ".rtf"])
-def test_an_output_suffix_no_writer_takes_is_refused_before_any_work(run, tmp_path, suffix):
+def test_an_output_suffix_no_writer_takes_is_refused_before_any_work(echo_run, tmp_path, suffix):
     path, _ = BUILDERS["docx"](tmp_path)
-    result = run(path, "-o", tmp_path / f"note.en{suffix}")
+    result = echo_run(path, "-o", tmp_path / f"note.en{suffix}")
     assert result.exit_code == 2 and f"trpipe does not write {suffix} files" in result.output
     assert not (tmp_path / f"note.en{suffix}").exists() and "Traceback" not in result.output

@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from render_samples import hand_made, pipeline_document
-from trpipe.cli import cli
 from trpipe.render.json import render_json
 from trpipe.render.parquet import parquet_document, parquet_row, parquet_schema
 
@@ -137,17 +135,6 @@ def test_pandas_and_duckdb_read_the_nested_columns(tmp_path, two_targets):
 ARTICLE = "Le conseil a voté un budget de {n} euros. Les travaux commenceront en {year}.\n\nLe maire a parlé.\n"
 
 
-@pytest.fixture
-def run(monkeypatch, echo_registry, tmp_path):
-    monkeypatch.setenv("TRPIPE_MODELS", str(echo_registry))
-
-    def invoke(*args):
-        base = ["translate", "--to", "en", "--from", "fr", "--backend", "test-echo", "--no-summary"]
-        return CliRunner().invoke(cli, [*base, "--cache-dir", str(tmp_path / "cache"), *map(str, args)])
-
-    return invoke
-
-
 def _comparable(document: dict) -> dict:
     """Without the time it was made and the fingerprint (which covers the format, so differs per format)."""
     document["provenance"].pop("created", None)
@@ -155,15 +142,15 @@ def _comparable(document: dict) -> dict:
     return document
 
 
-def test_the_local_engine_writes_parquet_jsonl_and_json_with_the_same_content(run, tmp_path):
+def test_the_local_engine_writes_parquet_jsonl_and_json_with_the_same_content(echo_run, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(3):
         (folder / f"a{i}.fr.txt").write_text(ARTICLE.format(n=1000 + i, year=2020 + i), encoding="utf-8")
-    assert run(folder, "--format", "json", "-o", tmp_path / "json").exit_code == 0
-    result = run(folder, "--format", "jsonl", "-o", tmp_path / "out.jsonl")
+    assert echo_run(folder, "--format", "json", "-o", tmp_path / "json").exit_code == 0
+    result = echo_run(folder, "--format", "jsonl", "-o", tmp_path / "out.jsonl")
     assert result.exit_code == 0, result.output
-    result = run(folder, "-o", tmp_path / "out.parquet")
+    result = echo_run(folder, "-o", tmp_path / "out.parquet")
     assert result.exit_code == 0, result.output
     expected = {
         p.name.removesuffix(".json"): _comparable(json.loads(p.read_text(encoding="utf-8")))
@@ -177,14 +164,14 @@ def test_the_local_engine_writes_parquet_jsonl_and_json_with_the_same_content(ru
         assert row["fingerprint"] == row["provenance"]["fingerprint"]
         assert _comparable({k: v for k, v in line.items() if k != "doc"}) == expected[name]
         assert _comparable(parquet_document(row)) == expected[name]
-    again = run(folder, "--format", "jsonl", "-o", tmp_path / "out.jsonl")  # a stream resumes by fingerprint
+    again = echo_run(folder, "--format", "jsonl", "-o", tmp_path / "out.jsonl")  # a stream resumes by fingerprint
     assert again.exit_code == 0 and "3 skipped" in again.output
 
 
-def test_one_article_to_a_parquet_file_is_one_row_not_a_text_file(run, tmp_path):
+def test_one_article_to_a_parquet_file_is_one_row_not_a_text_file(echo_run, tmp_path):
     article = tmp_path / "one.fr.txt"
     article.write_text(ARTICLE.format(n=7, year=2024), encoding="utf-8")
-    result = run(article, "-o", tmp_path / "one.parquet")
+    result = echo_run(article, "-o", tmp_path / "one.parquet")
     assert result.exit_code == 0, result.output
     rows = pq.read_table(tmp_path / "one.parquet").to_pylist()
     assert len(rows) == 1 and rows[0]["doc"].endswith("one.fr.txt")
