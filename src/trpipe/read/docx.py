@@ -18,7 +18,7 @@ from typing import Any
 
 from trpipe.errors import InputError
 from trpipe.read.blocks import build, paragraph_kind, squash
-from trpipe.read.package import Package, library_version
+from trpipe.read.package import Package, library_refusal, library_version
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -66,21 +66,6 @@ def text_parts(package: Package, main_type: str, kinds: dict[str, str]) -> list[
             if content_type.endswith(suffix) and package.has(name):
                 parts.append((name, where))
     return sorted(parts, key=lambda p: (_ORDER.get(p[1], 9), p[0]))
-
-
-def _open_with_library(data: bytes) -> str | None:
-    """None when python-docx opens the package, else why not (the raw parts are read instead)."""
-    import io
-
-    try:
-        import docx
-    except ImportError:
-        return "python-docx is not installed"
-    try:
-        docx.Document(io.BytesIO(data))
-    except Exception as exc:  # a library's failure on a damaged package: we read the raw parts
-        return f"python-docx could not open it ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
-    return None
 
 
 def _in_fallback(element) -> bool:
@@ -181,7 +166,7 @@ def blocks_of_part(root, part: str, where: str, fmt: str = "docx") -> Iterator[t
 def read_docx(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
     """The document's text and blocks (``Extracted``) and what the reader did (for the provenance)."""
     package = Package(data, name, "Word document (.docx)")
-    problem = _open_with_library(data)
+    problem = library_refusal(data, "docx", "Document", "python-docx")
     parts = text_parts(package, _MAIN, _PART_KINDS)
     blocks: list[tuple] = []
     for part, where in parts:

@@ -120,3 +120,20 @@ def library_version(module: str) -> str:
         return f"{module} {version(module)}"
     except PackageNotFoundError:
         return module
+
+
+def library_refusal(data: bytes, module: str, opener: str, distribution: str) -> str | None:
+    """None when the library ``module`` (pip ``distribution``) opens the package with ``module.<opener>``, else why
+    not: the reader then reads the raw parts itself, and says so in the provenance."""
+    import importlib
+    import io
+
+    try:
+        library = importlib.import_module(module)
+    except ImportError:
+        return f"{distribution} is not installed"
+    try:
+        getattr(library, opener)(io.BytesIO(data))
+    except Exception as exc:  # a library's failure on a damaged package: we read the raw parts
+        return f"{distribution} could not open it ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+    return None

@@ -15,7 +15,7 @@ from typing import Any
 
 from trpipe.errors import InputError
 from trpipe.read.blocks import build, paragraph_kind, squash
-from trpipe.read.package import Package, library_version
+from trpipe.read.package import Package, library_refusal, library_version
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -130,23 +130,9 @@ def _slide_parts(package: Package) -> list[tuple[str, str | None]]:
     return out
 
 
-def _open_with_library(data: bytes) -> str | None:
-    import io
-
-    try:
-        import pptx
-    except ImportError:
-        return "python-pptx is not installed"
-    try:
-        pptx.Presentation(io.BytesIO(data))
-    except Exception as exc:  # a library's failure on a damaged package: we read the raw parts
-        return f"python-pptx could not open it ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
-    return None
-
-
 def read_pptx(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
     package = Package(data, name, "PowerPoint presentation (.pptx)")
-    problem = _open_with_library(data)
+    problem = library_refusal(data, "pptx", "Presentation", "python-pptx")
     slides = _slide_parts(package)
     if not slides:
         raise InputError(name, "is a PowerPoint presentation with no slides")
