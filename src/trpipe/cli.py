@@ -105,7 +105,7 @@ def cli() -> None:
 @_option("--glossary", env="TRPIPE_GLOSSARY", type=click.Path(dir_okay=False),
          help="TSV of terms: source, required translation.")  # fmt: skip
 @_option(
-    "--strict", env="TRPIPE_STRICT", is_flag=True, help="Exit 3 when a check flags a sentence with an error (outputs are written)."
+    "--strict", env="TRPIPE_STRICT", is_flag=True, help="Exit 3 on an error flag of a check (outputs are written)."
 )
 @_option("--cache-dir", env="TRPIPE_CACHE_DIR", type=click.Path(file_okay=False),
          help="Folder of the translation memory and converted models.")  # fmt: skip
