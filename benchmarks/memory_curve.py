@@ -113,6 +113,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-memory.md")
     parser.add_argument("--no-summary", dest="summary", action="store_false", help="translation only")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the previous runs (benchmarks/.work/memory-runs*.json) of the scales not run now, so that a "
+        "long scale can be measured on its own and tabled with the others",
+    )
     args = parser.parse_args()
     job.WORK.mkdir(parents=True, exist_ok=True)
     subprocess_ok = build_model.JOB_REGISTRY.is_file()
@@ -130,13 +136,18 @@ def main() -> None:
         for count in scales:
             runs.append(measure(count, folders[count], rep, args.summary))
     name = "memory-runs.json" if args.summary else "memory-runs-no-summary.json"
+    if args.keep and (job.WORK / name).is_file():
+        before = json.loads((job.WORK / name).read_text(encoding="utf-8"))
+        runs = [r for r in before if r["articles"] not in scales] + runs
     (job.WORK / name).write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
     text = table(runs)
     print(text)
     if args.write and args.summary:
         header = (
             f"# Memory as the batch grows: the default job with summaries\n\nWritten by "
-            f"`python benchmarks/memory_curve.py --scales {args.scales} --repeats {args.repeats}` on {started}, on "
+            f"`python benchmarks/memory_curve.py --scales {args.scales} --repeats {args.repeats}"
+            f"{' --keep' if args.keep else ''}` on {started} (with --keep: the scales not run then kept from the "
+            f"previous run), on "
             f"{machine['cpu']} ({machine['cores']} cores, shared with other jobs: see 'other cores').\n\n"
         )
         analysis = ""
