@@ -92,9 +92,9 @@ def test_missing_file(run, echo_registry, tmp_path):
 
 
 def test_unknown_pair_lists_pairs(run, echo_registry):
-    result = run("translate", SAMPLE, "--from", "fr", "--to", "xx", registry=echo_registry)
+    result = run("translate", SAMPLE, "--from", "fr", "--to", "sw", registry=echo_registry)
     assert result.exit_code == 2
-    assert "fr-xx" in result.output and "fr-en" in result.output
+    assert "fr-sw" in result.output and "fr-en" in result.output
 
 
 def test_missing_model_is_a_clear_error(run, tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ and are reported on its test half, never tuned on it: see ``benchmarks/LANGID.md
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -260,9 +261,22 @@ def _language_of(tag: str) -> str | None:
     return found[0] if found else None
 
 
+@lru_cache(maxsize=512)
+def _registered(tag: str) -> bool:
+    """Whether every subtag of ``tag`` is in the IANA language subtag registry (``xx``, ``zz`` are not)."""
+    import langcodes
+
+    try:
+        return bool(langcodes.tag_is_valid(tag))
+    except (langcodes.LanguageTagError, ValueError):
+        return False
+
+
 def _parsed(value: object, option: str) -> tuple[str, str | None, str | None]:
     text = str(value).strip().replace("_", "-")
-    found = _tag_of(text) if text and len(text) <= 64 else None
+    if not text:
+        raise UsageError(f"{option} is empty: expected a language code such as fr, en, de or pt-BR")
+    found = _tag_of(text) if len(text) <= 64 and _registered(text) else None
     if found is None:
         raise UsageError(
             f"{option} {shown(value)}: not a language code; expected a BCP 47 tag such as fr, en, de or pt-BR"
@@ -274,8 +288,8 @@ def normalize_code(value: object, option: str = "language") -> str:
     """A language code as trpipe uses it (``fr``, ``en``, ``pt``): a BCP 47 tag, region and script dropped.
 
     ``pt-BR`` → ``pt``, ``en_US`` → ``en``, ``fra`` → ``fr``, ``zh-Hant`` → ``zh``. Raises a UsageError naming
-    ``option`` for anything that is not a language tag (``éé``, ``中文``, ``en-``, ``123``), before any model
-    or hub is asked.
+    ``option`` for anything that is not a registered language tag (``éé``, ``中文``, ``en-``, ``123``, ``xx``, an
+    empty string), before any model or hub is asked.
     """
     return _parsed(value, option)[0]
 
@@ -290,6 +304,13 @@ def normalize_tag(value: object, option: str = "language") -> str:
     """
     language, script, region = _parsed(value, option)
     return "-".join(part for part in (language, script, region) if part)
+
+
+def split_codes(given: Iterable[str]) -> list[str]:
+    """The language codes of a repeatable option, each value possibly holding several (``--to 'en de'``, as an
+    environment variable gives them). A blank value is kept as it is, so that checking it says it is empty
+    instead of the option silently naming no language."""
+    return [code for value in given for code in (str(value).split() or [str(value)])]
 
 
 def base_language(tag: str) -> str:

@@ -130,7 +130,7 @@ class Session:
         if not settings.targets:
             from trpipe.errors import UsageError
 
-            raise UsageError("no target language: pass to='en' (or --to en)")
+            raise UsageError("no target language: give one with --to LANG (in Python: to=LANG)")
         return settings
 
     def translate_text(

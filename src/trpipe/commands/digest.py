@@ -63,6 +63,7 @@ def digest(inputs, target, source_lang, output, formats, also, threshold, base_u
     from trpipe.digest import DigestOptions
     from trpipe.digest import digest as make_digest
     from trpipe.inputs import web_inputs
+    from trpipe.languages import split_codes
     from trpipe.session import Session
     from trpipe.settings import Settings
 
@@ -71,7 +72,7 @@ def digest(inputs, target, source_lang, output, formats, also, threshold, base_u
         output=output,
         formats=tuple(dict.fromkeys(formats)) or ("json",),
         threshold=threshold,
-        also=tuple(lang for given in also for lang in given.split()),
+        also=tuple(split_codes(also)),
         embed=embed,
         state_dir=state_dir,
         force=force,

@@ -63,6 +63,7 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
     back-translation models, for --from/--to (default: the registry's job, fr to en). The options
     read translate's environment variables, so a run's environment prepares exactly its models.
     """
+    from trpipe.languages import split_codes
     from trpipe.models.command import dry_run as show_plan
     from trpipe.models.command import job_models, pull_all, resolve_name
     from trpipe.models.registry import load_registry
@@ -71,7 +72,7 @@ def models_pull(names, models_file, source_lang, targets, summary, model, summar
     if names:
         wanted = [(name, resolve_name(registry, name)) for name in names]
     else:
-        targets = tuple(t for given in targets for t in given.split())
+        targets = tuple(split_codes(targets))
         wanted = job_models(registry, source_lang, targets, summary, model, summary_model)
     if dry_run:
         show_plan(wanted, click.echo)

@@ -39,6 +39,12 @@ class DigestOptions:
     base_url: str | None = None  # where the HTML digest is published: the Atom feed's links
     extra: dict[str, Any] = field(default_factory=dict)  # feeds and URL options (``inputs.web_inputs``)
 
+    def __post_init__(self) -> None:
+        from trpipe.languages import normalize_tag
+
+        also = (self.also,) if isinstance(self.also, str) else self.also
+        object.__setattr__(self, "also", tuple(dict.fromkeys(normalize_tag(lang, "--also") for lang in also)))
+
 
 def _stem(output: str) -> Path:
     """``-o`` without a digest format's suffix (``out/digest.json`` → ``out/digest``)."""
