@@ -20,7 +20,7 @@ import sys
 import time
 from typing import Any
 
-from trpipe.serve.config import ServeSettings, parse_duration
+from trpipe.serve.config import ServeSettings, check_listen, check_load, parse_duration
 
 __all__ = ["ServeSettings", "create_app", "parse_duration", "run"]
 
@@ -39,6 +39,7 @@ def run(settings: ServeSettings, say=None) -> int:
     Bad settings (a registry, a keys file, a state folder that cannot be used) raise before the port is
     bound; a model of ``--load`` that cannot be loaded stops the server and is raised.
     """
+    check_listen(settings.host, settings.port)
     if settings.engine != "ray":
         return _run(settings, say)
     from trpipe.serve.ray_serve import start_ray, stop_ray
@@ -58,6 +59,7 @@ def _run(settings: ServeSettings, say=None) -> int:
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     started = time.monotonic()
     service = Service(settings)  # everything cheap to check is checked before the port is bound
+    check_load(settings, service.session)
     access = logging.getLogger("trpipe.access")
     if not access.handlers:  # one JSON object a line on stderr, as it is (no "trpipe: info:" prefix)
         handler = logging.StreamHandler(sys.stderr)
@@ -106,7 +108,10 @@ def _run(settings: ServeSettings, say=None) -> int:
         server_header=False,
     )
     server = holder["server"] = Server(config)
-    server.run()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn could not start (exit 3, its own): trpipe's error and exit code instead
+        server.started = False
     if app.state.fatal is not None:
         raise app.state.fatal
     if not server.started:

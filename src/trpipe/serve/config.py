@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trpipe.errors import UsageError
+from trpipe.errors import PairError, UsageError
 
 SUGGESTION_MODES = ("off", "store", "apply")
+# The limits where 0 or -1 (as LibreTranslate writes it) means none.
+LIMITS = ("char_limit", "batch_limit", "document_limit", "body_limit", "upload_limit", "req_limit")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -88,6 +90,11 @@ class ServeSettings:
             raise UsageError("--require-key needs --api-keys FILE (the keys that are accepted)")
         if not 0 < self.port < 65536 and self.port != 0:
             raise UsageError(f"--port {self.port}: expected 1 to 65535")
+        for name in LIMITS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < -1:
+                option = "--" + name.replace("_", "-")
+                raise UsageError(f"{option} {value}: expected a whole number, or 0 (or -1) for no limit")
         load_pairs(self.load, [])  # a bad code is refused before the server starts
 
     @property
@@ -113,7 +120,8 @@ def load_pairs(load: tuple[str, ...], pairs: list[str]) -> list[tuple[str, str]]
             continue
         if "-" in item and item.count("-") == 1 and len(item) <= 12:
             source, target = item.split("-")
-            wanted.append((normalize_code(source, "--load"), normalize_code(target, "--load")))
+            option = f"--load {item}:"
+            wanted.append((normalize_code(source, option), normalize_code(target, option)))
         else:
             languages.add(normalize_code(item, "--load"))
     if languages:
@@ -122,3 +130,48 @@ def load_pairs(load: tuple[str, ...], pairs: list[str]) -> list[tuple[str, str]]
             if source in languages and target in languages:
                 wanted.append((source, target))
     return list(dict.fromkeys(wanted))
+
+
+def check_load(settings: ServeSettings, session) -> list[tuple[str, str]]:
+    """The pairs of ``--load``, each with a route (a registry pair, a cached or hub model, a pivot), checked
+    before the port is bound: a pair no model serves, or languages between which the registry has no pair,
+    is a one-line error before the server says it is listening (PairError, UsageError)."""
+    pairs = session.registry.pairs()
+    wanted = load_pairs(settings.load, pairs)
+    if not wanted and any(item.strip(" ,") for item in settings.load):
+        raise UsageError(
+            f"--load {' '.join(settings.load)}: the registry has no pair between these languages; "
+            f"pairs available: {', '.join(pairs)}"
+        )
+    for source, target in wanted:
+        try:
+            session.route(source, target)
+        except PairError as exc:
+            raise PairError(f"--load {source}-{target}: {exc}") from None
+    return wanted
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before anything loads, an address this machine cannot listen on: a host name that does not
+    resolve, an address not of this machine, a port in use or not allowed (UsageError naming the option)."""
+    import errno
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"--host {host}: cannot listen there ({reason})") from None
+    for family, kind, proto, _, address in found:
+        try:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"--port {port}: already in use on {host} (choose another, or 0 for any)") from None
+            if exc.errno == errno.EAFNOSUPPORT:  # an IPv6 address on a machine without IPv6: uvicorn skips it too
+                continue
+            raise UsageError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
