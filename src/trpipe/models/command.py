@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trpipe.errors import ModelError, PairError, UsageError
+from trpipe.errors import ModelError, PairError, UsageError, shown
+from trpipe.languages import normalize_tag
 from trpipe.models import download
 from trpipe.models.hub import DEMO_COMMAND, pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
 from trpipe.models.licences import _registry_data, licence_label, licence_of, non_commercial, registry_licences
 from trpipe.models.registry import ModelSpec, Registry
+from trpipe.models.schema import hub_id_problem
 
 _PAIR = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?-[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$")
 DEFAULT_JOB = {"from": "fr", "to": ["en"]}  # the README's first run, when the registry names no job
@@ -138,13 +140,15 @@ def resolve_name(registry: Registry, name: str) -> ModelSpec:
         except PairError:
             return registry.convention(src, tgt)
     if name.startswith("summary:"):
-        return registry.summariser(name.split(":", 1)[1])
+        return registry.summariser(normalize_tag(name.split(":", 1)[1], "summary:LANG"))
     local = Path(name).expanduser()
     if local.is_dir():
         return ModelSpec("translation", name, str(local.resolve()), None)
     repo, _, revision = name.partition("@")
-    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)?", repo) or (revision and not re.fullmatch(r"[\w./-]+", revision)):
-        raise UsageError(f"{name}: neither a language pair (fr-en), summary:LANG, a hub id nor a model folder")
+    if hub_id_problem(repo) or (revision and not re.fullmatch(r"[\w./-]+", revision)):
+        raise UsageError(
+            f"{shown(name)}: neither a language pair (fr-en), summary:LANG, a hub id (org/name) nor a model folder"
+        )
     return ModelSpec("translation", repo, repo, revision or "main")
 
 

@@ -88,6 +88,9 @@ class Licences:
         self.registry = registry
         self._known: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+        # Whether loading a non-commercial model logs its notice here. A Ray actor turns it off: the driver
+        # prints each notice once, from the licences its documents' provenance records (``noted``).
+        self.notify = True
 
     def loaded(self, spec: ModelSpec) -> dict[str, Any]:
         """Record the licence of a model just loaded; the notice when it forbids commercial use (once)."""
@@ -95,7 +98,7 @@ class Licences:
             if spec.model in self._known:
                 return self._known[spec.model]
             found = self._known[spec.model] = self._read(spec)
-        if found["non_commercial"]:
+        if found["non_commercial"] and self.notify:
             log.warning("trpipe: note: %s", notice(spec.model, found["licence"]))
         return found
 
@@ -114,6 +117,17 @@ class Licences:
         named: list[str] = []
         _model_ids(provenance.get("models"), named)
         return {model: dict(self._known[model]) for model in dict.fromkeys(named) if model in self._known}
+
+
+def new_notices(licences: dict[str, dict[str, Any]] | None, seen: set[str]) -> list[str]:
+    """The notices of the non-commercial models among ``licences`` (a document's ``provenance.licences``) not
+    in ``seen`` yet, which they join: a run's driver says each once, however many workers loaded it."""
+    out = []
+    for model, found in (licences or {}).items():
+        if isinstance(found, dict) and found.get("non_commercial") and model not in seen:
+            seen.add(model)
+            out.append(notice(model, found.get("licence")))
+    return out
 
 
 def notice(model: str, licence: str | None) -> str:

@@ -331,7 +331,16 @@ def load_registry(path: str | os.PathLike | None = None) -> Registry:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{shown(chosen)}: not valid YAML ({' '.join(str(exc).split())})") from None
+        raise RegistryError(f"{shown(chosen)}: not valid YAML ({_yaml_reason(exc)})") from None
     except RecursionError:
         raise RegistryError(f"{shown(chosen)}: not valid YAML (nested too deeply)") from None
     return Registry(data, chosen.resolve())
+
+
+def _yaml_reason(exc) -> str:
+    """Where and why PyYAML could not parse a file, in one line: ``line 2, column 1: expected ...``."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    if mark is None or not problem:
+        return " ".join(str(exc).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {' '.join(str(problem).split())}"

@@ -179,8 +179,17 @@ def _message(path: Path, error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         text += f"; expected one of: {', '.join(_known_keys(loc))}"
     elif error["type"] != "missing":
-        text += f" (got {shown(reprlib.repr(error.get('input')))})"
+        text += f" (got {_brief(error.get('input'))})"
     return f"{shown(path)}: {where}: {text}"
+
+
+def _brief(value: Any, limit: int = 80) -> str:
+    """A value as a message quotes it: ``reprlib``'s short form, cut at ``limit`` characters (a nested alias
+    bomb would otherwise make a line of megabytes)."""
+    brief = reprlib.Repr()  # attributes, not keywords: Python 3.10 and 3.11 take none
+    brief.maxlevel, brief.maxlist, brief.maxdict, brief.maxstring, brief.maxother = 2, 4, 4, limit, limit
+    text = shown(brief.repr(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _pair(key: str) -> str | None:
@@ -224,12 +233,14 @@ def hub_id_problem(model: str) -> str | None:
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    rule = ("a hub id is org/name: ASCII letters, digits, '-', '_' and '.', neither starting nor ending with '-' "
+            "or '.', no '--' or '..', at most 96 characters")  # fmt: skip
     if not model.isascii():
-        return "a hub id has only ASCII letters, digits, '-', '_' and '.'"
+        return rule
     try:
         validate_repo_id(model)
-    except HFValidationError as exc:
-        return " ".join(str(exc).split(". ")[0].split())
+    except HFValidationError:  # its message quotes the library's rule and the value: ours is one plain line
+        return rule
     return None
 
 
