@@ -25,14 +25,12 @@ Every problem names where it is (``segments[3] (p4).sentences[1]``) and what is 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from trpipe.errors import InputError
+from trpipe.jsonfile import json_kind, read_documents
 from trpipe.runlog import counted
 from trpipe.schemas import schema, schema_problems
 from trpipe.segment import KINDS
@@ -429,7 +427,7 @@ def validate_document(doc: Any, *, summary: bool = False, min_segments: int = 1)
     the source language; ``min_segments`` the least number of segments expected.
     """
     if not isinstance(doc, dict):
-        return [Problem("", f"a document is a JSON object, not {type(doc).__name__}")]
+        return [Problem("", f"a document is a JSON object, not {json_kind(doc)}")]
     problems = _Checker(doc, summary, min_segments).run()
     placed = [_bare(p.where) for p in problems]
     for problem in _schema_problems(doc):
@@ -437,29 +435,6 @@ def validate_document(doc: Any, *, summary: bool = False, min_segments: int = 1)
         if not any(problem.where.startswith(w) or w.startswith(problem.where) for w in placed if w):
             problems.append(problem)
     return problems
-
-
-def read_documents(path: str | os.PathLike) -> Iterator[tuple[str, Any]]:
-    """``(label, document)`` for a JSON file (one document) or a JSONL stream (one document a line)."""
-    name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(name, f"cannot read it ({reason})") from None
-    try:
-        yield "", json.loads(text)
-        return
-    except json.JSONDecodeError as whole:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if len(lines) < 2:
-            raise InputError(name, f"not JSON ({whole.msg} at line {whole.lineno} column {whole.colno})") from None
-    for number, line in lines:
-        try:
-            yield f"line {number}", json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(name, f"line {number} is not JSON ({exc.msg} at column {exc.colno})") from None
 
 
 @dataclass
