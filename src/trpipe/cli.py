@@ -35,8 +35,22 @@ def _on_signal(signum, frame) -> None:
     raise Terminated(signum)
 
 
+def _click_error(exc: click.ClickException):
+    """Click's error (a bad option, a missing argument, an unknown command) as one line, exit 2."""
+    where = getattr(exc, "ctx", None)
+    hint = f" (see {where.command_path} --help)" if isinstance(exc, click.UsageError) and where else ""
+    click.echo(" ".join(f"trpipe: error: {exc.format_message().rstrip('.')}{hint}".split()), err=True)
+    raise click.exceptions.Exit(exc.exit_code)
+
+
 class TrpipeGroup(click.Group):
     """Turns user errors into one line on stderr and an exit code, never a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as exc:  # trpipe's own options (trpipe --bogus)
+            _click_error(exc)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -44,7 +58,9 @@ class TrpipeGroup(click.Group):
         except TrpipeError as exc:
             click.echo(" ".join(f"trpipe: error: {exc}".split()), err=True)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except click.ClickException as exc:  # a bad option or argument: one line too, not Click's usage block
+            _click_error(exc)
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Terminated as exc:
             name = signal.Signals(exc.signum).name
@@ -145,10 +161,11 @@ def translate(inputs, output, fmt, bilingual, models_file, glossary, strict, cac
     """
     from trpipe.engines import RayOptions, RunRequest, run_translate
     from trpipe.inputs import web_inputs
+    from trpipe.languages import split_codes
     from trpipe.progress import Progress
     from trpipe.settings import Settings
 
-    targets = [t for given in targets for t in given.split()]
+    targets = split_codes(targets)
     inputs, extra = web_inputs(list(inputs), url_file, feeds, state_dir, since, limit, allow_private_urls)
     request = RunRequest(
         inputs=tuple(inputs),
@@ -202,14 +219,10 @@ def read_command(given, output, source_lang, encoding, strict_encoding, max_byte
     from trpipe.read.show import show
 
     warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
-    text = show(given, source_lang, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+    text = show(given, source_lang, output, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
                 allow_private=allow_private_urls, warn=warn)  # fmt: skip
     if not output:
-        return click.echo(text, nl=False)
-    from trpipe.engines.sinks import check_writable, write_atomic
-
-    check_writable(output)
-    write_atomic(output, text)
+        click.echo(text, nl=False)
 
 
 cli.add_command(serve)
