@@ -38,6 +38,7 @@ from trpipe.engines.request import RunRequest
 from trpipe.engines.sinks import open_sink, remove_live_temporaries, stops_run
 from trpipe.engines.stream import PreviousOutput, close_stopped, document_key
 from trpipe.errors import InputError, MissingExtraError, OutputError, PairError, TrpipeError, UsageError, shown
+from trpipe.models.licences import new_notices
 from trpipe.paths import exists
 from trpipe.progress import Progress
 from trpipe.read import STDIN, read_bytes
@@ -225,6 +226,8 @@ def run_ray(
     feed.on_event = on_event
     sink = open_sink(plan.mode, plan.output, echo)
 
+    noted: set[str] = set()  # the non-commercial models whose notice was printed
+
     def handle(row: _Row, text: str, meta: dict[str, Any]) -> None:
         for key in row.before:
             previous.copy(key, sink)
@@ -249,6 +252,8 @@ def run_ray(
                 raise
             fail(row.name, str(exc))
             return
+        for line in new_notices(meta.get("licences"), noted):
+            warn(f"note: {line}")
         report.ok += 1
         report.sentences += meta["sentences"]
         report.flags.update(meta["flags"])

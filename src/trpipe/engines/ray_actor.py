@@ -95,6 +95,7 @@ class TranslateBatch:
         except TrpipeError as exc:  # an unusable translation memory on this node: every call reports it
             self.fatal = self.fatal or exc
             self.session = Session(registry, loading, cache=False, **options)
+        self.session.models.licences.notify = False  # the driver notes each licence once (``new_notices``)
         if self.fatal is None:
             self._preload()
 
@@ -184,6 +185,7 @@ class TranslateBatch:
                     "doc": result.source.doc_id or result.source.path,  # as render.common.doc_id
                     "fingerprint": print_,
                     "source_lang": result.source.lang,
+                    "licences": result.provenance.get("licences") or {},
                 }
         except TrpipeError as exc:  # stops the run, as it stops the local engine
             metas = [{"fatal": str(exc), "exit_code": exc.exit_code} for _ in rows]
