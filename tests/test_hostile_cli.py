@@ -257,6 +257,27 @@ def test_an_alias_bomb_in_the_registry_is_a_short_line(tmp_path):
     assert "translation.fr-en.model: expected a string" in line and len(line) < 400, len(line)
 
 
+def test_a_url_list_that_is_not_utf8_and_a_feed_that_is_not_xml_say_why_in_plain_words(echo_registry, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(b"https://example.org/\xff\n")
+    result = invoke("translate", "--urls", urls, "--to", "en", "-o", tmp_path / "out", registry=echo_registry)
+    assert result.exit_code == 2
+    assert "not UTF-8 text (byte 20)" in _plain(one_line_error(result.output))
+    feed = tmp_path / "feed.xml"
+    feed.write_text(ARTICLE, encoding="utf-8")  # text, not XML
+    result = invoke("translate", "--feed", feed, "--to", "en", "-o", tmp_path / "out", registry=echo_registry)
+    line = next(x for x in result.output.splitlines() if x.startswith("trpipe: error:"))
+    assert "not a readable RSS or Atom feed (line " in line and "<unknown>" not in line, line
+
+
+@pytest.mark.parametrize("url", ["not a url", "example.org/news", "ftp://example.org/", "/news/"])
+def test_digest_refuses_a_base_url_that_is_not_an_absolute_web_address(echo_registry, article, tmp_path, url):
+    result = invoke("digest", article, "--to", "en", "--from", "fr", "--no-summary", "--format", "atom",
+                    "--base-url", url, "-o", tmp_path / "d.json", registry=echo_registry)  # fmt: skip
+    assert result.exit_code == 2 and f"--base-url {url}: expected an absolute" in one_line_error(result.output)
+    assert not (tmp_path / "d.atom").exists()
+
+
 # ------------------------------------------------------------------------------------------- outputs
 
 

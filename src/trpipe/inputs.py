@@ -169,8 +169,10 @@ def url_list(path: str) -> list[str]:
         else:
             with open(path, encoding="utf-8-sig") as handle:
                 lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot be read as a list of URLs ({getattr(exc, 'strerror', None) or exc})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read as a list of URLs ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start}); a list of URLs is UTF-8 text, one a line") from None
     urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not urls:
         raise InputError(path, "holds no URL (one a line)")

@@ -42,6 +42,15 @@ class DigestOptions:
     def __post_init__(self) -> None:
         from trpipe.languages import normalize_tag
 
+        if self.base_url is not None:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(str(self.base_url).strip())
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise UsageError(
+                    f"--base-url {shown(self.base_url)}: expected an absolute http(s) URL, such as "
+                    "https://example.org/news/ (where the HTML digest is published)"
+                )
         also = (self.also,) if isinstance(self.also, str) else self.also
         object.__setattr__(self, "also", tuple(dict.fromkeys(normalize_tag(lang, "--also") for lang in also)))
 

@@ -152,7 +152,8 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
             document = detect_encoding(data, given)[1]
     parsed = feedparser.parse(document, response_headers={"content-type": content_type} if content_type else None)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        reason = " ".join(str(parsed.get("bozo_exception", "no entries")).split())[:120]
+        reason = " ".join(str(parsed.get("bozo_exception", "no entries")).split())
+        reason = re.sub(r"^<unknown>:(\d+):(\d+): ", r"line \1, column \2: ", reason)[:120]  # expat's place
         raise InputError(given, f"is not a readable RSS or Atom feed ({reason})")
     return parsed
 
