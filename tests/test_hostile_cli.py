@@ -111,6 +111,12 @@ def test_a_bad_model_id_in_the_registry_or_option_has_trpipes_words_not_the_hub_
     assert "Repo id" not in line and "HFValidationError" not in line
 
 
+def test_models_info_on_a_folder_without_a_model_says_so(echo_registry, tmp_path):
+    result = invoke("models", "info", tmp_path, registry=echo_registry)
+    assert result.exit_code == 4 and "holds no model (no config.json)" in one_line_error(result.output)
+    assert "models pull" not in result.output
+
+
 # --------------------------------------------------------------------------------- Click's own errors
 
 

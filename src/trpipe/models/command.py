@@ -368,7 +368,10 @@ def model_info(spec: ModelSpec, registry: Registry | None = None) -> dict[str, A
 def _remote_info(spec: ModelSpec, licences: dict[str, str]) -> dict[str, Any]:
     revision = spec.revision or "main"
     fix = f"run `{pull_command(spec)}` first"
-    if spec.is_local or hub_offline():
+    if spec.is_local:
+        what = "this folder holds no model (no config.json)" if Path(spec.model).is_dir() else "no such model folder"
+        raise ModelError(f"{shown(spec.model)}: {what}")
+    if hub_offline():
         raise ModelError(f"{spec.model} is not on this machine: {fix}")
     try:
         found = download.remote(spec.model, revision)
