@@ -291,3 +291,14 @@ def test_the_heap_is_given_back_when_the_queue_goes_idle(monkeypatch):
         assert len(released) == 1
     finally:
         queue.close()
+
+
+def test_the_language_tables_are_loaded_before_the_server_is_ready(registry, tmp_path):
+    """What every request needs (the identifier's tables, the sentence splitter) is loaded at start, so that
+    the first client does not pay for it after /readyz said ready."""
+    from trpipe import languages
+
+    languages._detector_scripts.cache_clear()
+    with local_server(tmp_path, registry, load=("fr-en",)) as running:
+        assert httpx.get(f"{running.url}/readyz", timeout=10).status_code == 200
+        assert languages._detector_scripts.cache_info().currsize == 1
