@@ -216,12 +216,18 @@ def read_command(given, output, source_lang, encoding, strict_encoding, max_byte
     No model is loaded and nothing is translated. FILE_OR_URL is any input translate takes (text, Markdown,
     HTML, DOCX, ODT, PPTX, EPUB, PDF, - for stdin, an http(s) URL).
     """
+    from trpipe.engines.plan import check_output
+    from trpipe.engines.sinks import write_atomic
     from trpipe.read.show import show
 
+    if output:
+        check_output(output, [given])  # before reading: never over the input, never into a folder
     warn = lambda message: click.echo(f"trpipe: warning: {message}", err=True)  # noqa: E731
-    text = show(given, source_lang, output, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
+    text = show(given, source_lang, encoding=encoding, strict_encoding=strict_encoding, max_bytes=max_bytes,
                 allow_private=allow_private_urls, warn=warn)  # fmt: skip
-    if not output:
+    if output:
+        write_atomic(output, text)
+    else:
         click.echo(text, nl=False)
 
 

@@ -113,6 +113,16 @@ def refuse_unsafe_output(path: Path, inputs: Sequence[Path], what: str = "-o") -
         raise UsageError(f"{what} {shown(path)}: is {kind}; give the path of a file to write")
 
 
+def check_output(output: str, inputs: Sequence[str]) -> None:
+    """Before anything is read: refuse an output that is one of ``inputs`` (or a link to it), a folder or a
+    device (UsageError), or whose folder cannot take a file (OutputError). ``-`` and URLs are no files."""
+    from trpipe.engines.sinks import check_writable
+    from trpipe.read.show import is_url
+
+    refuse_unsafe_output(Path(output), [Path(given) for given in inputs if given != STDIN and not is_url(given)])
+    check_writable(output)
+
+
 class Plan:
     """How a run's inputs map to outputs: the mode, the format, the names, and what is current.
 

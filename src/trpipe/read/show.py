@@ -25,28 +25,14 @@ def load(given: str, *, encoding: str | None = None, strict_encoding: bool = Fal
     return read_source(given, encoding, max_bytes, strict_encoding, warn)
 
 
-def show(given: str, source_lang: str | None = None, output: str | None = None, **options: Any) -> str:
-    """``trpipe read``: the document at ``given`` as JSON text, also written (atomically) to ``output`` when
-    given. ``options``: those of ``load``. The language and the output are checked before anything is read:
-    an output that is the input, a folder or a device is refused (UsageError, OutputError)."""
+def show(given: str, source_lang: str | None = None, **options: Any) -> str:
+    """``trpipe read``: the document at ``given`` as JSON text. ``options``: those of ``load``. The language is
+    checked before anything is read."""
     from trpipe.languages import normalize_code
     from trpipe.render.common import dumps
 
     lang = normalize_code(source_lang, "--from") if source_lang else None
-    if output:
-        from pathlib import Path
-
-        from trpipe.engines.plan import refuse_unsafe_output
-        from trpipe.engines.sinks import check_writable
-
-        refuse_unsafe_output(Path(output), [] if given == "-" or is_url(given) else [Path(given)])
-        check_writable(output)
-    text = dumps(read_document(load(given, **options), lang), indent=2) + "\n"
-    if output:
-        from trpipe.engines.sinks import write_atomic
-
-        write_atomic(output, text)
-    return text
+    return dumps(read_document(load(given, **options), lang), indent=2) + "\n"
 
 
 def is_url(given: str) -> bool:
