@@ -1,9 +1,12 @@
-"""Measure the translation checks on the labelled halves of benchmarks/checks_eval/ (tune/, test/, holdout/).
+"""Measure the translation checks on the labelled halves of benchmarks/checks_eval/ (tune/, test/, holdout/,
+blind3/).
 
 The TUNING half (``tune/``) is what thresholds may be fitted on. The first TEST half (``test/``) was written
 blind, by someone who had not read the checks' code; it was run once with round 1's thresholds frozen, and
-round 2 of issue 24 tuned on it too. The HOLDOUT half (``holdout/``) was written blind by someone else and is
-run once, with round 2's thresholds frozen (its SHA256SUMS is checked before it is read). Each YAML file
+round 2 of issue 24 tuned on it too. The HOLDOUT half (``holdout/``) was written blind by someone else and was
+run once, with round 2's thresholds frozen (its SHA256SUMS is checked before it is read); round 3 tuned on all
+three. The BLIND3 set (``blind3/``) was written blind by a third author while round 3 was tuned, and is run
+once, with round 3's thresholds frozen. Each YAML file
 holds news sentences of one language pair with a reference translation,
 one-error variants of the reference (an edit [old, new] that injects one error of a named kind) and
 paraphrases (other correct translations). Every article is checked the way the pipeline checks it: a trpipe
@@ -16,8 +19,9 @@ is neither a catch nor a false alarm). Printed per half: recall per error kind a
 clean sentences and of paraphrases with an error flag, and per check the catches it made and the false
 alarms it raised, each with a 95 % Wilson interval; the summary support figures (``summary.yaml``); the
 time per sentence; the issue's goals, one column per half. ``--write`` puts the tables into
-benchmarks/CHECKS.md; ``-v`` lists every miss and false alarm with its flags; ``--half tune|test|holdout|both|all``
-(both: tune and test); ``--no-lexicon`` runs without the FreeDict dictionaries.
+benchmarks/CHECKS.md; ``-v`` lists every miss and false alarm with its flags;
+``--half tune|test|holdout|blind3|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
+dictionaries.
 
     python benchmarks/checks_eval.py [-v] [--write] [--half all] [--no-lexicon]
 """
@@ -39,11 +43,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE / "checks_eval"
 RESULTS = HERE / "CHECKS.md"
 MARK_BEGIN, MARK_END = "<!-- checks_eval: begin -->", "<!-- checks_eval: end -->"
-HALVES = ("tune", "test", "holdout")
+HALVES = ("tune", "test", "holdout", "blind3")
 LABELS = {
     "tune": "TUNING half (thresholds fitted here)",
     "test": "FIRST TEST half (written blind; run once frozen in round 1, then tuned on in round 2)",
-    "holdout": "HOLDOUT half (written blind by someone else; run once, round 2's thresholds frozen)",
+    "holdout": "HOLDOUT half (written blind by someone else; run once with round 2 frozen, then tuned on in round 3)",
+    "blind3": "BLIND3 set (written blind by a third author during round 3; run once, round 3's thresholds frozen)",
 }
 
 

@@ -167,3 +167,38 @@ def test_two_names_swapped_around_their_predicate_are_a_roles_error_a_passive_is
     assert check_roles(source, "Raphaël Glucksmann challenged Jean Rottner on Tuesday.", "fr", "en") == []
     flags = check_sentence(source, "Jean Rottner challenged Raphaël Glucksmann on Tuesday.", "fr", "en")
     assert "roles" in {f["check"] for f in flags}
+
+
+def test_wordnet_base_forms_from_the_exception_lists_and_morphy_s_endings(lexical_data):
+    folder = lexical_data_folder()
+    (folder / "verb.exc").write_text("rose rise\n", encoding="utf-8")
+    for cached in (wordnet.table, wordnet._lookup, wordnet.base_forms):
+        cached.cache_clear()
+    assert wordnet.base_forms("rose") == {"rise"}  # an irregular form, from verb.exc
+    assert wordnet.base_forms("announced") == {"announce"} and wordnet.base_forms("groups") == {"group"}
+    assert wordnet.base_forms("quicklyish") == set()
+    assert wordnet.open_class("group") and not wordnet.open_class("quickly")  # an adverb only
+
+
+def lexical_data_folder():
+    import os
+    from pathlib import Path
+
+    return Path(os.environ["TRPIPE_WORDNET_DIR"])
+
+
+def test_closed_class_words_are_no_part_of_a_claim_and_base_forms_hold_a_word(lexical_data):
+    from trpipe.checks.claims import light
+
+    assert light("before") and light("should") and not light("group") and not light("court")
+    support = [("Prices rise as the group announced in March.", "en")]
+    claim, missing = claim_words("Prices rose before the group's announcement.", "en", support)
+    assert "before" not in claim and missing == []  # rose = rise (simplemma), announcement = announce
+
+
+def test_a_hyphenated_name_whose_parts_the_support_holds_is_supported():
+    support = [("Ferries between Roscoff and Plymouth were cancelled on Friday.", "en")]
+    flags = summary_flags("The Roscoff-Plymouth ferries were cancelled on Friday.", "en", support)
+    assert flags["unsupported"] == []
+    flags = summary_flags("The Roscoff-Brest ferries were cancelled on Friday.", "en", support)
+    assert flags["unsupported"] == ["Roscoff-Brest"]

@@ -221,3 +221,36 @@ def test_summarise_flags_counts_by_check_in_order():
     assert counts["numbers"] >= 1 and counts["negation"] == 1
     assert sum(counts.values()) == sum(map(len, flags))
     assert summarise_flags([]) == dict.fromkeys(CHECKS, 0)
+
+
+def test_words_left_in_the_source_language_are_flagged_with_their_span():
+    source = "Les syndicats de cheminots ont appelé à la grève mardi sur l’autoroute."
+    flags = check_untranslated(source, "The rail unions called a grève on Tuesday on the motorway.", "fr", "en")
+    assert [f["severity"] for f in flags] == ["error"]
+    start, end = flags[0]["evidence"]["target"]["start"], flags[0]["evidence"]["target"]["end"]
+    assert "The rail unions called a grève on Tuesday on the motorway."[start:end] == "grève"
+    two = check_untranslated(source, "The syndicats de cheminots called a strike on Tuesday.", "fr", "en")
+    assert two and two[0]["evidence"]["found"] == "syndicats, cheminots"
+    assert check_untranslated(source, "The rail unions called a strike on Tuesday on the motorway.", "fr", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "translation"),
+    [
+        ("La Cour des comptes critique le coût.", "The Cour des comptes criticises the cost."),  # a name
+        ("Il a gagné à Villeneuve-sur-Lot.", "He won in Villeneuve-sur-Lot."),  # a compound name
+        ("Ils dénoncent un coup d'État.", "They denounce a coup d'état."),  # after an elision
+        ("Le service de la route est fermé.", "The road service is closed."),  # words of both languages
+        ("Le ministre a parlé mardi.", "The minister spoke on Tuesday."),
+    ],
+)
+def test_names_compounds_and_shared_words_are_not_untranslated(source, translation):
+    assert check_untranslated(source, translation, "fr", "en") == []
+
+
+def test_the_source_s_script_in_a_translation_of_another_is_untranslated():
+    source = "广湛高铁开通后，最快旅行时间缩短。"
+    flags = check_untranslated(source, "After the opening, 最快旅行时间 was cut.", "zh", "en")
+    assert flags and flags[0]["evidence"]["found"] == "最快旅行时间"
+    assert check_untranslated("Путин приехал.", "Путин arrived.", "ru", "en")
+    assert check_untranslated("Путин приехал.", "Putin arrived.", "ru", "en") == []

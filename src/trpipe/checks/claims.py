@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from trpipe.checks.numbers import find_numbers
-from trpipe.checks.spelling import same_word
-from trpipe.checks.text import base_lang
+from trpipe.checks.spelling import cognates, same_word
+from trpipe.checks.text import base_lang, stopwords
 
 # A citation is wrong when another segment holds this much more of the claim's content words than the cited
 # ones, and the cited ones hold less than WEAK_CITATION of them.
@@ -27,21 +27,39 @@ def claim_words(sentence: str, lang: str, support: Sequence[tuple[str, str]]) ->
     """(the claim's content words, those of them the supports do not hold), as dictionary forms (folded).
 
     A word is held when a support has it in any inflected form or derivation (construction = construct,
-    persecute = persecution: trpipe.checks.align.cognates), as a WordNet synonym (English, when installed:
-    unveiled = announced), or as a FreeDict rendering of a support word in another language.
+    persecute = persecution: trpipe.checks.align.cognates), in a WordNet base form (rose = rise), as a
+    WordNet synonym or a word one pointer away but a broader or narrower one (English, when installed: unveiled
+    = announced), or as a FreeDict rendering of a support word
+    in another language. Closed-class words (``light``) are no part of a claim.
     """
+    return _claim(sentence, lang, support)
+
+
+def light(word: str) -> bool:
+    """A closed-class English word (a preposition, conjunction, pronoun, modal, a bare adverb of degree or time):
+    a stop-word that WordNet does not list as a noun, verb or adjective (before, within, should, mostly)."""
     from trpipe.checks import wordnet
-    from trpipe.checks.align import cognates, words
+
+    return word in stopwords("en") and not wordnet.open_class(word)
+
+
+def _claim(sentence: str, lang: str, support: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    from trpipe.checks import wordnet
+    from trpipe.checks.align import words
     from trpipe.checks.bilingual import word_pairs
 
+    english = base_lang(lang) == "en" and wordnet.available()
     figures = [(m.start, m.end) for m in find_numbers(sentence, lang)]  # compared by value (unsupported_items)
-    claim = list(
-        dict.fromkeys(
-            w.key
-            for w in words(sentence, lang)
-            if w.content and not w.key.isdigit() and not any(a <= w.start < b for a, b in figures)
-        )
-    )
+    forms: dict[str, frozenset[str]] = {}
+    for w in words(sentence, lang):
+        if not w.content or w.key.isdigit() or any(a <= w.start < b for a, b in figures):
+            continue
+        if english and (light(w.folded) or light(w.key)):
+            continue
+        extra = wordnet.base_forms(w.folded) | wordnet.base_forms(w.key) if english else frozenset()
+        forms.setdefault(w.key, frozenset())
+        forms[w.key] |= extra
+    claim = list(forms)
     held: set[str] = set()
     for text, text_lang in support:
         found = words(text, text_lang)
@@ -51,17 +69,20 @@ def claim_words(sentence: str, lang: str, support: Sequence[tuple[str, str]]) ->
             lexicon = word_pairs(text_lang, lang)
             for w in found:
                 held.update(lexicon.get(w.key, ()))
-    english = base_lang(lang) == "en"
+        elif english:
+            for w in found:
+                held.update(wordnet.base_forms(w.folded))
     by_start: dict[str, list[str]] = {}
     for h in held:
         by_start.setdefault(h[:2], []).append(h)
     missing = []
     for word in claim:
-        if word in held:
+        candidates = {word} | forms[word]
+        if not candidates.isdisjoint(held):
             continue
         if any(cognates(word, h) or same_word(word, h) for h in by_start.get(word[:2], ())):
             continue
-        if english and not (wordnet.synonyms(word) | wordnet.related(word)).isdisjoint(held):
+        if english and any(not (wordnet.synonyms(c) | wordnet.related(c)).isdisjoint(held) for c in candidates):
             continue
         missing.append(word)
     return claim, missing
@@ -69,16 +90,31 @@ def claim_words(sentence: str, lang: str, support: Sequence[tuple[str, str]]) ->
 
 def contradicted(sentence: str, lang: str, support: Sequence[tuple[str, str]]) -> list[str]:
     """Words of ``sentence`` whose WordNet antonym a support holds, the word itself absent from every support:
-    "acquitted" against "convicted", "ended" against "begun" (English, when WordNet is installed)."""
+    "acquitted" against "convicted", "ended" against "begun", compared in their base forms and with the
+    FreeDict renderings of a support in another language (English, when WordNet is installed)."""
     from trpipe.checks import wordnet
     from trpipe.checks.align import words
+    from trpipe.checks.bilingual import word_pairs
 
-    if base_lang(lang) != "en":
+    if base_lang(lang) != "en" or not wordnet.available():
         return []
-    held = {w.key for text, text_lang in support if base_lang(text_lang) == "en" for w in words(text, text_lang)}
+    held: set[str] = set()
+    for text, text_lang in support:
+        found = words(text, text_lang)
+        if base_lang(text_lang) == "en":
+            for w in found:
+                held.add(w.key)
+                held.update(wordnet.base_forms(w.folded))
+        else:
+            lexicon = word_pairs(text_lang, lang)
+            for w in found:
+                held.update(lexicon.get(w.key, ()))
     out = []
     for w in words(sentence, lang):
-        if w.key not in held and not wordnet.antonyms(w.key).isdisjoint(held):
+        forms = {w.key} | wordnet.base_forms(w.folded)
+        if not forms.isdisjoint(held):
+            continue
+        if any(not wordnet.antonyms(f).isdisjoint(held) for f in forms):
             out.append(w.text)
     return out
 

@@ -17,6 +17,7 @@ from collections import Counter
 
 from trpipe.checks.negation import implicit_negatives, negations
 from trpipe.checks.text import (
+    _SIMPLEMMA_LANGS,
     ERROR,
     WARNING,
     Flag,
@@ -237,6 +238,69 @@ def _latin_lang(lang: str) -> bool:
     return lang not in ("ru", "uk", "bg", "sr", "mk", "el", "ar", "fa", "he", "zh", "ja", "ko", "hi", "th", "ka", "hy")
 
 
+def kept_source_words(source: str, translation: str, source_lang: str, target_lang: str) -> list[tuple[int, int]]:
+    """Spans of the translation's words left in the source language.
+
+    A word in the source's script where the target language is written in another (荔枝 or Путин in English),
+    or a word standing alone (not in a hyphenated compound or after an elision: Villeneuve-sur-Lot, coup
+    d'état) of three letters or more that the source language's dictionary has and the target language's
+    lacks (simplemma's dictionaries: "grève", "syndicats de cheminots" in English; never "service" or
+    "route", words of both), copied from the source, lower-case and not inside a name (Cour des comptes).
+    A capitalised word is left alone: German nouns kept as names (the Bundestag) are as common as kept
+    ones that are not.
+    """
+    source_lang, target_lang = base_lang(source_lang), base_lang(target_lang)
+    out = [m.span() for m in _foreign_script(source, translation, source_lang, target_lang)]
+    if out or not {source_lang, target_lang} <= _SIMPLEMMA_LANGS:
+        return out  # a language without a dictionary: nothing to tell its words by
+    tokens = list(re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", translation))
+    source_words = {fold(w) for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", source)}
+    for i, match in enumerate(tokens):
+        word = match[0]
+        elided = translation[match.start() - 1 : match.start()] in "'’"  # coup d'état
+        if len(word) < 3 or not re.fullmatch(r"[^\W\d_]+", word) or elided:
+            continue
+        if fold(word) not in source_words:
+            continue
+        if not known_word(word, source_lang) or known_word(word, target_lang):
+            continue
+        if word[0].islower() and not _beside_name(tokens, i, source_words, target_lang):
+            out.append(match.span())
+    return out
+
+
+def _carried(word: str, source_words: set[str], target_lang: str) -> bool:
+    """A particle copied from the source: a short lower-case word (de, des, por) the target language lacks,
+    or has as another word (des, par)."""
+    return word[0].islower() and len(word) <= 3 and (fold(word) in source_words or not known_word(word, target_lang))
+
+
+def _beside_name(tokens: list, i: int, source_words: set[str], target_lang: str) -> bool:
+    """Whether the nearest word on either side, past particles (``_carried``), is a capitalised word inside the
+    sentence: the word is part of a name (Cour des comptes, Unidas por Extremadura)."""
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(tokens) and _carried(tokens[j][0], source_words, target_lang):
+            j += step
+        if 0 < j < len(tokens) and tokens[j][0][0].isupper():
+            return True
+    return False
+
+
+_SCRIPTS = {"cjk": r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", "cyrillic": r"[\u0400-\u04ff]+",
+            "greek": r"[\u0370-\u03ff]+", "arabic": r"[\u0600-\u06ff]+", "hebrew": r"[\u0590-\u05ff]+"}  # fmt: skip
+_SCRIPT_OF = {"zh": "cjk", "ja": "cjk", "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "el": "greek",
+              "ar": "arabic", "fa": "arabic", "he": "hebrew"}  # fmt: skip
+
+
+def _foreign_script(source: str, translation: str, source_lang: str, target_lang: str) -> list[re.Match]:
+    """Runs of the source's script in a translation whose language is written in another (all of them)."""
+    script = _SCRIPT_OF.get(source_lang)
+    if script is None or _SCRIPT_OF.get(target_lang) == script:
+        return []
+    return list(re.finditer(_SCRIPTS[script], translation))
+
+
 def check_untranslated(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
     """Flag a translation identical to the source, identified as the source language, or copying a long run
     of its words. Identity counts only when the source has two or more lowercase words of 3+ letters (names,
@@ -263,6 +327,20 @@ def check_untranslated(source: str, translation: str, source_lang: str, target_l
                     threshold=LANGID_MIN_PROB,
                 )
             ]
+    kept = kept_source_words(source, translation, source_lang, target_lang)
+    if kept:
+        shown = ", ".join(quoted(translation[a:b]) for a, b in kept)
+        return [
+            flag(
+                "untranslated",
+                f"source-language word(s) left in the translation: {shown}",
+                target=(kept[0][0], kept[-1][1]),
+                found=", ".join(translation[a:b] for a, b in kept),
+                measure="words of the source copied that the target language's dictionary lacks",
+                value=len(kept),
+                threshold=1,
+            )
+        ]
     copied = _copied_run(source, translation, source_lang, target_lang)
     if copied:
         return [

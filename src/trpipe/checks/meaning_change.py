@@ -36,8 +36,10 @@ def check_meaning(
     alignment = alignment or align(source, translation, source_lang, target_lang, lexicon)
     found = {t.key for t in alignment.target} | {t.folded for t in alignment.target}
     stop = stopwords(target_lang)
+    # a target word linked to another source word renders that word: not an opposite of this one
+    linked = {link.target: link.source for link in alignment.links}
     flags = []
-    for s in alignment.source:
+    for i, s in enumerate(alignment.source):
         if not s.content:
             continue
         renderings = _renderings(lexicon, s)
@@ -56,8 +58,11 @@ def check_meaning(
         small = any(r in stop for r in expected)
         wrong = [
             t
-            for t in alignment.target
-            if (t.key in opposite or t.folded in opposite) and t.folded != s.folded and (t.content or small)
+            for j, t in enumerate(alignment.target)
+            if (t.key in opposite or t.folded in opposite)
+            and t.folded != s.folded
+            and (t.content or small)
+            and linked.get(j, i) == i
         ]
         if not wrong:
             continue

@@ -7,7 +7,10 @@ Two tables are read from it, and kept in trpipe's cache folder (marshal) like th
 
 synonyms  word -> the words sharing a synset with it (single words only)
 antonyms  word -> its antonyms and their synonyms ("rise" -> fall, drop, descend ...)
-related   word -> the words of the synsets one pointer away: hypernyms, hyponyms, derivations, similar
+related   word -> the words of the synsets one pointer away: derivations, similar, see also, verb group
+classes   word -> its parts of speech (n, v, a, r)
+forms     an inflected form -> its base forms (the ``*.exc`` exception lists: rose -> rise, lit -> light),
+          and each base form of the database -> itself (what ``base_forms`` checks its guesses against)
 
 Nothing needs them: without WordNet the meaning check (trpipe.checks.meaning_change) has no antonyms to look
 for, and the summary support falls back to lemmas (trpipe.checks.summary).
@@ -69,13 +72,14 @@ def _parse(path: Path) -> tuple[dict[str, list[str]], list[tuple[str, int, str, 
                         pointers.append((key, int(numbers[:2], 16), target, int(numbers[2:], 16)))
                     elif symbol in _RELATED:
                         pointers.append((key, 0, target, 0))
+
     return synsets, pointers
 
 
-_NAMES = ("synonyms", "antonyms", "related")
+_NAMES = ("synonyms", "antonyms", "related", "forms", "classes")
 
 
-@lru_cache(maxsize=3)
+@lru_cache(maxsize=8)
 def table(name: str) -> dict[str, str]:
     """One table of the installed WordNet (``synonyms``, ``antonyms`` or ``related``; see the module docstring),
     each word's words joined by "|" (read back in a fraction of the time sets take); empty when none is
@@ -84,8 +88,9 @@ def table(name: str) -> dict[str, str]:
     path = folder()
     if path is None:
         return {}
-    stamps = [(path / f"data.{p}").stat() for p in _POS]
-    stamp = "v7-" + "-".join(f"{s.st_size}.{int(s.st_mtime)}" for s in stamps)
+    files = [path / f"data.{p}" for p in _POS] + [path / f"{p}.exc" for p in _POS if (path / f"{p}.exc").is_file()]
+    stamps = [f.stat() for f in files]
+    stamp = "v8-" + "-".join(f"{s.st_size}.{int(s.st_mtime)}" for s in stamps)
     cached = _cache_path(f"{name}-{stamp}")
     if cached is not None and cached.is_file():
         try:
@@ -108,9 +113,9 @@ def table(name: str) -> dict[str, str]:
     return found[name]
 
 
-def tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(synonyms, antonyms, related): the three tables."""
-    return table("synonyms"), table("antonyms"), table("related")
+def tables() -> tuple[dict[str, str], ...]:
+    """(synonyms, antonyms, related, forms, classes): the tables."""
+    return tuple(table(name) for name in _NAMES)
 
 
 def _cache_path(stamp: str) -> Path | None:
@@ -122,13 +127,23 @@ def _cache_path(stamp: str) -> Path | None:
         return None
 
 
-def _build(path: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+def _build(path: Path) -> tuple[dict[str, set[str]], ...]:
     synsets, pointers = _parse(path)
     synonyms: dict[str, set[str]] = {}
-    for words in synsets.values():
+    forms: dict[str, set[str]] = {}
+    classes: dict[str, set[str]] = {}
+    for key, words in synsets.items():
         single = [w for w in words if "_" not in w]
         for word in single:
             synonyms.setdefault(word, set()).update(w for w in single if w != word)
+            forms.setdefault(word, set()).add(word)
+            classes.setdefault(word, set()).add(key[0])
+    for name in _POS:
+        exceptions = path / f"{name}.exc"
+        if exceptions.is_file():
+            for line in exceptions.read_text(encoding="utf-8", errors="replace").splitlines():
+                inflected, *bases = line.split()
+                forms.setdefault(inflected, set()).update(b for b in bases if "_" not in b)
     antonyms: dict[str, set[str]] = {}
     related: dict[str, set[str]] = {}
     for source, number, target, target_number in pointers:
@@ -151,7 +166,8 @@ def _build(path: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[s
     for word, found in list(antonyms.items()):  # both ways: "worsen" -> improve, so "improve" -> worsen
         for other in found:
             antonyms.setdefault(other, set()).add(word)
-    return synonyms, antonyms, {w: s - synonyms.get(w, set()) for w, s in related.items()}
+    related = {w: s - synonyms.get(w, set()) for w, s in related.items()}
+    return synonyms, antonyms, related, forms, classes
 
 
 @lru_cache(maxsize=65536)
@@ -171,6 +187,36 @@ def antonyms(word: str) -> frozenset[str]:
 def related(word: str) -> frozenset[str]:
     """Words of the synsets one pointer away (hypernyms, hyponyms, derivations, similar): disease -> illness."""
     return _lookup("related", word)
+
+
+# Inflections WordNet's morphy strips (Fellbaum 1998, "morphy"), by the ending and what replaces it.
+_SUFFIXES = (
+    ("ies", "y"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
+    ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", ""), ("er", ""),
+    ("est", ""), ("er", "e"), ("est", "e"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def base_forms(word: str) -> frozenset[str]:
+    """The WordNet base forms of an English word form: rose -> rise (and rose), lit -> light, capping -> cap,
+    fuelled -> fuel; empty when WordNet has none or is not installed."""
+    word = word.lower()
+    known = _lookup("forms", word)
+    found = set(known)
+    for ending, replacement in _SUFFIXES:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            stem = word[: -len(ending)]
+            candidates = [stem + replacement]
+            if not replacement and len(stem) > 3 and stem[-1] == stem[-2]:
+                candidates.append(stem[:-1])  # a doubled consonant: capping -> cap, fuelled -> fuel
+            found.update(b for c in candidates for b in _lookup("forms", c))
+    return frozenset(found)
+
+
+def open_class(word: str) -> bool:
+    """Whether WordNet lists ``word`` (or a base form of it) as a noun, a verb or an adjective."""
+    return any(set(_lookup("classes", b)) & {"n", "v", "a"} for b in base_forms(word) | {word.lower()})
 
 
 def available() -> bool:
