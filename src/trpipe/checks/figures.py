@@ -134,6 +134,20 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
     return Comparison(missing, added, misread, swapped, converted)
 
 
+_GLOSS = re.compile(r"\s*(?:[(\[]|/|=)\s*")
+
+
+def bracketed_conversions(mentions: Sequence[Mention], text: str) -> list[tuple[Mention, Mention]]:
+    """(figure, its conversion) pairs where a figure with a unit is followed, in brackets or after a slash,
+    by the same quantity in another unit: "38cm (15 inches)", "120 mph (193 km/h)"."""
+    out = []
+    for before, after in pairwise(mentions):
+        glossed = before.units and after.units and _GLOSS.fullmatch(text[before.end : after.start])
+        if glossed and conversion(before, after):
+            out.append((before, after))
+    return out
+
+
 def _shown(value: object) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value.normalize():f}"
@@ -142,13 +156,15 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-_RATIO_JOIN = re.compile(r"\s+(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
+_RATIO_JOIN = re.compile(r"\s+(?:[^\W\d_]+\s+)?(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
 
 
 def said_as_ratio(mention: Mention, other_text: str, other_lang: str) -> tuple[int, int] | None:
-    """The span of the other side's "N in M" that says a percentage ("40 %" = "two in five", "deux sur
-    cinq"), or None."""
+    """The span of the other side's "N in M" that says a percentage or a fraction ("40 %" = "two in five",
+    "a third" = "uno su tre"), or None."""
     percents = [v for v in mention.values if isinstance(v, Decimal)] if "concentr-percent" in mention.units else []
+    if mention.kind == "fraction":  # a third = one in three
+        percents = [Decimal(100 * v[1]) / v[2] for v in mention.values if isinstance(v, tuple)]
     if not percents:
         return None
     found = [m for m in find_numbers(other_text, other_lang) if any(isinstance(v, Decimal) for v in m.values)]
@@ -216,6 +232,14 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
     if not src and not tgt:
         return []
     found = compare_numbers(src, tgt)
+    # A figure followed by its conversion in brackets (2,115m (6,939ft), 120 mph (193 km/h)): the conversion
+    # is no figure of its own on either side.
+    pairs = [*bracketed_conversions(src, source), *bracketed_conversions(tgt, translation)]
+    glosses = {id(m): p for p, m in pairs}
+    found = found._replace(
+        missing=[m for m in found.missing if id(m) not in glosses],
+        added=[m for m in found.added if id(m) not in glosses],
+    )
     if found.swapped and alignment is not None:
         found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
@@ -301,6 +325,21 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
                 measure="order of figures",
             )
         )
+    for mention in [*src, *tgt]:
+        if id(mention) in glosses:
+            side = "source" if any(mention is m for m in src) else "target"
+            before = glosses[id(mention)]
+            flags.append(
+                flag(
+                    "units",
+                    f"{quoted(before.text)} converted in brackets: {quoted(mention.text)}",
+                    NOTE,
+                    **{side: (before.start, mention.end)},
+                    expected=before.text,
+                    found=mention.text,
+                    measure="unit conversion (pint)",
+                )
+            )
     for source_mention, mention in found.converted:
         flags.append(
             flag(
@@ -331,8 +370,8 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
     source_units = [s.units for s in src if s.units]
     for mention in src:
         partners = [t for t in tgt if mention.values & covers(t)]
-        if not partners or not mention.units:
-            continue
+        if not partners or not mention.units or any(t.kind == "fraction" for t in partners):
+            continue  # a fraction (a quarter) says a percentage without its sign
         with_units = [t for t in partners if t.units]
         if with_units and not any(units_compatible(mention.units, t.units) for t in with_units):
             other = with_units[0]
@@ -357,7 +396,7 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
             continue  # an added figure: the numbers check reports it
         if mention.units and not any(units_compatible(mention.units, u) for u in source_units):
             partners = [s for s in src if s.values & covers(mention)]
-            if partners and not any(s.units for s in partners):
+            if partners and not any(s.units or s.kind == "fraction" for s in partners):
                 add(
                     f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks",
                     source=(partners[0].start, partners[0].end),

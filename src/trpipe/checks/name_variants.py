@@ -192,6 +192,43 @@ def exonym_pairs(missing: list[str], added: list[str], source: str, target_lang:
     return pairs | {(a, b) for a in missing for b in added if same_name_translated(a, b, source, target_lang)}
 
 
+@lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def currency_code(text: str) -> bool:
+    """An ISO 4217 currency code (CHF, NZD): a unit the units check reads, not a name."""
+    return text.upper() == text and text in _currency_codes()
+
+
+def language_adjective(name: str) -> bool:
+    """A language's name and no place's (French, German, Catalan: CLDR; French-speaking too): in English the
+    nationality adjective, often added to say what the source leaves to its context ("le gouvernement" = "the
+    German government")."""
+    head, *rest = re.split(r"[\-‐]", name.strip())
+    if any(not part[:1].islower() for part in rest):
+        return False  # French-speaking counts, French-Delta does not
+    keys = locale.place_keys(fold(head))
+    return bool(keys) and all(k.startswith("L:") for k in keys)
+
+
+def cognate_exonym(name: str, other: str) -> bool:
+    """A source name and an added name spelt alike (Andalucía = Andalusia, Wallis = Valais, Laurentides =
+    Laurentians): a region's or a river's exonym, which CLDR and GeoNames lack; never two names that CLDR or
+    GeoNames know as different places (Austria, Australia)."""
+    a, b = fold(name), fold(other)
+    if " " in a or " " in b or a == b or not cognates(a, b):
+        return False
+    keys_a, keys_b = locale.place_keys(a), locale.place_keys(b)
+    if keys_a and keys_b and not keys_a & keys_b:
+        return False
+    cities = _city_names()
+    return not (a in cities and b in cities and not set(cities[a]) & set(cities[b]))
+
+
 def dropped_word(name: str, span, source: str, source_lang: str, added: list[str]) -> bool:
     """A source name the translation lacks that is likely no dropped name: an acronym spelt out (CDU: the
     Christian Democrats) with no other name in its place, or a dictionary word opening the sentence (More)."""
@@ -211,7 +248,9 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
         letters = fold(run_text.rstrip("s")) if run_text.endswith("s") else fold(run_text)
         initials = "".join(w[0] for w in fold(" ".join(re.findall(r"\b[A-Z][\w'’-]*", translation))).split())
         sources = {fold(a) for a in re.findall(r"\b[A-ZА-Я]{2,}\b", source)}
-        return letters in initials or known_word(run_text, target_lang) or letters in sources
+        if any(sorted(letters) == sorted(a) for a in sources):
+            return True  # an acronym translated, its letters in the target's order: ONG = NGO, FMI = IMF
+        return letters in initials or known_word(run_text, target_lang) or letters in sources or currency_code(run_text)
     if from_source_word(run_text, source):
         return True
     if " " in run_text.strip():

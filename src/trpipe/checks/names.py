@@ -27,7 +27,14 @@ from itertools import pairwise
 from trpipe.checks import locale
 from trpipe.checks.bilingual import exonyms
 from trpipe.checks.lexicon import generic_words
-from trpipe.checks.name_variants import added_word, dropped_word, exonym_pairs, translated
+from trpipe.checks.name_variants import (
+    added_word,
+    cognate_exonym,
+    dropped_word,
+    exonym_pairs,
+    language_adjective,
+    translated,
+)
 from trpipe.checks.spelling import (
     Words,
     demonym_prefixes,
@@ -393,20 +400,27 @@ def accounted_for(run: _Run, source_folded: str, source_words: list[str] | Words
         expansions = ["".join(w[0] for w in source_words[i : i + len(letters)]) for i in range(len(source_words))]
         if letters in expansions:
             return True
-    for word in words:
-        if generic(word):
-            continue
-        forms = word_equivalents(word) | {word}
-        if any(index.has(form) for form in forms):
-            return True
-        stems = demonym_prefixes(word)
-        if stems and any(w.startswith(stem) for w in index.set for stem in stems):
-            return True
-        if not forms.isdisjoint(index.places):
-            return True
-        if any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2):
-            return True
-    return False
+    # A source name compounded with words written in lower case (Ludwigshafen-based): the name is what counts.
+    named = [t for t in re.split(r"[\s\-‐]+", run.text) if t[:1].isupper()]
+    if len(named) == 1 and "-" in run.text and _source_word(fold(named[0]), index, source_folded):
+        return True
+    return any(_source_word(word, index, source_folded) for word in words)
+
+
+def _source_word(word: str, index: Words, source_folded: str) -> bool:
+    """Whether a word of a name of the translation stands in the source: as written, inflected, in a CLDR
+    form, through a word derived from it (European: Europe), or in another script."""
+    if generic(word):
+        return False
+    forms = word_equivalents(word) | {word}
+    if any(index.has(form) for form in forms):
+        return True
+    stems = demonym_prefixes(word)
+    if stems and any(w.startswith(stem) for w in index.set for stem in stems):
+        return True
+    if not forms.isdisjoint(index.places):
+        return True
+    return any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2)
 
 
 def check_names(
@@ -474,6 +488,14 @@ def check_names(
         flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
     spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
     spelt |= exonym_pairs([n for n, _, _ in missing], [r.text for r in added], source, target_lang)
+    capitals = [n for n, _, _ in missing]
+    capitals += [t for t in _TOKEN.findall(source) if t[:1].isupper() and not target.has_word(fold(t))]
+    for name, other in sorted({(a, r.text) for a in capitals for r in added if cognate_exonym(a, r.text)}):
+        if other in {o for _, o in spelt}:
+            continue
+        at = phrase_span(translation, fold(other))
+        flags.append(_flag(f"{quoted(other)} may be the exonym of {quoted(name)}", WARNING, target=at, found=other))
+        spelt.add((name, other))
     missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
     added = [r for r in added if r.text not in {o for _, o in spelt}]
     for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
@@ -496,6 +518,8 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            if language_adjective(run.text) and not _languages(source, source_lang):
+                sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
     return flags
 
@@ -505,9 +529,25 @@ def _flag(detail: str, severity: str = ERROR, **evidence) -> Flag:
 
 
 def _in_article(name: str, article: ArticleNames) -> bool:
-    """Whether the distinctive words of ``name`` are names of the article (anywhere in it)."""
+    """Whether the distinctive words of ``name`` are names of the article (anywhere in it), as written,
+    inflected or in another language's form (Austria: Österreich)."""
     words = [w for w in fold(name).split() if w not in _PARTICLES and not generic(w)]
-    return bool(words) and all(w in article.words or any(same_word(w, a) for a in article.words) for w in words)
+    return bool(words) and all(
+        w in article.words
+        or any(same_word(w, a) for a in article.words)
+        or not article.words.isdisjoint(word_equivalents(w))
+        for w in words
+    )
+
+
+def _languages(text: str, lang: str) -> set[str]:
+    """The CLDR language keys of the words of ``text`` (portugaise, Portuguese: L:pt)."""
+    out = set()
+    for word in _TOKEN.findall(text):
+        if len(word) >= 4:
+            keys = locale.place_keys(fold(word)) | locale.place_keys(fold(lemma(word, lang)))
+            out |= {k for k in keys if k.startswith("L:")}
+    return out
 
 
 def _judged_in_target(run: _Run, lang: str) -> bool:
