@@ -117,8 +117,11 @@ def _accounted(word: str, source_words: set[str], source_text: str, target_lang:
 
 
 def _common(word: str, lang: str) -> bool:
-    """A word of the language's dictionary that is no proper noun (Museum, Court; not Daniel, Dortmund)."""
-    return known_word(word, lang) and not proper_noun(word, lang)
+    """A word of the language's dictionary that is no proper noun (Museum, Court; not Daniel, Dortmund), or
+    the plural of one (Winegrowers)."""
+    if known_word(word, lang):
+        return not proper_noun(word, lang)
+    return len(word) > 4 and word.endswith("s") and known_word(word[:-1], lang) and not proper_noun(word[:-1], lang)
 
 
 def _derived(folded: str) -> bool:
@@ -244,10 +247,15 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
     derived from a place (American, Catalan). ``run``: the name's run of the translation (names._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
+    code = re.match(r"([A-Z]{3})\d", translation[run.start : run.end + 2])
+    if code and currency_code(code[1]):
+        return True  # CHF4.1bn: a currency code glued to its figure
     if acronym(run_text):
         letters = fold(run_text.rstrip("s")) if run_text.endswith("s") else fold(run_text)
         initials = "".join(w[0] for w in fold(" ".join(re.findall(r"\b[A-Z][\w'’-]*", translation))).split())
         sources = {fold(a) for a in re.findall(r"\b[A-ZА-Я]{2,}\b", source)}
+        capitals = [fold(w)[0] for w in re.findall(r"\b[A-Z][\w'’]*", source)]
+        sources |= {"".join(capitals[i : i + len(letters)]) for i in range(len(capitals))}  # Unidad Militar de E…
         if any(sorted(letters) == sorted(a) for a in sources):
             return True  # an acronym translated, its letters in the target's order: ONG = NGO, FMI = IMF
         return letters in initials or known_word(run_text, target_lang) or letters in sources or currency_code(run_text)

@@ -489,7 +489,8 @@ def check_names(
     spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
     spelt |= exonym_pairs([n for n, _, _ in missing], [r.text for r in added], source, target_lang)
     capitals = [n for n, _, _ in missing]
-    capitals += [t for t in _TOKEN.findall(source) if t[:1].isupper() and not target.has_word(fold(t))]
+    tokens = [part for t in _TOKEN.findall(source) if t[:1].isupper() for part in re.split(r"[\-‐]", t)]
+    capitals += [t for t in tokens if t[:1].isupper() and not target.has_word(fold(t))]  # Nouvelle-Calédonie
     for name, other in sorted({(a, r.text) for a in capitals for r in added if cognate_exonym(a, r.text)}):
         if other in {o for _, o in spelt}:
             continue
@@ -556,5 +557,6 @@ def _judged_in_target(run: _Run, lang: str) -> bool:
     Central Bank) may be the translation of a name and is not judged."""
     if run.strong:
         return True
-    words = [w for w in run.words if w not in _PARTICLES and not generic(w)]
-    return any(_known_place(w) or not common_word(w, lang) for w in words)
+    tokens = [unelide(0, 0, t)[2] for t in _TOKEN.findall(run.text)]  # as written: the dictionary has accents
+    words = [t for t in tokens if fold(t) not in _PARTICLES and not generic(fold(t))]
+    return any(_known_place(fold(w)) or not common_word(w, lang) for w in words)

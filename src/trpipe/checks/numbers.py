@@ -445,13 +445,18 @@ class _Reader:
                 value = {("fraction", k, n), Decimal(round(Decimal(100 * k) / n))}
                 self.add(start, end, value, "fraction", weak=k * 2 == n)
 
+    def _capitalised(self, start: int) -> bool:
+        """A number word with a capital inside a sentence: a name (les Vingt-Sept, the Big Four)."""
+        before = self.raw[:start].rstrip(" \u00a0«“„\"'‘(")
+        return self.raw[start].isupper() and bool(before) and before[-1] not in ".!?:…—–-"
+
     def words(self) -> None:
         for number in self.numbers:
             if not self.free(number.start, number.end):
                 continue
             units, start, end = _units_at(self.folded, number.start, number.end, self.lang)
             kind = "ordinal" if number.ordinal else "number"
-            weak = number.weak or _plural_count(number, self.lang)
+            weak = number.weak or _plural_count(number, self.lang) or self._capitalised(number.start)
             self.add(start, end, {number.value}, kind, units, weak, figure=number.text)
 
 
