@@ -381,33 +381,23 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
                     measure="unit conversion (pint)",
                 )
             )
-    for source_mention, mention in rounded:
-        flags.append(
-            flag(
-                "numbers",
-                f"{quoted(source_mention.text)} rounded to {quoted(mention.text)}",
-                NOTE,
-                source=(source_mention.start, source_mention.end),
-                target=(mention.start, mention.end),
-                expected=source_mention.text,
-                found=mention.text,
-                measure="figure by value, rounded",
-            )
-        )
-    for source_mention, mention in found.converted:
-        flags.append(
-            flag(
-                "units",
-                f"{quoted(source_mention.text)} converted to {quoted(mention.text)}",
-                NOTE,
-                source=(source_mention.start, source_mention.end),
-                target=(mention.start, mention.end),
-                expected=source_mention.text,
-                found=mention.text,
-                measure="unit conversion (pint)",
-            )
-        )
+    flags += [_paired("numbers", "rounded to", s, t, "figure by value, rounded") for s, t in rounded]
+    flags += [_paired("units", "converted to", s, t, "unit conversion (pint)") for s, t in found.converted]
     return flags
+
+
+def _paired(check: str, verb: str, source_mention: Mention, mention: Mention, measure: str) -> Flag:
+    """The note for a source figure and the translation's figure that says it another way."""
+    return flag(
+        check,
+        f"{quoted(source_mention.text)} {verb} {quoted(mention.text)}",
+        NOTE,
+        source=(source_mention.start, source_mention.end),
+        target=(mention.start, mention.end),
+        expected=source_mention.text,
+        found=mention.text,
+        measure=measure,
+    )
 
 
 def check_units(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
