@@ -4,7 +4,10 @@ numbers  A figure, date or time of the source that the translation lacks (compar
          normalisation: 800 000 € = €800,000, 14 h 30 = 2:30 p.m., deux décennies = two decades); a figure
          the translation adds; a figure written in the source's convention that a reader of the target
          misreads (800.000 in English is 800); two figures of the same kind that changed places. A weak
-         number word (un, first, both) is flagged only when another number stands in its place.
+         number word (un, first, both) is flagged only when another number stands in its place. A fraction
+         (un tiers = a third = one in three = 33 %) is one figure; a conversion in brackets after its figure
+         (2,115m (6,939ft)) and a figure rounded to three digits or more (108.662 millones = €108.7bn) are
+         notes.
 units    A figure whose currency or unit changed (€ -> $, km² -> square miles): an error, unless it is a
          conversion (10 km = 6.2 miles: a note) or one unit is part of the other (km and km/h, read from
          different words: a warning). A unit dropped or added with the figure kept ("under-25s" for "moins de

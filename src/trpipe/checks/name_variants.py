@@ -18,6 +18,12 @@ module only judges it).
 - A word added that the target language's dictionary knows, at the start of a sentence (More, World),
   derived from a place (Catalan), or a cognate of a source word that is no name there (américains =
   American): a capital that is no name, or the adjective of a place.
+- An acronym translated with its letters in another order (ONG = NGO, FMI for the International Monetary
+  Fund), or a currency code (CHF4.1bn): the units check reads currencies.
+- A nationality or language adjective added where the source names no nationality (CLDR language names:
+  "the German government" for "die Bundesregierung", French-speaking).
+- A region's or a river's exonym spelt like the source's name (Andalucía = Andalusia, Wallis = Valais): a
+  warning of its own, never between two places CLDR or GeoNames tell apart (Austria, Australia).
 A different person's name (Vautrin for Vasseur), a new name, or a name dropped with another in its place
 stays an error.
 """

@@ -4,7 +4,11 @@ French "ne ... pas" is one negation; "ne ... que" is a restriction ("only"), not
 expletive "ne" (avant qu'il ne parte) none. Spanish, Italian, Portuguese, Russian, Ukrainian and Polish
 have negative concord: "no ... nada", "не ... никогда", "nie ... nic" are one negation. "sans", "without",
 "ohne", "без" are negations, and absorb the negative words after them ("sans jamais" = "without ever").
-English "n't" and "cannot" count; "neither ... nor" and "weder ... noch" are one.
+English "n't" and "cannot" count; "neither ... nor" and "weder ... noch" are one. A negative word after a
+comparative or a superlative means "ever" (plus que jamais, más que nunca, la plus forte jamais mesurée);
+"ne ... plus que" is a restriction (now only); "sans doute" is an adverb. Words negated by an affix
+(unpaid, driverless, inconnu, ungeschlagen, нереальный) and privative verbs (priver) say a negation without
+a marker: the negation check makes a difference of one such word a warning.
 """
 
 from __future__ import annotations
