@@ -146,8 +146,8 @@ def main() -> None:
         header = (
             f"# Memory as the batch grows: the default job with summaries\n\nWritten by "
             f"`python benchmarks/memory_curve.py --scales {args.scales} --repeats {args.repeats}"
-            f"{' --keep' if args.keep else ''}` on {started} (with --keep: the scales not run then kept from the "
-            f"previous run), on "
+            f"{' --keep' if args.keep else ''}` on {started}"
+            f"{' (the other scales kept from the previous run)' if args.keep else ''}, on "
             f"{machine['cpu']} ({machine['cores']} cores, shared with other jobs: see 'other cores').\n\n"
         )
         analysis = ""

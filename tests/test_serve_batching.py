@@ -243,3 +243,62 @@ def test_a_worker_survives_a_queue_emptied_while_it_waited_for_more():
         assert all(thread.is_alive() for thread in queue._threads)
     finally:
         queue.close()
+
+
+class _TwoReplicas(_Engine):
+    """An engine that runs two batches at once at full speed (CTranslate2's replicas on CPU)."""
+
+    @property
+    def concurrency(self):
+        return 2
+
+
+def test_a_batch_on_an_idle_engine_is_split_across_its_replicas_in_order():
+    """One request's sentences on an idle two-replica engine are dealt into two parts run at once (one batch
+    would leave a replica idle), answered in their order; the worker lent to the split takes nothing new
+    until the parts are done, so the next sentence does not queue behind them on a busy replica."""
+    H.gate.clear()
+    queue = ModelQueue(_TwoReplicas(), "fr-en", max_wait=0)
+    try:
+        assert queue.slots == 2
+        until(lambda: queue._idle == 2)
+        texts = [f"phrase {'longue ' * (6 - i)}{i}" for i in range(6)]
+        ticket = queue.submit(texts)
+        assert H.entered.wait(5)
+        later = queue.submit(["après"])
+        time.sleep(0.2)
+        assert queue.depth == 1 and queue._lent == 1  # the idle worker is lent to the split
+        H.gate.set()
+        assert ticket.wait(5) == [(f"[{t}]", None) for t in texts]
+        assert later.wait(5) == [("[après]", None)]
+    finally:
+        queue.close()
+    assert sorted(len(b) for b in H.batches[:2]) == [3, 3] and H.batches[2] == ["après"]
+    assert sorted(t for b in H.batches[:2] for t in b) == sorted(texts)
+
+
+def test_the_heap_is_given_back_when_the_queue_goes_idle(monkeypatch):
+    import trpipe.heap
+
+    released = []
+    monkeypatch.setattr(trpipe.heap, "release", lambda: released.append(time.monotonic()))
+    queue = ModelQueue(_Engine(), "fr-en", slots=1, max_wait=0)
+    try:
+        assert queue.submit(["une", "deux"]).wait(5)
+        until(lambda: len(released) == 1)
+        assert queue.submit(["trois"]).wait(5)  # within a second of the last: not again
+        time.sleep(0.1)
+        assert len(released) == 1
+    finally:
+        queue.close()
+
+
+def test_the_language_tables_are_loaded_before_the_server_is_ready(registry, tmp_path):
+    """What every request needs (the identifier's tables, the sentence splitter) is loaded at start, so that
+    the first client does not pay for it after /readyz said ready."""
+    from trpipe import languages
+
+    languages._detector_scripts.cache_clear()
+    with local_server(tmp_path, registry, load=("fr-en",)) as running:
+        assert httpx.get(f"{running.url}/readyz", timeout=10).status_code == 200
+        assert languages._detector_scripts.cache_info().currsize == 1

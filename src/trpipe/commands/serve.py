@@ -59,7 +59,7 @@ def _lt(name: str, lt_name: str | None = None) -> list[str]:
          help="Requests translating at once (503 beyond).")  # fmt: skip
 @_option("--max-jobs", env="TRPIPE_MAX_JOBS", type=click.IntRange(1), default=1000, show_default=True,
          help="Jobs waiting (503 beyond).")  # fmt: skip
-@_option("--max-wait-ms", env="TRPIPE_MAX_WAIT_MS", type=click.FloatRange(0), default=20.0, show_default=True,
+@_option("--max-wait-ms", env="TRPIPE_MAX_WAIT_MS", type=click.FloatRange(0), default=50.0, show_default=True,
          help="Longest wait to fill a batch under load (never when the engine is idle).")  # fmt: skip
 @_option("--job-workers", env="TRPIPE_JOB_WORKERS", type=click.IntRange(1), default=1, show_default=True,
          help="Jobs run at once.")  # fmt: skip

@@ -6,10 +6,17 @@ of at most the model's token budget (longest sentence x batch size, padding incl
 oldest waiting sentence so that none starves, and hand each batch to the engine off the event loop. Results
 fan back to the requests (:class:`Ticket`).
 
+A batch of several sentences taken while other workers are idle and nothing else waits is split across
+them: its length-sorted sentences are dealt into one part per idle replica, and the engine runs the parts
+at once (``translate_batches_scored``: CTranslate2's replicas in parallel). The idle workers are lent to
+it until it is done, so that the next batch is not started on a replica still busy with a part. Without
+this, one request's batch would run on one replica and leave the others idle, and concurrent clients would
+split into groups out of step with each other, each batch smaller than their number.
+
 When to close a batch: a worker that finds sentences waiting takes them at once when the engine was idle (a
 lone request never waits). Only within half a second after a batch of several sentences (concurrent clients,
 who are now sending their next sentences) does a worker wait a little for them: until as many sentences as
-that batch held are waiting, or the budget is full, or ``max_wait`` (20 ms by default) or a tenth of the last
+that batch held are waiting, or the budget is full, or ``max_wait`` (50 ms by default) or a tenth of the last
 engine call has passed, whichever comes first.
 
 A request that goes away (a client that disconnects) cancels its tickets: its sentences still waiting leave
@@ -31,11 +38,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trpipe import heap
 from trpipe.translate.base import Translator
 
 log = logging.getLogger("trpipe.serve")
 
-MAX_WAIT_S = 0.020
+MAX_WAIT_S = 0.050
+TRIM_EVERY_S = 1.0  # the C heap is given back at most this often, when the queue has gone idle
 RETURN_GRACE_S = 0.5  # how long after a batch of several its clients are expected back (else: idle)
 MAX_PENDING = 4096
 MAX_BATCH = 128
@@ -157,6 +166,8 @@ class ModelQueue:
         self._cond = threading.Condition()
         self._pending: list[_Item] = []
         self._idle = 0
+        self._trimmed = 0.0
+        self._lent = 0  # idle workers whose replicas run parts of another worker's batch
         self._busy = 0
         self._returning = 0  # sentences of the last batch of several, whose clients are sending their next
         self._returning_until = 0.0
@@ -251,27 +262,40 @@ class ModelQueue:
         while True:
             with self._cond:
                 self._idle += 1
-                while not self._pending and not self._closed:
+                while not self._closed and (not self._pending or self._idle <= self._lent):
                     self._cond.wait()
                 if not self._pending:
                     self._idle -= 1
                     return
                 if self._returning > len(self._pending) and time.monotonic() < self._returning_until:
                     self._gather(self._returning, min(self.max_wait, self._last_seconds / 10))
-                    if not self._pending:  # taken by another worker, or cancelled, while this one waited
+                    if not self._pending or self._idle <= self._lent:  # taken, cancelled or lent meanwhile
                         self._idle -= 1
                         continue
-                batch = self._take(self._idle)
+                # All that waits (within the budget) as one batch, split below across the idle replicas; only
+                # what is left over the budget is shared among the idle workers.
+                batch = self._take(1)
+                if self._pending:
+                    self._pending.extend(batch)
+                    self._pending.sort(key=lambda item: item.born)
+                    batch = self._take(max(1, self._idle - self._lent))
                 self._returning = max(0, self._returning - len(batch))
                 self._idle -= 1
                 self._busy += 1
+                lent = 0
+                if len(batch) > 1 and not self._pending and not batch[0].n:
+                    lent = max(0, min(self._idle - self._lent, len(batch) - 1))
+                    self._lent += lent
             started = time.monotonic()
             waited = started - min(item.born for item in batch)
             try:
-                self._run(batch)
+                self._run(batch, parts=1 + lent)
             finally:
                 seconds = time.monotonic() - started
                 with self._cond:
+                    self._lent -= lent
+                    if lent:
+                        self._cond.notify_all()
                     self._busy -= 1
                     self._last_seconds = seconds
                     if len(batch) > 1:  # concurrent clients: they send their next sentences now
@@ -282,6 +306,12 @@ class ModelQueue:
                     self.stats.engine_seconds += seconds
                     self.stats.sizes = [*self.stats.sizes[-255:], len(batch)]
                     self.stats.waits = [*self.stats.waits[-255:], waited]
+                    trim = not self._pending and not self._busy and time.monotonic() - self._trimmed > TRIM_EVERY_S
+                    if trim:
+                        self._trimmed = time.monotonic()
+                if trim:
+                    # a burst's working memory (batches, requests) goes back to the system once it is over
+                    heap.release()
                 if self.on_batch is not None:
                     self.on_batch(self.name, len(batch), sum(item.tokens for item in batch), seconds)
 
@@ -299,11 +329,19 @@ class ModelQueue:
                 return
             self._cond.wait(left)
 
-    def _run(self, batch: list[_Item]) -> None:
+    def _run(self, batch: list[_Item], parts: int = 1) -> None:
         texts = [item.text for item in batch]
         try:
             if batch[0].n:
                 outputs: list[Any] = self.engine.alternatives(texts, batch[0].n)
+            elif parts > 1:
+                # dealt round (the batch is sorted by length), so that the parts take about as long
+                order = [i for part in range(parts) for i in range(part, len(texts), parts)]
+                chunks = [[texts[i] for i in range(part, len(texts), parts)] for part in range(parts)]
+                dealt = [out for chunk in self.engine.translate_batches_scored(chunks) for out in chunk]
+                outputs = [None] * len(texts)
+                for i, out in zip(order, dealt):
+                    outputs[i] = out
             else:
                 outputs = self.engine.translate_batch_scored(texts)
             if len(outputs) != len(texts):

@@ -68,7 +68,7 @@ class ServeSettings:
     max_pending: int = 4096  # sentences waiting per model queue
     max_inflight: int = 256  # requests translating at once
     max_jobs: int = 1_000  # jobs waiting
-    max_wait_ms: float = 20.0  # longest wait to fill a batch (adaptive; none when the engine is idle)
+    max_wait_ms: float = 50.0  # longest wait to fill a batch (adaptive; none when the engine is idle)
     job_workers: int = 1
     summary: bool = True  # /v1 and jobs: summarise unless the request says otherwise
     frontend_timeout: int = 500

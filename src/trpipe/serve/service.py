@@ -103,9 +103,12 @@ class Service:
         from trpipe.serve.jobs import JobRunner
 
         started = time.monotonic()
+        sources = set()
         for source, target in load_pairs(self.settings.load, self.session.registry.pairs()):
             settings = self.session.settings_for(target)
             self.session.models.translator_for(source, target, settings)
+            sources.add(source)
+        _warm(sources)
         self.state.expire(self.settings.keep_s)
         self.state.requeue_unfinished()
         self.runner = JobRunner(self)
@@ -272,3 +275,22 @@ def _reads_as(code: str, tag: str) -> bool:
         return normalize_tag(code) == tag
     except TrpipeError:
         return False
+
+
+def _warm(sources: set[str]) -> None:
+    """Load what every request needs before the server says it is ready (the language identifier and its
+    tables, each source language's sentence splitter), so that the first request does not pay for it."""
+    if not sources:
+        return
+    from trpipe.languages import detect, given_contradicted
+    from trpipe.segment import segment_text
+
+    sample = "Le ministre a présenté le budget mardi. Il entre en vigueur le 1er janvier 2027."
+    try:
+        detect(sample)
+        for source in sorted(sources):
+            given_contradicted(sample, source)
+            segment_text(sample, source)
+    except Exception:  # a warm-up only: the request that needs it will say what is wrong
+        log.debug("warm-up failed", exc_info=True)
+
