@@ -38,7 +38,7 @@ from functools import lru_cache
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
-from trpipe.checks.text import fold, is_latin, known_word, proper_noun
+from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun
 
 GEONAMES_MIN_POPULATION = 50_000
 TRANSLITERATION_RATIO = 0.75  # skeletons of a transliterated name and its rendering
@@ -276,3 +276,13 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     return folded not in locale.places() and any(
         cognates(folded, fold(w)) for w in _WORD.findall(source) if w[:1].islower() and len(w) >= 4
     )
+
+
+def languages_named(text: str, lang: str) -> set[str]:
+    """The CLDR language keys of the words of ``text`` (portugaise, Portuguese: L:pt)."""
+    out = set()
+    for word in _WORD.findall(text):
+        if len(word) >= 4:
+            keys = locale.place_keys(fold(word)) | locale.place_keys(fold(lemma(word, lang)))
+            out |= {k for k in keys if k.startswith("L:")}
+    return out

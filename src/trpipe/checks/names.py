@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 
 from trpipe.checks import locale
 from trpipe.checks.bilingual import exonyms
@@ -33,6 +32,7 @@ from trpipe.checks.name_variants import (
     dropped_word,
     exonym_pairs,
     language_adjective,
+    languages_named,
     translated,
 )
 from trpipe.checks.spelling import (
@@ -42,6 +42,7 @@ from trpipe.checks.spelling import (
     places_in,
     same_word,
     skeleton,
+    source_word,
     transliterated,
     word_equivalents,
 )
@@ -60,6 +61,10 @@ from trpipe.checks.text import (
     proper_noun,
     quoted,
     stopwords,
+    unelide,
+)
+from trpipe.checks.text import (
+    is_strong as _is_strong,
 )
 
 _INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "lt", "lv", "fi", "et", "hu", "tr"})
@@ -92,29 +97,6 @@ class _Run:
     text: str
     words: list[str]
     strong: bool
-
-
-_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
-
-
-def unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
-    """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
-    elided = _ELISION.match(token)
-    if elided:
-        start, token = start + elided.end(), token[elided.end() :]
-    if token[-2:] in ("'s", "’s"):
-        end, token = end - 2, token[:-2]
-    return start, end, token
-
-
-@lru_cache(maxsize=65536)
-def _is_strong(token: str) -> bool:
-    letters = [c for c in token if c.isalpha()]
-    if len(letters) < 2:
-        return False
-    if all(c.isupper() for c in letters):
-        return True  # an acronym: IPVM, LR
-    return any(b.isupper() and a.islower() for a, b in pairwise(token))  # FusionSphere, iPhone
 
 
 @lru_cache(maxsize=64)
@@ -402,25 +384,9 @@ def accounted_for(run: _Run, source_folded: str, source_words: list[str] | Words
             return True
     # A source name compounded with words written in lower case (Ludwigshafen-based): the name is what counts.
     named = [t for t in re.split(r"[\s\-‐]+", run.text) if t[:1].isupper()]
-    if len(named) == 1 and "-" in run.text and _source_word(fold(named[0]), index, source_folded):
+    if len(named) == 1 and "-" in run.text and source_word(fold(named[0]), index, source_folded):
         return True
-    return any(_source_word(word, index, source_folded) for word in words)
-
-
-def _source_word(word: str, index: Words, source_folded: str) -> bool:
-    """Whether a word of a name of the translation stands in the source: as written, inflected, in a CLDR
-    form, through a word derived from it (European: Europe), or in another script."""
-    if generic(word):
-        return False
-    forms = word_equivalents(word) | {word}
-    if any(index.has(form) for form in forms):
-        return True
-    stems = demonym_prefixes(word)
-    if stems and any(w.startswith(stem) for w in index.set for stem in stems):
-        return True
-    if not forms.isdisjoint(index.places):
-        return True
-    return any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2)
+    return any(source_word(word, index, source_folded) for word in words)
 
 
 def check_names(
@@ -519,7 +485,7 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
-            if language_adjective(run.text) and not _languages(source, source_lang):
+            if language_adjective(run.text) and not languages_named(source, source_lang):
                 sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
     return flags
@@ -539,16 +505,6 @@ def _in_article(name: str, article: ArticleNames) -> bool:
         or not article.words.isdisjoint(word_equivalents(w))
         for w in words
     )
-
-
-def _languages(text: str, lang: str) -> set[str]:
-    """The CLDR language keys of the words of ``text`` (portugaise, Portuguese: L:pt)."""
-    out = set()
-    for word in _TOKEN.findall(text):
-        if len(word) >= 4:
-            keys = locale.place_keys(fold(word)) | locale.place_keys(fold(lemma(word, lang)))
-            out |= {k for k in keys if k.startswith("L:")}
-    return out
 
 
 def _judged_in_target(run: _Run, lang: str) -> bool:

@@ -16,7 +16,14 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from trpipe.checks import locale
-from trpipe.checks.numwords import cjk_value, word_numbers
+from trpipe.checks.numwords import (
+    CJK_FRACTION,
+    FRACTION_ARTICLES,
+    FRACTION_NOUNS,
+    cjk_value,
+    plural_count,
+    word_numbers,
+)
 from trpipe.checks.text import CJK_LANGS, ascii_digits, base_lang, fold_keep, has_cjk, known_word, lemma
 
 
@@ -61,7 +68,6 @@ _HOUR_MARK = re.compile(
 _DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
 _CLOCK_PREFIX = re.compile(r"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
 _PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0]?[ap]\.?[ \u00a0]?m\.?(?![^\W\d_]))")
-_CJK_FRACTION = re.compile(r"([〇零一二两三四五六七八九十百\d]+)分之([〇零一二两三四五六七八九十\d]+)")
 _GLUED_DEGREES = {"c": "temperature-celsius", "f": "temperature-fahrenheit"}
 _EN_PERIOD = re.compile(r"[ \u00a0]?([ap])\.?[ \u00a0]?m\.?(?![^\W\d_])", re.I)
 
@@ -410,8 +416,8 @@ class _Reader:
         """Fractions: a fraction noun (un tiers, ein Drittel, треть) or an ordinal (a third, una cuarta parte,
         two thirds) after "a", "one" or a number: ("fraction", k, n), which also stands for its percentage (a
         quarter = 25 %). Where the language has articles, the noun needs one (the third quarter is no fraction)."""
-        nouns = _FRACTION_NOUNS.get(self.lang, {})
-        articles = _FRACTION_ARTICLES.get(self.lang)
+        nouns = FRACTION_NOUNS.get(self.lang, {})
+        articles = FRACTION_ARTICLES.get(self.lang)
         masked = "".join(" " if taken else c for c, taken in zip(self.text, self.taken))
         self.numbers = word_numbers(masked, self.lang)  # read once, for words() too
         counted = {n.end: n for n in self.numbers}
@@ -423,7 +429,7 @@ class _Reader:
             if n.ordinal and articles and n.value == n.value.to_integral_value() and 3 <= n.value <= 100
         ]
         if self.lang in CJK_LANGS:  # 三分之一: one third
-            for match in _CJK_FRACTION.finditer(self.text):
+            for match in CJK_FRACTION.finditer(self.text):
                 n, k = (int(x) if x.isdigit() else cjk_value(x) for x in (match[1], match[2]))
                 if n and k and k < n and self.free(match.start(), match.end()):
                     value = {("fraction", k, n), Decimal(round(Decimal(100 * k) / n))}
@@ -456,40 +462,8 @@ class _Reader:
                 continue
             units, start, end = _units_at(self.folded, number.start, number.end, self.lang)
             kind = "ordinal" if number.ordinal else "number"
-            weak = number.weak or _plural_count(number, self.lang) or self._capitalised(number.start)
+            weak = number.weak or plural_count(number, self.lang) or self._capitalised(number.start)
             self.add(start, end, {number.value}, kind, units, weak, figure=number.text)
-
-
-# Fraction nouns (a closed class of each language): the ordinals after "a"/"one" are read by their rule.
-_FRACTION_NOUNS = {
-    "en": {"half": 2, "halves": 2, "quarter": 4, "quarters": 4},
-    "fr": {"moitie": 2, "tiers": 3, "quart": 4, "quarts": 4},
-    "de": {"halfte": 2, "drittel": 3, "viertel": 4, "funftel": 5, "zehntel": 10},
-    "nl": {"helft": 2, "kwart": 4},
-    "es": {"mitad": 2, "tercio": 3, "tercios": 3},
-    "pt": {"metade": 2, "terco": 3, "tercos": 3},
-    "it": {"meta": 2},
-    "ru": {"половина": 2, "половину": 2, "треть": 3, "трети": 3, "четверть": 4, "четверти": 4},
-    "uk": {"половина": 2, "третина": 3, "чверть": 4},
-    "pl": {"polowa": 2, "trzecia": 3, "cwierc": 4},
-}
-_FRACTION_ARTICLES = {
-    "en": {"a", "one"},
-    "fr": {"un", "une"},
-    "es": {"un", "una"},
-    "pt": {"um", "uma"},
-    "it": {"un", "uno", "una"},
-    "de": {"ein", "einem", "einen", "einer"},
-    "nl": {"een"},
-}
-
-
-def _plural_count(number, lang: str) -> bool:
-    """A number word in the plural (tens of thousands, hundreds): an approximate count, not a figure."""
-    text = number.text.lower()
-    if " " in text.strip() or not text.endswith("s") or number.ordinal:
-        return False
-    return any(w.value == number.value for w in word_numbers(number.text[:-1], lang))
 
 
 def find_numbers(text: str, lang: str) -> list[Mention]:
