@@ -4,7 +4,10 @@ numbers  A figure, date or time of the source that the translation lacks (compar
          normalisation: 800 000 € = €800,000, 14 h 30 = 2:30 p.m., deux décennies = two decades); a figure
          the translation adds; a figure written in the source's convention that a reader of the target
          misreads (800.000 in English is 800); two figures of the same kind that changed places. A weak
-         number word (un, first, both) is flagged only when another number stands in its place.
+         number word (un, first, both) is flagged only when another number stands in its place. A fraction
+         (un tiers = a third = one in three = 33 %) is one figure; a conversion in brackets after its figure
+         (2,115m (6,939ft)) and a figure rounded to three digits or more (108.662 millones = €108.7bn) are
+         notes.
 units    A figure whose currency or unit changed (€ -> $, km² -> square miles): an error, unless it is a
          conversion (10 km = 6.2 miles: a note) or one unit is part of the other (km and km/h, read from
          different words: a warning). A unit dropped or added with the figure kept ("under-25s" for "moins de
@@ -20,9 +23,10 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import NamedTuple
 
+from trpipe.checks import locale
 from trpipe.checks.numbers import Mention, find_numbers, per_units
-from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, quoted
-from trpipe.checks.units import conversion, said_as_one, units_compatible
+from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, fold, quoted
+from trpipe.checks.units import conversion, rounding, said_as_one, units_compatible
 
 
 def covers(mention: Mention) -> frozenset:
@@ -50,6 +54,12 @@ def _part_of(a: frozenset, b: frozenset) -> bool:
     return any(x.split("-", 1)[-1] in y.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y) or any(
         y.split("-", 1)[-1] in x.split("-", 1)[-1].split("-per-") for x in a for y in b if x != y
     )
+
+
+def _rainfall(a: frozenset, b: frozenset, per: set[str]) -> bool:
+    """Rain said in litres per square metre on one side and in millimetres on the other: the same depth."""
+    units = {"volume-liter", "length-millimeter"}
+    return bool(a & units) and bool(b & units) and not a & b and any(u.startswith("area-") for u in per)
 
 
 def _label(units: frozenset) -> str:
@@ -134,6 +144,57 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
     return Comparison(missing, added, misread, swapped, converted)
 
 
+_GLOSS = re.compile(r"\s*(?:[(\[]|/|=)\s*")
+
+
+def bracketed_conversions(mentions: Sequence[Mention], text: str, lang: str = "en") -> list[tuple[Mention, Mention]]:
+    """(figure, its conversion) pairs where a figure with a unit is followed, in brackets or after a slash,
+    by the same quantity in another unit: "38cm (15 inches)", "120 mph (193 km/h)", "2,115m (6,939ft)" (an
+    abbreviation read otherwise, m for million, is tried as the unit it also writes)."""
+    out = []
+    for before, after in pairwise(mentions):
+        if not after.units or not _GLOSS.fullmatch(text[before.end : after.start]):
+            continue
+        if not before.units:
+            letters = re.search(r"[^\W\d_]+\.?$", before.text)
+            unit = locale.unit_words(lang).get(fold(letters[0]).rstrip(".")) if letters else None
+            before = before._replace(units=frozenset({unit[0]})) if unit else before
+        if before.units and conversion(before, after):
+            out.append((before, after))
+    return out
+
+
+def _rounded(found: Comparison) -> tuple[Comparison, list[tuple[Mention, Mention]]]:
+    """A figure of the source written rounded in the translation (108.662 millones = €108.7bn): a missing
+    figure and an added one of compatible units within half a unit of the added one's last digit, which
+    writes fewer digits."""
+    pairs = []
+    for m in found.missing:
+        for t in found.added:
+            if any(t is b for _, b in pairs) or not units_compatible(m.units, t.units):
+                continue
+            if any(_rounds(a, b) for a in m.values for b in t.values):
+                pairs.append((m, t))
+                break
+    if not pairs:
+        return found, []
+    gone = {id(x) for pair in pairs for x in pair}
+    missing = [m for m in found.missing if id(m) not in gone]
+    return found._replace(missing=missing, added=[t for t in found.added if id(t) not in gone]), pairs
+
+
+ROUNDED_DIGITS = 3  # the least significant digits a rounded figure keeps (108.662 -> 108.7, not 7.4 -> 7)
+
+
+def _rounds(exact: object, shown: object) -> bool:
+    if not isinstance(exact, Decimal) or not isinstance(shown, Decimal) or not shown or exact == shown:
+        return False
+    if exact == exact.to_integral_value() and 1000 <= exact <= 2999:
+        return False  # a year is never rounded
+    digits, kept = len(exact.normalize().as_tuple().digits), len(shown.normalize().as_tuple().digits)
+    return ROUNDED_DIGITS <= kept < digits and abs(exact - shown) <= Decimal(str(rounding(shown)))
+
+
 def _shown(value: object) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value.normalize():f}"
@@ -142,13 +203,15 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-_RATIO_JOIN = re.compile(r"\s+(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
+_RATIO_JOIN = re.compile(r"\s+(?:[^\W\d_]+\s+)?(?:in|out of|of|sur|de cada|em cada|su|von|aus|из|na|z)\s+", re.I)
 
 
 def said_as_ratio(mention: Mention, other_text: str, other_lang: str) -> tuple[int, int] | None:
-    """The span of the other side's "N in M" that says a percentage ("40 %" = "two in five", "deux sur
-    cinq"), or None."""
+    """The span of the other side's "N in M" that says a percentage or a fraction ("40 %" = "two in five",
+    "a third" = "uno su tre"), or None."""
     percents = [v for v in mention.values if isinstance(v, Decimal)] if "concentr-percent" in mention.units else []
+    if mention.kind == "fraction":  # a third = one in three
+        percents = [Decimal(100 * v[1]) / v[2] for v in mention.values if isinstance(v, tuple)]
     if not percents:
         return None
     found = [m for m in find_numbers(other_text, other_lang) if any(isinstance(v, Decimal) for v in m.values)]
@@ -215,7 +278,12 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
     src, tgt = find_numbers(source, source_lang), find_numbers(translation, target_lang)
     if not src and not tgt:
         return []
-    found = compare_numbers(src, tgt)
+    # A figure followed by its conversion in brackets (2,115m (6,939ft), 120 mph (193 km/h)): the conversion
+    # is no figure of its own on either side.
+    pairs = [*bracketed_conversions(src, source, source_lang), *bracketed_conversions(tgt, translation, target_lang)]
+    glosses = {id(m): p for p, m in pairs}
+    found = compare_numbers([m for m in src if id(m) not in glosses], [m for m in tgt if id(m) not in glosses])
+    found, rounded = _rounded(found)
     if found.swapped and alignment is not None:
         found = found._replace(swapped=[swap for swap in found.swapped if not reordered(swap, alignment)])
     flags = []
@@ -301,20 +369,38 @@ def check_numbers(source: str, translation: str, source_lang: str, target_lang: 
                 measure="order of figures",
             )
         )
-    for source_mention, mention in found.converted:
-        flags.append(
-            flag(
-                "units",
-                f"{quoted(source_mention.text)} converted to {quoted(mention.text)}",
-                NOTE,
-                source=(source_mention.start, source_mention.end),
-                target=(mention.start, mention.end),
-                expected=source_mention.text,
-                found=mention.text,
-                measure="unit conversion (pint)",
+    for mention in [*src, *tgt]:
+        if id(mention) in glosses:
+            side = "source" if any(mention is m for m in src) else "target"
+            before = glosses[id(mention)]
+            flags.append(
+                flag(
+                    "units",
+                    f"{quoted(before.text)} converted in brackets: {quoted(mention.text)}",
+                    NOTE,
+                    **{side: (before.start, mention.end)},
+                    expected=before.text,
+                    found=mention.text,
+                    measure="unit conversion (pint)",
+                )
             )
-        )
+    flags += [_paired("numbers", "rounded to", s, t, "figure by value, rounded") for s, t in rounded]
+    flags += [_paired("units", "converted to", s, t, "unit conversion (pint)") for s, t in found.converted]
     return flags
+
+
+def _paired(check: str, verb: str, source_mention: Mention, mention: Mention, measure: str) -> Flag:
+    """The note for a source figure and the translation's figure that says it another way."""
+    return flag(
+        check,
+        f"{quoted(source_mention.text)} {verb} {quoted(mention.text)}",
+        NOTE,
+        source=(source_mention.start, source_mention.end),
+        target=(mention.start, mention.end),
+        expected=source_mention.text,
+        found=mention.text,
+        measure=measure,
+    )
 
 
 def check_units(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
@@ -329,16 +415,19 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
 
     target_units = [t.units for t in tgt if t.units]
     source_units = [s.units for s in src if s.units]
+    source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
     for mention in src:
         partners = [t for t in tgt if mention.values & covers(t)]
-        if not partners or not mention.units:
-            continue
+        if not partners or not mention.units or any(t.kind == "fraction" for t in partners):
+            continue  # a fraction (a quarter) says a percentage without its sign
         with_units = [t for t in partners if t.units]
         if with_units and not any(units_compatible(mention.units, t.units) for t in with_units):
             other = with_units[0]
+            rain = _rainfall(mention.units, other.units, source_per | target_per)
             add(
-                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(other.text)} ({_label(other.units)})",
-                WARNING if _part_of(mention.units, other.units) else ERROR,
+                f"{quoted(mention.text)} ({_label(mention.units)}) became {quoted(other.text)} ({_label(other.units)})"
+                + (" (litres per square metre are millimetres of rain)" if rain else ""),
+                NOTE if rain else WARNING if _part_of(mention.units, other.units) else ERROR,
                 source=(mention.start, mention.end),
                 target=(other.start, other.end),
                 expected=_label(mention.units),
@@ -357,7 +446,7 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
             continue  # an added figure: the numbers check reports it
         if mention.units and not any(units_compatible(mention.units, u) for u in source_units):
             partners = [s for s in src if s.values & covers(mention)]
-            if partners and not any(s.units for s in partners):
+            if partners and not any(s.units or s.kind == "fraction" for s in partners):
                 add(
                     f"{quoted(mention.text)} adds a unit ({_label(mention.units)}) the source lacks",
                     source=(partners[0].start, partners[0].end),
@@ -381,7 +470,6 @@ def check_units(source: str, translation: str, source_lang: str, target_lang: st
                     expected=mention.text,
                     found=other.text,
                 )
-    source_per, target_per = per_units(source, source_lang), per_units(translation, target_lang)
     dropped = [
         u
         for u in sorted(source_per - target_per)

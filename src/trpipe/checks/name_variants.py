@@ -18,6 +18,12 @@ module only judges it).
 - A word added that the target language's dictionary knows, at the start of a sentence (More, World),
   derived from a place (Catalan), or a cognate of a source word that is no name there (américains =
   American): a capital that is no name, or the adjective of a place.
+- An acronym translated with its letters in another order (ONG = NGO, FMI for the International Monetary
+  Fund), or a currency code (CHF4.1bn): the units check reads currencies.
+- A nationality or language adjective added where the source names no nationality (CLDR language names:
+  "the German government" for "die Bundesregierung", French-speaking).
+- A region's or a river's exonym spelt like the source's name (Andalucía = Andalusia, Wallis = Valais): a
+  warning of its own, never between two places CLDR or GeoNames tell apart (Austria, Australia).
 A different person's name (Vautrin for Vasseur), a new name, or a name dropped with another in its place
 stays an error.
 """
@@ -32,7 +38,7 @@ from functools import lru_cache
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
-from trpipe.checks.text import fold, is_latin, known_word, proper_noun
+from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun
 
 GEONAMES_MIN_POPULATION = 50_000
 TRANSLITERATION_RATIO = 0.75  # skeletons of a transliterated name and its rendering
@@ -117,8 +123,11 @@ def _accounted(word: str, source_words: set[str], source_text: str, target_lang:
 
 
 def _common(word: str, lang: str) -> bool:
-    """A word of the language's dictionary that is no proper noun (Museum, Court; not Daniel, Dortmund)."""
-    return known_word(word, lang) and not proper_noun(word, lang)
+    """A word of the language's dictionary that is no proper noun (Museum, Court; not Daniel, Dortmund), or
+    the plural of one (Winegrowers)."""
+    if known_word(word, lang):
+        return not proper_noun(word, lang)
+    return len(word) > 4 and word.endswith("s") and known_word(word[:-1], lang) and not proper_noun(word[:-1], lang)
 
 
 def _derived(folded: str) -> bool:
@@ -192,6 +201,43 @@ def exonym_pairs(missing: list[str], added: list[str], source: str, target_lang:
     return pairs | {(a, b) for a in missing for b in added if same_name_translated(a, b, source, target_lang)}
 
 
+@lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def currency_code(text: str) -> bool:
+    """An ISO 4217 currency code (CHF, NZD): a unit the units check reads, not a name."""
+    return text.upper() == text and text in _currency_codes()
+
+
+def language_adjective(name: str) -> bool:
+    """A language's name and no place's (French, German, Catalan: CLDR; French-speaking too): in English the
+    nationality adjective, often added to say what the source leaves to its context ("le gouvernement" = "the
+    German government")."""
+    head, *rest = re.split(r"[\-‐]", name.strip())
+    if any(not part[:1].islower() for part in rest):
+        return False  # French-speaking counts, French-Delta does not
+    keys = locale.place_keys(fold(head))
+    return bool(keys) and all(k.startswith("L:") for k in keys)
+
+
+def cognate_exonym(name: str, other: str) -> bool:
+    """A source name and an added name spelt alike (Andalucía = Andalusia, Wallis = Valais, Laurentides =
+    Laurentians): a region's or a river's exonym, which CLDR and GeoNames lack; never two names that CLDR or
+    GeoNames know as different places (Austria, Australia)."""
+    a, b = fold(name), fold(other)
+    if " " in a or " " in b or a == b or not cognates(a, b):
+        return False
+    keys_a, keys_b = locale.place_keys(a), locale.place_keys(b)
+    if keys_a and keys_b and not keys_a & keys_b:
+        return False
+    cities = _city_names()
+    return not (a in cities and b in cities and not set(cities[a]) & set(cities[b]))
+
+
 def dropped_word(name: str, span, source: str, source_lang: str, added: list[str]) -> bool:
     """A source name the translation lacks that is likely no dropped name: an acronym spelt out (CDU: the
     Christian Democrats) with no other name in its place, or a dictionary word opening the sentence (More)."""
@@ -207,11 +253,18 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
     derived from a place (American, Catalan). ``run``: the name's run of the translation (names._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
+    code = re.match(r"([A-Z]{3})\d", translation[run.start : run.end + 2])
+    if code and currency_code(code[1]):
+        return True  # CHF4.1bn: a currency code glued to its figure
     if acronym(run_text):
         letters = fold(run_text.rstrip("s")) if run_text.endswith("s") else fold(run_text)
         initials = "".join(w[0] for w in fold(" ".join(re.findall(r"\b[A-Z][\w'’-]*", translation))).split())
         sources = {fold(a) for a in re.findall(r"\b[A-ZА-Я]{2,}\b", source)}
-        return letters in initials or known_word(run_text, target_lang) or letters in sources
+        capitals = [fold(w)[0] for w in re.findall(r"\b[A-Z][\w'’]*", source)]
+        sources |= {"".join(capitals[i : i + len(letters)]) for i in range(len(capitals))}  # Unidad Militar de E…
+        if any(sorted(letters) == sorted(a) for a in sources):
+            return True  # an acronym translated, its letters in the target's order: ONG = NGO, FMI = IMF
+        return letters in initials or known_word(run_text, target_lang) or letters in sources or currency_code(run_text)
     if from_source_word(run_text, source):
         return True
     if " " in run_text.strip():
@@ -223,3 +276,13 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     return folded not in locale.places() and any(
         cognates(folded, fold(w)) for w in _WORD.findall(source) if w[:1].islower() and len(w) >= 4
     )
+
+
+def languages_named(text: str, lang: str) -> set[str]:
+    """The CLDR language keys of the words of ``text`` (portugaise, Portuguese: L:pt)."""
+    out = set()
+    for word in _WORD.findall(text):
+        if len(word) >= 4:
+            keys = locale.place_keys(fold(word)) | locale.place_keys(fold(lemma(word, lang)))
+            out |= {k for k in keys if k.startswith("L:")}
+    return out

@@ -22,12 +22,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 
 from trpipe.checks import locale
 from trpipe.checks.bilingual import exonyms
 from trpipe.checks.lexicon import generic_words
-from trpipe.checks.name_variants import added_word, dropped_word, exonym_pairs, translated
+from trpipe.checks.name_variants import (
+    added_word,
+    cognate_exonym,
+    dropped_word,
+    exonym_pairs,
+    language_adjective,
+    languages_named,
+    translated,
+)
 from trpipe.checks.spelling import (
     Words,
     demonym_prefixes,
@@ -35,6 +42,7 @@ from trpipe.checks.spelling import (
     places_in,
     same_word,
     skeleton,
+    source_word,
     transliterated,
     word_equivalents,
 )
@@ -53,6 +61,10 @@ from trpipe.checks.text import (
     proper_noun,
     quoted,
     stopwords,
+    unelide,
+)
+from trpipe.checks.text import (
+    is_strong as _is_strong,
 )
 
 _INFLECTED = frozenset({"ru", "uk", "pl", "cs", "sk", "sl", "hr", "sr", "bg", "lt", "lv", "fi", "et", "hu", "tr"})
@@ -85,29 +97,6 @@ class _Run:
     text: str
     words: list[str]
     strong: bool
-
-
-_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
-
-
-def unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
-    """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
-    elided = _ELISION.match(token)
-    if elided:
-        start, token = start + elided.end(), token[elided.end() :]
-    if token[-2:] in ("'s", "’s"):
-        end, token = end - 2, token[:-2]
-    return start, end, token
-
-
-@lru_cache(maxsize=65536)
-def _is_strong(token: str) -> bool:
-    letters = [c for c in token if c.isalpha()]
-    if len(letters) < 2:
-        return False
-    if all(c.isupper() for c in letters):
-        return True  # an acronym: IPVM, LR
-    return any(b.isupper() and a.islower() for a, b in pairwise(token))  # FusionSphere, iPhone
 
 
 @lru_cache(maxsize=64)
@@ -393,20 +382,11 @@ def accounted_for(run: _Run, source_folded: str, source_words: list[str] | Words
         expansions = ["".join(w[0] for w in source_words[i : i + len(letters)]) for i in range(len(source_words))]
         if letters in expansions:
             return True
-    for word in words:
-        if generic(word):
-            continue
-        forms = word_equivalents(word) | {word}
-        if any(index.has(form) for form in forms):
-            return True
-        stems = demonym_prefixes(word)
-        if stems and any(w.startswith(stem) for w in index.set for stem in stems):
-            return True
-        if not forms.isdisjoint(index.places):
-            return True
-        if any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2):
-            return True
-    return False
+    # A source name compounded with words written in lower case (Ludwigshafen-based): the name is what counts.
+    named = [t for t in re.split(r"[\s\-‐]+", run.text) if t[:1].isupper()]
+    if len(named) == 1 and "-" in run.text and source_word(fold(named[0]), index, source_folded):
+        return True
+    return any(source_word(word, index, source_folded) for word in words)
 
 
 def check_names(
@@ -474,6 +454,15 @@ def check_names(
         flags.append(_flag(detail, WARNING, source=span, target=phrase_span(translation, fold(other)), found=other))
     spelt |= exonyms([n for n, _, _ in missing], [r.text for r in added], source_lang, target_lang)
     spelt |= exonym_pairs([n for n, _, _ in missing], [r.text for r in added], source, target_lang)
+    capitals = [n for n, _, _ in missing]
+    tokens = [part for t in _TOKEN.findall(source) if t[:1].isupper() for part in re.split(r"[\-‐]", t)]
+    capitals += [t for t in tokens if t[:1].isupper() and not target.has_word(fold(t))]  # Nouvelle-Calédonie
+    for name, other in sorted({(a, r.text) for a in capitals for r in added if cognate_exonym(a, r.text)}):
+        if other in {o for _, o in spelt}:
+            continue
+        at = phrase_span(translation, fold(other))
+        flags.append(_flag(f"{quoted(other)} may be the exonym of {quoted(name)}", WARNING, target=at, found=other))
+        spelt.add((name, other))
     missing = [m for m in missing if m[0] not in {n for n, _ in spelt}]
     added = [r for r in added if r.text not in {o for _, o in spelt}]
     for name, _, span in {n: (n, s, p) for n, s, p in missing}.values():
@@ -496,6 +485,8 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            if language_adjective(run.text) and not languages_named(source, source_lang):
+                sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
     return flags
 
@@ -505,9 +496,15 @@ def _flag(detail: str, severity: str = ERROR, **evidence) -> Flag:
 
 
 def _in_article(name: str, article: ArticleNames) -> bool:
-    """Whether the distinctive words of ``name`` are names of the article (anywhere in it)."""
+    """Whether the distinctive words of ``name`` are names of the article (anywhere in it), as written,
+    inflected or in another language's form (Austria: Österreich)."""
     words = [w for w in fold(name).split() if w not in _PARTICLES and not generic(w)]
-    return bool(words) and all(w in article.words or any(same_word(w, a) for a in article.words) for w in words)
+    return bool(words) and all(
+        w in article.words
+        or any(same_word(w, a) for a in article.words)
+        or not article.words.isdisjoint(word_equivalents(w))
+        for w in words
+    )
 
 
 def _judged_in_target(run: _Run, lang: str) -> bool:
@@ -516,5 +513,6 @@ def _judged_in_target(run: _Run, lang: str) -> bool:
     Central Bank) may be the translation of a name and is not judged."""
     if run.strong:
         return True
-    words = [w for w in run.words if w not in _PARTICLES and not generic(w)]
-    return any(_known_place(w) or not common_word(w, lang) for w in words)
+    tokens = [unelide(0, 0, t)[2] for t in _TOKEN.findall(run.text)]  # as written: the dictionary has accents
+    words = [t for t in tokens if fold(t) not in _PARTICLES and not generic(fold(t))]
+    return any(_known_place(fold(w)) or not common_word(w, lang) for w in words)

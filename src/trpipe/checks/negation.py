@@ -4,7 +4,11 @@ French "ne ... pas" is one negation; "ne ... que" is a restriction ("only"), not
 expletive "ne" (avant qu'il ne parte) none. Spanish, Italian, Portuguese, Russian, Ukrainian and Polish
 have negative concord: "no ... nada", "не ... никогда", "nie ... nic" are one negation. "sans", "without",
 "ohne", "без" are negations, and absorb the negative words after them ("sans jamais" = "without ever").
-English "n't" and "cannot" count; "neither ... nor" and "weder ... noch" are one.
+English "n't" and "cannot" count; "neither ... nor" and "weder ... noch" are one. A negative word after a
+comparative or a superlative means "ever" (plus que jamais, más que nunca, la plus forte jamais mesurée);
+"ne ... plus que" is a restriction (now only); "sans doute" is an adverb. Words negated by an affix
+(unpaid, driverless, inconnu, ungeschlagen, нереальный) and privative verbs (priver) say a negation without
+a marker: the negation check makes a difference of one such word a warning.
 """
 
 from __future__ import annotations
@@ -122,6 +126,14 @@ _JA_NOT = re.compile(
 )
 _CLAUSE = re.compile(r"[,;:.!?()\[\]«»\"“”„—–]|\s-\s")
 _DETERMINERS = frozenset("un le les ce son mon ton du au des premier dernier".split())
+# Negative words that mean "ever" after a comparative's "than" or a superlative (fr, es, pt, it); the
+# restriction "ne ... plus que" (only); the noun that makes "sans doute" an adverb.
+_NPI = frozenset("jamais nunca jamas mai".split())
+_COMPARATIVE_THAN = frozenset("que qu che".split())
+_SUPERLATIVE = frozenset("plus moins mas mais piu premier premiere seul seule".split())
+_RESTRICTIVE = frozenset({"plus"})
+_RESTRICTION = frozenset({"que", "qu"})
+_DOUBT = frozenset("doute duda dubbio duvida doubt zweifel".split())
 
 
 @lru_cache(maxsize=1024)
@@ -155,6 +167,15 @@ def negations(text: str, lang: str) -> list[str]:
     return found
 
 
+def _ever(clause: tuple[str, ...], i: int) -> bool:
+    """A negative word after a comparative or a superlative ("plus que jamais", "más que nunca", "che mai",
+    "la plus importante jamais réalisée"): it means "ever", a negative-polarity item, not a negation."""
+    before = clause[max(0, i - 6) : i]
+    if not before:
+        return False
+    return before[-1] in _COMPARATIVE_THAN or (bool(_SUPERLATIVE & set(before)) and "ne" not in before)
+
+
 def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_before: bool) -> list[str]:
     """The negations of one clause: each effective primary and absorber, else one for its negative words."""
     found: list[str] = []
@@ -168,6 +189,8 @@ def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_be
             used[i] = True
             if partner is not None:
                 used[partner] = True
+                if clause[partner] in _RESTRICTIVE and _RESTRICTION.intersection(clause[partner + 1 :]):
+                    continue  # "ne ... plus que": "now only", a restriction
                 found.append(f"{word} … {clause[partner]}")
             elif spec.strict:
                 found.append(word)
@@ -175,6 +198,8 @@ def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_be
             used[i] = True
             if lang == "sv" and (negated_before or found):
                 continue  # "inte X utan Y": utan is "but"
+            if i + 1 < len(clause) and clause[i + 1] in _DOUBT:
+                continue  # "sans doute", "sin duda", "without doubt": an adverb, "probably" or "certainly"
             found.append(word)
             for j in range(i + 1, min(len(clause), i + 6)):
                 if clause[j] in spec.concord:
@@ -187,6 +212,8 @@ def _clause_negations(clause: tuple[str, ...], lang: str, spec: Spec, negated_be
             if not (negated_before or found):
                 found.append(word)
         elif word in spec.alone or (lang == "fr" and word == "pas" and (i == 0 or clause[i - 1] not in _DETERMINERS)):
+            if word in _NPI and _ever(clause, i):
+                continue
             if concord_language and found:
                 continue  # "nunca dijo nada": one negation
             found.append(word)
@@ -200,9 +227,9 @@ _IMPLICIT = {
     "en": "unless fail lack lose few refuse neglect stop avoid prevent deny absence absent deprive reject cease "
     "ignore miss insufficient shortage",
     "fr": "sauf manquer manque refuser eviter empecher priver nier negliger echouer cesser absence insuffisant "
-    "deconseiller peu faute ignorer rejeter perdre",
+    "deconseiller peu faute ignorer rejeter perdre prive",
     "de": "ausser fehlen mangel verweigern vermeiden verhindern verlieren leugnen scheitern aufhoren wenig abraten "
-    "ablehnen unterlassen",
+    "ablehnen unterlassen erst",
     "es": "salvo faltar falta negar rechazar evitar impedir perder privar fracasar poco escaso insuficiente",
     "pt": "salvo faltar falta negar recusar evitar impedir perder privar fracassar pouco insuficiente",
     "it": "salvo mancare mancanza rifiutare evitare impedire perdere negare poco insufficiente",
@@ -213,15 +240,52 @@ _IMPLICIT = {
 }
 
 
+# Negative affixes: a word made of one and a word of the language negates by its form (unpaid, driverless,
+# inconnue, ungeschlagen, нереалистичный, sin-, des-). (prefixes, suffixes) per language.
+_AFFIXES = {
+    "en": (("un", "non"), ("less",)),
+    "fr": (("in", "im", "ir", "il", "non", "mal"), ()),
+    "de": (("un", "nicht"), ("los", "lose", "losen", "loser", "loses")),
+    "nl": (("on", "niet"), ("loos", "loze")),
+    "es": (("des", "sin", "no"), ()),
+    "pt": (("des", "sem", "não"), ()),
+    "it": (("non",), ()),
+    "ru": (("не", "без", "бес"), ()),
+    "uk": (("не", "без"), ()),
+    "pl": (("nie", "bez"), ()),
+}
+AFFIX_MIN_STEM = 4  # letters of the word the affix negates
+_ASSIMILATED = frozenset({"in", "im", "ir", "il"})
+
+
+@lru_cache(maxsize=65536)
+def affixal_negative(word: str, lang: str) -> bool:
+    """Whether ``word`` negates by a negative affix on a word of ``lang``'s dictionary (unpaid = un + paid,
+    driverless = driver + less); a word the dictionary knows as a whole is no such word unless its base is."""
+    from trpipe.checks.text import known_word, lemma
+
+    prefixes, suffixes = _AFFIXES.get(base_lang(lang), ((), ()))
+    low = word.lower()
+    for prefix in prefixes:
+        rest = low[len(prefix) :].lstrip("-")
+        size = AFFIX_MIN_STEM + 2 * (prefix in _ASSIMILATED)  # in-, im-: many words only look negated
+        if low.startswith(prefix) and len(rest) >= size and known_word(rest, lang):
+            return not (rest.endswith("s") and len(lemma(rest, lang)) < AFFIX_MIN_STEM)  # not un + ions
+    for suffix in suffixes:
+        stem = low[: -len(suffix)].rstrip("-")
+        if low.endswith(suffix) and len(stem) >= AFFIX_MIN_STEM - 1 and known_word(stem, lang):
+            return True
+    return False
+
+
 def implicit_negatives(text: str, lang: str) -> list[str]:
-    """Words of ``text`` that negate without a negation marker (see ``_IMPLICIT``)."""
+    """Words of ``text`` that negate without a negation marker (see ``_IMPLICIT``), or by a negative affix
+    (``affixal_negative``)."""
     from trpipe.checks.text import lemma
 
     words = frozenset(fold(w) for w in _IMPLICIT.get(base_lang(lang), "").split())
-    if not words:
-        return []
     found = []
-    for word in re.findall(r"[^\W\d_]+", text):
-        if fold(word) in words or fold(lemma(word, lang)) in words:
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text):
+        if fold(word) in words or fold(lemma(word, lang)) in words or affixal_negative(word, lang):
             found.append(word)
     return found

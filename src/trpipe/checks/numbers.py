@@ -16,7 +16,14 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from trpipe.checks import locale
-from trpipe.checks.numwords import word_numbers
+from trpipe.checks.numwords import (
+    CJK_FRACTION,
+    FRACTION_ARTICLES,
+    FRACTION_NOUNS,
+    cjk_value,
+    plural_count,
+    word_numbers,
+)
 from trpipe.checks.text import CJK_LANGS, ascii_digits, base_lang, fold_keep, has_cjk, known_word, lemma
 
 
@@ -59,8 +66,9 @@ _HOUR_MARK = re.compile(
     r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
 )
 _DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
-_CLOCK_PREFIX = re.compile(r"(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
+_CLOCK_PREFIX = re.compile(r"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
 _PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0]?[ap]\.?[ \u00a0]?m\.?(?![^\W\d_]))")
+_GLUED_DEGREES = {"c": "temperature-celsius", "f": "temperature-fahrenheit"}
 _EN_PERIOD = re.compile(r"[ \u00a0]?([ap])\.?[ \u00a0]?m\.?(?![^\W\d_])", re.I)
 
 
@@ -172,6 +180,7 @@ class _Reader:
         self.folded = fold_keep(self.text)
         self.taken = [False] * len(text)
         self.found: list[Mention] = []
+        self.numbers: list = []  # the number words, read by fractions()
 
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
@@ -332,7 +341,8 @@ class _Reader:
         for match in _HOUR_MARK.finditer(folded):
             if self.free(match.start(), match.end()):
                 clock = _CLOCK_PREFIX.search(folded, max(0, match.start() - 12), match.start()) is not None
-                unit = not clock and re.search(r"h|heures?|horas?|ore", match[0][len(match[1]) :].strip(), re.I)
+                mark = match[0][len(match[1]) :].strip()
+                unit = not clock and re.fullmatch(r"h|heures?|horas?|ore", mark, re.I)  # 2 Uhr: a clock time
                 add_time(match.start(), match.end(), int(match[1]), 0, bool(unit))
 
     # ---------------------------------------------------------------------------------------- figures
@@ -356,7 +366,7 @@ class _Reader:
             alt = frozenset({other}) if other is not None and other != value and not well_formed else frozenset()
             if other is not None and other != value and well_formed and re.search(r"[.,]\d{3}(?!\d)", token):
                 alt = frozenset({other})
-            kind, exponent, weak, metres = "number", 0, False, False
+            kind, exponent, weak, metres, glued = "number", 0, False, False, ""
             scale = scale_regex.match(folded, end)
             letters = re.match(r"[^\W\d_]+", folded[end:])
             if scale and (scale.start(1) > end or lang in CJK_LANGS or not letters or letters[0] == scale[1]):
@@ -380,10 +390,14 @@ class _Reader:
                     and re.match(r"[’']?s(?![^\W\d_])", folded[end:])
                 ):
                     end += len(re.match(r"[’']?s", folded[end:])[0])  # the 1990s, under-30s: the figure itself
+                elif letters and letters[0] in _GLUED_DEGREES and lang not in CJK_LANGS:
+                    glued = _GLUED_DEGREES[letters[0]]  # 42C, -52F: news style for degrees
                 elif letters and not self._unit_follows(end):
                     continue  # 5G, 3D, 4x4: part of a name or a code
             figure = self.raw[start:end]
             units, start, end = _units_at(folded, start, end, lang)
+            if glued:
+                units, end, glued = frozenset({glued}), end + 1, ""
             scaled = {value * Decimal(10) ** exponent} | ({value} if metres else set())
             alt = frozenset(a * Decimal(10) ** exponent for a in alt)
             figures.append([start, end, exponent, scaled, units, kind, weak, alt, foreign, figure])
@@ -398,14 +412,58 @@ class _Reader:
         regex, _ = _unit_regex(self.lang)
         return regex.match(self.folded, end) is not None
 
-    def words(self) -> None:
+    def fractions(self) -> None:
+        """Fractions: a fraction noun (un tiers, ein Drittel, треть) or an ordinal (a third, una cuarta parte,
+        two thirds) after "a", "one" or a number: ("fraction", k, n), which also stands for its percentage (a
+        quarter = 25 %). Where the language has articles, the noun needs one (the third quarter is no fraction)."""
+        nouns = FRACTION_NOUNS.get(self.lang, {})
+        articles = FRACTION_ARTICLES.get(self.lang)
         masked = "".join(" " if taken else c for c, taken in zip(self.text, self.taken))
-        for number in word_numbers(masked, self.lang):
+        self.numbers = word_numbers(masked, self.lang)  # read once, for words() too
+        counted = {n.end: n for n in self.numbers}
+        words = re.finditer(r"[^\W\d_]+", self.folded)
+        candidates = [(m.start(), m.end(), nouns[m[0].lower()]) for m in words if m[0].lower() in nouns]
+        candidates += [
+            (n.start, n.end, int(n.value))
+            for n in counted.values()
+            if n.ordinal and articles and n.value == n.value.to_integral_value() and 3 <= n.value <= 100
+        ]
+        if self.lang in CJK_LANGS:  # 三分之一: one third
+            for match in CJK_FRACTION.finditer(self.text):
+                n, k = (int(x) if x.isdigit() else cjk_value(x) for x in (match[1], match[2]))
+                if n and k and k < n and self.free(match.start(), match.end()):
+                    value = {("fraction", k, n), Decimal(round(Decimal(100 * k) / n))}
+                    self.add(match.start(), match.end(), value, "fraction", weak=k * 2 == n)
+        for start, end, n in sorted(candidates):
+            low = max(0, start - 20)
+            before = re.search(r"([^\W\d_]+)[ \u00a0]+$", self.folded[low:start])
+            word_start, word_end = (low + before.start(1), low + before.end(1)) if before else (start, start)
+            number = counted.get(word_end)
+            if before and articles and before[1].lower() in articles:
+                k, start = 1, word_start
+            elif number is not None and not number.ordinal and 1 <= number.value < n:
+                k, start = int(number.value), number.start
+            elif not articles:
+                k = 1
+            else:
+                continue  # "pays tiers", "the third quarter": no fraction
+            if self.free(start, end):
+                value = {("fraction", k, n), Decimal(round(Decimal(100 * k) / n))}
+                self.add(start, end, value, "fraction", weak=k * 2 == n)
+
+    def _capitalised(self, start: int) -> bool:
+        """A number word with a capital inside a sentence: a name (les Vingt-Sept, the Big Four)."""
+        before = self.raw[:start].rstrip(" \u00a0«“„\"'‘(")
+        return self.raw[start].isupper() and bool(before) and before[-1] not in ".!?:…—–-"
+
+    def words(self) -> None:
+        for number in self.numbers:
             if not self.free(number.start, number.end):
                 continue
             units, start, end = _units_at(self.folded, number.start, number.end, self.lang)
             kind = "ordinal" if number.ordinal else "number"
-            self.add(start, end, {number.value}, kind, units, number.weak, figure=number.text)
+            weak = number.weak or plural_count(number, self.lang) or self._capitalised(number.start)
+            self.add(start, end, {number.value}, kind, units, weak, figure=number.text)
 
 
 def find_numbers(text: str, lang: str) -> list[Mention]:
@@ -419,6 +477,7 @@ def _find_numbers(text: str, lang: str) -> tuple[Mention, ...]:
     reader.dates()
     reader.times()
     reader.figures()
+    reader.fractions()
     reader.words()
     return tuple(sorted(reader.found))
 

@@ -249,3 +249,36 @@ def word_numbers(text: str, lang: str) -> list[WordNumber]:
     if lang in TEXT2NUM_LANGS:
         return _text2num(text, lang)
     return _vocabulary_numbers(text, lang)
+
+
+CJK_FRACTION = re.compile(r"([〇零一二两三四五六七八九十百\d]+)分之([〇零一二两三四五六七八九十\d]+)")
+# Fraction nouns (a closed class of each language): the ordinals after "a"/"one" are read by their rule.
+FRACTION_NOUNS = {
+    "en": {"half": 2, "halves": 2, "quarter": 4, "quarters": 4},
+    "fr": {"moitie": 2, "tiers": 3, "quart": 4, "quarts": 4},
+    "de": {"halfte": 2, "drittel": 3, "viertel": 4, "funftel": 5, "zehntel": 10},
+    "nl": {"helft": 2, "kwart": 4},
+    "es": {"mitad": 2, "tercio": 3, "tercios": 3},
+    "pt": {"metade": 2, "terco": 3, "tercos": 3},
+    "it": {"meta": 2},
+    "ru": {"половина": 2, "половину": 2, "треть": 3, "трети": 3, "четверть": 4, "четверти": 4},
+    "uk": {"половина": 2, "третина": 3, "чверть": 4},
+    "pl": {"polowa": 2, "trzecia": 3, "cwierc": 4},
+}
+FRACTION_ARTICLES = {
+    "en": {"a", "one"},
+    "fr": {"un", "une"},
+    "es": {"un", "una"},
+    "pt": {"um", "uma"},
+    "it": {"un", "uno", "una"},
+    "de": {"ein", "einem", "einen", "einer"},
+    "nl": {"een"},
+}
+
+
+def plural_count(number, lang: str) -> bool:
+    """A number word in the plural (tens of thousands, hundreds): an approximate count, not a figure."""
+    text = number.text.lower()
+    if " " in text.strip() or not text.endswith("s") or number.ordinal:
+        return False
+    return any(w.value == number.value for w in word_numbers(number.text[:-1], lang))

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from trpipe.checks.names import name_runs
-from trpipe.checks.text import Flag, flag, quoted
+from trpipe.checks.text import ERROR, WARNING, Flag, flag, quoted
 
 _OPENERS = {
     "«": "»",
@@ -116,6 +116,33 @@ class _Items:
         return self.total[item] > inside[item]
 
 
+_COMPLEMENTISERS = frozenset("that que qu dass che daß dat".split())  # "said that ...": reported speech
+
+
+def _quoted_name(text: str, quote: Quote, lang: str) -> bool:
+    """A quote that holds a name of at most three words (every word capitalised, or a name run)."""
+    inner = text[quote.start : quote.end].strip(" ,.")
+    words = inner.split()
+    if not words or len(words) > 3:
+        return False
+    return all(w[:1].isupper() for w in words) or any(r.text == inner for r in name_runs(inner, lang, None))
+
+
+def reported(source: str, qs: Quote, translation: str, qt: Quote, source_lang: str, target_lang: str) -> bool:
+    """Whether the translation reports as indirect speech, quoting part of it, what the source quotes as the
+    whole of its sentence (« ... », a-t-elle dit -> she said that they had "..."): the source's quote opens
+    its sentence, the translation's does not, and what stands before it is the attribution (a name the source
+    writes after its quote) or a complementiser (that, que, dass)."""
+    if re.search(r"\w", source[: max(qs.start - 1, 0)]) or not re.search(r"\w", translation[: qt.start]):
+        return False
+    before = translation[: qt.start]
+    words = {w.lower() for w in re.findall(r"[^\W\d_]+", before)}
+    if words & _COMPLEMENTISERS:
+        return True
+    after = {w for run in name_runs(source[qs.end :], source_lang, None) for w in run.words if len(w) >= 3}
+    return bool(after & {w for run in name_runs(before, target_lang, None) for w in run.words})
+
+
 def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
     """Flag quotes lost, added, or whose marks moved (see the module docstring)."""
     src, tgt = find_quotes(source), find_quotes(translation)
@@ -124,9 +151,15 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
     if len(tgt) < len(src):
         lost = [quoted(source[q.start : q.end]) for q in src]
         detail = f"{len(src)} quoted in the source, {len(tgt)} in the translation: {', '.join(lost)}"
+        # A name in quote marks («Ак Барс», the Russian and Chinese way of writing a club or a ship's name)
+        # loses them in English: a warning when every source quote is a name of at most three words.
+        names = not tgt and all(_quoted_name(source, q, source_lang) for q in src)
         return [
-            flag("quotes", detail, source=(src[0].start, src[-1].end), expected=len(src), found=len(tgt), measure=_QN)
-        ]
+            flag(
+                "quotes", detail, WARNING if names else ERROR, source=(src[0].start, src[-1].end),
+                expected=len(src), found=len(tgt), measure=_QN,
+            )
+        ]  # fmt: skip
     if len(tgt) > len(src):
         added = [quoted(translation[q.start : q.end]) for q in tgt]
         detail = f"{len(tgt)} quoted in the translation, {len(src)} in the source: {', '.join(added)}"
@@ -154,11 +187,14 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
         share_t = _letters(translation[qt.start : qt.end]) / total_t
         shift = abs(share_t - share_s) * total_t
         if abs(share_t - share_s) > SHARE_TOLERANCE and shift >= MIN_SHIFT_CHARS:
+            speech = share_t < share_s and reported(source, qs, translation, qt, source_lang, target_lang)
+            note = " (direct speech reported, part of it quoted)" if speech else ""
             flags.append(
                 flag(
                     "quotes",
                     f"{quoted(translation[qt.start : qt.end])} quotes {share_t:.0%} of the sentence, the source "
-                    f"{share_s:.0%}: a quote mark moved",
+                    f"{share_s:.0%}: a quote mark moved{note}",
+                    WARNING if speech else ERROR,
                     source=(qs.start, qs.end),
                     target=(qt.start, qt.end),
                     expected=f"{share_s:.0%}",

@@ -208,3 +208,19 @@ def cognates(a: str, b: str) -> bool:
     if x[:5] == y[:5] and min(len(x), len(y)) >= 5:
         return True
     return SequenceMatcher(None, x, y, autojunk=False).ratio() >= COGNATE_SIMILARITY
+
+
+def source_word(word: str, index: Words, source_folded: str) -> bool:
+    """Whether a word of a name of the translation stands in the source: as written, inflected, in a CLDR
+    form, through a word derived from it (European: Europe), or in another script."""
+    if generic(word):
+        return False
+    forms = word_equivalents(word) | {word}
+    if any(index.has(form) for form in forms):
+        return True
+    stems = demonym_prefixes(word)
+    if stems and any(w.startswith(stem) for w in index.set for stem in stems):
+        return True
+    if not forms.isdisjoint(index.places):
+        return True
+    return any(form in source_folded for form in forms if not form.isascii() and len(form) >= 2)

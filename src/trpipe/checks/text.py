@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from trpipe.tablecache import cached_table
@@ -235,3 +236,27 @@ def content_words(text: str, lang: str) -> list[str]:
             continue
         out.append(word if word.isdigit() else fold(lemma(word, lang)))
     return out
+
+
+_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|dell|un|quell)['’](?=\w)", re.I)
+
+
+def unelide(start: int, end: int, token: str) -> tuple[int, int, str]:
+    """'l’Europe' -> 'Europe', 'Army's' -> 'Army': elided articles and possessives off a token."""
+    elided = _ELISION.match(token)
+    if elided:
+        start, token = start + elided.end(), token[elided.end() :]
+    if token[-2:] in ("'s", "’s"):
+        end, token = end - 2, token[:-2]
+    return start, end, token
+
+
+@lru_cache(maxsize=65536)
+def is_strong(token: str) -> bool:
+    """An acronym (IPVM, LR) or a word with an inner capital (FusionSphere, iPhone): a name anywhere."""
+    letters = [c for c in token if c.isalpha()]
+    if len(letters) < 2:
+        return False
+    if all(c.isupper() for c in letters):
+        return True  # an acronym: IPVM, LR
+    return any(b.isupper() and a.islower() for a, b in pairwise(token))  # FusionSphere, iPhone

@@ -67,7 +67,7 @@ def convert(value: Decimal, unit: str, to: str) -> float | None:
         return None
 
 
-def _rounding(value: Decimal) -> float:
+def rounding(value: Decimal) -> float:
     """Half a unit of the last significant digit written: 6.2 -> 0.05, 618,000 -> 500."""
     exponent = value.normalize().as_tuple().exponent
     return 0.5 * 10.0 ** int(exponent) if isinstance(exponent, int) else 0.0
@@ -85,7 +85,7 @@ def conversion(source: Mention, target: Mention) -> bool:
             for unit in source.units:
                 for to in target.units:
                     value = convert(a, unit, to)
-                    if value is not None and abs(value - float(b)) <= max(_rounding(b), 0.01 * abs(float(b))):
+                    if value is not None and abs(value - float(b)) <= max(rounding(b), 0.01 * abs(float(b))):
                         return True
     return False
 

@@ -293,4 +293,3 @@ def _warm(sources: set[str]) -> None:
             segment_text(sample, source)
     except Exception:  # a warm-up only: the request that needs it will say what is wrong
         log.debug("warm-up failed", exc_info=True)
-
