@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from test_checks_variation import _checks
 from trpipe.checks import check_sentence, is_error
 from trpipe.checks.numbers import find_numbers
-
-
-def _errors(source, translation, lang="fr", target="en"):
-    return [f for f in check_sentence(source, translation, lang, target) if is_error(f)]
-
-
-def _checks(source, translation, lang="fr", target="en"):
-    return {f["check"] for f in _errors(source, translation, lang, target)}
 
 
 @pytest.mark.parametrize(
