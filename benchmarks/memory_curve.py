@@ -1,6 +1,6 @@
 """Peak memory and speed of the default job (translation, summary, back-translation) as the batch grows.
 
-    python benchmarks/memory_curve.py [--scales 10,100,1000] [--repeats 1] [--write]
+    python benchmarks/memory_curve.py [--scales 10,100,1000] [--repeats 1] [--write] [--keep]
 
 Each scale is one ``trpipe translate FOLDER --to en`` process (``job_child.py cli``: trpipe's command line
 with its stages timed) on the first N generated briefs (``corpus.py``; 45-75 words, no sentence repeated;

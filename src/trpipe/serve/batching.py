@@ -336,12 +336,12 @@ class ModelQueue:
                 outputs: list[Any] = self.engine.alternatives(texts, batch[0].n)
             elif parts > 1:
                 # dealt round (the batch is sorted by length), so that the parts take about as long
-                order = [i for part in range(parts) for i in range(part, len(texts), parts)]
-                chunks = [[texts[i] for i in range(part, len(texts), parts)] for part in range(parts)]
-                dealt = [out for chunk in self.engine.translate_batches_scored(chunks) for out in chunk]
+                groups = [range(part, len(texts), parts) for part in range(parts)]
+                done = self.engine.translate_batches_scored([[texts[i] for i in group] for group in groups])
                 outputs = [None] * len(texts)
-                for i, out in zip(order, dealt):
-                    outputs[i] = out
+                for group, part_outputs in zip(groups, done):
+                    for i, out in zip(group, part_outputs):
+                        outputs[i] = out
             else:
                 outputs = self.engine.translate_batch_scored(texts)
             if len(outputs) != len(texts):

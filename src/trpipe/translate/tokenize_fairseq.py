@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from trpipe.translate.tokenize import Encoded, ModelTokenizer, broken, max_length_of, read_json, token_of
-from trpipe.translate.tokenize_marian import _byte_to_char, _load_spm, _spm_proto_encode
+from trpipe.translate.tokenize_marian import _byte_to_char, _load_spm, _spm_proto_encode, spm_pieces
 
 FAIRSEQ_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
 
@@ -92,11 +92,7 @@ class FairseqTokenizer(ModelTokenizer):
         return [encoder.get(p, unk) for p in pieces]
 
     def encode(self, texts: Sequence[str]) -> list[list[str]]:
-        encoder, unk, eos = self.encoder, self.unk_token, self.eos_token
-        # One string at a time: for a list, sentencepiece starts a thread pool on every call (even with
-        # num_threads=1), which costs milliseconds on a loaded machine against microseconds a sentence.
-        encoded = [self.spm.encode(text, out_type=str) for text in texts]
-        return [[p if p in encoder else unk for p in pieces] + [eos] for pieces in encoded]  # type: ignore[misc]
+        return spm_pieces(self.spm, texts, self.encoder, self.unk_token, self.eos_token)  # type: ignore[arg-type]
 
     def encode_batch(self, texts: Sequence[str]) -> list[Encoded]:
         out = []

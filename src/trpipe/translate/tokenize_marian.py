@@ -43,6 +43,13 @@ def _byte_to_char(text: str) -> list[int]:
     return index
 
 
+def spm_pieces(spm: Any, texts: Sequence[str], encoder: Any, unk: str, eos: str) -> list[list[str]]:
+    """Each text's SentencePiece pieces (those not in ``encoder`` as ``unk``) followed by ``eos``. One string at
+    a time: for a list, sentencepiece starts a thread pool on every call (even with num_threads=1), which costs
+    milliseconds on a loaded machine against microseconds a sentence."""
+    return [[p if p in encoder else unk for p in spm.encode(text, out_type=str)] + [eos] for text in texts]
+
+
 def _spm_proto_encode(spm: Any, text: str) -> Any:
     """SentencePiece's encoding of ``text`` with each piece's byte span (the API changed in 0.2.3)."""
     try:
@@ -160,12 +167,8 @@ class MarianTokenizer(ModelTokenizer):
         simple = self._split is None or not any(self._split.search(t) or t.startswith(">>") for t in texts)
         if not simple:
             return super().encode(texts)
-        # The common case in one call into sentencepiece: no added token or language token in any text.
-        encoder, unk, eos = self.encoder, self.unk_token, self.source_decoder[self.eos_id]
-        # One string at a time: for a list, sentencepiece starts a thread pool on every call (even with
-        # num_threads=1), which costs milliseconds on a loaded machine against microseconds a sentence.
-        encoded = [self.source_spm.encode(text, out_type=str) for text in texts]
-        return [[p if p in encoder else unk for p in pieces] + [eos] for pieces in encoded]
+        # The common case straight through sentencepiece: no added token or language token in any text.
+        return spm_pieces(self.source_spm, texts, self.encoder, self.unk_token, self.source_decoder[self.eos_id])
 
     def encode_with_offsets(self, text: str) -> Encoded:
         return self._encode(text, with_offsets=True)
