@@ -351,6 +351,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (the floor and trpipe alike)")
     parser.add_argument("--compute-type", help="the floor's CTranslate2 compute type (default int8)")
     args = parser.parse_args()
+
     def finish(data: dict[str, Any]) -> None:
         data["peak_rss_self_mb"] = status_mb("VmHWM")
         data["torch_imported"] = "torch" in sys.modules
