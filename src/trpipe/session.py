@@ -250,15 +250,16 @@ class Session:
         lang = self.source_language(source, settings)
         if source.detection is not None:
             self._check_guess(source, lang, settings)
+        translators_soon = self.models.translators_soon(lang, settings.targets, settings)  # loading meanwhile
         self._check_language(source, settings)
-        try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
-            translators = [self.models.translator_for(lang, t, settings) for t in settings.targets if t != lang]
-        except TrpipeError as exc:
-            raise noted(exc, source) from None
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
             segments = segment_text(source.text, lang)
+        try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
+            translators = translators_soon()
+        except TrpipeError as exc:
+            raise noted(exc, source) from None
         if translators:
             first = translators[0]
             limit = min(t.max_input_tokens for t in translators)

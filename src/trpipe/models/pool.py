@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -195,6 +195,38 @@ class ModelPool:
         """The models from one language to another: none (same language), one, or two through English."""
         found = self.plan(source_lang, target_lang, settings)
         return list(found.specs) if found else []
+
+    def translators_soon(
+        self, source_lang: str, targets: Sequence[str], settings: Settings
+    ) -> Callable[[], list[Translator]]:
+        """The translators from ``source_lang`` to each target, as a call that gives them (or raises what
+        ``translator_for`` raises). In a process that has loaded no translator yet, they load in a thread
+        meanwhile: CTranslate2 loads without holding the GIL, so an article's language check and segmentation
+        run beside the first load instead of after it (0.1-0.2 s of a one-article run)."""
+
+        def load() -> list[Translator]:
+            return [self.translator_for(source_lang, t, settings) for t in targets if t != source_lang]
+
+        if self._by_pair or self.loads:
+            return load
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["translators"] = load()
+            except BaseException as exc:  # given to the caller, in its thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=run, name="trpipe-load", daemon=True)
+        thread.start()
+
+        def result() -> list[Translator]:
+            thread.join()
+            if "error" in box:
+                raise box["error"]
+            return box["translators"]
+
+        return result
 
     def translator_for(self, source_lang: str, target_lang: str, settings: Settings) -> Translator:
         """A translator from one language to another, pivoting through English where it must."""
