@@ -17,8 +17,8 @@ where splitting each batch across the replicas that happened to be idle left the
 When to close a batch: a worker that finds sentences waiting takes them at once when the engine was idle (a
 lone request never waits). Only within half a second after a batch of several sentences (concurrent clients,
 who are now sending their next sentences) does a worker wait a little for them: until as many sentences as
-that batch held are waiting, or the budget is full, or ``max_wait`` (50 ms by default) or a tenth of the last
-engine call has passed, whichever comes first.
+the batches that just ended held are waiting, or the budget is full, or ``max_wait`` (50 ms by default) or a
+tenth of the last engine call has passed, whichever comes first.
 
 A request that goes away (a client that disconnects) cancels its tickets: its sentences still waiting leave
 the queue, and nothing of them reaches the engine. A queue holds at most ``max_pending`` sentences; beyond it
@@ -293,7 +293,8 @@ class ModelQueue:
                     self._last_seconds = seconds
                     if len(batch) > 1:  # concurrent clients: they send their next sentences now
                         now = time.monotonic()
-                        self._returning = len(batch) + (self._returning if now < self._returning_until else 0)
+                        recent = self._returning if now < self._returning_until else 0
+                        self._returning = min(self.max_batch * self.slots, recent + len(batch))
                         self._returning_until = now + RETURN_GRACE_S
                     self.stats.batches += 1
                     self.stats.sentences += len(batch)
