@@ -17,13 +17,15 @@ unknown keys are refused, so that a misspelt setting never goes unnoticed.
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
 import reprlib
 from pathlib import Path
 from typing import Any
 
 from trpipe.errors import RegistryError, UsageError, shown
 from trpipe.languages import normalize_tag
-from trpipe.models.schema_types import ROUTES, Decoding, Defaults, Entry, RegistryFile
 from trpipe.paths import exists, is_dir, looks_like_folder
 
 ANY_LANGUAGE = "*"
@@ -56,6 +58,8 @@ def _expected(error: dict[str, Any]) -> str:
 
 def _known_keys(loc: tuple) -> list[str]:
     """The keys accepted where an unknown key ``loc`` was found."""
+    from trpipe.models.schema_types import Decoding, Defaults, Entry, RegistryFile
+
     depth = len(loc)
     if depth == 1:
         return list(RegistryFile.model_fields)
@@ -138,7 +142,7 @@ def hub_id_problem(model: str) -> str | None:
     return None
 
 
-def validate(data: Any, path: Path) -> dict[str, Any]:
+def validate(data: Any, path: Path, text: str | None = None) -> dict[str, Any]:
     """The registry ``data`` (parsed YAML) checked against the schema, its keys normalised.
 
     Returns ``{"defaults": {task: settings}, "translation": {pair: entry}, "summarisation": {lang: entry}}``
@@ -151,21 +155,11 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
             f"{shown(path)}: the model registry must be a YAML mapping (translation:, summarisation:), "
             f"not a {type(data).__name__}"
         )
-    from pydantic import ValidationError
-
-    try:
-        parsed = RegistryFile.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise RegistryError(_message(path, errors[0]) + more) from None
-    defaults = parsed.defaults or Defaults()
-    result: dict[str, Any] = {
-        "defaults": {task: (getattr(defaults, task) or Decoding()).model_dump(exclude_unset=True) for task in _TASKS},
-    }
+    checked = _checked(data, path, text)
+    result: dict[str, Any] = {"defaults": checked["defaults"]}
     for task in _TASKS:
         table: dict[str, dict[str, Any]] = {}
-        for key, entry in (getattr(parsed, task) or {}).items():
+        for key, values in checked[task]:
             where = f"{shown(path)}: {task}.{shown(key)}"
             if task == "translation":
                 normal = _pair(key)
@@ -180,22 +174,62 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                     raise RegistryError(f"{where}: not a language code; expected one such as en, fr, or *") from None
             if normal in table:
                 raise RegistryError(f"{where}: the same {'pair' if task == 'translation' else 'language'} twice")
-            values = entry.model_dump(exclude_unset=True)
             problem = model_problem(values["model"], path.parent)
             if problem and not problem.startswith(MISSING_FOLDER):  # a missing folder: exit 4 if a run needs it
                 raise RegistryError(f"{where}.model: {shown(values['model'])}: {problem}")
             table[normal] = values
         result[task] = table
-    result["many"] = None
-    if parsed.many is not None:
-        values = parsed.many.model_dump(exclude_unset=True)
+    result["many"] = values = checked["many"]
+    if values is not None:
         problem = model_problem(values["model"], path.parent)
         if problem:
             raise RegistryError(f"{shown(path)}: many.model: {shown(values['model'])}: {problem}")
-        result["many"] = values
-    result["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
+    result["prefer"] = checked["prefer"]
     _check_lengths(result, path)
     return result
+
+
+def _checked(data: Any, path: Path, text: str | None) -> dict[str, Any]:
+    """:func:`_parsed`'s answer; for a registry read from ``text``, kept between processes by a hash of the
+    text, so that a run with an unchanged models.yaml does not import pydantic and build the schema
+    (0.1-0.2 s of a short run). What fails is never kept: it is checked, and fails, every time."""
+    if text is None:
+        return _parsed(data, path)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return copy.deepcopy(_memo().get(key, lambda: _parsed(data, path)))
+
+
+@functools.lru_cache(maxsize=1)
+def _memo() -> Any:
+    from trpipe.tablecache import Memo
+
+    return Memo("registry-schema", __name__, limit=256)
+
+
+def _parsed(data: Any, path: Path) -> dict[str, Any]:
+    """``data`` checked by the pydantic models, as plain values: ``defaults`` (task → settings), the
+    ``translation`` and ``summarisation`` tables as ``[(key, settings)]`` (keys as written), ``many`` and
+    ``prefer``; only the keys each entry sets. Raises RegistryError on the first problem."""
+    from pydantic import ValidationError
+
+    from trpipe.models.schema_types import ROUTES, Decoding, Defaults, RegistryFile
+
+    try:
+        parsed = RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise RegistryError(_message(path, errors[0]) + more) from None
+    defaults = parsed.defaults or Defaults()
+    checked: dict[str, Any] = {
+        "defaults": {task: (getattr(defaults, task) or Decoding()).model_dump(exclude_unset=True) for task in _TASKS}
+    }
+    for task in _TASKS:
+        table = getattr(parsed, task) or {}
+        checked[task] = [(key, entry.model_dump(exclude_unset=True)) for key, entry in table.items()]
+    checked["many"] = parsed.many.model_dump(exclude_unset=True) if parsed.many is not None else None
+    checked["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
+    return checked
 
 
 def _check_lengths(result: dict[str, Any], path: Path) -> None:
