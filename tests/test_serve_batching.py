@@ -253,10 +253,9 @@ class _TwoReplicas(_Engine):
         return 2
 
 
-def test_a_batch_on_an_idle_engine_is_split_across_its_replicas_in_order():
-    """One request's sentences on an idle two-replica engine are dealt into two parts run at once (one batch
-    would leave a replica idle), answered in their order; the worker lent to the split takes nothing new
-    until the parts are done, so the next sentence does not queue behind them on a busy replica."""
+def test_a_batch_on_an_idle_engine_is_shared_by_its_replicas_in_order():
+    """One request's sentences on an idle two-replica engine are shared by the idle workers (one batch would
+    leave a replica idle), answered in their order; a sentence sent meanwhile waits for a free replica."""
     H.gate.clear()
     queue = ModelQueue(_TwoReplicas(), "fr-en", max_wait=0)
     try:
@@ -264,10 +263,10 @@ def test_a_batch_on_an_idle_engine_is_split_across_its_replicas_in_order():
         until(lambda: queue._idle == 2)
         texts = [f"phrase {'longue ' * (6 - i)}{i}" for i in range(6)]
         ticket = queue.submit(texts)
-        assert H.entered.wait(5)
+        until(lambda: queue.busy == 2)
         later = queue.submit(["après"])
-        time.sleep(0.2)
-        assert queue.depth == 1 and queue._lent == 1  # the idle worker is lent to the split
+        time.sleep(0.1)
+        assert queue.depth == 1
         H.gate.set()
         assert ticket.wait(5) == [(f"[{t}]", None) for t in texts]
         assert later.wait(5) == [("[après]", None)]
@@ -275,6 +274,49 @@ def test_a_batch_on_an_idle_engine_is_split_across_its_replicas_in_order():
         queue.close()
     assert sorted(len(b) for b in H.batches[:2]) == [3, 3] and H.batches[2] == ["après"]
     assert sorted(t for b in H.batches[:2] for t in b) == sorted(texts)
+
+
+def test_a_worker_takes_no_more_than_its_share_of_the_sentences_in_play():
+    """Eight sentences waiting while both replicas finish: no worker takes them all (one replica would idle
+    while the other translates the eight): each takes at most half of those waiting and running."""
+    H.gate.clear()
+    queue = ModelQueue(_TwoReplicas(), "fr-en", max_wait=0)
+    try:
+        until(lambda: queue._idle == 2)
+        first = queue.submit([f"premier groupe {i}" for i in range(8)])  # shared: 4 and 4
+        until(lambda: queue.busy == 2)
+        second = queue.submit([f"second groupe {i}" for i in range(8)])
+        H.gate.set()
+        assert first.wait(5) and second.wait(5)
+    finally:
+        queue.close()
+    assert sorted(map(len, H.batches[:2])) == [4, 4]
+    assert max(map(len, H.batches[2:])) <= 6 and sum(map(len, H.batches)) == 16
+
+
+def test_max_engine_batch_bounds_every_engine_call(monkeypatch):
+    """``--max-engine-batch`` (TRPIPE_MAX_ENGINE_BATCH) reaches the queues and no engine call holds more
+    sentences (the engine's working memory grows with the sentences of a call)."""
+    from click.testing import CliRunner
+
+    import trpipe.serve
+    from trpipe.cli import cli
+    from trpipe.serve.batching import Batcher
+
+    given = []
+    monkeypatch.setattr(trpipe.serve, "run", lambda settings, say=None: given.append(settings) or 0)
+    result = CliRunner().invoke(cli, ["serve"], env={"TRPIPE_MAX_ENGINE_BATCH": "3"})
+    assert result.exit_code == 0 and given[0].max_engine_batch == 3
+    assert CliRunner().invoke(cli, ["serve", "--max-engine-batch", "0"]).exit_code == 2
+
+    H.gate.set()
+    translator = Batcher(max_batch=given[0].max_engine_batch, max_wait=0).wrap(_Engine())
+    try:
+        texts = [f"phrase {i}" for i in range(10)]
+        assert translator.translate_batch(texts) == [f"[{t}]" for t in texts]
+    finally:
+        translator.queue.close()
+    assert max(map(len, H.batches)) == 3 and sum(map(len, H.batches)) == 10
 
 
 def test_the_heap_is_given_back_when_the_queue_goes_idle(monkeypatch):

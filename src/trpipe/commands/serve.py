@@ -61,6 +61,8 @@ def _lt(name: str, lt_name: str | None = None) -> list[str]:
          help="Jobs waiting (503 beyond).")  # fmt: skip
 @_option("--max-wait-ms", env="TRPIPE_MAX_WAIT_MS", type=click.FloatRange(0), default=50.0, show_default=True,
          help="Longest wait to fill a batch under load (never when the engine is idle).")  # fmt: skip
+@_option("--max-engine-batch", env="TRPIPE_MAX_ENGINE_BATCH", type=click.IntRange(1), default=128, show_default=True,
+         help="Sentences in one engine call (fewer: less memory under load, fewer sentences a second).")  # fmt: skip
 @_option("--job-workers", env="TRPIPE_JOB_WORKERS", type=click.IntRange(1), default=1, show_default=True,
          help="Jobs run at once.")  # fmt: skip
 @_option("--summary/--no-summary", env="TRPIPE_SUMMARY", default=True, help="/v1 and jobs summarise by default.")

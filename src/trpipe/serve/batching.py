@@ -6,18 +6,19 @@ of at most the model's token budget (longest sentence x batch size, padding incl
 oldest waiting sentence so that none starves, and hand each batch to the engine off the event loop. Results
 fan back to the requests (:class:`Ticket`).
 
-A batch of several sentences taken while other workers are idle and nothing else waits is split across
-them: its length-sorted sentences are dealt into one part per idle replica, and the engine runs the parts
-at once (``translate_batches_scored``: CTranslate2's replicas in parallel). The idle workers are lent to
-it until it is done, so that the next batch is not started on a replica still busy with a part. Without
-this, one request's batch would run on one replica and leave the others idle, and concurrent clients would
-split into groups out of step with each other, each batch smaller than their number.
+How much one worker takes: at most its fair share of the sentences in play (those waiting, those in the
+other workers' engine calls, and those of the last batch's clients still on their way back), so that the
+replicas run batches of about the same size. One request's sentences on an idle engine are thus shared by
+the idle workers and translated on all the replicas at once, and concurrent clients settle into one group
+per replica, each sending its next sentences while the other replicas work. Measured on 2 cores with 16
+one-sentence clients (benchmarks/SERVE.md, third run), this keeps both replicas busy with batches of 8,
+where splitting each batch across the replicas that happened to be idle left them waiting for each other.
 
 When to close a batch: a worker that finds sentences waiting takes them at once when the engine was idle (a
 lone request never waits). Only within half a second after a batch of several sentences (concurrent clients,
 who are now sending their next sentences) does a worker wait a little for them: until as many sentences as
-that batch held are waiting, or the budget is full, or ``max_wait`` (50 ms by default) or a tenth of the last
-engine call has passed, whichever comes first.
+the batches that just ended held are waiting, or the budget is full, or ``max_wait`` (50 ms by default) or a
+tenth of the last engine call has passed, whichever comes first.
 
 A request that goes away (a client that disconnects) cancels its tickets: its sentences still waiting leave
 the queue, and nothing of them reaches the engine. A queue holds at most ``max_pending`` sentences; beyond it
@@ -167,8 +168,8 @@ class ModelQueue:
         self._pending: list[_Item] = []
         self._idle = 0
         self._trimmed = 0.0
-        self._lent = 0  # idle workers whose replicas run parts of another worker's batch
-        self._busy = 0
+        self._busy = 0  # workers in an engine call
+        self._running = 0  # sentences in those calls
         self._returning = 0  # sentences of the last batch of several, whose clients are sending their next
         self._returning_until = 0.0
         self._last_seconds = 0.0
@@ -233,14 +234,16 @@ class ModelQueue:
 
     # ------------------------------------------------------------------------------------- workers
 
-    def _take(self, share: int) -> list[_Item]:
-        """The batch for one worker: length-sorted, within the budget, holding the oldest waiting sentence;
-        with ``share`` idle workers, at most its share of what waits (so that they all get work)."""
+    def _take(self) -> list[_Item]:
+        """The batch for one worker: length-sorted, within the budget, holding the oldest waiting sentence, and
+        at most this worker's fair share of the sentences in play (see the module's docstring)."""
         oldest = self._pending[0]
         same = [item for item in self._pending if item.n == oldest.n]
         same.sort(key=lambda item: -item.tokens)
         budget = self.engine.batch_tokens
-        cap = min(self.max_batch, max(1, math.ceil(len(same) / share)))
+        expected = self._returning if time.monotonic() < self._returning_until else 0
+        in_play = len(same) + self._running + max(0, expected - len(self._pending))
+        cap = min(self.max_batch, max(1, math.ceil(in_play / self.slots)))
         at = next(i for i, item in enumerate(same) if item is oldest)
         lo = hi = at  # grow a window of neighbours in length around the oldest sentence
         while hi - lo + 1 < cap:
@@ -262,45 +265,37 @@ class ModelQueue:
         while True:
             with self._cond:
                 self._idle += 1
-                while not self._closed and (not self._pending or self._idle <= self._lent):
+                while not self._closed and not self._pending:
                     self._cond.wait()
                 if not self._pending:
                     self._idle -= 1
                     return
                 if self._returning > len(self._pending) and time.monotonic() < self._returning_until:
                     self._gather(self._returning, min(self.max_wait, self._last_seconds / 10))
-                    if not self._pending or self._idle <= self._lent:  # taken, cancelled or lent meanwhile
+                    if not self._pending:  # taken or cancelled meanwhile
                         self._idle -= 1
                         continue
-                # All that waits (within the budget) as one batch, split below across the idle replicas; only
-                # what is left over the budget is shared among the idle workers.
-                batch = self._take(1)
-                if self._pending:
-                    self._pending.extend(batch)
-                    self._pending.sort(key=lambda item: item.born)
-                    batch = self._take(max(1, self._idle - self._lent))
+                batch = self._take()
                 self._returning = max(0, self._returning - len(batch))
                 self._idle -= 1
                 self._busy += 1
-                lent = 0
-                if len(batch) > 1 and not self._pending and not batch[0].n:
-                    lent = max(0, min(self._idle - self._lent, len(batch) - 1))
-                    self._lent += lent
+                self._running += len(batch)
             started = time.monotonic()
             waited = started - min(item.born for item in batch)
+            log.debug("%s: a batch of %d, its oldest sentence waited %.0f ms", self.name, len(batch), waited * 1000)
             try:
-                self._run(batch, parts=1 + lent)
+                self._run(batch)
             finally:
                 seconds = time.monotonic() - started
                 with self._cond:
-                    self._lent -= lent
-                    if lent:
-                        self._cond.notify_all()
                     self._busy -= 1
+                    self._running -= len(batch)
                     self._last_seconds = seconds
                     if len(batch) > 1:  # concurrent clients: they send their next sentences now
-                        self._returning = max(self._returning, len(batch))
-                        self._returning_until = time.monotonic() + RETURN_GRACE_S
+                        now = time.monotonic()
+                        recent = self._returning if now < self._returning_until else 0
+                        self._returning = min(self.max_batch * self.slots, recent + len(batch))
+                        self._returning_until = now + RETURN_GRACE_S
                     self.stats.batches += 1
                     self.stats.sentences += len(batch)
                     self.stats.engine_seconds += seconds
@@ -329,19 +324,11 @@ class ModelQueue:
                 return
             self._cond.wait(left)
 
-    def _run(self, batch: list[_Item], parts: int = 1) -> None:
+    def _run(self, batch: list[_Item]) -> None:
         texts = [item.text for item in batch]
         try:
             if batch[0].n:
                 outputs: list[Any] = self.engine.alternatives(texts, batch[0].n)
-            elif parts > 1:
-                # dealt round (the batch is sorted by length), so that the parts take about as long
-                groups = [range(part, len(texts), parts) for part in range(parts)]
-                done = self.engine.translate_batches_scored([[texts[i] for i in group] for group in groups])
-                outputs = [None] * len(texts)
-                for group, part_outputs in zip(groups, done):
-                    for i, out in zip(group, part_outputs):
-                        outputs[i] = out
             else:
                 outputs = self.engine.translate_batch_scored(texts)
             if len(outputs) != len(texts):
@@ -438,10 +425,12 @@ class Batcher:
         *,
         max_pending: int = MAX_PENDING,
         max_wait: float = MAX_WAIT_S,
+        max_batch: int = MAX_BATCH,
         on_batch: Callable[[str, int, int, float], None] | None = None,
     ):
         self.max_pending = max_pending
         self.max_wait = max_wait
+        self.max_batch = max_batch
         self.on_batch = on_batch
         self.queues: list[ModelQueue] = []
         self._lock = threading.Lock()
@@ -452,6 +441,7 @@ class Batcher:
             engine.spec.key or engine.spec.model,
             max_pending=self.max_pending,
             max_wait=self.max_wait,
+            max_batch=self.max_batch,
             on_batch=self.on_batch,
         )
         with self._lock:

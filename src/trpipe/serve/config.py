@@ -71,6 +71,7 @@ class ServeSettings:
     max_inflight: int = 256  # requests translating at once
     max_jobs: int = 1_000  # jobs waiting
     max_wait_ms: float = 50.0  # longest wait to fill a batch (adaptive; none when the engine is idle)
+    max_engine_batch: int = 128  # sentences in one engine call: bounds the engine's working memory
     job_workers: int = 1
     summary: bool = True  # /v1 and jobs: summarise unless the request says otherwise
     frontend_timeout: int = 500

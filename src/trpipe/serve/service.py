@@ -56,6 +56,7 @@ class Service:
         self.batcher = Batcher(
             max_pending=settings.max_pending,
             max_wait=settings.max_wait_ms / 1000.0,
+            max_batch=settings.max_engine_batch,
             on_batch=self.metrics.batch,
         )
         self.engines: Any = None  # Ray Serve's deployments, with --engine ray
