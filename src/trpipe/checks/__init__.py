@@ -137,7 +137,7 @@ def check_sentence(
         *([] if "numbers" in skipped else check_numbers(*args, alignment)),
         *([] if "units" in skipped else check_units(*args)),
         *check_names(*args, *((context.source_names, context.target_names) if context else ())),
-        *check_quotes(*args),
+        *check_quotes(*args, alignment),
         *check_terms(*args, glossary),
         *([] if "negation" in skipped else check_negation(*args)),
         *check_length(*args),

@@ -1,0 +1,40 @@
+"""Issue 24, round 4: legitimate variation the checks took for errors on unseen text (a region's exonym from
+ISO 3166-2, quotes in Chinese, direct speech reported without marks), each beside the error that must still be
+caught. Sentences are our own, not the evaluation sets'."""
+
+from __future__ import annotations
+
+import pytest
+
+from trpipe.checks import check_sentence, is_error, locale
+from trpipe.checks.quotes import find_quotes
+
+
+def _errors(source: str, translation: str, lang: str, target: str, check: str) -> list[dict]:
+    return [f for f in check_sentence(source, translation, lang, target) if f["check"] == check and is_error(f)]
+
+
+@pytest.mark.skipif(not locale.subdivisions(), reason="Debian's iso-codes is not installed")
+def test_a_region_named_by_its_exonym_is_no_error_and_another_region_is():
+    assert locale.place_keys("bayern") == locale.place_keys("bavaria") != frozenset()
+    source = "In Bayern fehlen derzeit rund 9.000 Lehrkräfte."
+    assert not _errors(source, "Bavaria is currently short of around 9,000 teachers.", "de", "en", "names")
+    assert _errors(source, "Saxony is currently short of around 9,000 teachers.", "de", "en", "names")
+
+
+def test_chinese_quotes_open_after_a_character_of_the_script():
+    text = "教练赛后表示：“我们会继续努力。”"
+    (quote,) = find_quotes(text)
+    assert text[quote.start : quote.end] == "我们会继续努力。"
+    # a Chinese name in quote marks loses them in English: no error
+    typhoon = "Typhoon Haiyan, the fifth of the year, made landfall yesterday."
+    assert not _errors("今年第5号台风“海燕”昨日登陆。", typhoon, "zh", "en", "quotes")
+
+
+def test_direct_speech_reported_without_marks_is_a_warning_and_a_dropped_quote_an_error():
+    # (the suite runs without FreeDict: cognates align these words)
+    source = "« La situation est catastrophique pour les restaurants et les hôtels », explique le président."
+    reported = "The president explains that the situation is catastrophic for restaurants and hotels."
+    flags = [f for f in check_sentence(source, reported, "fr", "en") if f["check"] == "quotes"]
+    assert flags and not any(is_error(f) for f in flags)
+    assert _errors(source, "The president gave an explanation.", "fr", "en", "quotes")
