@@ -38,3 +38,10 @@ def test_direct_speech_reported_without_marks_is_a_warning_and_a_dropped_quote_a
     flags = [f for f in check_sentence(source, reported, "fr", "en") if f["check"] == "quotes"]
     assert flags and not any(is_error(f) for f in flags)
     assert _errors(source, "The president gave an explanation.", "fr", "en", "quotes")
+
+
+def test_a_number_glued_to_letters_on_the_other_side_is_there():
+    source = "Die Brücke auf der A 81 wird ab Montag gesperrt."
+    assert not _errors(source, "The bridge on the A81 will be closed from Monday.", "de", "en", "numbers")
+    assert _errors(source, "The bridge on the A8 will be closed from Monday.", "de", "en", "numbers")
+    assert not _errors("天舟十号货运飞船发射成功。", "The Tianzhou-10 cargo ship was launched.", "zh", "en", "numbers")
