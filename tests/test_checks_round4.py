@@ -45,3 +45,10 @@ def test_a_number_glued_to_letters_on_the_other_side_is_there():
     assert not _errors(source, "The bridge on the A81 will be closed from Monday.", "de", "en", "numbers")
     assert _errors(source, "The bridge on the A8 will be closed from Monday.", "de", "en", "numbers")
     assert not _errors("天舟十号货运飞船发射成功。", "The Tianzhou-10 cargo ship was launched.", "zh", "en", "numbers")
+
+
+def test_a_source_word_before_a_name_is_untranslated_one_inside_a_name_is_not():
+    source = "Dans la course, Grace Wanjiru a battu sa compatriote Mercy Atieno."
+    assert _errors(source, "In the race, Grace Wanjiru beat sa compatriote Mercy Atieno.", "fr", "en", "untranslated")
+    source = "La Cour des comptes critique la dépense."
+    assert not _errors(source, "The Cour des comptes criticises the spending.", "fr", "en", "untranslated")

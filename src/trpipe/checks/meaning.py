@@ -264,7 +264,7 @@ def kept_source_words(source: str, translation: str, source_lang: str, target_la
             continue
         if not known_word(word, source_lang) or known_word(word, target_lang):
             continue
-        if word[0].islower() and not _beside_name(tokens, i, source_words, target_lang):
+        if word[0].islower() and not _inside_name(translation, tokens, i, source_words, target_lang):
             out.append(match.span())
     return out
 
@@ -275,16 +275,23 @@ def _carried(word: str, source_words: set[str], target_lang: str) -> bool:
     return word[0].islower() and len(word) <= 3 and (fold(word) in source_words or not known_word(word, target_lang))
 
 
-def _beside_name(tokens: list, i: int, source_words: set[str], target_lang: str) -> bool:
-    """Whether the nearest word on either side, past particles (``_carried``), is a capitalised word inside the
-    sentence: the word is part of a name (Cour des comptes, Unidas por Extremadura)."""
-    for step in (-1, 1):
+def _inside_name(text: str, tokens: list, i: int, source_words: set[str], target_lang: str) -> bool:
+    """Whether the word is part of a name: it follows a capitalised word inside the sentence (Cour des comptes),
+    or stands between two capitalised words (Transport for London), past particles (``_carried``) and with no
+    punctuation between. A word before a name only ("sa compatriote Mercy Atieno", "notaire à Rezé") or after a
+    comma ("June, la cagnotte") is no part of it (round 4 of issue 24; both sides were enough before)."""
+
+    def capitalised(step: int) -> tuple[bool, int]:
         j = i + step
         while 0 <= j < len(tokens) and _carried(tokens[j][0], source_words, target_lang):
             j += step
-        if 0 < j < len(tokens) and tokens[j][0][0].isupper():
-            return True
-    return False
+        if not 0 <= j < len(tokens) or not tokens[j][0][0].isupper():
+            return False, j
+        a, b = (tokens[j].end(), tokens[i].start()) if step < 0 else (tokens[i].end(), tokens[j].start())
+        return not re.search(r"[,;:()«»“”\"]|\s[-–—]\s", text[a:b]), j
+
+    before, j = capitalised(-1)
+    return before and (j > 0 or capitalised(1)[0])
 
 
 _SCRIPTS = {"cjk": r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", "cyrillic": r"[\u0400-\u04ff]+",
