@@ -52,3 +52,9 @@ def test_a_source_word_before_a_name_is_untranslated_one_inside_a_name_is_not():
     assert _errors(source, "In the race, Grace Wanjiru beat sa compatriote Mercy Atieno.", "fr", "en", "untranslated")
     source = "La Cour des comptes critique la dépense."
     assert not _errors(source, "The Cour des comptes criticises the spending.", "fr", "en", "untranslated")
+
+
+def test_a_phrase_copied_with_a_function_word_of_the_source_is_untranslated():
+    source = "Le projet attend le feu vert du ministère."
+    assert _errors(source, "The project awaits le feu vert from the ministry.", "fr", "en", "untranslated")
+    assert not _errors(source, "The project awaits the green light from the ministry.", "fr", "en", "untranslated")
