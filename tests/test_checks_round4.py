@@ -58,3 +58,11 @@ def test_a_phrase_copied_with_a_function_word_of_the_source_is_untranslated():
     source = "Le projet attend le feu vert du ministère."
     assert _errors(source, "The project awaits le feu vert from the ministry.", "fr", "en", "untranslated")
     assert not _errors(source, "The project awaits the green light from the ministry.", "fr", "en", "untranslated")
+
+
+def test_a_relative_date_changed_is_an_error_and_one_named_otherwise_is_not():
+    source = "Les négociations reprendront la semaine prochaine."
+    assert _errors(source, "Talks will resume next month.", "fr", "en", "numbers")
+    assert not _errors(source, "Talks will resume next week.", "fr", "en", "numbers")
+    assert not _errors(source, "Talks will resume on Monday.", "fr", "en", "numbers")
+    assert not _errors("Am Morgen gab es Streit.", "There was a row this morning.", "de", "en", "numbers")

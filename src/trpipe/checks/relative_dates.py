@@ -1,0 +1,73 @@
+"""Relative dates (part of the ``numbers`` check): "la semaine prochaine" rendered as "next month".
+
+A date said relative to today has no figure for the numbers check to compare, yet changing it moves the event:
+yesterday for tomorrow, last year for this year, next week for next month. CLDR writes each language's
+relative forms of the year, quarter, month, week and day (through Babel: "l’année dernière", "nächste Woche",
+"el próximo mes", "yesterday"); each side's are read as (field, offset) pairs, and a pair of the source that
+the translation lacks, where the translation has one that the source lacks, is an error with both phrases as
+evidence. A relative date only on one side (a translation that names the weekday instead) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from trpipe.checks.locale import locales
+from trpipe.checks.text import Flag, base_lang, flag, fold_keep, quoted
+
+FIELDS = ("year", "quarter", "month", "week", "day")
+
+
+@lru_cache(maxsize=64)
+def _patterns(lang: str) -> tuple[tuple[re.Pattern, tuple[str, int]], ...]:
+    """(pattern, (field, offset)) of the language's relative dates, longest first, lower-cased and without
+    accents (``fold_keep``)."""
+    found: dict[str, tuple[str, int]] = {}
+    for loc in locales(lang):
+        fields = loc._data.get("date_fields", {})
+        for field in FIELDS:
+            for offset, text in dict(fields.get(field, {}).get("relative", {})).items():
+                phrase = " ".join(fold_keep(text).replace("’", "'").split())
+                if phrase:
+                    found.setdefault(phrase, (field, int(offset)))
+    ordered = sorted(found.items(), key=lambda item: -len(item[0]))
+    return tuple((re.compile(rf"(?<![\w'’-]){re.escape(p)}(?![\w'’-])"), key) for p, key in ordered)
+
+
+def relative_dates(text: str, lang: str) -> list[tuple[str, int, int, int]]:
+    """(field, offset, start, end) of each relative date of ``text``: ("week", 1, ...) for "next week"."""
+    folded = fold_keep(text).replace("’", "'")
+    taken: list[tuple[int, int]] = []
+    out = []
+    for pattern, (field, offset) in _patterns(base_lang(lang)):
+        for match in pattern.finditer(folded):
+            if any(match.start() < b and a < match.end() for a, b in taken):
+                continue
+            if match.start() and text[match.start()].isupper():
+                continue  # as CLDR writes them, in lower case: "morgen" is tomorrow, "Morgen" the morning
+            taken.append(match.span())
+            out.append((field, offset, match.start(), match.end()))
+    return sorted(out, key=lambda item: item[2])
+
+
+def check_relative_dates(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
+    """Flag a relative date of the source that the translation changed (see the module docstring)."""
+    src = relative_dates(source, source_lang)
+    tgt = relative_dates(translation, target_lang) if src else []
+    lost = [d for d in src if (d[0], d[1]) not in {(t[0], t[1]) for t in tgt}]
+    new = [t for t in tgt if (t[0], t[1]) not in {(d[0], d[1]) for d in src}]
+    if not lost or not new:
+        return []
+    said, instead = lost[0], new[0]
+    return [
+        flag(
+            "numbers",
+            f"{quoted(source[said[2] : said[3]])} became {quoted(translation[instead[2] : instead[3]])}",
+            source=(said[2], said[3]),
+            target=(instead[2], instead[3]),
+            expected=f"{said[0]} {said[1]:+d}",
+            found=f"{instead[0]} {instead[1]:+d}",
+            measure="relative date (CLDR's forms: last, this, next)",
+        )
+    ]
