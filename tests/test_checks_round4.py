@@ -66,3 +66,10 @@ def test_a_relative_date_changed_is_an_error_and_one_named_otherwise_is_not():
     assert not _errors(source, "Talks will resume next week.", "fr", "en", "numbers")
     assert not _errors(source, "Talks will resume on Monday.", "fr", "en", "numbers")
     assert not _errors("Am Morgen gab es Streit.", "There was a row this morning.", "de", "en", "numbers")
+
+
+def test_the_period_of_a_rate_changed_is_an_error():
+    source = "La hausse coûtera 200 euros par an aux ménages."
+    assert _errors(source, "The rise will cost households 200 euros a month.", "fr", "en", "units")
+    assert not _errors(source, "The rise will cost households 200 euros a year.", "fr", "en", "units")
+    assert not _errors(source, "The rise will cost households an annual 200 euros.", "fr", "en", "units")
