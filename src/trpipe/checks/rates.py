@@ -69,28 +69,44 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
     return tuple((re.compile(rf"(?<![\w'’-]){re.escape(p)}(?![\w'’-])(?!\s*\d)"), period) for p, period in ordered)
 
 
-def rates(text: str, lang: str) -> list[tuple[str, int, int]]:
-    """(period, start, end) of each rate in time of ``text``: ("year", ...) for "par an", "a year", "annual"."""
+def find_phrases(text: str, patterns) -> list[tuple[object, int, int]]:
+    """(key, start, end) of each match of ``patterns`` ((pattern, key), longest first) in ``text`` (on
+    ``fold_keep`` text), none overlapping a longer one, in text order; one written with a capital inside the
+    sentence is left out: the phrases are lower case ("morgen" is tomorrow, "Morgen" the morning)."""
     folded = fold_keep(text).replace("’", "'")
     taken: list[tuple[int, int]] = []
     out = []
-    for pattern, period in _patterns(lang):
+    for pattern, key in patterns:
         for match in pattern.finditer(folded):
-            if not any(match.start() < b and a < match.end() for a, b in taken):
-                taken.append(match.span())
-                out.append((period, match.start(), match.end()))
+            if any(match.start() < b and a < match.end() for a, b in taken):
+                continue
+            if match.start() and text[match.start()].isupper():
+                continue
+            taken.append(match.span())
+            out.append((key, match.start(), match.end()))
     return sorted(out, key=lambda item: item[1])
+
+
+def changed(source_items: list, target_items: list) -> tuple | None:
+    """(the first item of the source whose key the translation lacks, the first of the translation whose key
+    the source lacks), or None when either is missing: a change, not a word said another way."""
+    lost = [r for r in source_items if r[0] not in {t[0] for t in target_items}]
+    new = [t for t in target_items if t[0] not in {r[0] for r in source_items}]
+    return (lost[0], new[0]) if lost and new else None
+
+
+def rates(text: str, lang: str) -> list[tuple[str, int, int]]:
+    """(period, start, end) of each rate in time of ``text``: ("year", ...) for "par an", "a year", "annual"."""
+    return find_phrases(text, _patterns(lang))
 
 
 def check_rates(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
     """Flag a rate in time whose period the translation changed (see the module docstring)."""
     src = rates(source, source_lang)
-    tgt = rates(translation, target_lang) if src else []
-    lost = [r for r in src if r[0] not in {t[0] for t in tgt}]
-    new = [t for t in tgt if t[0] not in {r[0] for r in src}]
-    if not lost or not new:
+    found = changed(src, rates(translation, target_lang)) if src else None
+    if found is None:
         return []
-    said, instead = lost[0], new[0]
+    said, instead = found
     return [
         flag(
             "units",

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from trpipe.checks.locale import locales
+from trpipe.checks.rates import changed, find_phrases
 from trpipe.checks.text import Flag, base_lang, flag, fold_keep, quoted
 
 FIELDS = ("year", "quarter", "month", "week", "day")
@@ -35,37 +36,24 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern, tuple[str, int]], ...]:
     return tuple((re.compile(rf"(?<![\w'’-]){re.escape(p)}(?![\w'’-])"), key) for p, key in ordered)
 
 
-def relative_dates(text: str, lang: str) -> list[tuple[str, int, int, int]]:
-    """(field, offset, start, end) of each relative date of ``text``: ("week", 1, ...) for "next week"."""
-    folded = fold_keep(text).replace("’", "'")
-    taken: list[tuple[int, int]] = []
-    out = []
-    for pattern, (field, offset) in _patterns(base_lang(lang)):
-        for match in pattern.finditer(folded):
-            if any(match.start() < b and a < match.end() for a, b in taken):
-                continue
-            if match.start() and text[match.start()].isupper():
-                continue  # as CLDR writes them, in lower case: "morgen" is tomorrow, "Morgen" the morning
-            taken.append(match.span())
-            out.append((field, offset, match.start(), match.end()))
-    return sorted(out, key=lambda item: item[2])
+def relative_dates(text: str, lang: str) -> list[tuple[tuple[str, int], int, int]]:
+    """((field, offset), start, end) of each relative date of ``text``: (("week", 1), ...) for "next week"."""
+    return find_phrases(text, _patterns(base_lang(lang)))
 
 
 def check_relative_dates(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
     """Flag a relative date of the source that the translation changed (see the module docstring)."""
     src = relative_dates(source, source_lang)
-    tgt = relative_dates(translation, target_lang) if src else []
-    lost = [d for d in src if (d[0], d[1]) not in {(t[0], t[1]) for t in tgt}]
-    new = [t for t in tgt if (t[0], t[1]) not in {(d[0], d[1]) for d in src}]
-    if not lost or not new:
+    found = changed(src, relative_dates(translation, target_lang)) if src else None
+    if found is None:
         return []
-    said, instead = lost[0], new[0]
+    (said, a, b), (instead, c, d) = found
     return [
         flag(
             "numbers",
-            f"{quoted(source[said[2] : said[3]])} became {quoted(translation[instead[2] : instead[3]])}",
-            source=(said[2], said[3]),
-            target=(instead[2], instead[3]),
+            f"{quoted(source[a:b])} became {quoted(translation[c:d])}",
+            source=(a, b),
+            target=(c, d),
             expected=f"{said[0]} {said[1]:+d}",
             found=f"{instead[0]} {instead[1]:+d}",
             measure="relative date (CLDR's forms: last, this, next)",
