@@ -73,3 +73,10 @@ def test_the_period_of_a_rate_changed_is_an_error():
     assert _errors(source, "The rise will cost households 200 euros a month.", "fr", "en", "units")
     assert not _errors(source, "The rise will cost households 200 euros a year.", "fr", "en", "units")
     assert not _errors(source, "The rise will cost households an annual 200 euros.", "fr", "en", "units")
+
+
+def test_a_country_said_by_its_nationality_on_the_other_side_is_no_error():
+    source = "La Française Inès Marchetti a battu l'Américaine Kayla Brooks."
+    translation = "Inès Marchetti of France beat the American Kayla Brooks."
+    assert not _errors(source, translation, "fr", "en", "names")
+    assert _errors(source, translation.replace("of France", "of Spain"), "fr", "en", "names")

@@ -33,6 +33,7 @@ from trpipe.checks.name_variants import (
     exonym_pairs,
     language_adjective,
     languages_named,
+    nationality_named,
     translated,
 )
 from trpipe.checks.spelling import (
@@ -471,6 +472,8 @@ def check_names(
         note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
         detail = f"not in the translation: {quoted(name)}{note}"
         sure = WARNING if elsewhere or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
+        if nationality_named(name, translation):
+            sure = WARNING  # "la France" -> "French": the country said by its nationality
         flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
         at = phrase_span(translation, stand_in)
@@ -485,6 +488,8 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            if nationality_named(run.text, source):
+                sure = WARNING  # "la Française Inès Marchetti" -> "Inès Marchetti of France"
             if language_adjective(run.text) and not languages_named(source, source_lang):
                 sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
