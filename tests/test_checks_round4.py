@@ -80,3 +80,9 @@ def test_a_country_said_by_its_nationality_on_the_other_side_is_no_error():
     translation = "Inès Marchetti of France beat the American Kayla Brooks."
     assert not _errors(source, translation, "fr", "en", "names")
     assert _errors(source, translation.replace("of France", "of Spain"), "fr", "en", "names")
+
+
+def test_a_collective_numeral_is_one_approximate_number():
+    source = "Une vingtaine de stations n'ont pas ouvert."
+    assert not _errors(source, "Some twenty resorts have not opened.", "fr", "en", "numbers")
+    assert _errors(source, "Some forty resorts have not opened.", "fr", "en", "numbers")
