@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,8 @@ def instrument(clock: Clock, counter: Counter) -> None:
             count_generate(model.model, name, counter)
 
 
-def child_cli(args: argparse.Namespace) -> dict[str, Any]:
+def child_cli(args: argparse.Namespace, finish: Callable[[dict[str, Any]], None]) -> None:
+    """The ``trpipe translate`` run as the command runs it; ``finish`` gets the result before the exit."""
     clock = Clock()
     counter = Counter(clock, bool(args.record))
     import trpipe.cli
@@ -222,30 +224,48 @@ def child_cli(args: argparse.Namespace) -> dict[str, Any]:
     argv += ["--no-cache", "--force", "-q", "--backend", args.backend, "--device", args.device]
     argv += [] if args.summary else ["--no-summary"]
     argv += ["--format", "json"]
-    code = 0
     started = time.perf_counter()
-    try:
-        trpipe.cli.cli.main(args=argv, prog_name="trpipe")
-    except SystemExit as exc:  # click's exit with a status
-        code = int(exc.code or 0)
-    ran = time.perf_counter() - started
-    if args.record:
-        Path(args.record).write_text(json.dumps(counter.calls), encoding="utf-8")
-    stages = dict(clock.seconds)
-    loads = sum(v for k, v in stages.items() if k.startswith("loading"))
-    return {
-        "exit_code": code,
-        "import_s": imported - STARTED,
-        "run_s": ran,
-        "work_s": ran - loads,
-        "load_s": loads,
-        "stages": stages,
-        "stage_cpu": dict(clock.cpu),
-        "stage_peak_mb": dict(clock.peak),
-        "stage_calls": dict(clock.calls),
-        "tokens": dict(counter.tokens),
-        "sequences": dict(counter.sequences),
-    }
+
+    def result(code: int) -> dict[str, Any]:
+        ran = time.perf_counter() - started
+        if args.record:
+            Path(args.record).write_text(json.dumps(counter.calls), encoding="utf-8")
+        stages = dict(clock.seconds)
+        loads = sum(v for k, v in stages.items() if k.startswith("loading"))
+        return {
+            "exit_code": code,
+            "import_s": imported - STARTED,
+            "run_s": ran,
+            "work_s": ran - loads,
+            "load_s": loads,
+            "stages": stages,
+            "stage_cpu": dict(clock.cpu),
+            "stage_peak_mb": dict(clock.peak),
+            "stage_calls": dict(clock.calls),
+            "tokens": dict(counter.tokens),
+            "sequences": dict(counter.sequences),
+        }
+
+    def status(code: object) -> int:
+        return int(code or 0) if isinstance(code, int) or code is None else 1
+
+    try:  # the command's entry point, which ends the process without Python's teardown (trpipe.quickexit)
+        import trpipe.quickexit
+    except ImportError:  # an older trpipe (the "before" contender): its CLI in this process
+        try:
+            trpipe.cli.cli.main(args=argv, prog_name="trpipe")
+        except SystemExit as exc:
+            finish(result(status(exc.code)))
+        return
+    leave = trpipe.quickexit.leave
+
+    def leave_with_result(code: object) -> None:
+        finish(result(status(code)))
+        leave(code)
+
+    trpipe.quickexit.leave = leave_with_result
+    sys.argv = ["trpipe", *argv]
+    trpipe.cli.main()
 
 
 def merged_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -331,11 +351,17 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (the floor and trpipe alike)")
     parser.add_argument("--compute-type", help="the floor's CTranslate2 compute type (default int8)")
     args = parser.parse_args()
-    data = child_cli(args) if args.kind == "cli" else child_floor(args)
-    data["peak_rss_self_mb"] = status_mb("VmHWM")
-    data["torch_imported"] = "torch" in sys.modules
-    data["transformers_imported"] = "transformers" in sys.modules
-    Path(args.result).write_text(json.dumps(data), encoding="utf-8")
+
+    def finish(data: dict[str, Any]) -> None:
+        data["peak_rss_self_mb"] = status_mb("VmHWM")
+        data["torch_imported"] = "torch" in sys.modules
+        data["transformers_imported"] = "transformers" in sys.modules
+        Path(args.result).write_text(json.dumps(data), encoding="utf-8")
+
+    if args.kind == "cli":
+        child_cli(args, finish)
+    else:
+        finish(child_floor(args))
 
 
 if __name__ == "__main__":

@@ -16,16 +16,15 @@ from trpipe.translate.base import load_translator
 
 pytest.importorskip("ctranslate2")
 
-# Runs `trpipe translate` in this process, then reports which heavy modules got imported.
+# Runs `trpipe translate` in this process, then reports which heavy modules got imported (from an exit
+# handler: the command leaves without Python's teardown, after its exit handlers).
 RUN = """
-import json, sys
+import atexit, json, sys
 from trpipe.cli import main
 sys.argv = ["trpipe", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-print(json.dumps({"code": code, "heavy": sorted(m for m in ("torch", "transformers") if m in sys.modules)}))
+heavy = lambda: sorted(m for m in ("torch", "transformers") if m in sys.modules)
+atexit.register(lambda: print(json.dumps({"heavy": heavy()}), flush=True))
+main()
 """
 
 
@@ -34,7 +33,7 @@ def run_trpipe(*args, env=None):
         [sys.executable, "-c", RUN, *map(str, args)], capture_output=True, text=True, timeout=300, env=env
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1]), result
+    return {"code": result.returncode, **json.loads(result.stdout.strip().splitlines()[-1])}, result
 
 
 @pytest.fixture(scope="module")

@@ -278,4 +278,9 @@ def main() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _on_signal)
-    cli(prog_name="trpipe")
+    try:
+        cli(prog_name="trpipe")
+    except SystemExit as exc:  # the command is done: leave without freeing what it made, when safe
+        from trpipe.quickexit import leave
+
+        leave(exc.code)

@@ -34,6 +34,14 @@ MIN_CONFIDENCE = 0.50
 MAX_GIVEN_PROBABILITY = 0.05
 
 
+@lru_cache(maxsize=1)
+def _memo() -> Any:
+    """What langcodes answered about tags and scripts, kept between processes (trpipe.tablecache)."""
+    from trpipe.tablecache import Memo
+
+    return Memo("language-tags", __name__)
+
+
 def _identifier() -> Any:
     from trpipe.tablecache import language_identifier  # py3langid's model, cached once per machine
 
@@ -192,6 +200,12 @@ def dominant_script(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _detector_scripts() -> frozenset[str]:
+    """The scripts the identifier's languages are written in (kept between processes: langcodes' import is
+    a tenth of a second)."""
+    return _memo().get("detector-scripts", _scripts_of_detector)
+
+
+def _scripts_of_detector() -> frozenset[str]:
     import langcodes
 
     scripts = set()
@@ -218,6 +232,11 @@ def outside_detector(text: str) -> str | None:
 
 @lru_cache(maxsize=512)
 def _tag_of(tag: str) -> tuple[str, str | None, str | None] | None:
+    """:func:`_parts_of_tag`, kept between processes (langcodes' import is a tenth of a second)."""
+    return _memo().get(f"tag:{tag}", lambda: _parts_of_tag(tag)) if len(tag) <= 32 else _parts_of_tag(tag)
+
+
+def _parts_of_tag(tag: str) -> tuple[str, str | None, str | None] | None:
     """``(language, script, region)`` trpipe keeps of a BCP 47 tag (None when ``tag`` is not one).
 
     The language as opus-mt names it (two letters where there are; a macrolanguage for its dominant member:
@@ -264,6 +283,10 @@ def _language_of(tag: str) -> str | None:
 @lru_cache(maxsize=512)
 def _registered(tag: str) -> bool:
     """Whether every subtag of ``tag`` is in the IANA language subtag registry (``xx``, ``zz`` are not)."""
+    return _memo().get(f"registered:{tag}", lambda: _in_registry(tag)) if len(tag) <= 32 else _in_registry(tag)
+
+
+def _in_registry(tag: str) -> bool:
     import langcodes
 
     try:

@@ -8,10 +8,11 @@ checks derive from CLDR through Babel (place, currency and unit names), and py3l
   place (no dictionary in this process's memory; the pages are shared by every process of the machine):
   ``lemmatize`` and ``is_known`` answer as simplemma's own functions do, word by word;
 * **derived tables** (``cached_table``): the value a function returns, pickled;
-* **py3langid's model** (``language_identifier``): its large array memory-mapped, the rest pickled.
+* **py3langid's model** (``language_identifier``): its large array memory-mapped, the rest pickled; scored
+  without numpy for a process's first texts (``trpipe.langid_model``).
 
 Where: ``$TRPIPE_TABLES_DIR``, else ``tables/`` in trpipe's cache folder, in a subfolder named after the
-versions the tables come from (trpipe, Python, simplemma, Babel, py3langid, numpy): a new version of any
+versions the tables come from (trpipe, Python, simplemma, Babel, py3langid, numpy, langcodes): a new version of any
 of them makes new tables, and a derived table also follows its builder's source file. Files are written
 atomically, so processes that build the same table at once do not harm each other; a folder that cannot
 be written (read-only, full) only means the tables are built in memory, as before.
@@ -36,8 +37,8 @@ from typing import Any
 log = logging.getLogger("trpipe")
 
 TABLES_ENV = "TRPIPE_TABLES_DIR"
-FORMAT = 1  # bump when what is stored changes shape
-_LIBRARIES = ("simplemma", "babel", "py3langid", "numpy")
+FORMAT = 2  # bump when what is stored changes shape
+_LIBRARIES = ("simplemma", "babel", "py3langid", "numpy", "langcodes", "language_data")
 
 
 def tables_dir() -> Path:
@@ -149,6 +150,61 @@ def cached_table(name: str):
     return decorate
 
 
+class Memo:
+    """A function's answers for string keys, kept between processes in the cache of tables: the answers
+    a run asks for again (a language tag's parts, a script's languages) cost a dictionary lookup instead of
+    importing the library that computes them. The file follows the versions of the libraries and the source
+    of ``module``; a new key is written at once (atomically); past ``limit`` keys, the oldest go."""
+
+    def __init__(self, name: str, module: str, limit: int = 4096):
+        self.name, self.module, self.limit = name, module, limit
+        self._values: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def _path(self) -> Path:
+        return _folder() / f"{self.name}-{_source_digest(self.module)}.pickle"
+
+    def _load(self) -> dict[str, Any]:
+        if self._values is None:
+            try:
+                with self._path().open("rb") as handle:
+                    values = pickle.load(handle)
+                self._values = values if isinstance(values, dict) else {}
+            except FileNotFoundError:
+                self._values = {}
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+                log.debug("table cache: %s unreadable (%s); starting it again", self.name, exc)
+                self._values = {}
+        return self._values
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        """The answer kept for ``key``, else ``compute()``'s, kept."""
+        with self._lock:
+            values = self._load()
+            if key in values:
+                return values[key]
+        value = compute()
+        with self._lock:
+            values = self._load()
+            if key not in values:
+                values[key] = value
+                while len(values) > self.limit:
+                    del values[next(iter(values))]
+                snapshot = dict(values)
+
+                def dump(tmp: Path) -> None:
+                    with tmp.open("wb") as handle:
+                        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+                _write(self._path(), dump)
+        return value
+
+    def clear(self) -> None:
+        """Forget what was read (tests)."""
+        with self._lock:
+            self._values = None
+
+
 # ------------------------------------------------------------------------------ simplemma in SQLite
 
 
@@ -246,32 +302,55 @@ def is_known(word: str, lang: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def language_identifier():
-    """py3langid's identifier (normalised probabilities) from the cached model: its table of feature
-    weights and its automaton memory-mapped (shared by the processes of the machine), the rest unpickled."""
+    """py3langid's identifier (normalised probabilities) from the cached model: its table of feature weights
+    (float16) and its automaton memory-mapped (shared by the processes of the machine), the rest unpickled;
+    scored without numpy for a process's first texts (:mod:`trpipe.langid_model`)."""
+    from trpipe.langid_model import Identifier
+
+    folder = _folder() / "py3langid"
+    weights, moves, rest = folder / "ptc.f16", folder / "nextmove.bin", folder / "model.pickle"
+    for attempt in range(2):
+        try:
+            with rest.open("rb") as handle:
+                pc, classes, typecode, row, output = pickle.load(handle)
+            return Identifier(weights, moves, pc, classes, typecode, row, output)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            if attempt or not _save_identifier(weights, moves, rest):
+                break
+    return _identifier_in_memory(folder)
+
+
+def _model_file() -> tuple[Any, ...]:
+    from py3langid import langid
+
+    return langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE)
+
+
+def _save_identifier(weights: Path, moves: Path, rest: Path) -> bool:
+    """Write py3langid's model as the files ``language_identifier`` maps; False when they cannot be written."""
+    import numpy as np
+
+    ptc, pc, classes, nextmove, row, output = _model_file()
+    table = np.ascontiguousarray(np.asarray(ptc, dtype="<f2"))
+
+    def save_rest(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            rest_ = ([float(x) for x in pc], list(classes), nextmove.typecode, row, list(output))
+            pickle.dump(rest_, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return (
+        _write(weights, lambda tmp: tmp.write_bytes(table.tobytes()))
+        and _write(moves, lambda tmp: tmp.write_bytes(nextmove.tobytes()))
+        and _write(rest, save_rest)  # last: the others are complete when it is there
+    )
+
+
+def _identifier_in_memory(folder: Path):
+    """py3langid's own identifier, from its packaged model (the cache folder cannot be written)."""
     import numpy as np
     from py3langid import langid
 
-    folder = _folder() / "py3langid"
-    weights, moves, rest = folder / "ptc.npy", folder / "nextmove.bin", folder / "model.pickle"
-    try:
-        with rest.open("rb") as handle:
-            pc, classes, typecode, row, output = pickle.load(handle)
-        nextmove = memoryview(np.memmap(moves, dtype=np.dtype(typecode), mode="r"))  # its walk reads a buffer
-        ptc = np.load(weights, mmap_mode="r")
-    except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
-        ptc, pc, classes, nextmove, row, output = langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE)
-        ptc = np.asarray(ptc)
-
-        def save_weights(tmp: Path) -> None:
-            with tmp.open("wb") as handle:
-                np.save(handle, ptc)
-
-        def save_rest(tmp: Path) -> None:
-            with tmp.open("wb") as handle:
-                pickle.dump((pc, classes, nextmove.typecode, row, output), handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-        if _write(weights, save_weights) and _write(moves, lambda tmp: tmp.write_bytes(nextmove.tobytes())):
-            _write(rest, save_rest)  # last: the others are complete when it is there
+    ptc, pc, classes, nextmove, row, output = _model_file()
     return langid.LanguageIdentifier(
         np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True, tk_row=row
     )

@@ -16,8 +16,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from trpipe.checks.text import base_lang
+from trpipe.tablecache import cached_table
 
 
+@cached_table("cldr-has-locale")
 def _cldr(lang: str) -> bool:
     from trpipe.checks.locale import locales
 

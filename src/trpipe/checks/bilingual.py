@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from trpipe.checks.text import base_lang, fold, stopwords
+from trpipe.tablecache import cached_table
 
 DEFAULT_DIRS = ("/usr/share/dictd", "/usr/share/freedict")
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
@@ -45,6 +46,8 @@ def folders() -> list[Path]:
     return [Path(p) for p in DEFAULT_DIRS]
 
 
+@lru_cache(maxsize=64)
+@cached_table("iso639-3")
 def _alpha3(lang: str) -> str:
     import langcodes
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from trpipe.checks.align import Alignment, Word, align
 from trpipe.checks.text import CJK_LANGS, ERROR, WARNING, Flag, base_lang, flag, fold, quoted
+from trpipe.tablecache import cached_table
 
 # A clause is judged when it has this many content words; flagged when the chance of so few links is under
 # UNLIKELY (an error when the length confirms it), and when the rest of the sentence is linked at MIN_RATE.
@@ -45,6 +46,7 @@ _BREAK = re.compile(r"[,;:()\[\]—–«»\"“”„]|\s-\s|[.!?]\s")
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-conjunctions")
 def conjunctions(lang: str) -> frozenset[str]:
     """The language's "and" and "or" (CLDR list patterns: '{0} et {1}'), folded."""
     from trpipe.checks.locale import locales

@@ -77,11 +77,12 @@ def default_registry_path() -> Path:
 class Registry:
     """Parsed and validated models.yaml (see ``trpipe.models.schema`` for what is accepted)."""
 
-    def __init__(self, data: Any, path: Path):
+    def __init__(self, data: Any, path: Path, text: str | None = None):
+        """``data`` parsed from ``path``; ``text``, the file's text, lets a check already made be reused."""
         from trpipe.models.schema import validate
 
         self.path = path
-        valid = validate(data, path)
+        valid = validate(data, path, text)
         self.defaults: dict[str, dict[str, Any]] = valid["defaults"]
         self.entries: dict[str, dict[str, dict[str, Any]]] = {task: valid[task] for task in _TASKS}
         self.many: dict[str, Any] | None = valid["many"]
@@ -334,7 +335,7 @@ def load_registry(path: str | os.PathLike | None = None) -> Registry:
         raise RegistryError(f"{shown(chosen)}: not valid YAML ({_yaml_reason(exc)})") from None
     except RecursionError:
         raise RegistryError(f"{shown(chosen)}: not valid YAML (nested too deeply)") from None
-    return Registry(data, chosen.resolve())
+    return Registry(data, chosen.resolve(), text)
 
 
 def _yaml_reason(exc) -> str:

@@ -17,11 +17,12 @@ unknown keys are refused, so that a misspelt setting never goes unnoticed.
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
 import reprlib
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
 
 from trpipe.errors import RegistryError, UsageError, shown
 from trpipe.languages import normalize_tag
@@ -29,111 +30,6 @@ from trpipe.paths import exists, is_dir, looks_like_folder
 
 ANY_LANGUAGE = "*"
 _TASKS = ("translation", "summarisation")
-_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-Positive = Annotated[int, Field(gt=0)]
-NonNegative = Annotated[int, Field(ge=0)]
-Text = Annotated[str, Field(min_length=1)]
-
-
-class Decoding(BaseModel):
-    """Settings of one entry (or of ``defaults``): decoding, input limits, batching, revision."""
-
-    model_config = _STRICT
-
-    revision: Text | None = None
-    target_token: Text | None = None
-    num_beams: Positive | None = None
-    max_input_tokens: Positive | None = None
-    max_length: Positive | None = None
-    min_length: NonNegative | None = None
-    max_new_tokens_ratio: Annotated[float, Field(ge=0)] | None = None  # 0: the offset alone bounds new tokens
-    max_new_tokens_offset: NonNegative | None = None
-    batch_tokens: Positive | None = None
-    cpu_batch_tokens: Positive | None = None  # transformers on CPU: batch budget cap
-    ct2_batch_tokens: Positive | None = None  # CTranslate2: trpipe's batch budget (default: per replica)
-    ct2_max_batch_tokens: Positive | None = None  # CTranslate2: its own sub-batches
-    ct2_inter_threads: Positive | None = None  # CTranslate2 on CPU: replicas
-    ct2_intra_threads: Positive | None = None  # CTranslate2 on CPU: threads per replica
-    no_repeat_ngram_size: NonNegative | None = None
-    length_penalty: float | None = None
-    prefix: str | None = None
-    ct2_compute_type: Text | None = None
-
-
-class Entry(Decoding):
-    """A registry entry: a model and its settings."""
-
-    model: Text
-
-
-class Defaults(BaseModel):
-    model_config = _STRICT
-
-    translation: Decoding | None = None
-    summarisation: Decoding | None = None
-
-
-class Job(BaseModel):
-    """The job ``trpipe models pull`` (with no argument) fetches the models of: ``{from: fr, to: [en]}``."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-
-    source: str | None = Field(default=None, alias="from")
-    to: list[str] | None = None
-
-    @field_validator("source")
-    @classmethod
-    def _language(cls, value: str | None) -> str | None:
-        return None if value is None else normalize_tag(value, "job.from")
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _languages(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [normalize_tag(v, "job.to") for v in value]
-        return value
-
-
-ROUTES = ("pair", "many", "convention", "pivot")
-Route = Literal["pair", "many", "convention", "pivot"]
-
-
-class RegistryFile(BaseModel):
-    model_config = _STRICT
-
-    version: Literal[1] | None = None
-    many: Entry | None = None  # a many-to-many model serving every pair of its languages
-    prefer: list[Route] | None = None
-    job: Job | None = None
-    licences: dict[str, str] | None = None  # model id → licence, for models not downloaded yet
-    defaults: Defaults | None = None
-    translation: dict[str, Entry] | None = None
-    summarisation: dict[str, Entry] | None = None
-
-    @field_validator("many", mode="before")
-    @classmethod
-    def _many_shorthand(cls, value: Any) -> Any:
-        return {"model": value} if isinstance(value, str) else value
-
-    @field_validator("prefer", mode="before")
-    @classmethod
-    def _prefer(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and len({str(v) for v in value}) != len(value):
-            raise ValueError("a route named twice")
-        return value
-
-    @field_validator("translation", "summarisation", mode="before")
-    @classmethod
-    def _shorthand(cls, table: Any) -> Any:
-        """``fr-en: org/model`` stands for ``fr-en: {model: org/model}``."""
-        if isinstance(table, dict):
-            return {key: {"model": value} if isinstance(value, str) else value for key, value in table.items()}
-        return table
 
 
 def _expected(error: dict[str, Any]) -> str:
@@ -162,6 +58,8 @@ def _expected(error: dict[str, Any]) -> str:
 
 def _known_keys(loc: tuple) -> list[str]:
     """The keys accepted where an unknown key ``loc`` was found."""
+    from trpipe.models.schema_types import Decoding, Defaults, Entry, RegistryFile
+
     depth = len(loc)
     if depth == 1:
         return list(RegistryFile.model_fields)
@@ -198,11 +96,11 @@ def _pair(key: str) -> str | None:
     A key with regions or scripts is cut where both sides are registered BCP 47 tags (``pt-BR`` + ``en``,
     not ``pt`` + ``BR-en``).
     """
-    import langcodes
-
     parts = key.strip().replace("_", "-").split("-")
     cuts = [("-".join(parts[:cut]), "-".join(parts[cut:])) for cut in range(1, len(parts))]
     if len(cuts) > 1:
+        import langcodes
+
         cuts = [c for c in cuts if langcodes.tag_is_valid(c[0]) and langcodes.tag_is_valid(c[1])][:1]
     for src, tgt in cuts:
         try:
@@ -244,7 +142,7 @@ def hub_id_problem(model: str) -> str | None:
     return None
 
 
-def validate(data: Any, path: Path) -> dict[str, Any]:
+def validate(data: Any, path: Path, text: str | None = None) -> dict[str, Any]:
     """The registry ``data`` (parsed YAML) checked against the schema, its keys normalised.
 
     Returns ``{"defaults": {task: settings}, "translation": {pair: entry}, "summarisation": {lang: entry}}``
@@ -257,19 +155,11 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
             f"{shown(path)}: the model registry must be a YAML mapping (translation:, summarisation:), "
             f"not a {type(data).__name__}"
         )
-    try:
-        parsed = RegistryFile.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise RegistryError(_message(path, errors[0]) + more) from None
-    defaults = parsed.defaults or Defaults()
-    result: dict[str, Any] = {
-        "defaults": {task: (getattr(defaults, task) or Decoding()).model_dump(exclude_unset=True) for task in _TASKS},
-    }
+    checked = _checked(data, path, text)
+    result: dict[str, Any] = {"defaults": checked["defaults"]}
     for task in _TASKS:
         table: dict[str, dict[str, Any]] = {}
-        for key, entry in (getattr(parsed, task) or {}).items():
+        for key, values in checked[task]:
             where = f"{shown(path)}: {task}.{shown(key)}"
             if task == "translation":
                 normal = _pair(key)
@@ -284,22 +174,62 @@ def validate(data: Any, path: Path) -> dict[str, Any]:
                     raise RegistryError(f"{where}: not a language code; expected one such as en, fr, or *") from None
             if normal in table:
                 raise RegistryError(f"{where}: the same {'pair' if task == 'translation' else 'language'} twice")
-            values = entry.model_dump(exclude_unset=True)
             problem = model_problem(values["model"], path.parent)
             if problem and not problem.startswith(MISSING_FOLDER):  # a missing folder: exit 4 if a run needs it
                 raise RegistryError(f"{where}.model: {shown(values['model'])}: {problem}")
             table[normal] = values
         result[task] = table
-    result["many"] = None
-    if parsed.many is not None:
-        values = parsed.many.model_dump(exclude_unset=True)
+    result["many"] = values = checked["many"]
+    if values is not None:
         problem = model_problem(values["model"], path.parent)
         if problem:
             raise RegistryError(f"{shown(path)}: many.model: {shown(values['model'])}: {problem}")
-        result["many"] = values
-    result["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
+    result["prefer"] = checked["prefer"]
     _check_lengths(result, path)
     return result
+
+
+def _checked(data: Any, path: Path, text: str | None) -> dict[str, Any]:
+    """:func:`_parsed`'s answer; for a registry read from ``text``, kept between processes by a hash of the
+    text, so that a run with an unchanged models.yaml does not import pydantic and build the schema
+    (0.1-0.2 s of a short run). What fails is never kept: it is checked, and fails, every time."""
+    if text is None:
+        return _parsed(data, path)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return copy.deepcopy(_memo().get(key, lambda: _parsed(data, path)))
+
+
+@functools.lru_cache(maxsize=1)
+def _memo() -> Any:
+    from trpipe.tablecache import Memo
+
+    return Memo("registry-schema", __name__, limit=256)
+
+
+def _parsed(data: Any, path: Path) -> dict[str, Any]:
+    """``data`` checked by the pydantic models, as plain values: ``defaults`` (task → settings), the
+    ``translation`` and ``summarisation`` tables as ``[(key, settings)]`` (keys as written), ``many`` and
+    ``prefer``; only the keys each entry sets. Raises RegistryError on the first problem."""
+    from pydantic import ValidationError
+
+    from trpipe.models.schema_types import ROUTES, Decoding, Defaults, RegistryFile
+
+    try:
+        parsed = RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise RegistryError(_message(path, errors[0]) + more) from None
+    defaults = parsed.defaults or Defaults()
+    checked: dict[str, Any] = {
+        "defaults": {task: (getattr(defaults, task) or Decoding()).model_dump(exclude_unset=True) for task in _TASKS}
+    }
+    for task in _TASKS:
+        table = getattr(parsed, task) or {}
+        checked[task] = [(key, entry.model_dump(exclude_unset=True)) for key, entry in table.items()]
+    checked["many"] = parsed.many.model_dump(exclude_unset=True) if parsed.many is not None else None
+    checked["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
+    return checked
 
 
 def _check_lengths(result: dict[str, Any], path: Path) -> None:
