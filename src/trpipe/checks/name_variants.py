@@ -251,8 +251,12 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     """A name the translation adds that is likely no new name: an acronym that abbreviates words of the
     translation (ESA: European Space Agency), that the dictionary knows (EU, CEO) or that is a source acronym
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
-    derived from a place (American, Catalan). ``run``: the name's run of the translation (names._Run)."""
+    derived from a place (American, Catalan); a country the source names by its nationality (la Française
+    Inès Marchetti = Inès Marchetti of France: ``nationality_named``). ``run``: the name's run of the
+    translation (names._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
+    if nationality_named(run_text, source):
+        return True
     code = re.match(r"([A-Z]{3})\d", translation[run.start : run.end + 2])
     if code and currency_code(code[1]):
         return True  # CHF4.1bn: a currency code glued to its figure

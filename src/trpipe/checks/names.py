@@ -471,9 +471,8 @@ def check_names(
         elsewhere = target_article is not None and _in_article(name, target_article) and not added
         note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
         detail = f"not in the translation: {quoted(name)}{note}"
-        sure = WARNING if elsewhere or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
-        if nationality_named(name, translation):
-            sure = WARNING  # "la France" -> "French": the country said by its nationality
+        said = elsewhere or nationality_named(name, translation)  # "la France" -> "French": its nationality
+        sure = WARNING if said or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
         flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
         at = phrase_span(translation, stand_in)
@@ -488,8 +487,6 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
-            if nationality_named(run.text, source):
-                sure = WARNING  # "la Française Inès Marchetti" -> "Inès Marchetti of France"
             if language_adjective(run.text) and not languages_named(source, source_lang):
                 sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
