@@ -8,8 +8,10 @@ the closing line; a warning is worth a look (a length the pair's ratio may expla
 on every translated sentence of a document (with one name list for the whole article), and
 ``summarise_flags`` counts flags by check. Summaries use ``summary_flags`` (trpipe.checks.summary).
 
-numbers       figures, dates, times missing, added, misread (800.000 in English) or swapped (figures.py)
-units         a currency or unit changed, dropped or added (figures.py; unit algebra in units.py)
+numbers       figures, dates, times missing, added, misread (800.000 in English) or swapped (figures.py); a
+              relative date changed: next week for next month (relative_dates.py)
+units         a currency or unit changed, dropped or added (figures.py; unit algebra in units.py); the period
+              of a rate changed: par an for a month (rates.py)
 names         names and acronyms missing, changed, or added (names.py)
 quotes        quotes lost, added or with a moved mark (quotes.py)
 terms         glossary terms not rendered as required, inflected forms included (glossary.py)
@@ -37,6 +39,8 @@ from trpipe.checks.meaning_change import check_meaning
 from trpipe.checks.names import ArticleNames, check_names, find_names, name_kept
 from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.quotes import check_quotes
+from trpipe.checks.rates import check_rates
+from trpipe.checks.relative_dates import check_relative_dates
 from trpipe.checks.roles import check_roles
 from trpipe.checks.summary import WEAK_SUPPORT_RECALL, summary_flags, unsupported_items, weak_support
 from trpipe.checks.text import ERROR, NOTE, SEVERITIES, WARNING, Flag, base_lang, fold, is_error, severity
@@ -135,9 +139,11 @@ def check_sentence(
     skipped = {check for check, _ in not_run(source_lang, target_lang)}  # no data for the pair: not run
     flags = [
         *([] if "numbers" in skipped else check_numbers(*args, alignment)),
+        *([] if "numbers" in skipped else check_relative_dates(*args)),
         *([] if "units" in skipped else check_units(*args)),
+        *([] if "units" in skipped else check_rates(*args)),
         *check_names(*args, *((context.source_names, context.target_names) if context else ())),
-        *check_quotes(*args),
+        *check_quotes(*args, alignment),
         *check_terms(*args, glossary),
         *([] if "negation" in skipped else check_negation(*args)),
         *check_length(*args),

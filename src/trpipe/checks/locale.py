@@ -9,6 +9,7 @@ exemplar cities), which make the name equivalences (Chine = China = 中国, Mosc
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from functools import lru_cache
@@ -319,6 +320,62 @@ def places() -> dict[str, frozenset[str]]:
     return {name: frozenset(keys) for name, keys in table.items()}
 
 
+# The ISO 3166-2 subdivisions (regions, states, provinces) and their names in other languages, from Debian's
+# iso-codes package where it is installed (CLDR names no region): read when present.
+ISO_CODES_JSON = "/usr/share/iso-codes/json/iso_3166-2.json"
+ISO_CODES_LOCALES = "/usr/share/locale"
+
+
+def _subdivision_names(name: str) -> list[str]:
+    """The forms of an ISO 3166-2 name: 'Murcia, Región de' -> ['Región de Murcia', 'Murcia']."""
+    out = []
+    for part in re.split(r"[;\[\]]", name):
+        part = re.sub(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b", "", part).strip(" ,")
+        head, comma, tail = part.partition(", ")
+        out += [f"{tail} {head}", head] if comma else [part] if part else []
+    return out
+
+
+@lru_cache(maxsize=1)
+def subdivisions() -> dict[str, str]:
+    """Folded name -> key ('bayern', 'bavaria', 'baviere' -> 'S:DE-BY') of the first-level ISO 3166-2
+    subdivisions (a state, a region; not a department or a county inside one), as iso-codes writes them and
+    translated into the shipped languages; {} without iso-codes. A name two subdivisions share is left out."""
+    import os
+
+    try:
+        stamp = f"{os.path.getsize(ISO_CODES_JSON)}:{os.path.getmtime(ISO_CODES_JSON)}"
+    except OSError:
+        return {}
+    return _subdivisions(stamp)
+
+
+@cached_table("iso-subdivisions")
+def _subdivisions(stamp: str) -> dict[str, str]:
+    import gettext
+    import json
+
+    try:
+        with open(ISO_CODES_JSON, encoding="utf-8") as handle:
+            entries = json.load(handle)["3166-2"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    books = []
+    for lang in SHIPPED_LANGS:
+        with contextlib.suppress(OSError):
+            books.append(gettext.translation("iso_3166-2", ISO_CODES_LOCALES, languages=[lang]))
+    table: dict[str, set[str]] = {}
+    for entry in entries:
+        if "parent" in entry:
+            continue
+        for name in {entry["name"], *(book.gettext(entry["name"]) for book in books)}:
+            for form in _subdivision_names(name):
+                folded = fold(form)
+                if len(folded) >= 4 or (folded and not folded.isascii()):
+                    table.setdefault(folded, set()).add("S:" + entry["code"])
+    return {name: next(iter(keys)) for name, keys in table.items() if len(keys) == 1}
+
+
 @lru_cache(maxsize=1)
 def place_forms() -> dict[str, frozenset[str]]:
     """Key -> every folded name it has in the shipped languages, with the short forms of trpipe.checks.lexicon."""
@@ -330,6 +387,8 @@ def place_forms() -> dict[str, frozenset[str]]:
             forms.setdefault(key, set()).add(name)
     for key, aliases in place_aliases().items():
         forms.setdefault(key, set()).update(aliases)
+    for name, key in subdivisions().items():
+        forms.setdefault(key, set()).add(name)
     return {k: frozenset(v) for k, v in forms.items()}
 
 
@@ -346,7 +405,9 @@ def _alias_keys() -> dict[str, frozenset[str]]:
 
 def place_keys(folded_name: str) -> frozenset[str]:
     """The CLDR keys a folded name stands for ('chine' -> {'T:CN'}; 'usa' -> {'T:US'})."""
-    return places().get(folded_name, frozenset()) | _alias_keys().get(folded_name, frozenset())
+    found = places().get(folded_name, frozenset()) | _alias_keys().get(folded_name, frozenset())
+    key = subdivisions().get(folded_name)
+    return found | {key} if key else found
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import pairwise
 
 from trpipe.checks.negation import implicit_negatives, negations
 from trpipe.checks.text import (
@@ -30,6 +31,7 @@ from trpipe.checks.text import (
     known_word,
     quoted,
     squeeze,
+    stopwords,
 )
 from trpipe.languages import identify
 
@@ -264,8 +266,42 @@ def kept_source_words(source: str, translation: str, source_lang: str, target_la
             continue
         if not known_word(word, source_lang) or known_word(word, target_lang):
             continue
-        if word[0].islower() and not _beside_name(tokens, i, source_words, target_lang):
+        if word[0].islower() and not _inside_name(translation, tokens, i, source_words, target_lang):
             out.append(match.span())
+    return sorted(set(out) | set(_copied_phrases(source, translation, tokens, source_words, source_lang, target_lang)))
+
+
+def _copied_phrases(source: str, translation: str, tokens: list, source_words: set[str], source_lang: str,
+                    target_lang: str) -> list[tuple[int, int]]:  # fmt: skip
+    """Spans of the lower-case words of phrases copied from the source, two words or more in the source's
+    order, that hold a function word of the source language the target's stop-words lack and a word of three
+    letters or more that is no stop-word ("le feu vert", "dans les Ardennes", "el astillero de"): whatever
+    the target's dictionary says of each word ("feu", "vert" are English words), the phrase is in the
+    source language. Not inside a name (``_inside_name``: Cour des comptes)."""
+    own, other = stopwords(source_lang), stopwords(target_lang)
+    pairs = set(pairwise(fold(w) for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", source)))
+    out: list[tuple[int, int]] = []
+    run: list[int] = []
+    for i in range(len(tokens) + 1):
+        linked = (
+            i < len(tokens)
+            and run
+            and (fold(tokens[run[-1]][0]), fold(tokens[i][0])) in pairs
+            and not re.search(r"[^\s'’]", translation[tokens[run[-1]].end() : tokens[i].start()])
+        )
+        if linked:
+            run.append(i)
+            continue
+        lower = [k for k in run if tokens[k][0][0].islower()]
+        folded = [fold(tokens[k][0]) for k in lower]
+        if (
+            len(run) >= 2
+            and any(w in own and w not in other for w in folded)
+            and any(len(w) >= 3 and w not in own for w in folded)
+            and not any(_inside_name(translation, tokens, k, source_words, target_lang) for k in lower)
+        ):
+            out += [tokens[k].span() for k in lower if fold(tokens[k][0]) not in other]
+        run = [i] if i < len(tokens) and fold(tokens[i][0]) in source_words else []
     return out
 
 
@@ -275,16 +311,23 @@ def _carried(word: str, source_words: set[str], target_lang: str) -> bool:
     return word[0].islower() and len(word) <= 3 and (fold(word) in source_words or not known_word(word, target_lang))
 
 
-def _beside_name(tokens: list, i: int, source_words: set[str], target_lang: str) -> bool:
-    """Whether the nearest word on either side, past particles (``_carried``), is a capitalised word inside the
-    sentence: the word is part of a name (Cour des comptes, Unidas por Extremadura)."""
-    for step in (-1, 1):
+def _inside_name(text: str, tokens: list, i: int, source_words: set[str], target_lang: str) -> bool:
+    """Whether the word is part of a name: it follows a capitalised word inside the sentence (Cour des comptes),
+    or stands between two capitalised words (Transport for London), past particles (``_carried``) and with no
+    punctuation between. A word before a name only ("sa compatriote Mercy Atieno", "notaire à Rezé") or after a
+    comma ("June, la cagnotte") is no part of it (round 4 of issue 24; both sides were enough before)."""
+
+    def capitalised(step: int) -> tuple[bool, int]:
         j = i + step
         while 0 <= j < len(tokens) and _carried(tokens[j][0], source_words, target_lang):
             j += step
-        if 0 < j < len(tokens) and tokens[j][0][0].isupper():
-            return True
-    return False
+        if not 0 <= j < len(tokens) or not tokens[j][0][0].isupper():
+            return False, j
+        a, b = (tokens[j].end(), tokens[i].start()) if step < 0 else (tokens[i].end(), tokens[j].start())
+        return not re.search(r"[,;:()«»“”\"]|\s[-–—]\s", text[a:b]), j
+
+    before, j = capitalised(-1)
+    return before and (j > 0 or capitalised(1)[0])
 
 
 _SCRIPTS = {"cjk": r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+", "cyrillic": r"[\u0400-\u04ff]+",

@@ -251,8 +251,12 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     """A name the translation adds that is likely no new name: an acronym that abbreviates words of the
     translation (ESA: European Space Agency), that the dictionary knows (EU, CEO) or that is a source acronym
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
-    derived from a place (American, Catalan). ``run``: the name's run of the translation (names._Run)."""
+    derived from a place (American, Catalan); a country the source names by its nationality (la Française
+    Inès Marchetti = Inès Marchetti of France: ``nationality_named``). ``run``: the name's run of the
+    translation (names._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
+    if nationality_named(run_text, source):
+        return True
     code = re.match(r"([A-Z]{3})\d", translation[run.start : run.end + 2])
     if code and currency_code(code[1]):
         return True  # CHF4.1bn: a currency code glued to its figure
@@ -286,3 +290,32 @@ def languages_named(text: str, lang: str) -> set[str]:
             keys = locale.place_keys(fold(word)) | locale.place_keys(fold(lemma(word, lang)))
             out |= {k for k in keys if k.startswith("L:")}
     return out
+
+
+@lru_cache(maxsize=1)
+def _language_prefixes() -> dict[str, frozenset[str]]:
+    """The first six letters of CLDR's language names (every shipped language, six letters or more) -> the
+    territories where each language is most likely spoken (CLDR's likely subtags: fr -> FR), as 'T:' keys."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags")
+    table: dict[str, set[str]] = {}
+    for name, keys in locale.places().items():
+        for key in keys:
+            if key.startswith("L:") and len(name) >= 6 and " " not in name:
+                region = likely.get(key[2:], "").split("_")[-1]
+                if region.isalpha() and region.isupper():
+                    table.setdefault(name[:6], set()).add("T:" + region)
+    return {prefix: frozenset(keys) for prefix, keys in table.items()}
+
+
+def nationality_named(name: str, other_text: str) -> bool:
+    """Whether a country that one side names is said on the other by its nationality or language (la Française
+    Inès Marchetti = Inès Marchetti of France, a Polish shipyard = un chantier de Pologne, vor der Französin =
+    from France): a word of the other side begins as a CLDR language name does (six letters) whose language
+    is most likely spoken in that country (CLDR's likely subtags)."""
+    countries = {k for k in locale.place_keys(fold(name)) if k.startswith("T:")}
+    if not countries:
+        return False
+    prefixes = _language_prefixes()
+    return any(countries & prefixes.get(fold(w)[:6], frozenset()) for w in _WORD.findall(other_text) if len(w) >= 6)

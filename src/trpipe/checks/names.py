@@ -33,6 +33,7 @@ from trpipe.checks.name_variants import (
     exonym_pairs,
     language_adjective,
     languages_named,
+    nationality_named,
     translated,
 )
 from trpipe.checks.spelling import (
@@ -470,7 +471,8 @@ def check_names(
         elsewhere = target_article is not None and _in_article(name, target_article) and not added
         note = " (named elsewhere in the article: a pronoun may stand for it)" if elsewhere else ""
         detail = f"not in the translation: {quoted(name)}{note}"
-        sure = WARNING if elsewhere or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
+        said = elsewhere or nationality_named(name, translation)  # "la France" -> "French": its nationality
+        sure = WARNING if said or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
         flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
         at = phrase_span(translation, stand_in)

@@ -246,9 +246,56 @@ def word_numbers(text: str, lang: str) -> list[WordNumber]:
     lang = base_lang(lang)
     if lang in ("zh", "ja"):
         return _cjk_numbers(text)
-    if lang in TEXT2NUM_LANGS:
-        return _text2num(text, lang)
-    return _vocabulary_numbers(text, lang)
+    found = _text2num(text, lang) if lang in TEXT2NUM_LANGS else _vocabulary_numbers(text, lang)
+    collective = _collective_numbers(text, lang)
+    if collective:
+        found = [w for w in found if not any(w.start < c.end and c.start < w.end for c in collective)]
+        found = sorted([*found, *collective], key=lambda w: w.start)
+    return found
+
+
+# Collective numerals (a closed class of each language): "une vingtaine" is about twenty, "un millier" about a
+# thousand, "a dozen" twelve. Read with their article as one approximate number, weak as the plural counts
+# are (a translation may say "some twenty" or "about 20", or leave the count out), so that the article is not
+# read as a 1 of its own that "twenty" would stand in place of (round 4 of issue 24).
+COLLECTIVE_NOUNS = {
+    "fr": {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+           "cinquantaine": 50, "soixantaine": 60, "centaine": 100, "millier": 1000},
+    "es": {"decena": 10, "docena": 12, "veintena": 20, "treintena": 30, "centenar": 100, "centena": 100,
+           "millar": 1000},
+    "it": {"decina": 10, "dozzina": 12, "ventina": 20, "trentina": 30, "quarantina": 40, "cinquantina": 50,
+           "centinaio": 100, "centinaia": 100, "migliaio": 1000, "migliaia": 1000},
+    "pt": {"dezena": 10, "duzia": 12, "vintena": 20, "centena": 100, "milhar": 1000},
+    "en": {"dozen": 12},
+    "de": {"dutzend": 12},
+    "nl": {"dozijn": 12},
+}  # fmt: skip
+_COLLECTIVE_ARTICLES = {"fr": "un une des", "es": "un una unos unas", "it": "un una", "pt": "um uma uns umas",
+                        "en": "a", "de": "ein eine einem einen einer", "nl": "een"}  # fmt: skip
+
+
+@lru_cache(maxsize=32)
+def _collective_pattern(lang: str) -> re.Pattern | None:
+    nouns = COLLECTIVE_NOUNS.get(lang)
+    if not nouns:
+        return None
+    articles = "|".join(_COLLECTIVE_ARTICLES.get(lang, "").split())
+    words = "|".join(sorted(nouns, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:(?:{articles})\s+)?({words})s?(?!\w)", re.IGNORECASE)
+
+
+def _collective_numbers(text: str, lang: str) -> list[WordNumber]:
+    from trpipe.checks.text import fold_keep
+
+    pattern = _collective_pattern(lang)
+    if pattern is None:
+        return []
+    folded = fold_keep(text)
+    return [
+        WordNumber(m.start(), m.end(), text[m.start() : m.end()], Decimal(COLLECTIVE_NOUNS[lang][m[1].lower()]),
+                   False, True)
+        for m in pattern.finditer(folded)
+    ]  # fmt: skip
 
 
 CJK_FRACTION = re.compile(r"([〇零一二两三四五六七八九十百\d]+)分之([〇零一二两三四五六七八九十\d]+)")

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from trpipe.checks.names import name_runs
-from trpipe.checks.text import ERROR, WARNING, Flag, flag, quoted
+from trpipe.checks.text import _CJK_CHAR, ERROR, WARNING, Flag, flag, quoted
 
 _OPENERS = {
     "«": "»",
@@ -37,6 +37,12 @@ _ANY_MARK = re.compile("[«»“”„‚‹›「」『』‘’\"']")
 SHARE_TOLERANCE = 0.14
 _QN = "quoted pieces"
 MIN_SHIFT_CHARS = 10
+MAX_CJK_NAME = 4  # characters of a Chinese or Japanese name in quote marks (台风“青鸾”)
+# A source quote the translation gives without marks, with this share of its content words (and at least this
+# many) aligned: direct speech reported, a warning (round 4 of issue 24).
+RENDERED_SHARE = 0.6
+MIN_RENDERED_WORDS = 3
+REPORTED = "; its words are in the translation, without the marks (reported speech)"
 
 
 class Quote(NamedTuple):
@@ -55,7 +61,9 @@ def find_quotes(text: str) -> list[Quote]:
     for i, char in enumerate(text):
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
-        space_before = before.isspace() or before in "([{—–-/:"
+        # a space, an opening bracket or a colon; in Chinese or Japanese, which put no space before a quote, a
+        # character of their script or their full-width punctuation (表示：“…”, 台风“青鸾”)
+        space_before = before.isspace() or before in "([{—–-/:：，、。；（" or bool(_CJK_CHAR.match(before))
         if char in "'’‘" and before.isalnum() and after.isalnum():
             continue  # an apostrophe
         if stack and char in _OPENERS.get(stack[-1][0], "") and not (char == '"' and space_before and after.isalnum()):
@@ -120,8 +128,11 @@ _COMPLEMENTISERS = frozenset("that que qu dass che daß dat".split())  # "said t
 
 
 def _quoted_name(text: str, quote: Quote, lang: str) -> bool:
-    """A quote that holds a name of at most three words (every word capitalised, or a name run)."""
+    """A quote that holds a name of at most three words (every word capitalised, or a name run); in Chinese
+    or Japanese, at most four characters of their script (a typhoon's, a ship's or a programme's name)."""
     inner = text[quote.start : quote.end].strip(" ,.")
+    if _CJK_CHAR.match(inner):
+        return len(inner) <= MAX_CJK_NAME and all(_CJK_CHAR.match(c) for c in inner)
     words = inner.split()
     if not words or len(words) > 3:
         return False
@@ -143,8 +154,20 @@ def reported(source: str, qs: Quote, translation: str, qt: Quote, source_lang: s
     return bool(after & {w for run in name_runs(before, target_lang, None) for w in run.words})
 
 
-def check_quotes(source: str, translation: str, source_lang: str, target_lang: str) -> list[Flag]:
-    """Flag quotes lost, added, or whose marks moved (see the module docstring)."""
+def _rendered(quote: Quote, alignment) -> bool:
+    """Whether the translation renders the words of a source quote: RENDERED_SHARE of its content words (and
+    at least MIN_RENDERED_WORDS) linked by the word ``alignment`` (trpipe.checks.align)."""
+    if alignment is None:
+        return False
+    linked = {k.source for k in alignment.links}
+    inside = [i for i, w in enumerate(alignment.source) if w.content and quote.start <= w.start < quote.end]
+    hits = sum(i in linked for i in inside)
+    return len(inside) >= MIN_RENDERED_WORDS and hits >= RENDERED_SHARE * len(inside)
+
+
+def check_quotes(source: str, translation: str, source_lang: str, target_lang: str, alignment=None) -> list[Flag]:
+    """Flag quotes lost, added, or whose marks moved (see the module docstring). ``alignment``: the sentence's
+    word alignment (trpipe.checks.align), which tells a quote reported without its marks from a quote lost."""
     src, tgt = find_quotes(source), find_quotes(translation)
     if not src and not tgt:
         return []
@@ -152,11 +175,16 @@ def check_quotes(source: str, translation: str, source_lang: str, target_lang: s
         lost = [quoted(source[q.start : q.end]) for q in src]
         detail = f"{len(src)} quoted in the source, {len(tgt)} in the translation: {', '.join(lost)}"
         # A name in quote marks («Ак Барс», the Russian and Chinese way of writing a club or a ship's name)
-        # loses them in English: a warning when every source quote is a name of at most three words.
+        # loses them in English: a warning when every source quote is a name of at most three words. So is
+        # direct speech reported without marks when the alignment finds its words in the translation (« On a
+        # perdu 40 % », résume-t-elle -> she says her business lost 40 per cent): the marks went, not the words.
         names = not tgt and all(_quoted_name(source, q, source_lang) for q in src)
+        reported_speech = not tgt and not names and all(_rendered(q, alignment) for q in src)
+        if reported_speech:
+            detail += REPORTED
         return [
             flag(
-                "quotes", detail, WARNING if names else ERROR, source=(src[0].start, src[-1].end),
+                "quotes", detail, WARNING if names or reported_speech else ERROR, source=(src[0].start, src[-1].end),
                 expected=len(src), found=len(tgt), measure=_QN,
             )
         ]  # fmt: skip
