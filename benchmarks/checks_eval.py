@@ -1,5 +1,5 @@
 """Measure the translation checks on the labelled halves of benchmarks/checks_eval/ (tune/, test/, holdout/,
-blind3/).
+blind3/, blind4/).
 
 The TUNING half (``tune/``) is what thresholds may be fitted on. The first TEST half (``test/``) was written
 blind, by someone who had not read the checks' code; it was run once with round 1's thresholds frozen, and
@@ -7,7 +7,8 @@ round 2 of issue 24 tuned on it too. The HOLDOUT half (``holdout/``) was written
 run once, with round 2's thresholds frozen (its SHA256SUMS is checked before it is read); round 3 tuned on all
 three. The BLIND3 set (``blind3/``) was written blind by a third author while round 3 was tuned, and was run
 once, with round 3's thresholds frozen; round 4 tuned on all four (leave one set out: a change kept when it
-helps three of them and their sum), and a fourth blind set judges it. Each YAML file
+helps three of them and their sum), and the BLIND4 set (``blind4/``), written blind by a fourth author while
+round 4 was tuned, judges it: run once, with round 4 frozen. Each YAML file
 holds news sentences of one language pair with a reference translation,
 one-error variants of the reference (an edit [old, new] that injects one error of a named kind) and
 paraphrases (other correct translations). Every article is checked the way the pipeline checks it: a trpipe
@@ -21,7 +22,7 @@ clean sentences and of paraphrases with an error flag, and per check the catches
 alarms it raised, each with a 95 % Wilson interval; the summary support figures (``summary.yaml``); the
 time per sentence; the issue's goals, one column per half. ``--write`` puts the tables into
 benchmarks/CHECKS.md; ``-v`` lists every miss and false alarm with its flags;
-``--half tune|test|holdout|blind3|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
+``--half tune|test|holdout|blind3|blind4|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
 dictionaries.
 
     python benchmarks/checks_eval.py [-v] [--write] [--half all] [--no-lexicon]
@@ -44,12 +45,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE / "checks_eval"
 RESULTS = HERE / "CHECKS.md"
 MARK_BEGIN, MARK_END = "<!-- checks_eval: begin -->", "<!-- checks_eval: end -->"
-HALVES = ("tune", "test", "holdout", "blind3")
+HALVES = ("tune", "test", "holdout", "blind3", "blind4")
 LABELS = {
     "tune": "TUNING half (thresholds fitted here)",
     "test": "FIRST TEST half (written blind; run once frozen in round 1, then tuned on in rounds 2 to 4)",
     "holdout": "HOLDOUT half (written blind by someone else; run once, round 2 frozen; tuned on in rounds 3, 4)",
     "blind3": "BLIND3 set (written blind by a third author in round 3; run once, round 3 frozen; tuned on in round 4)",
+    "blind4": "BLIND4 set (written blind by a fourth author during round 4; run once, round 4 frozen; never tuned on)",
 }
 
 
