@@ -108,3 +108,34 @@ def test_settings_normalise_language_codes():
     settings = Settings(targets=("EN", "pt-BR"), source_lang="fr_FR")
     assert settings.targets == ("en", "pt") and settings.source_lang == "fr"
     assert settings.replace(to="de").targets == ("de",)
+
+
+def test_the_first_model_loads_while_the_article_is_prepared_and_the_checks_data_is_read(echo_registry):
+    """The first translator loads in a thread while the article is checked and segmented; the checks' data
+    is read meanwhile; a failed load is raised to the caller as it would be without the thread."""
+    import threading
+    import time
+
+    from trpipe.models.pool import ModelPool
+
+    loaded_in, warmed = [], []
+
+    def slow(spec, settings):
+        loaded_in.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return load_translator(spec, "test-echo")
+
+    pool = ModelPool(load_registry(echo_registry), translator_factory=slow)
+    settings = Settings(targets=("en",), source_lang="fr", backend="test-echo")
+    soon = pool.translators_soon("fr", ["en", "fr"], settings, meanwhile=lambda: warmed.append(True))
+    translators = soon()
+    assert loaded_in == ["trpipe-load"] and warmed == [True] and len(translators) == 1
+    again = pool.translators_soon("fr", ["en"], settings, meanwhile=lambda: warmed.append(True))
+    assert again() == translators and loaded_in == ["trpipe-load"] and warmed == [True]  # loaded: no thread
+    failing = ModelPool(load_registry(echo_registry), translator_factory=slow)
+    with pytest.raises(Exception, match="no translation model for fr-xx"):
+        failing.translators_soon("fr", ["xx"], settings)()
+    session = Session(load_registry(echo_registry), to="en", summary=False, translator_factory=slow, cache=False)
+    doc = session.translate_text(TEXT, source_lang="fr")
+    assert loaded_in[-1] == "trpipe-load" and doc.provenance["checks"]
+    session.close()

@@ -1,7 +1,6 @@
 """The Session: one registry, the loaded models, the translation memory and default settings.
 
-Everything that translates goes through a Session: the command line (through the engines), each Ray
-actor, and Python users::
+Everything that translates goes through a Session: the CLI (through the engines), Ray actors, Python users::
 
     from trpipe import Session
 
@@ -11,11 +10,9 @@ actor, and Python users::
         for result in session.translate_many(["a.fr.txt", "b.fr.txt"]):
             print(result.name, result.ok)
 
-Models are loaded on first use and kept until ``close()``, so later calls reuse them; the translation
-memory is on by default. The stages themselves live in their own modules (read, segment, translate,
-checks, summarise); this module only puts them in order: read → segment → translate (memory first,
-sentences of a whole group of articles in shared batches) → check → summarise (batched across the
-group) → Document.
+Models load on first use and stay until ``close()``; the translation memory is on by default. The stages
+live in their own modules; this one puts them in order: read → segment → translate (memory first, a group's
+sentences in shared batches) → check → summarise (batched across the group) → Document.
 """
 
 from __future__ import annotations
@@ -250,14 +247,14 @@ class Session:
         lang = self.source_language(source, settings)
         if source.detection is not None:
             self._check_guess(source, lang, settings)
-        translators_soon = self.models.translators_soon(lang, settings.targets, settings)  # loading meanwhile
+        soon = self.models.translators_soon(lang, settings.targets, settings, lambda: _warm_checks(lang, settings))
         self._check_language(source, settings)
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
             segments = segment_text(source.text, lang)
         try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
-            translators = translators_soon()
+            translators = soon()  # loaded meanwhile (and the checks' data)
         except TrpipeError as exc:
             raise noted(exc, source) from None
         if translators:
@@ -487,6 +484,12 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(registry={str(self.registry.path)!r}, settings={self.settings!r})"
+
+
+def _warm_checks(lang: str, settings: Settings) -> None:
+    import trpipe.checks  # the checks' data, read while the first model loads
+
+    trpipe.checks.warm(lang, settings.targets)
 
 
 def article_error(name: str, exc: Exception) -> ArticleError:

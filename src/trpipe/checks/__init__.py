@@ -156,6 +156,16 @@ def check_sentence(
     return flags
 
 
+def warm(source_lang: str, target_langs: Iterable[str]) -> None:
+    """Load what the checks read for these pairs (CLDR tables, patterns, lemmatiser, dictionaries) now, by
+    checking one short sentence: a run calls it while its first model loads (``ModelPool.translators_soon``),
+    so that the first article's checks do not wait for their data after its translation."""
+    for target_lang in dict.fromkeys(target_langs):
+        if target_lang != source_lang:
+            check_sentence("Paris, 12 mai 2024 : 800 euros.", "Paris, 12 May 2024: 800 euros.", source_lang,
+                           target_lang)  # fmt: skip
+
+
 def check_document(document, glossary: Glossary | None = None) -> None:
     """Flag every translated sentence of ``document`` (a trpipe.records.Document) that fails a check.
 
