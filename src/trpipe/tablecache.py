@@ -12,10 +12,11 @@ checks derive from CLDR through Babel (place, currency and unit names), and py3l
   without numpy for a process's first texts (``trpipe.langid_model``).
 
 Where: ``$TRPIPE_TABLES_DIR``, else ``tables/`` in trpipe's cache folder, in a subfolder named after the
-versions the tables come from (trpipe, Python, simplemma, Babel, py3langid, numpy, langcodes): a new version of any
-of them makes new tables, and a derived table also follows its builder's source file. Files are written
-atomically, so processes that build the same table at once do not harm each other; a folder that cannot
-be written (read-only, full) only means the tables are built in memory, as before.
+versions the tables come from (trpipe, Python, simplemma, Babel, py3langid, numpy, langcodes,
+stopwords-iso): a new version of any of them makes new tables, and a derived table also follows its
+builder's source file. Files are written atomically, so processes that build the same table at once do not
+harm each other; a folder that cannot be written (read-only, full) only means the tables are built in
+memory, as before.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ log = logging.getLogger("trpipe")
 
 TABLES_ENV = "TRPIPE_TABLES_DIR"
 FORMAT = 2  # bump when what is stored changes shape
-_LIBRARIES = ("simplemma", "babel", "py3langid", "numpy", "langcodes", "language_data")
+_LIBRARIES = ("simplemma", "babel", "py3langid", "numpy", "langcodes", "language_data", "stopwordsiso")
 
 
 def tables_dir() -> Path:

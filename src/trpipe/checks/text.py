@@ -207,6 +207,7 @@ def proper_noun(word: str, lang: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+@cached_table("stopwords-iso")
 def stopwords(lang: str) -> frozenset[str]:
     """The stop-words of ``lang`` (stopwords-iso), folded; empty where it has none."""
     import stopwordsiso
