@@ -114,3 +114,21 @@ def test_a_read_only_cache_file_system_falls_back_in_a_child(tmp_path):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["voter", "fr"]
+
+
+def test_a_memo_keeps_accepted_answers_between_processes_and_never_refusals(fresh_tables):
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    memo = tablecache.Memo("test-memo", __name__, limit=2)
+    assert [memo.get(k, lambda k=k: compute(k.upper())) for k in ("a", "b")] == ["A", "B"]
+    assert memo.get("refused", lambda: compute(None)) is None
+    memo.clear()  # another process: from the file
+    assert memo.get("a", lambda: compute("again")) == "A" and memo.get("refused", lambda: compute(None)) is None
+    assert calls == ["A", "B", None, None]  # the refusal was not written, so it is asked again
+    memo.get("c", lambda: compute("C"))  # past the limit, the oldest goes
+    memo.clear()
+    assert memo.get("a", lambda: compute("new")) == "new" and memo.get("c", lambda: compute("x")) == "C"

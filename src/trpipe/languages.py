@@ -42,6 +42,12 @@ def _memo() -> Any:
     return Memo("language-tags", __name__)
 
 
+def _remembered(kind: str, tag: str, compute: Any) -> Any:
+    """``compute(tag)``, kept between processes for a tag it accepts (langcodes' import is a tenth of a
+    second); what it refuses, or a tag too long to be one, is computed every time and never written."""
+    return _memo().get(f"{kind}:{tag}", lambda: compute(tag)) if len(tag) <= 32 else compute(tag)
+
+
 def _identifier() -> Any:
     from trpipe.tablecache import language_identifier  # py3langid's model, cached once per machine
 
@@ -232,8 +238,8 @@ def outside_detector(text: str) -> str | None:
 
 @lru_cache(maxsize=512)
 def _tag_of(tag: str) -> tuple[str, str | None, str | None] | None:
-    """:func:`_parts_of_tag`, kept between processes (langcodes' import is a tenth of a second)."""
-    return _memo().get(f"tag:{tag}", lambda: _parts_of_tag(tag)) if len(tag) <= 32 else _parts_of_tag(tag)
+    """:func:`_parts_of_tag`, kept between processes."""
+    return _remembered("tag", tag, _parts_of_tag)
 
 
 def _parts_of_tag(tag: str) -> tuple[str, str | None, str | None] | None:
@@ -283,7 +289,7 @@ def _language_of(tag: str) -> str | None:
 @lru_cache(maxsize=512)
 def _registered(tag: str) -> bool:
     """Whether every subtag of ``tag`` is in the IANA language subtag registry (``xx``, ``zz`` are not)."""
-    return _memo().get(f"registered:{tag}", lambda: _in_registry(tag)) if len(tag) <= 32 else _in_registry(tag)
+    return _remembered("registered", tag, _in_registry)
 
 
 def _in_registry(tag: str) -> bool:

@@ -178,13 +178,16 @@ class Memo:
                 self._values = {}
         return self._values
 
-    def get(self, key: str, compute: Callable[[], Any]) -> Any:
-        """The answer kept for ``key``, else ``compute()``'s, kept."""
+    def get(self, key: str, compute: Callable[[], Any], keep: Callable[[Any], bool] = bool) -> Any:
+        """The answer kept for ``key``, else ``compute()``'s, kept when ``keep(answer)`` (by default a true
+        one: what arbitrary input gets, a refusal, is not written, so that it cannot fill the file)."""
         with self._lock:
             values = self._load()
             if key in values:
                 return values[key]
         value = compute()
+        if not keep(value):
+            return value
         with self._lock:
             values = self._load()
             if key not in values:

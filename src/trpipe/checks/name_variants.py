@@ -39,6 +39,7 @@ from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
 from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun
+from trpipe.tablecache import cached_table
 
 GEONAMES_MIN_POPULATION = 50_000
 TRANSLITERATION_RATIO = 0.75  # skeletons of a transliterated name and its rendering
@@ -293,9 +294,11 @@ def languages_named(text: str, lang: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+@cached_table("cldr-language-prefixes")
 def _language_prefixes() -> dict[str, frozenset[str]]:
     """The first six letters of CLDR's language names (every shipped language, six letters or more) -> the
-    territories where each language is most likely spoken (CLDR's likely subtags: fr -> FR), as 'T:' keys."""
+    territories where each language is most likely spoken (CLDR's likely subtags: fr -> FR), as 'T:' keys;
+    read from Babel once per machine."""
     from babel.core import get_global
 
     likely = get_global("likely_subtags")

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from trpipe.checks.locale import locales
 from trpipe.checks.text import Flag, base_lang, flag, fold_keep, quoted
+from trpipe.tablecache import cached_table
 
 PERIODS = ("year", "month", "week", "day", "hour")
 # The words that make a unit's name a rate ("a year", "chaque semaine", "al día"), and the adverbs and
@@ -43,10 +44,10 @@ _FREQUENCY = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=64)
-def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
-    """(pattern, period) of the language's rates in time, on ``fold_keep`` text."""
-    lang = base_lang(lang)
+@cached_table("cldr-rate-phrases")
+def _phrases(lang: str) -> dict[str, str]:
+    """phrase -> period of the language's rates in time (``fold_keep`` text), from CLDR and the lists above:
+    read from Babel once per machine."""
     phrases: dict[str, str] = {}
     per = _PER.get(lang, "").split()
     for loc in locales(lang):
@@ -65,7 +66,13 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
     for period, words in _FREQUENCY.get(lang, {}).items():
         for word in words.split():
             phrases.setdefault(word, period)
-    ordered = sorted(phrases.items(), key=lambda item: -len(item[0]))
+    return phrases
+
+
+@lru_cache(maxsize=64)
+def _patterns(lang: str) -> tuple[tuple[re.Pattern, str], ...]:
+    """(pattern, period) of the language's rates in time, on ``fold_keep`` text."""
+    ordered = sorted(_phrases(base_lang(lang)).items(), key=lambda item: -len(item[0]))
     return tuple((re.compile(rf"(?<![\w'’-]){re.escape(p)}(?![\w'’-])(?!\s*\d)"), period) for p, period in ordered)
 
 

@@ -16,14 +16,15 @@ from functools import lru_cache
 from trpipe.checks.locale import locales
 from trpipe.checks.rates import changed, find_phrases
 from trpipe.checks.text import Flag, base_lang, flag, fold_keep, quoted
+from trpipe.tablecache import cached_table
 
 FIELDS = ("year", "quarter", "month", "week", "day")
 
 
-@lru_cache(maxsize=64)
-def _patterns(lang: str) -> tuple[tuple[re.Pattern, tuple[str, int]], ...]:
-    """(pattern, (field, offset)) of the language's relative dates, longest first, lower-cased and without
-    accents (``fold_keep``)."""
+@cached_table("cldr-relative-dates")
+def _phrases(lang: str) -> dict[str, tuple[str, int]]:
+    """phrase -> (field, offset) of the language's relative dates, lower-cased and without accents
+    (``fold_keep``): read from Babel once per machine."""
     found: dict[str, tuple[str, int]] = {}
     for loc in locales(lang):
         fields = loc._data.get("date_fields", {})
@@ -32,7 +33,13 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern, tuple[str, int]], ...]:
                 phrase = " ".join(fold_keep(text).replace("’", "'").split())
                 if phrase:
                     found.setdefault(phrase, (field, int(offset)))
-    ordered = sorted(found.items(), key=lambda item: -len(item[0]))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _patterns(lang: str) -> tuple[tuple[re.Pattern, tuple[str, int]], ...]:
+    """(pattern, (field, offset)) of the language's relative dates, longest first."""
+    ordered = sorted(_phrases(lang).items(), key=lambda item: -len(item[0]))
     return tuple((re.compile(rf"(?<![\w'’-]){re.escape(p)}(?![\w'’-])"), key) for p, key in ordered)
 
 
