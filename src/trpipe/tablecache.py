@@ -321,7 +321,7 @@ def language_identifier():
         except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
             if attempt or not _save_identifier(weights, moves, rest):
                 break
-    return _identifier_in_memory(folder)
+    return _identifier_in_memory()
 
 
 def _model_file() -> tuple[Any, ...]:
@@ -349,7 +349,7 @@ def _save_identifier(weights: Path, moves: Path, rest: Path) -> bool:
     )
 
 
-def _identifier_in_memory(folder: Path):
+def _identifier_in_memory():
     """py3langid's own identifier, from its packaged model (the cache folder cannot be written)."""
     import numpy as np
     from py3langid import langid
