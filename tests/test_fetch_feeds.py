@@ -67,6 +67,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         elif path == "/feed.xml":
             self._send(200, FEED.encode(), "application/rss+xml")
+        elif path == "/moved-feed":
+            self._send(301, b"", Location="/news/relative.xml")
+        elif path == "/news/relative.xml":  # relative links, a guid that is no URL, an HTML title; UTF-16
+            self._send(200, RELATIVE_FEED.encode("utf-16"), "text/xml; charset=utf-16")
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -82,6 +86,15 @@ de la vallée.&lt;/p&gt;</description>
 </item>
 <item><title>Troisième</title><link>{base}/article3.html</link><guid>e3</guid>
 <pubDate>Wed, 03 Mar 2021 10:00:00 GMT</pubDate></item>
+</channel></rss>
+"""
+
+
+RELATIVE_FEED = """<?xml version="1.0" encoding="UTF-16"?>
+<rss version="2.0"><channel><title>T</title><link>/</link><description>d</description>
+<item><title>Un</title><link>/article1.html</link><guid isPermaLink="false">r1</guid></item>
+<item><title>Deux</title><link>../article2.html</link><guid isPermaLink="false">r2</guid></item>
+<item><title>Été &lt;b&gt;gras&lt;/b&gt;</title><guid>r3</guid><description>Le conseil a voté.</description></item>
 </channel></rss>
 """
 
@@ -251,3 +264,18 @@ def test_a_feed_in_a_legacy_encoding_without_declaration_is_decoded(tmp_path, en
     found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
     assert [e.title for e in found] == [f"{title} {n}" for n in range(3)]
     assert all(body in e.content for e in found)
+
+
+def test_feed_links_resolve_against_the_feeds_final_url(server, tmp_path):
+    """A feed reached through a redirect, in UTF-16: relative links resolve against where it was found;
+    an RSS guid that is no URL is not fetched (the entry's own content is its article)."""
+    from trpipe.read.feeds import FeedOptions, entries, entry_source
+
+    found = [entry for entry, _state in entries(FeedOptions(sources=(f"{server}/moved-feed",)), allow_private=True)]
+    assert [e.key for e in found] == ["r1", "r2", "r3"]
+    assert [e.link for e in found] == [f"{server}/article1.html", f"{server}/article2.html", None]
+    assert found[2].title == "Été gras"  # a title holding markup (escaped HTML): its text
+    first = entry_source(found[0], allow_private=True)
+    assert first.meta["feed"]["article"] == "linked page" and "Article 1" in first.text
+    own = entry_source(found[2], allow_private=True)
+    assert own.meta["feed"]["article"] == "entry content (the entry has no link)"

@@ -12,24 +12,14 @@ from trpipe.read.sniff import StreamInfo
 from trpipe.records import Source
 
 
-def decoded(data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
-    """``data`` decoded as text (the server's charset first, else detected; ``--encoding`` wins)."""
-    from trpipe.read.decode import decode_source
+def decoded(data: bytes, info: StreamInfo, options: ReadOptions, page: bool = False) -> Source:
+    """``data`` decoded as text: ``--encoding`` if given, else the server's charset, else (``page``) the
+    page's own ``<meta charset>`` or XML declaration, each only when the bytes bear it out
+    (``decode.declared_encoding``), else detected."""
+    from trpipe.read.decode import declared_encoding, decode_source, page_charset
 
-    encoding = options.encoding or _known_charset(info.charset)
+    encoding = options.encoding or declared_encoding(data, info.charset, page_charset(data) if page else None)
     return decode_source(data, info.name, encoding, options.strict_encoding, options.warn)
-
-
-def _known_charset(charset: str | None) -> str | None:
-    import codecs
-
-    if not charset:
-        return None
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        return None
-    return charset
 
 
 class TextReader(Reader):
@@ -81,9 +71,8 @@ class HtmlReader(Reader):
     def read(self, data: bytes, info: StreamInfo, options: ReadOptions) -> Source:
         from trpipe.read.extract import extract
 
-        source = decoded(data, info, options)
-        page = source.text
-        extracted = extract(page, info.name, "html")
+        source = decoded(data, info, options, page=True)
+        extracted = extract(source.text, info.name, "html")
         assert extracted is not None
         source.text, source.blocks, source.meta = extracted.text, extracted.blocks, dict(extracted.meta)
         source.format = "html"

@@ -211,6 +211,51 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     return encoding, str(best)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
+
+
+def page_charset(data: bytes) -> str | None:
+    """The charset a page or XML document declares in its first 4 KB (``<meta charset>``, the XML
+    declaration's ``encoding``), as written; None when it declares none."""
+    found = _XML_ENCODING.match(data[:200]) or _META_CHARSET.search(data[:4096])
+    return found.group(1).decode("ascii") if found else None
+
+
+def declared_encoding(data: bytes, *declared: str | None) -> str | None:
+    """The first of the ``declared`` charsets (a server's, then the document's own) that the bytes bear out,
+    as a codec name; None when none does (the encoding is then detected).
+
+    A declaration is borne out when Python knows it and ``data`` decodes under it without error. Bytes that
+    are valid UTF-8 and hold non-ASCII characters are UTF-8 whatever is declared (a server's default
+    charset over a UTF-8 page: legacy text is practically never valid UTF-8). ISO-8859-1 and ASCII are read
+    as Windows-1252 when the bytes use 0x80-0x9F, as browsers do (the WHATWG Encoding standard).
+    """
+    if not any(declared):
+        return None
+    try:
+        data.decode("utf-8")
+        if not data.isascii():
+            return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for charset in declared:
+        try:
+            codec = codecs.lookup(charset.strip()).name if charset else None
+        except LookupError:
+            continue
+        if codec in ("latin-1", "iso8859-1", "ascii") and any(0x80 <= b <= 0x9F for b in data):
+            codec = "cp1252"
+        if codec is None or (codec in ("utf-16", "utf-32") and not data.startswith(tuple(b for b, _ in _BOMS))):
+            continue  # UTF-16/32 of no stated byte order, without a byte-order mark: detection decides
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return codec
+    return None
+
+
 def _warn(message: str) -> None:
     log.warning("%s", message)
 

@@ -112,29 +112,53 @@ class FeedState:
             raise OutputError(f"{shown(self.path)}: the feed state cannot be written ({exc.strerror or exc})") from None
 
 
-def _feed_bytes(given: str, max_bytes: int | None, allow_private: bool) -> tuple[bytes, str | None]:
+def _feed_bytes(given: str, max_bytes: int | None, allow_private: bool) -> tuple[bytes, str | None, str | None]:
+    """``(bytes, the server's content type, the URL relative links resolve against)`` of a feed."""
     from trpipe.read.fetch import is_url
 
     if is_url(given):
         from trpipe.read.fetch import fetch_url
 
         fetched = fetch_url(given, allow_private=allow_private, max_bytes=max_bytes)
-        return fetched.data, fetched.content_type
+        return fetched.data, fetched.content_type, fetched.final_url
     from trpipe.read.decode import read_bytes
 
-    return read_bytes(given, max_bytes), None
+    return read_bytes(given, max_bytes), None, None
 
 
-_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.I)
+_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?\?>""")
+_ENCODING_ATTRIBUTE = re.compile(r"""\s+encoding\s*=\s*(["'])[^"']*\1""")
+
+
+def _as_utf8(data: bytes, given: str, content_type: str | None) -> bytes:
+    """The feed as UTF-8 that says so, decoded by what its bytes bear out: a byte-order mark, else the
+    server's charset or the XML declaration when the bytes are valid in it, else detection (UTF-16
+    without a mark, a legacy encoding undeclared or declared wrongly)."""
+    from trpipe.read.decode import declared_encoding, detect_encoding, page_charset
+
+    charset = None
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip().strip("\"'")
+    encoding = declared_encoding(data, charset, page_charset(data))
+    text = data.decode(encoding) if encoding else detect_encoding(data, given)[1]
+    text = text.lstrip("\ufeff")
+    declaration = _DECLARATION.match(text)
+    if declaration:  # the declaration now says UTF-8 (the bytes feedparser gets)
+        said = _ENCODING_ATTRIBUTE.sub("", declaration.group(0)).rstrip("?> \t\r\n")
+        text = f'{said} encoding="utf-8"?>' + text[declaration.end() :]
+    return text.encode("utf-8", "surrogatepass")
 
 
 def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = False) -> Any:
-    """The feed at ``given`` (a URL or a file) parsed by feedparser, or an InputError saying what it is."""
+    """The feed at ``given`` (a URL or a file) parsed by feedparser, or an InputError saying what it is.
+
+    ``parsed["trpipe_base"]``: the feed's final URL (after redirects), which relative entry links resolve
+    against (unless the feed sets ``xml:base``); None for a file."""
     import feedparser
 
     from trpipe.read.sniff import content_kind
 
-    data, content_type = _feed_bytes(given, max_bytes, allow_private)
+    data, content_type, base = _feed_bytes(given, max_bytes, allow_private)
     kind = content_kind(data)
     if kind == "html":
         raise InputError(given, "is a web page, not an RSS or Atom feed (give the feed's own URL)")
@@ -142,15 +166,9 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
         from trpipe.read.sniff import KNOWN_KINDS
 
         raise InputError(given, f"is {KNOWN_KINDS.get(kind, (kind, ''))[0]}, not an RSS or Atom feed")
-    document: Any = data
-    if not _DECLARED.match(data[:200]):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:  # a legacy encoding with no declaration: detected, then given as text
-            from trpipe.read.decode import detect_encoding
-
-            document = detect_encoding(data, given)[1]
-    parsed = feedparser.parse(document, response_headers={"content-type": content_type} if content_type else None)
+    headers = {"content-type": content_type.split(";", 1)[0].strip() + "; charset=utf-8"} if content_type else None
+    parsed = feedparser.parse(_as_utf8(data, given, content_type), response_headers=headers)
+    parsed["trpipe_base"] = base
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = " ".join(str(parsed.get("bozo_exception", "no entries")).split())
         reason = re.sub(r"^<unknown>:(\d+):(\d+): ", r"line \1, column \2: ", reason)[:120]  # expat's place
@@ -158,8 +176,19 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
     return parsed
 
 
-def _entry(feed: str, raw: Any) -> Entry:
+def _web_link(link: Any) -> str | None:
+    """``link`` when it is an absolute http(s) URL (one that can be fetched), else None."""
+    return link if isinstance(link, str) and re.match(r"^https?://[^/?#\s]", link, re.I) else None
+
+
+def _entry(feed: str, raw: Any, base: str | None = None) -> Entry:
     link = raw.get("link")
+    if raw.get("guidislink") and not _web_link(raw.get("id")):
+        link = None  # an RSS <guid> that is no URL is the entry's id, not a page to fetch
+    elif link and base:
+        from urllib.parse import urljoin
+
+        link = urljoin(base, link)  # a relative link (/2021/article.html) in a feed fetched from a URL
     key = raw.get("id") or link or hashlib.sha256(repr(raw.get("title")).encode()).hexdigest()[:16]
     contents = raw.get("content") or []
     content, content_type = "", "text/plain"
@@ -169,6 +198,8 @@ def _entry(feed: str, raw: Any) -> Entry:
         content = raw.get("summary", "")
         content_type = (raw.get("summary_detail") or {}).get("type", "text/html")
     title = raw.get("title", "")
+    if "html" in (raw.get("title_detail") or {}).get("type", "") and "<" in title:
+        title = _plain(title)  # an Atom title of type="html" (feedparser keeps its markup)
     published = None
     stamp = raw.get("published_parsed") or raw.get("updated_parsed")
     if stamp:
@@ -188,7 +219,7 @@ def entries(options: FeedOptions, max_bytes: int | None = None, allow_private: b
         state = FeedState(options.state_dir, given)
         parsed = parse_feed(given, max_bytes, allow_private)
         for raw in parsed.entries:
-            entry = _entry(given, raw)
+            entry = _entry(given, raw, parsed.get("trpipe_base"))
             if since and entry.published and _dt.datetime.fromisoformat(entry.published) < since:
                 continue
             if state.is_done(entry):
@@ -206,7 +237,9 @@ def entry_source(entry: Entry, *, allow_private: bool = False, max_bytes: int | 
     from trpipe.read import decode_text
 
     reason = "the entry has no link"
-    if entry.link:
+    if entry.link and not _web_link(entry.link):
+        reason = f"the entry's link {shown(entry.link)} is not an absolute http(s) URL"
+    elif entry.link:
         try:
             from trpipe.read.fetch import fetch_source
 
@@ -227,6 +260,16 @@ def entry_source(entry: Entry, *, allow_private: bool = False, max_bytes: int | 
     source = decode_text(body, entry.name)
     source.meta["feed"] = _feed_meta(entry, f"entry content ({reason})")
     return source
+
+
+def _plain(markup: str) -> str:
+    """The text of an HTML fragment, its spaces collapsed."""
+    from lxml import html as lxml_html
+
+    try:
+        return " ".join(lxml_html.fragment_fromstring(markup, create_parent="div").text_content().split())
+    except (ValueError, TypeError):  # lxml.etree.ParserError is a ValueError
+        return " ".join(markup.split())
 
 
 def _escape(text: str) -> str:

@@ -40,7 +40,6 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
 DEADLINE = 60.0  # seconds for a whole fetch, however slowly the bytes drip
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
 
 
 def is_url(given: str) -> bool:
@@ -307,8 +306,9 @@ def _fetched(url: str, final: str, response, data: bytes, redirects: list[str]) 
     if content_type and "charset=" in content_type.lower():
         charset = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip().strip("\"'") or None
     if charset is None:
-        found = _META_CHARSET.search(data[:4096])
-        charset = found.group(1).decode("ascii", "ignore") if found else None
+        from trpipe.read.decode import page_charset
+
+        charset = page_charset(data)
     return Fetched(
         url=url,
         final_url=final,

@@ -64,7 +64,7 @@ KNOWN_KINDS: dict[str, tuple[str, str]] = {
     "sqlite": ("an SQLite database", "export the articles as text or JSON Lines ({id, text} records)"),
     "font": ("a font file", "trpipe reads documents, not fonts"),
     "feed": ("an RSS or Atom feed", "pass it with --feed FILE_OR_URL: each entry becomes an article"),
-    "xml": ("an XML file that is not a document trpipe reads", "give trpipe the article's text or web page"),
+    "xml": ("a generic XML file (no web page, feed or document format)", "give trpipe the article's text or page"),
     "mobi": ("a Kindle/Mobipocket e-book", "convert it to EPUB (e.g. Calibre) and give trpipe that"),
     "pdf": ("a PDF document", ""),
     "docx": ("a Word document (.docx)", ""),

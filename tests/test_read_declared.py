@@ -1,0 +1,87 @@
+"""Declared encodings checked against the bytes (feeds, web pages, text from a server): a byte-order mark
+decides; a declaration the bytes bear out is used; one they contradict (a lying XML declaration, a server's
+default charset over a UTF-8 page) gives way to what the bytes are."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from trpipe.read import read_source
+from trpipe.read.decode import declared_encoding
+from trpipe.read.feeds import FeedOptions, entries
+
+TITLE, BODY = "Совет области утвердил бюджет", "Оппозиция требует независимого аудита расходов региона."
+FR_TITLE, FR_BODY = "L’été « chaud » à Noël", "Le conseil régional a voté une aide de 800 000 € à l’entreprise."
+
+
+def _rss(title: str, body: str, declaration: str = "") -> str:
+    items = "".join(f"<item><title>{title} {n}</title><guid>g{n}</guid><description>{body}</description></item>"
+                    for n in range(2))  # fmt: skip
+    channel = f"<channel><title>t</title><link>x</link><description>d</description>{items}</channel>"
+    return f'{declaration}<rss version="2.0">{channel}</rss>'
+
+
+@pytest.mark.parametrize(
+    ("data", "title", "body"),
+    [
+        (
+            codecs.BOM_UTF16_LE
+            + _rss(FR_TITLE, FR_BODY, '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16-le"),
+            FR_TITLE,
+            FR_BODY,
+        ),
+        (_rss(TITLE, BODY, '<?xml version="1.0" encoding="utf-32"?>').encode("utf-32"), TITLE, BODY),
+        (_rss(TITLE, BODY, '<?xml version="1.0" encoding="utf-8"?>').encode("koi8-r"), TITLE, BODY),
+        (_rss(FR_TITLE, FR_BODY, "<?xml version='1.0' encoding='utf-8'?>").encode("cp1252"), FR_TITLE, FR_BODY),
+        (
+            codecs.BOM_UTF8 + _rss(FR_TITLE, FR_BODY, '<?xml version="1.0" encoding="windows-1252"?>').encode(),
+            FR_TITLE,
+            FR_BODY,
+        ),
+        (_rss(FR_TITLE, FR_BODY, '<?xml version="1.0" encoding="iso-8859-1"?>').encode("cp1252"), FR_TITLE, FR_BODY),
+    ],
+    ids=[
+        "utf16-bom-declared",
+        "utf32-bom-declared",
+        "koi8r-declared-utf8",
+        "cp1252-declared-utf8",
+        "utf8-bom-declared-cp1252",
+        "cp1252-declared-latin1",
+    ],
+)
+def test_a_feed_is_decoded_by_what_its_bytes_bear_out(tmp_path, data, title, body):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(data)
+    found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
+    assert [e.title for e in found] == [f"{title} 0", f"{title} 1"]
+    assert all(e.content == body for e in found)
+
+
+PL = "Rada miejska przyjęła budżet na przyszły rok. Prace rozpoczną się w marcu, powiedział burmistrz Łodzi."
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding", "expected"),
+    [
+        ("<meta charset='windows-1250'>", "cp1250", "cp1250"),  # the page's own declaration, borne out
+        ("<meta http-equiv='Content-Type' content='text/html; charset=iso-8859-2'>", "iso8859-2", "iso8859-2"),
+        ("<meta charset='iso-8859-1'>", "utf-8", "utf-8"),  # declared Latin-1, bytes UTF-8: UTF-8
+    ],
+)
+def test_a_web_page_file_is_read_in_the_charset_it_declares_when_its_bytes_agree(tmp_path, head, encoding, expected):
+    page = tmp_path / "page.html"
+    page.write_bytes(f"<html><head>{head}</head><body><article><p>{PL}</p><p>{PL}</p></article></body></html>"
+                     .encode(encoding))  # fmt: skip
+    source = read_source(page)
+    assert source.encoding == expected and PL in source.text
+
+
+def test_declared_encoding_rules():
+    cp1252 = "L’été « chaud » coûte 5 €".encode("cp1252")
+    assert declared_encoding(cp1252, "iso-8859-1") == "cp1252"  # 0x80-0x9F used: as browsers read it
+    assert declared_encoding(cp1252, "utf-8", "windows-1252") == "cp1252"  # the first borne out
+    assert declared_encoding(cp1252, "utf-8") is None and declared_encoding(cp1252, "x-nonsense") is None
+    assert declared_encoding("été".encode(), "iso-8859-1") == "utf-8" and declared_encoding(b"ascii", None) is None
+    assert declared_encoding("été".encode("utf-16-le"), "utf-16") is None  # no byte order, no mark: detected
