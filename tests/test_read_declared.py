@@ -85,3 +85,15 @@ def test_declared_encoding_rules():
     assert declared_encoding(cp1252, "utf-8") is None and declared_encoding(cp1252, "x-nonsense") is None
     assert declared_encoding("été".encode(), "iso-8859-1") == "utf-8" and declared_encoding(b"ascii", None) is None
     assert declared_encoding("été".encode("utf-16-le"), "utf-16") is None  # no byte order, no mark: detected
+
+
+def test_a_long_paragraph_is_split_by_pysbd_in_windows_with_the_same_cuts(monkeypatch):
+    """pysbd's time grows with the square of a paragraph's length: long ones go to it in windows of whole
+    sentences, which must cut exactly where one pass would."""
+    import trpipe.segment as segment
+
+    text = "Le conseil a voté le budget. M. Dupont a dit 3,5 fois non ! Les travaux commenceront en mars. " * 40
+    whole = segment.split_sentences(text, 0, len(text), "fr")
+    monkeypatch.setattr(segment, "PYSBD_WINDOW", 300)
+    windowed = segment.split_sentences(text, 0, len(text), "fr")
+    assert [(s.start, s.end) for s in windowed] == [(s.start, s.end) for s in whole] and len(whole) == 120

@@ -245,6 +245,9 @@ def icu_boundaries(text: str, lang: str | None, kind: str = "word") -> list[int]
     return sorted(b for b in found if 0 <= b <= len(text))
 
 
+PYSBD_WINDOW = 4000  # characters pysbd is given at once (see _sentence_cuts)
+
+
 def _sentence_cuts(chunk: str, lang: str | None) -> list[int]:
     """Offsets inside ``chunk`` where a sentence ends: pysbd's (checked, or re-found when its spans drift) for
     its languages, ICU's for the others.
@@ -259,6 +262,20 @@ def _sentence_cuts(chunk: str, lang: str | None) -> list[int]:
         return sorted({*icu_boundaries(chunk, lang, "sentence")[1:], *sentence_cuts(chunk, _language(lang))})
     if _language(lang) not in PYSBD_LANGS:
         return icu_boundaries(chunk, lang, "sentence")[1:]
+    if len(chunk) <= PYSBD_WINDOW:
+        return _pysbd_cuts(chunk, lang)
+    # pysbd's time grows with the square of a paragraph's length (a 2 MB line would take an hour): a long
+    # chunk goes to it in windows of whole sentences (ICU's cuts, linear) of about PYSBD_WINDOW characters
+    cuts, start, last = [], 0, 0
+    for boundary in icu_boundaries(chunk, lang, "sentence")[1:]:
+        if boundary - start > PYSBD_WINDOW and last > start:
+            cuts += [start + c for c in _pysbd_cuts(chunk[start:last], lang)]
+            start = last
+        last = boundary
+    return cuts + [start + c for c in _pysbd_cuts(chunk[start:], lang)]
+
+
+def _pysbd_cuts(chunk: str, lang: str | None) -> list[int]:
     cuts: list[int] = []
     cursor = 0
     for span in _segmenter(_language(lang)).segment(chunk):
