@@ -97,3 +97,60 @@ def test_a_long_paragraph_is_split_by_pysbd_in_windows_with_the_same_cuts(monkey
     monkeypatch.setattr(segment, "PYSBD_WINDOW", 300)
     windowed = segment.split_sentences(text, 0, len(text), "fr")
     assert [(s.start, s.end) for s in windowed] == [(s.start, s.end) for s in whole] and len(whole) == 120
+
+
+def _pdf(lines: list[str]) -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    for n, line in enumerate(lines):
+        page.drawString(50, 780 - 14 * n, line)
+    page.save()
+    return out.getvalue()
+
+
+def test_pdf_words_hyphenated_at_line_ends_are_joined(tmp_path):
+    lines = ["Le porte-parole du conseil a dit que le bud-", "get de la ville, voté par le porte-", "parole,",
+             "finance les tra-", "vaux de Jean-", "Pierre entre 1990-", "2000 et la rue Nord - Sud."]  # fmt: skip
+    path = tmp_path / "hyphens.pdf"
+    path.write_bytes(_pdf(lines))
+    source = read_source(path)
+    assert source.text.strip() == (
+        "Le porte-parole du conseil a dit que le budget de la ville, voté par le porte-parole, finance les "
+        "travaux de Jean-Pierre entre 1990-2000 et la rue Nord - Sud."
+    )
+    assert len(source.blocks[0].location["boxes"]) == len(lines)  # each line's box kept
+
+
+def test_a_repaired_pdf_prints_no_library_lines_and_says_what_was_repaired(tmp_path, caplog):
+    import re
+
+    path = tmp_path / "xref.pdf"
+    path.write_bytes(re.sub(rb"startxref\s+\d+", b"startxref\n999999", _pdf(["Texte du document."])))
+    with caplog.at_level("WARNING"):
+        source = read_source(path)
+    assert source.text.strip() == "Texte du document."
+    assert "startxref" in source.meta["library_warnings"]
+    assert not [r for r in caplog.records if r.name.startswith(("pypdf", "pdfminer"))]
+
+
+def test_pdf_ligatures_are_spelt_out(tmp_path):
+    import io
+    from pathlib import Path
+
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", str(Path(reportlab.__file__).parent / "fonts" / "Vera.ttf")))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("Vera", 12)
+    page.drawString(50, 780, "La \ufb01nance des pro\ufb01ts a \ufb02anché.")  # the fi and fl glyphs Vera has
+    page.save()
+    (tmp_path / "ligatures.pdf").write_bytes(out.getvalue())
+    assert read_source(tmp_path / "ligatures.pdf").text.strip() == "La finance des profits a flanché."

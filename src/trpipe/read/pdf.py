@@ -11,9 +11,12 @@ glyphs that a font cannot map to Unicode (translating them would translate garba
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import statistics
+from collections.abc import Iterator
 from typing import Any
 
 from trpipe.errors import InputError
@@ -23,6 +26,33 @@ from trpipe.read.package import library_version
 _CID = re.compile(r"\(cid:\d+\)")
 MAX_UNMAPPED = 0.05  # share of a document's glyphs with no Unicode mapping above which it is refused
 MAX_PAGES = 5000
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split())[:200])
+
+
+@contextlib.contextmanager
+def _libraries_quiet() -> Iterator[list[str]]:
+    """pypdf's and pdfminer's warnings (a damaged xref they repair, a missing EOF marker...) kept for the
+    provenance instead of printed as bare lines on stderr (a refusal stays one line)."""
+    kept = _Kept()
+    loggers = [logging.getLogger(name) for name in ("pypdf", "pdfminer")]
+    saved = [(logger, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(kept)
+        logger.propagate = False
+    try:
+        yield kept.messages
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(kept)
+            logger.propagate = propagate
 
 
 def _check_with_pypdf(data: bytes, name: str) -> dict[str, Any]:
@@ -55,6 +85,47 @@ def _check_with_pypdf(data: bytes, name: str) -> dict[str, Any]:
     return facts
 
 
+_BROKEN = re.compile(r"(\w+)[-\u00ad\u2010]$")  # a word hyphenated at the end of a line
+_GOES_ON = re.compile(r"^(\w+)")
+_WORDS = re.compile(r"\w+(?:-\w+)*")
+_LIGATURES = re.compile("[\ufb00-\ufb06]")  # ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ: typesetting glyphs, not letters
+
+
+def _spelt(text: str) -> str:
+    """``text`` with its ligatures spelt out (``ﬁnance`` → ``finance``)."""
+    import unicodedata
+
+    return _LIGATURES.sub(lambda found: unicodedata.normalize("NFKC", found.group()), text)
+
+
+def _line_text(line) -> str:
+    """A line's text, squashed, unmapped glyphs dropped and ligatures spelt out."""
+    return _spelt(squash(_CID.sub("", line.get_text())))
+
+
+def _joined(lines: list[str], vocabulary: set[str]) -> str:
+    """A paragraph's lines as one text: a word hyphenated across a line end is joined (``bud-`` + ``get``
+    → ``budget``) when the next line goes on in lower case, unless the document writes the hyphenated
+    form elsewhere (``porte-parole``) and not the joined one; a soft hyphen always goes; before a capital
+    or a digit the hyphen stays, without a space (``Jean-Pierre``, ``1990-2000``)."""
+    text = ""
+    for line in lines:
+        broken = _BROKEN.search(text) if text else None
+        after = _GOES_ON.match(line)
+        if broken is None or after is None:
+            text = f"{text} {line}" if text else line
+        elif text.endswith("\u00ad") or (after.group(1)[0].islower() and not _compound(broken, after, vocabulary)):
+            text = text[:-1] + line
+        else:
+            text += line
+    return text
+
+
+def _compound(broken: re.Match, after: re.Match, vocabulary: set[str]) -> bool:
+    first, second = broken.group(1).lower(), after.group(1).lower()
+    return f"{first}-{second}" in vocabulary and f"{first}{second}" not in vocabulary
+
+
 def _lines(box) -> list:
     from pdfminer.layout import LTTextLine
 
@@ -73,6 +144,15 @@ def _font_size(line) -> float:
 
 
 def read_pdf(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
+    with _libraries_quiet() as warnings:
+        extracted, meta = _read_pdf(data, name)
+    if warnings:  # the document was read: what the libraries repaired goes into the provenance
+        meta["library_warnings"] = "; ".join(list(dict.fromkeys(warnings))[:10])
+        logging.getLogger("trpipe").debug("%s: %s", name, meta["library_warnings"])
+    return extracted, meta
+
+
+def _read_pdf(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTFigure, LTImage, LTTextBox, LTTextLine
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -125,6 +205,7 @@ def read_pdf(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
             )
         raise InputError(name, "is a PDF with no text")
 
+    vocabulary = set(_WORDS.findall(_spelt(text).lower()))
     sizes = [s for _, line in all_lines if (s := _font_size(line))]
     body_size = statistics.median(sizes) if sizes else 0.0
     blocks: list[tuple] = []
@@ -132,7 +213,7 @@ def read_pdf(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
         lines = [line for line in _lines(box) if squash(_CID.sub("", line.get_text()))]
         if not lines:
             continue
-        words = " ".join(squash(_CID.sub("", line.get_text())) for line in lines)
+        words = _joined([_line_text(line) for line in lines], vocabulary)
         location = {
             "format": "pdf",
             "page": page,
