@@ -154,3 +154,19 @@ def test_pdf_ligatures_are_spelt_out(tmp_path):
     page.save()
     (tmp_path / "ligatures.pdf").write_bytes(out.getvalue())
     assert read_source(tmp_path / "ligatures.pdf").text.strip() == "La finance des profits a flanché."
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Rada miejska przyjęła budżet na przyszły rok. Prace rozpoczną się w marcu, powiedział burmistrz.", "cp1250"),
+        ("A városi tanács elfogadta a jövő évi költségvetést. A munkálatok márciusban kezdődnek.", "iso8859-2"),
+        ("Belediye meclisi gelecek yılın bütçesini onayladı. Çalışmalar martta başlayacak.", "cp1254"),
+        ("Le président a dit : « Ça va très bien », et c’est tout, à côté de l’église.", "cp1252"),
+        ("Der Stadtrat hat den Haushalt für das nächste Jahr beschlossen, sagte der Bürgermeister.", "cp1252"),
+    ],
+)
+def test_an_undeclared_legacy_code_page_is_not_read_as_western_when_that_reads_worse(tmp_path, text, encoding):
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_source(path).text == text

@@ -48,6 +48,9 @@ _WESTERN = {
     "cp437",
     "ascii",
 }
+# Of those, the ones a text is read in when Windows-1252 reads it clearly worse (see _regional), most used
+# first: Central European, Turkish.
+_REGIONAL = ("cp1250", "iso8859_2", "cp1254")
 # Control characters (Unicode category Cc) other than tab, line feed, vertical tab, form feed, carriage return.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
@@ -201,6 +204,9 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     if best is None:
         raise InputError(name, "looks like a binary file: no text encoding decodes it")
     encoding = best.encoding
+    regional = _regional(data) if encoding in _WESTERN else None
+    if regional is not None:
+        return regional, data.decode(regional)
     if encoding in _WESTERN:
         # Bytes 0x80-0x9F are printable in Windows-1252 and control codes in Latin-1.
         has_c1 = any(0x80 <= b <= 0x9F for b in data)
@@ -253,6 +259,24 @@ def declared_encoding(data: bytes, *declared: str | None) -> str | None:
         except UnicodeDecodeError:
             continue
         return codec
+    return None
+
+
+def _regional(data: bytes) -> str | None:
+    """A Central European or Turkish code page when charset-normalizer reads ``data`` clearly better in it
+    than in Windows-1252: Windows-1252 rejected (Polish ``przyjê³a``), or its reading more chaotic
+    (symbols inside words) or clearly less like a language (Turkish). A tie stays Western: short French or
+    German texts decode alike in several code pages. None when Western it is."""
+    from charset_normalizer import from_bytes
+
+    matches = {match.encoding: match for match in from_bytes(data, cp_isolation=["cp1252", *_REGIONAL])}
+    others = [matches[name] for name in _REGIONAL if name in matches]
+    if not others:
+        return None
+    best = min(others, key=lambda match: (match.chaos, -match.coherence))  # the first of equals: most used
+    western = matches.get("cp1252")
+    if western is None or western.chaos > best.chaos + 0.01 or western.coherence + 0.05 < best.coherence:
+        return best.encoding
     return None
 
 
