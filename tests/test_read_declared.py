@@ -170,3 +170,58 @@ def test_an_undeclared_legacy_code_page_is_not_read_as_western_when_that_reads_w
     path = tmp_path / "article.txt"
     path.write_bytes(text.encode(encoding))
     assert read_source(path).text == text
+
+
+def _book(tmp_path, chapters: list[bytes], extra: dict[str, str] | None = None):
+    import io
+    import zipfile
+
+    from documents.books import _CONTAINER, _opf
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        book.writestr("META-INF/container.xml", _CONTAINER)
+        book.writestr("OEBPS/content.opf", _opf(len(chapters)))
+        for i, chapter in enumerate(chapters):
+            book.writestr(f"OEBPS/ch{i}.xhtml", chapter)
+        for member, text in (extra or {}).items():
+            book.writestr(member, text)
+    path = tmp_path / "book.epub"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+XHTML11 = (
+    '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+    '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd"><html xmlns="http://www.w3.org/1999/xhtml"><body>{}</body></html>'
+)
+
+
+def test_epub_chapters_keep_html_entities_drop_ruby_readings_and_html_ones_are_utf8(tmp_path):
+    chapters = [
+        XHTML11.format("<p>L&rsquo;&eacute;t&eacute;&nbsp;&mdash; fin &amp; suite.</p>").encode(),
+        XHTML11.format("<p>東京の<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rt>じ</rt></ruby>の本。</p>").encode(),
+        "<html><body><p>Un chapitre en HTML, pas en XML : été<br><p>Deux</body></html>".encode(),
+    ]
+    source = read_source(_book(tmp_path, chapters))
+    texts = [source.text[b.start : b.end] for b in source.blocks]
+    assert texts == ["L’été — fin & suite.", "東京の漢字の本。", "Un chapitre en HTML, pas en XML : été", "Deux"]
+
+
+ENCRYPTION = (
+    '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" xmlns:enc="http://www.w3.org/2001/04/xmlenc#">'
+    '<enc:EncryptedData><enc:EncryptionMethod Algorithm="{}"/><enc:CipherData><enc:CipherReference URI="{}"/>'
+    "</enc:CipherData></enc:EncryptedData></encryption>"
+)
+
+
+def test_a_drm_epub_is_refused_and_font_obfuscation_is_not_drm(tmp_path):
+    from trpipe.errors import InputError
+
+    chapter = XHTML11.format("<p>Le conseil a voté le budget.</p>").encode()
+    aes = ENCRYPTION.format("http://www.w3.org/2001/04/xmlenc#aes128-cbc", "OEBPS/ch0.xhtml")
+    with pytest.raises(InputError, match=r"is a DRM-protected EPUB \(1 of 1 chapters encrypted\)"):
+        read_source(_book(tmp_path, [b"\x8f\x02" * 400], {"META-INF/encryption.xml": aes}))
+    fonts = ENCRYPTION.format("http://www.idpf.org/2008/embedding", "OEBPS/font.otf")
+    assert "budget" in read_source(_book(tmp_path, [chapter], {"META-INF/encryption.xml": fonts})).text

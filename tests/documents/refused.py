@@ -61,5 +61,7 @@ SAMPLES: dict[str, bytes] = {
     "font": b"wOFF\x00\x01\x00\x00" + _PAD,
     "feed": b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Actu</title></channel></rss>\n',
     "xml": b'<?xml version="1.0"?>\n<catalogue><livre>Le conseil</livre></catalogue>\n',
+    "odf-flat": b"<?xml version='1.0'?>\n<office:document xmlns:office='urn:oasis:names:tc:opendocument:"
+    b"xmlns:office:1.0'><office:body/></office:document>\n",
     "mobi": b"\x00" * 60 + b"BOOKMOBI" + _PAD,
 }

@@ -12,6 +12,7 @@ links) is skipped; the provenance lists each fallback.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,7 +24,7 @@ OPF = "http://www.idpf.org/2007/opf"
 DC = "http://purl.org/dc/elements/1.1/"
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "figcaption", "caption",
               "blockquote", "pre", "div", "section", "article", "aside", "header", "footer", "title"}  # fmt: skip
-_SKIP = {"script", "style", "head", "nav", "svg", "math", "template"}
+_SKIP = {"script", "style", "head", "nav", "svg", "math", "template", "rt", "rp"}  # rt, rp: ruby annotations
 _KIND = {"h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading", "h5": "heading", "h6": "heading",
          "li": "list_item", "dt": "list_item", "figcaption": "caption", "caption": "caption"}  # fmt: skip
 
@@ -97,8 +98,25 @@ def spine(package: Package) -> tuple[str, Any, list[str], list[str]]:
     return opf, root, list(dict.fromkeys(chapters)), notes
 
 
+_NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_OWN = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _numbered(data: bytes) -> bytes:
+    """HTML's named entities (``&nbsp;``, ``&eacute;``: XHTML 1.1 books use them, defined by a DTD no
+    parser here loads) as character references, so they are text rather than dropped."""
+    from html.entities import name2codepoint
+
+    def number(found: re.Match) -> bytes:
+        name = found.group(1)
+        code = name2codepoint.get(name.decode("ascii"))
+        return found.group(0) if code is None or name in _XML_OWN else b"&#%d;" % code
+
+    return _NAMED.sub(number, data) if b"&" in data else data
+
+
 def chapter_root(package: Package, part: str, notes: list[str]):
-    data = package.read(part)
+    data = _numbered(package.read(part))
     try:
         return parse_xml(data, package.name, part)
     except InputError as exc:
@@ -108,9 +126,34 @@ def chapter_root(package: Package, part: str, notes: list[str]):
         return parse_xml(data, package.name, part, html=True)
 
 
+_FONT_OBFUSCATION = {"http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC"}
+
+
+def _encrypted(package: Package) -> set[str]:
+    """The members META-INF/encryption.xml says are encrypted (DRM), font obfuscation aside."""
+    if not package.has("META-INF/encryption.xml"):
+        return set()
+    found = set()
+    for data in package.xml("META-INF/encryption.xml", recover=True).iter():
+        if local(data.tag) != "encrypteddata":
+            continue
+        method = next((el.get("Algorithm") for el in data.iter() if local(el.tag) == "encryptionmethod"), None)
+        for ref in data.iter():
+            if local(ref.tag) == "cipherreference" and ref.get("URI") and method not in _FONT_OBFUSCATION:
+                found.add(posixpath.normpath(unquote(ref.get("URI")).lstrip("/")))
+    return found
+
+
 def read_epub(data: bytes, name: str) -> tuple[Any, dict[str, Any]]:
     package = Package(data, name, "EPUB e-book")
     _opf, opf_root, chapters, notes = spine(package)
+    locked = _encrypted(package).intersection(chapters)
+    if locked:
+        raise InputError(
+            name,
+            f"is a DRM-protected EPUB ({len(locked)} of {len(chapters)} chapters encrypted): trpipe cannot "
+            f"read it; give it a DRM-free copy",
+        )
     blocks: list[tuple] = []
     for number, part in enumerate(chapters, start=1):
         root = chapter_root(package, part, notes)

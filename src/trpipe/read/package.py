@@ -77,6 +77,17 @@ class Package:
         return parse_xml(self.read(member), self.name, member, recover=recover)
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def parse_xml(data: bytes, name: str, member: str, *, recover: bool = False, html: bool = False) -> Any:
     """XML bytes → lxml root element, with entities never resolved, no DTD or network access, bounded depth.
 
@@ -95,9 +106,14 @@ def parse_xml(data: bytes, name: str, member: str, *, recover: bool = False, htm
     if html:
         from lxml import html as lxml_html
 
+        from trpipe.read.decode import declared_encoding, detect_encoding, page_charset
+
+        # decoded here: lxml reads bytes that declare no charset as Latin-1 (EPUB's default is UTF-8)
+        encoding = declared_encoding(data, page_charset(data)) or ("utf-8" if _utf8(data) else None)
+        text = data.decode(encoding) if encoding else detect_encoding(data, f"{name}: {member}")[1]
         parser = lxml_html.HTMLParser(no_network=True, remove_comments=False)
         try:
-            return lxml_html.document_fromstring(data, parser=parser)
+            return lxml_html.document_fromstring(_XML_DECLARATION.sub("", text.lstrip("\ufeff"), 1), parser=parser)
         except (etree.ParserError, ValueError) as exc:
             raise InputError(name, f"its part {member} is not readable HTML ({exc})") from None
     parser = etree.XMLParser(

@@ -64,6 +64,7 @@ KNOWN_KINDS: dict[str, tuple[str, str]] = {
     "sqlite": ("an SQLite database", "export the articles as text or JSON Lines ({id, text} records)"),
     "font": ("a font file", "trpipe reads documents, not fonts"),
     "feed": ("an RSS or Atom feed", "pass it with --feed FILE_OR_URL: each entry becomes an article"),
+    "odf-flat": ("a flat OpenDocument file (.fodt, .fods, .fodp)", "save it as .odt or .docx and give trpipe that"),
     "xml": ("a generic XML file (no web page, feed or document format)", "give trpipe the article's text or page"),
     "mobi": ("a Kindle/Mobipocket e-book", "convert it to EPUB (e.g. Calibre) and give trpipe that"),
     "pdf": ("a PDF document", ""),
@@ -225,6 +226,7 @@ _FEED = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf
 _HTML = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.S | re.I)
 _SVG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+svg[^>]*>\s*)?<svg\b", re.S | re.I)
 _XML = re.compile(rb"^\s*<\?xml\b")
+_FLAT_ODF = re.compile(rb"<office:document[\s>]")
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,7 @@ def content_kind(data: bytes) -> str | None:
     if _SVG.match(text_head):
         return "svg"
     if _XML.match(text_head):
-        return "xml"
+        return "odf-flat" if _FLAT_ODF.search(text_head) else "xml"
     return None
 
 
