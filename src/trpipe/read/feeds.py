@@ -150,7 +150,8 @@ def _as_utf8(data: bytes, given: str, content_type: str | None) -> bytes:
 
 
 def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = False) -> Any:
-    """The feed at ``given`` (a URL or a file) parsed by feedparser, or an InputError saying what it is.
+    """The feed at ``given`` (a URL or a file) parsed by feedparser (a JSON Feed by ``read.jsonfeed``), or an
+    InputError saying what it is.
 
     ``parsed["trpipe_base"]``: the feed's final URL (after redirects), which relative entry links resolve
     against (unless the feed sets ``xml:base``); None for a file."""
@@ -159,6 +160,10 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
     from trpipe.read.sniff import content_kind
 
     data, content_type, base = _feed_bytes(given, max_bytes, allow_private)
+    from trpipe.read.jsonfeed import looks_like_json, parse_json_feed
+
+    if looks_like_json(data):
+        return parse_json_feed(data, given, base)
     kind = content_kind(data)
     if kind == "html":
         raise InputError(given, "is a web page, not an RSS or Atom feed (give the feed's own URL)")

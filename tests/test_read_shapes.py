@@ -1,6 +1,9 @@
-"""Declared encodings checked against the bytes (feeds, web pages, text from a server): a byte-order mark
-decides; a declaration the bytes bear out is used; one they contradict (a lying XML declaration, a server's
-default charset over a UTF-8 page) gives way to what the bytes are."""
+"""Real-world shapes of documents and feeds nobody here wrote (an adversarial pass over the readers).
+
+Declared encodings checked against the bytes (feeds, web pages): a byte-order mark decides; a declaration
+the bytes bear out is used; one they contradict (a lying XML declaration, a server's default charset over a
+UTF-8 page) gives way. Undeclared Central European and Turkish code pages; long paragraphs split in linear
+time; PDF hyphenation, ligatures and library warnings; EPUB entities, ruby, HTML chapters and DRM; JSON Feed."""
 
 from __future__ import annotations
 
@@ -225,3 +228,29 @@ def test_a_drm_epub_is_refused_and_font_obfuscation_is_not_drm(tmp_path):
         read_source(_book(tmp_path, [b"\x8f\x02" * 400], {"META-INF/encryption.xml": aes}))
     fonts = ENCRYPTION.format("http://www.idpf.org/2008/embedding", "OEBPS/font.otf")
     assert "budget" in read_source(_book(tmp_path, [chapter], {"META-INF/encryption.xml": fonts})).text
+
+
+def test_a_json_feed_gives_entries_like_rss(tmp_path):
+    import json
+
+    from trpipe.errors import InputError
+    from trpipe.read.feeds import entry_source
+
+    items = [
+        {"id": 1, "url": "https://news.example/a", "title": "Premier", "date_published": "2021-03-01T10:00:00Z"},
+        {"id": "2", "title": "Deux", "content_html": "<p>Le conseil a voté.</p>", "date_modified": "2021-03-02"},
+        {"id": "3", "content_text": "Texte brut du maire."},
+        "not an item",
+    ]
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}))
+    found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),), since="2021-03-02"))]
+    assert [(e.key, e.link, e.published) for e in found] == [
+        ("2", None, "2021-03-02T00:00:00+00:00"),
+        ("3", None, None),
+    ]
+    assert entry_source(found[0]).text.split() == ["Deux", "Le", "conseil", "a", "voté."]
+    assert entry_source(found[1]).text.strip() == "Texte brut du maire."
+    feed.write_text('{"a": 1}')
+    with pytest.raises(InputError, match="is a JSON document, not a feed"):
+        list(entries(FeedOptions(sources=(str(feed),))))
