@@ -67,6 +67,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         elif path == "/feed.xml":
             self._send(200, FEED.encode(), "application/rss+xml")
+        elif path in ("/refresh", "/refresh-self"):  # a page that sends the reader on, to a page or to itself
+            target = "article5.html" if path == "/refresh" else "/refresh-self"
+            self._send(200, f"<html><head><meta http-equiv='refresh' content='0; url={target}'></head></html>".encode())
         elif path == "/moved-feed":
             self._send(301, b"", Location="/news/relative.xml")
         elif path == "/news/relative.xml":  # relative links, a guid that is no URL, an HTML title; UTF-16
@@ -279,3 +282,11 @@ def test_feed_links_resolve_against_the_feeds_final_url(server, tmp_path):
     assert first.meta["feed"]["article"] == "linked page" and "Article 1" in first.text
     own = entry_source(found[2], allow_private=True)
     assert own.meta["feed"]["article"] == "entry content (the entry has no link)"
+
+
+def test_a_meta_refresh_page_is_followed_like_a_redirect(server):
+    source = fetch_source(f"{server}/refresh", allow_private=True, cache_dir=False)
+    assert "Article 5" in source.text and source.meta["fetch"]["redirects"] == [f"{server}/article5.html"]
+    assert source.meta["fetch"]["url"] == f"{server}/refresh"
+    with pytest.raises(InputError, match="no article text found"):
+        fetch_source(f"{server}/refresh-self", allow_private=True, cache_dir=False)

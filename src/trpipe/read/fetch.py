@@ -377,5 +377,36 @@ def source_from_fetched(fetched: Fetched, warn: Callable[[str], None] | None = N
 def fetch_source(
     url: str, *, allow_private: bool = False, max_bytes: int | None = None, warn=None, **options
 ) -> Source:
-    """``url`` fetched and read as an article (see ``fetch_url`` for the options)."""
-    return source_from_fetched(fetch_url(url, allow_private=allow_private, max_bytes=max_bytes, **options), warn)
+    """``url`` fetched and read as an article (see ``fetch_url`` for the options).
+
+    A page with no article that sends the reader on with ``<meta http-equiv="refresh" content="0; url=...">``
+    (link shorteners, moved pages) is followed like a redirect, checked the same way, at most 3 times."""
+    fetched = fetch_url(url, allow_private=allow_private, max_bytes=max_bytes, **options)
+    for _hop in range(3):
+        try:
+            return source_from_fetched(fetched, warn)
+        except InputError as exc:
+            following = _refresh_target(fetched)
+            if following is None or "no article text" not in exc.reason:
+                raise
+        moved = fetch_url(following, allow_private=allow_private, max_bytes=max_bytes, **options)
+        moved.url, moved.redirects = url, [*fetched.redirects, following, *moved.redirects]
+        fetched = moved
+    return source_from_fetched(fetched, warn)
+
+
+_REFRESH = re.compile(
+    rb"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']\s*\d*\s*[;,]\s*url\s*=\s*['"]?([^"'>\s]+)""",
+    re.I,
+)
+
+
+def _refresh_target(fetched: Fetched) -> str | None:
+    """Where a page's ``<meta http-equiv="refresh">`` sends the reader (an absolute URL), None if nowhere new."""
+    found = _REFRESH.search(fetched.data[:65536])
+    if not found:
+        return None
+    import html
+
+    target = urljoin(fetched.final_url, html.unescape(found.group(1).decode("ascii", "replace")))
+    return None if target in (fetched.final_url, fetched.url, *fetched.redirects) else target
