@@ -254,3 +254,31 @@ def test_a_json_feed_gives_entries_like_rss(tmp_path):
     feed.write_text('{"a": 1}')
     with pytest.raises(InputError, match="is a JSON document, not a feed"):
         list(entries(FeedOptions(sources=(str(feed),))))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_url_list_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    from trpipe.inputs import url_list
+
+    path = tmp_path / "urls.txt"
+    path.write_bytes("# liste\r\nhttps://news.example/a\r\n\r\n  https://news.example/é  \r\n".encode(encoding))
+    assert url_list(str(path)) == ["https://news.example/a", "https://news.example/é"]
+
+
+def test_a_damaged_feed_gives_the_entries_before_the_damage_and_says_so(tmp_path, caplog):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_rss(FR_TITLE, FR_BODY)[:-40], encoding="utf-8")  # cut inside the last item
+    with caplog.at_level("WARNING", logger="trpipe"):
+        found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
+    assert [e.title for e in found][:1] == [f"{FR_TITLE} 0"] and found[0].content == FR_BODY
+    (warning,) = [r.getMessage() for r in caplog.records if "not well-formed" in r.getMessage()]
+    assert "the feed is not well-formed XML (line 1, column" in warning and "\n" not in warning
+
+
+def test_html_entities_in_a_feed_are_text_and_no_damage(tmp_path, caplog):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(_rss("Caf&eacute; &amp; th&eacute;&nbsp;&mdash; &copy;", "L&rsquo;&eacute;t&eacute;."), "utf-8")
+    with caplog.at_level("WARNING", logger="trpipe"):
+        found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
+    assert found[0].title == "Café & thé\u00a0— © 0" and found[0].content == "L’été."
+    assert not [r for r in caplog.records if "well-formed" in r.getMessage()]

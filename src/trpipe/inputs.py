@@ -167,8 +167,12 @@ def url_list(path: str) -> list[str]:
         if path == STDIN:
             lines = sys.stdin.read().splitlines()
         else:
-            with open(path, encoding="utf-8-sig") as handle:
-                lines = handle.read().splitlines()
+            from trpipe.read.decode import bom_encoding
+
+            with open(path, "rb") as handle:
+                data = handle.read()
+            # UTF-8, or UTF-16/32 with a byte-order mark (as Windows tools write lists)
+            lines = data.decode(bom_encoding(data) or "utf-8").lstrip("\ufeff").splitlines()
     except OSError as exc:
         raise InputError(path, f"cannot be read as a list of URLs ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

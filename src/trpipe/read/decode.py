@@ -175,6 +175,11 @@ def _mostly_utf8(data: bytes) -> tuple[str, Damage] | None:
     return None
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding ``data``'s byte-order mark names (UTF-8, -16 or -32), None without one."""
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
+
 def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     """Return ``(encoding_name, text)`` for ``data``; raise InputError for binary or undecodable data.
 
@@ -252,7 +257,7 @@ def declared_encoding(data: bytes, *declared: str | None) -> str | None:
             continue
         if codec in ("latin-1", "iso8859-1", "ascii") and any(0x80 <= b <= 0x9F for b in data):
             codec = "cp1252"
-        if codec is None or (codec in ("utf-16", "utf-32") and not data.startswith(tuple(b for b, _ in _BOMS))):
+        if codec is None or (codec in ("utf-16", "utf-32") and not bom_encoding(data)):
             continue  # UTF-16/32 of no stated byte order, without a byte-order mark: detection decides
         try:
             data.decode(codec)

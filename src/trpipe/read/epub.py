@@ -12,13 +12,12 @@ links) is skipped; the provenance lists each fallback.
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 from urllib.parse import unquote
 
 from trpipe.errors import InputError
 from trpipe.read.blocks import build, paragraph_kind, squash
-from trpipe.read.package import Package, parse_xml
+from trpipe.read.package import Package, numbered_entities, parse_xml
 
 OPF = "http://www.idpf.org/2007/opf"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -98,25 +97,8 @@ def spine(package: Package) -> tuple[str, Any, list[str], list[str]]:
     return opf, root, list(dict.fromkeys(chapters)), notes
 
 
-_NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
-_XML_OWN = {b"amp", b"lt", b"gt", b"quot", b"apos"}
-
-
-def _numbered(data: bytes) -> bytes:
-    """HTML's named entities (``&nbsp;``, ``&eacute;``: XHTML 1.1 books use them, defined by a DTD no
-    parser here loads) as character references, so they are text rather than dropped."""
-    from html.entities import name2codepoint
-
-    def number(found: re.Match) -> bytes:
-        name = found.group(1)
-        code = name2codepoint.get(name.decode("ascii"))
-        return found.group(0) if code is None or name in _XML_OWN else b"&#%d;" % code
-
-    return _NAMED.sub(number, data) if b"&" in data else data
-
-
 def chapter_root(package: Package, part: str, notes: list[str]):
-    data = _numbered(package.read(part))
+    data = numbered_entities(package.read(part))
     try:
         return parse_xml(data, package.name, part)
     except InputError as exc:

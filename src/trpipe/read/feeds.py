@@ -144,9 +144,13 @@ def _as_utf8(data: bytes, given: str, content_type: str | None) -> bytes:
     text = text.lstrip("\ufeff")
     declaration = _DECLARATION.match(text)
     if declaration:  # the declaration now says UTF-8 (the bytes feedparser gets)
-        said = _ENCODING_ATTRIBUTE.sub("", declaration.group(0)).rstrip("?> \t\r\n")
+        said = _ENCODING_ATTRIBUTE.sub("", declaration.group(0)).strip().rstrip("?> \t\r\n")
         text = f'{said} encoding="utf-8"?>' + text[declaration.end() :]
-    return text.encode("utf-8", "surrogatepass")
+    else:  # one on the first line (feedparser would add its own on a line of its own: places one line off)
+        text = '<?xml version="1.0" encoding="utf-8"?>' + text
+    from trpipe.read.package import numbered_entities
+
+    return numbered_entities(text.encode("utf-8", "surrogatepass"))
 
 
 def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = False) -> Any:
@@ -175,10 +179,24 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
     parsed = feedparser.parse(_as_utf8(data, given, content_type), response_headers=headers)
     parsed["trpipe_base"] = base
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        reason = " ".join(str(parsed.get("bozo_exception", "no entries")).split())
-        reason = re.sub(r"^<unknown>:(\d+):(\d+): ", r"line \1, column \2: ", reason)[:120]  # expat's place
+        reason = _expat_place(parsed.get("bozo_exception", "no entries"))
         raise InputError(given, f"is not a readable RSS or Atom feed ({reason})")
+    damage = parsed.get("bozo_exception")
+    if parsed.bozo and damage is not None and type(damage).__name__ == "SAXParseException":
+        import logging
+
+        logging.getLogger("trpipe").warning(
+            "%s: the feed is not well-formed XML (%s): read leniently, %d entries",
+            shown(given),
+            _expat_place(damage),
+            len(parsed.entries),
+        )
     return parsed
+
+
+def _expat_place(problem: Any) -> str:
+    """A parser's complaint on one line, expat's ``<unknown>:3:7:`` as ``line 3, column 7:``."""
+    return re.sub(r"^<unknown>:(\d+):(\d+): ", r"line \1, column \2: ", " ".join(str(problem).split()))[:120]
 
 
 def _web_link(link: Any) -> str | None:

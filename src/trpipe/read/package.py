@@ -88,6 +88,23 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
+_NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_OWN = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def numbered_entities(data: bytes) -> bytes:
+    """HTML's named entities (``&nbsp;``, ``&eacute;``: XHTML 1.1 books and many feeds use them, defined by a
+    DTD no parser here loads) as character references, so they are text rather than dropped or an error."""
+    from html.entities import name2codepoint
+
+    def number(found: re.Match) -> bytes:
+        name = found.group(1)
+        code = name2codepoint.get(name.decode("ascii"))
+        return found.group(0) if code is None or name in _XML_OWN else b"&#%d;" % code
+
+    return _NAMED.sub(number, data) if b"&" in data else data
+
+
 def parse_xml(data: bytes, name: str, member: str, *, recover: bool = False, html: bool = False) -> Any:
     """XML bytes → lxml root element, with entities never resolved, no DTD or network access, bounded depth.
 
