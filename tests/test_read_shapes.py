@@ -282,3 +282,37 @@ def test_html_entities_in_a_feed_are_text_and_no_damage(tmp_path, caplog):
         found = [entry for entry, _state in entries(FeedOptions(sources=(str(feed),)))]
     assert found[0].title == "Café & thé\u00a0— © 0" and found[0].content == "L’été."
     assert not [r for r in caplog.records if "well-formed" in r.getMessage()]
+
+
+def test_ruby_readings_in_word_and_opendocument_are_not_text(tmp_path):
+    import io
+
+    import docx
+    from docx.oxml import parse_xml as docx_xml
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P, Ruby, RubyBase, RubyText
+
+    from trpipe.render.office_docx import units
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("東京の")
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    paragraph._p.append(docx_xml(f"<w:ruby {ns}><w:rt><w:r><w:t>かんじ</w:t></w:r></w:rt>"
+                                 "<w:rubyBase><w:r><w:t>漢字</w:t></w:r></w:rubyBase></w:ruby>"))  # fmt: skip
+    paragraph.add_run("の本。")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (tmp_path / "ruby.docx").write_bytes(buffer.getvalue())
+    source = read_source(tmp_path / "ruby.docx")
+    assert source.text.strip() == "東京の漢字の本。"
+    assert "".join(el.findtext(".//{*}t") or "" for _, el in units(paragraph._p)) == "東京の漢字の本。"  # the writer
+    odt = OpenDocumentText()
+    line = P(text="東京の")
+    ruby = Ruby()
+    ruby.addElement(RubyBase(text="漢字"))
+    ruby.addElement(RubyText(text="かんじ"))
+    line.addElement(ruby)
+    line.addText("の本。")
+    odt.text.addElement(line)
+    odt.save(str(tmp_path / "ruby.odt"))
+    assert read_source(tmp_path / "ruby.odt").text.strip() == "東京の漢字の本。"

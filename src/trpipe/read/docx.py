@@ -103,10 +103,20 @@ def text_of(el) -> str:
     return ""
 
 
+def in_ruby_reading(element) -> bool:
+    """Inside a ruby's reading (``w:rt``: furigana printed above its base), which is not body text."""
+    nearest = next(element.iterancestors(w("rt"), w("p")), None)  # the paragraph comes first outside a ruby
+    return nearest is not None and nearest.tag == w("rt")
+
+
 def paragraph_text(p) -> str:
-    """The paragraph's own text: runs' text, tabs and breaks as spaces; nested paragraphs, deleted text and
-    field codes left out."""
-    return "".join(text_of(el) for el in p.iter(*TEXT_TAGS) if own_paragraph(el, w("p")) is p and not _in_fallback(el))
+    """The paragraph's own text: runs' text, tabs and breaks as spaces; nested paragraphs, deleted text,
+    field codes and ruby readings left out."""
+    return "".join(
+        text_of(el)
+        for el in p.iter(*TEXT_TAGS)
+        if own_paragraph(el, w("p")) is p and not _in_fallback(el) and not in_ruby_reading(el)
+    )
 
 
 def _kind(p, text: str, where: str) -> str:

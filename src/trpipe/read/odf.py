@@ -29,7 +29,13 @@ def t(tag: str) -> str:
 
 PARAGRAPH_TAGS = (t("p"), t("h"))
 _SKIP = {f"{{{OFFICE}}}annotation", f"{{{OFFICE}}}annotation-end", t("tracked-changes"), t("note-citation")}
-_SKIP_SUBTREE = {f"{{{OFFICE}}}annotation", t("tracked-changes"), t("note-citation"), t("note-body")}
+_SKIP_SUBTREE = {
+    f"{{{OFFICE}}}annotation",
+    t("tracked-changes"),
+    t("note-citation"),
+    t("note-body"),
+    t("ruby-text"),
+}  # fmt: skip  (ruby-text: a reading printed above its base, not text)
 
 
 def _skipped(element) -> bool:

@@ -22,7 +22,7 @@ import posixpath
 from collections.abc import Hashable
 from typing import Any
 
-from trpipe.read.docx import MC, TEXT_TAGS, R, own_paragraph, paragraphs, text_of, w
+from trpipe.read.docx import MC, TEXT_TAGS, R, in_ruby_reading, own_paragraph, paragraphs, text_of, w
 from trpipe.read.package import Package
 from trpipe.records import Document
 from trpipe.render.office import (
@@ -83,6 +83,8 @@ def units(p) -> list[tuple[str, Any]]:
     for el in p.iter(w("r"), w("fldSimple")):
         if own_paragraph(el, w("p")) is not p or _under(el, p, f"{{{MC}}}Fallback") is not None:
             continue
+        if in_ruby_reading(el):
+            continue  # a ruby's reading: not read, kept as it is
         if _under(el, p, w("fldSimple")) is not None:
             continue  # inside a simple field: the field is one unit
         if el.tag == w("fldSimple"):
