@@ -67,6 +67,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         elif path == "/feed.xml":
             self._send(200, FEED.encode(), "application/rss+xml")
+        elif path == "/private":  # HTTP Basic: user "ana", password "p@ss"
+            if self.headers.get("Authorization") == "Basic YW5hOnBAc3M=":
+                self._send(200, _page(9))
+            else:
+                self._send(401, b"who are you?", "text/plain", WWW_Authenticate='Basic realm="x"')
         elif path in ("/refresh", "/refresh-self"):  # a page that sends the reader on, to a page or to itself
             target = "article5.html" if path == "/refresh" else "/refresh-self"
             self._send(200, f"<html><head><meta http-equiv='refresh' content='0; url={target}'></head></html>".encode())
@@ -290,3 +295,12 @@ def test_a_meta_refresh_page_is_followed_like_a_redirect(server):
     assert source.meta["fetch"]["url"] == f"{server}/refresh"
     with pytest.raises(InputError, match="no article text found"):
         fetch_source(f"{server}/refresh-self", allow_private=True, cache_dir=False)
+
+
+def test_credentials_in_a_url_are_sent_to_its_host_and_never_recorded(server):
+    host = server.removeprefix("http://")
+    source = fetch_source(f"http://ana:p%40ss@{host}/private", allow_private=True, cache_dir=False)
+    assert "Article 9" in source.text and "p%40ss" not in repr(source.meta) and "ana" not in source.path
+    with pytest.raises(InputError) as caught:
+        fetch_source(f"http://ana:wrong@{host}/private", allow_private=True, cache_dir=False)
+    assert "HTTP 401" in str(caught.value) and "wrong" not in str(caught.value)

@@ -20,7 +20,7 @@ from trpipe import remote
 from trpipe.errors import InputError, shown
 from trpipe.paths import is_dir
 from trpipe.read import STDIN, decode_text, read_source
-from trpipe.read.fetch import is_url, url_stem
+from trpipe.read.fetch import is_url, url_stem, without_credentials
 from trpipe.records import Source
 from trpipe.settings import Settings
 
@@ -238,7 +238,7 @@ def expand_inputs(
             yield from _remote_items(given, max_bytes)
             continue
         if is_url(given):
-            yield InputItem(name=given, url=given, output_stem=Path(url_stem(given)))
+            yield InputItem(name=without_credentials(given)[0], url=given, output_stem=Path(url_stem(given)))
             continue
         path = Path(given)
         if is_dir(path):

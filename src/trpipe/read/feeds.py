@@ -74,12 +74,14 @@ class FeedState:
     """The entries of one feed already done (see the module's docstring for the file's format)."""
 
     def __init__(self, folder: str | None, feed: str):
-        self.feed = feed
+        from trpipe.read.fetch import without_credentials
+
+        self.feed = without_credentials(feed)[0]  # what is written: a URL's password never is
         self.path = None
         self.entries: dict[str, dict[str, Any]] = {}
         if folder is None:
             return
-        digest = hashlib.sha256(feed.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        digest = hashlib.sha256(self.feed.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         self.path = Path(folder) / f"{digest}.json"
         if not self.path.exists():
             return
@@ -164,6 +166,9 @@ def parse_feed(given: str, max_bytes: int | None = None, allow_private: bool = F
     from trpipe.read.sniff import content_kind
 
     data, content_type, base = _feed_bytes(given, max_bytes, allow_private)
+    from trpipe.read.fetch import without_credentials
+
+    given = without_credentials(given)[0]  # named in messages without a password
     from trpipe.read.jsonfeed import looks_like_json, parse_json_feed
 
     if looks_like_json(data):
@@ -242,7 +247,7 @@ def entries(options: FeedOptions, max_bytes: int | None = None, allow_private: b
         state = FeedState(options.state_dir, given)
         parsed = parse_feed(given, max_bytes, allow_private)
         for raw in parsed.entries:
-            entry = _entry(given, raw, parsed.get("trpipe_base"))
+            entry = _entry(state.feed, raw, parsed.get("trpipe_base"))
             if since and entry.published and _dt.datetime.fromisoformat(entry.published) < since:
                 continue
             if state.is_done(entry):

@@ -108,6 +108,21 @@ def forbidden(address: str) -> str | None:
     return None
 
 
+def without_credentials(url: str) -> tuple[str, str | None]:
+    """``(url without user:password@, the Authorization header they make)``: credentials in a URL are sent
+    (HTTP Basic, to that host only) but never recorded: not in the provenance, names or messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    import base64
+    from urllib.parse import unquote
+
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=hostport)), f"Basic {token}"
+
+
 def _check_url(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of an http(s) URL, or an InputError."""
     parts = urlsplit(url)
@@ -228,6 +243,7 @@ def fetch_url(
     """
     import httpx
 
+    url, credentials = without_credentials(url)
     resolver = resolver or default_resolver
     max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     cache = _Cache(None if cache_dir is False else Path(cache_dir) if cache_dir else default_fetch_cache())
@@ -240,6 +256,8 @@ def fetch_url(
         while True:
             target, host_header, host = _pinned(current, allow_private, resolver)
             request_headers = {**headers, "Host": host_header}
+            if credentials and urlsplit(current)[:2] == urlsplit(url)[:2]:  # never sent to another host
+                request_headers["Authorization"] = credentials
             if cached and current == url:
                 if cached.get("etag"):
                     request_headers["If-None-Match"] = cached["etag"]
