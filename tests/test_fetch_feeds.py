@@ -67,6 +67,19 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         elif path == "/feed.xml":
             self._send(200, FEED.encode(), "application/rss+xml")
+        elif path.startswith("/flaky"):  # fails (503, then a reset) before it answers; /flaky-down never does
+            TRIES[path] = TRIES.get(path, 0) + 1
+            if path == "/flaky-down" or TRIES[path] == 1:
+                self._send(503, b"busy", "text/plain", Retry_After="0")
+            elif TRIES[path] == 2:
+                self.send_response(200)
+                self.send_header("Content-Length", "5000")
+                self.end_headers()
+                self.wfile.write(b"<p>cut")  # the connection closes before the announced length
+            else:
+                self._send(200, _page(4))
+        elif path == "/later":
+            self._send(429, b"slow down", "text/plain", Retry_After="120")
         elif path == "/private":  # HTTP Basic: user "ana", password "p@ss"
             if self.headers.get("Authorization") == "Basic YW5hOnBAc3M=":
                 self._send(200, _page(9))
@@ -98,6 +111,7 @@ de la vallée.&lt;/p&gt;</description>
 """
 
 
+TRIES: dict[str, int] = {}
 RELATIVE_FEED = """<?xml version="1.0" encoding="UTF-16"?>
 <rss version="2.0"><channel><title>T</title><link>/</link><description>d</description>
 <item><title>Un</title><link>/article1.html</link><guid isPermaLink="false">r1</guid></item>
@@ -304,3 +318,12 @@ def test_credentials_in_a_url_are_sent_to_its_host_and_never_recorded(server):
     with pytest.raises(InputError) as caught:
         fetch_source(f"http://ana:wrong@{host}/private", allow_private=True, cache_dir=False)
     assert "HTTP 401" in str(caught.value) and "wrong" not in str(caught.value)
+
+
+def test_transient_failures_are_tried_again(server):
+    source = fetch_source(f"{server}/flaky", allow_private=True, cache_dir=False)
+    assert "Article 4" in source.text and TRIES["/flaky"] == 3
+    with pytest.raises(InputError, match=r"HTTP 503 Service Unavailable \(tried 3 times\)$"):
+        fetch_source(f"{server}/flaky-down", allow_private=True, cache_dir=False)
+    with pytest.raises(InputError, match=r"HTTP 429 Too Many Requests \(it asks to come back in 120 s\)$"):
+        fetch_source(f"{server}/later", allow_private=True, cache_dir=False)

@@ -39,6 +39,34 @@ MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
 DEADLINE = 60.0  # seconds for a whole fetch, however slowly the bytes drip
+RETRIES = 2  # more tries after a transient failure: HTTP 429, 502, 503, 504, a connection reset or cut short
+MAX_RETRY_WAIT = 5.0  # seconds waited before a try (a server's Retry-After included), within the deadline
+_TRANSIENT = {429, 502, 503, 504}
+
+
+class _Transient(InputError):
+    """A failure worth another try, after ``wait`` seconds (a server's Retry-After) or a back-off."""
+
+    def __init__(self, name: str, reason: str, wait: float | None = None):
+        super().__init__(name, reason)
+        self.wait = wait
+
+
+def _retry_after(value: str | None) -> float | None:
+    """A Retry-After header's seconds (a number of seconds, or an HTTP date), None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - _dt.datetime.now(_dt.timezone.utc)).total_seconds()) if moment.tzinfo else None
+
+
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
@@ -251,56 +279,77 @@ def fetch_url(
     started = time.monotonic()
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
     headers = {"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate, br", "Accept": "*/*"}
-    current, seen, redirects = url, {url}, []
-    with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport, trust_env=False) as client:
-        while True:
-            target, host_header, host = _pinned(current, allow_private, resolver)
-            request_headers = {**headers, "Host": host_header}
-            if credentials and urlsplit(current)[:2] == urlsplit(url)[:2]:  # never sent to another host
-                request_headers["Authorization"] = credentials
-            if cached and current == url:
-                if cached.get("etag"):
-                    request_headers["If-None-Match"] = cached["etag"]
-                if cached.get("last_modified"):
-                    request_headers["If-Modified-Since"] = cached["last_modified"]
-            extensions = {"sni_hostname": host} if current.lower().startswith("https") else {}
-            try:
-                with client.stream("GET", target, headers=request_headers, extensions=extensions) as response:
-                    if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("location"):
-                        following = urljoin(current, response.headers["location"])
-                        if following in seen:
-                            raise InputError(url, f"redirect loop at {shown(following)}")
-                        if len(redirects) >= max_redirects:
-                            raise InputError(url, f"more than {max_redirects} redirects (last to {shown(following)})")
-                        redirects.append(following)
-                        seen.add(following)
-                        current = following
-                        continue
-                    if response.status_code == 304 and cached:
-                        return _from_cache(url, cached)
-                    if response.status_code >= 400:
-                        reason = response.reason_phrase or ""
-                        raise InputError(url, f"the server answered HTTP {response.status_code} {reason}".rstrip())
-                    data = _body(response, url, max_bytes, started, deadline)
-                    fetched = _fetched(url, current, response, data, redirects)
-            except httpx.ConnectTimeout:
-                raise InputError(url, f"did not answer: no connection within {connect_timeout:g} s") from None
-            except httpx.ReadTimeout:
-                raise InputError(url, f"stopped answering: nothing for {read_timeout:g} s") from None
-            except httpx.TimeoutException:
-                raise InputError(url, "timed out") from None
-            except httpx.ConnectError as exc:
-                raise InputError(
-                    url, f"cannot connect ({' '.join(str(exc).split()) or 'connection refused'})"
-                ) from None
-            except httpx.DecodingError as exc:
-                raise InputError(url, f"sent a body that cannot be decompressed ({exc})") from None
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise InputError(
-                    url, f"cannot be fetched ({type(exc).__name__}: {' '.join(str(exc).split())})"
-                ) from None
-            cache.put(url, fetched)
-            return fetched
+
+    def attempt() -> Fetched:
+        current, seen, redirects = url, {url}, []
+        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport, trust_env=False) as client:
+            while True:
+                target, host_header, host = _pinned(current, allow_private, resolver)
+                request_headers = {**headers, "Host": host_header}
+                if credentials and urlsplit(current)[:2] == urlsplit(url)[:2]:  # never sent to another host
+                    request_headers["Authorization"] = credentials
+                if cached and current == url:
+                    if cached.get("etag"):
+                        request_headers["If-None-Match"] = cached["etag"]
+                    if cached.get("last_modified"):
+                        request_headers["If-Modified-Since"] = cached["last_modified"]
+                extensions = {"sni_hostname": host} if current.lower().startswith("https") else {}
+                try:
+                    with client.stream("GET", target, headers=request_headers, extensions=extensions) as response:
+                        if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("location"):
+                            following = urljoin(current, response.headers["location"])
+                            if following in seen:
+                                raise InputError(url, f"redirect loop at {shown(following)}")
+                            if len(redirects) >= max_redirects:
+                                last = shown(following)
+                                raise InputError(url, f"more than {max_redirects} redirects (last to {last})")
+                            redirects.append(following)
+                            seen.add(following)
+                            current = following
+                            continue
+                        if response.status_code == 304 and cached:
+                            return _from_cache(url, cached)
+                        if response.status_code >= 400:
+                            reason = response.reason_phrase or ""
+                            said = f"the server answered HTTP {response.status_code} {reason}".rstrip()
+                            if response.status_code in _TRANSIENT:
+                                raise _Transient(url, said, _retry_after(response.headers.get("retry-after")))
+                            raise InputError(url, said)
+                        data = _body(response, url, max_bytes, started, deadline)
+                        fetched = _fetched(url, current, response, data, redirects)
+                except httpx.ConnectTimeout:
+                    raise InputError(url, f"did not answer: no connection within {connect_timeout:g} s") from None
+                except httpx.ReadTimeout:
+                    raise InputError(url, f"stopped answering: nothing for {read_timeout:g} s") from None
+                except httpx.TimeoutException:
+                    raise InputError(url, "timed out") from None
+                except httpx.ConnectError as exc:
+                    raise InputError(
+                        url, f"cannot connect ({' '.join(str(exc).split()) or 'connection refused'})"
+                    ) from None
+                except httpx.DecodingError as exc:
+                    raise InputError(url, f"sent a body that cannot be decompressed ({exc})") from None
+                except (httpx.RemoteProtocolError, httpx.ReadError) as exc:  # reset, closed mid-body: once more
+                    said = f"cannot be fetched ({type(exc).__name__}: {' '.join(str(exc).split())})"
+                    raise _Transient(url, said) from None
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                    raise InputError(
+                        url, f"cannot be fetched ({type(exc).__name__}: {' '.join(str(exc).split())})"
+                    ) from None
+                cache.put(url, fetched)
+                return fetched
+
+    for tries in range(1, RETRIES + 2):
+        try:
+            return attempt()
+        except _Transient as exc:
+            pause = exc.wait if exc.wait is not None else 0.5 * 2 ** (tries - 1)
+            if pause > MAX_RETRY_WAIT:  # the server asks for more patience than a run has: said, not waited
+                raise InputError(exc.path, f"{exc.reason} (it asks to come back in {pause:.0f} s)") from None
+            if tries > RETRIES or time.monotonic() - started + pause > deadline:
+                raise InputError(exc.path, exc.reason + (f" (tried {tries} times)" if tries > 1 else "")) from None
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def _body(response, url: str, max_bytes: int, started: float, deadline: float) -> bytes:
