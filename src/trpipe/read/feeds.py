@@ -31,6 +31,7 @@ from trpipe.records import Source
 
 STATE_FORMAT = "trpipe-feed-state"
 STATE_VERSION = 1
+FORGET_AFTER_DAYS = 90  # an entry the feed no longer lists is forgotten this long after it was done
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,18 @@ class FeedState:
                 str(self.path), f"is a corrupt feed state file ({exc}); fix or remove it (nothing was reset)"
             ) from None
         self.entries = data["entries"]
+
+    def forget_gone(self, keys: set[str]) -> None:
+        """Forget the entries done more than FORGET_AFTER_DAYS ago that the feed no longer lists (kept in the
+        file until the next entry is written), so a state file read daily for years stays the feed's size."""
+        cutoff = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=FORGET_AFTER_DAYS)
+        for key in [k for k in self.entries if k not in keys]:
+            try:
+                done = _dt.datetime.fromisoformat(str(self.entries[key].get("done")))
+            except (ValueError, AttributeError):
+                continue
+            if (done if done.tzinfo else done.replace(tzinfo=_dt.timezone.utc)) < cutoff:
+                del self.entries[key]
 
     def is_done(self, entry: Entry) -> bool:
         known = self.entries.get(entry.key)
@@ -246,8 +259,9 @@ def entries(options: FeedOptions, max_bytes: int | None = None, allow_private: b
     for given in options.sources:
         state = FeedState(options.state_dir, given)
         parsed = parse_feed(given, max_bytes, allow_private)
-        for raw in parsed.entries:
-            entry = _entry(state.feed, raw, parsed.get("trpipe_base"))
+        found = [_entry(state.feed, raw, parsed.get("trpipe_base")) for raw in parsed.entries]
+        state.forget_gone({entry.key for entry in found})
+        for entry in found:
             if since and entry.published and _dt.datetime.fromisoformat(entry.published) < since:
                 continue
             if state.is_done(entry):
