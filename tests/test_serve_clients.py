@@ -20,35 +20,32 @@ import pytest
 
 from trpipe.serve.markup import tokens, visible_text
 
-FR = "Le conseil régional a voté le budget mardi."
-FR2 = "Les élus ont débattu pendant trois heures."
+FR = "Le conseil municipal a voté le budget mardi."
+FR2 = "Les élus ont débattu pendant deux heures."
 
 
 @pytest.fixture(scope="module")
 def url(served):
+    """The session server's address (its keys: ``served[1]``)."""
     return served[0]
-
-
-@pytest.fixture(scope="module")
-def keys(served):
-    return served[1]
 
 
 def send(method, address, **kwargs):
     return httpx.request(method, address, timeout=120, **kwargs)
 
 
-def test_deep_translator_unmodified(url, keys):
+def test_deep_translator_unmodified(url, served):
     from deep_translator import LibreTranslator
     from deep_translator.exceptions import AuthorizationException
 
     # deep-translator 1.11.4 (deep_translator/libre.py): POST base + "translate" with every field in the query
     # string and no body; it insists on an api_key, so a keyed server must know it
-    client = LibreTranslator(source="fr", target="en", custom_url=f"{url}/", api_key=keys["plain"])
+    key = served[1]["plain"]
+    client = LibreTranslator(source="fr", target="en", custom_url=f"{url}/", api_key=key)
     one = client.translate(FR)
     assert isinstance(one, str) and one.strip()
     assert client.translate_batch([FR, FR2]) == [one, client.translate(FR2)]
-    auto = LibreTranslator(source="auto", target="en", custom_url=f"{url}/", api_key=keys["plain"])
+    auto = LibreTranslator(source="auto", target="en", custom_url=f"{url}/", api_key=key)
     assert auto.translate(FR) == one
     with pytest.raises(AuthorizationException):
         LibreTranslator(source="fr", target="en", custom_url=f"{url}/", api_key="not-a-key").translate(FR)
