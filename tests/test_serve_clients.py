@@ -74,7 +74,7 @@ def test_libretranslate_web_frontend(url):
 
 
 def test_weblate_batch_with_its_placeholder_stand_ins(url):
-    """Weblate 5.x (weblate/machinery/libretranslate.py): GET /languages, then JSON with ``q`` a list whose
+    """Weblate main, >= 5.17 (weblate/machinery/libretranslate.py): GET /languages, then JSON with ``q`` a list whose
     placeholders Weblate replaced by ``[X<offset>X]`` (base.py cleanup_text) and puts back afterwards; the
     key field is sent even when empty, codes use ``-``."""
     headers = {"Referer": "https://weblate.example/", "Accept": "application/json; charset=utf-8"}
@@ -90,7 +90,7 @@ def test_weblate_batch_with_its_placeholder_stand_ins(url):
 
 
 def test_mastodon_and_akkoma_html_with_auto_detection(url):
-    """Mastodon 4.x (app/lib/translation_service/libre_translate.rb): JSON with ``q`` a list of a status's
+    """Mastodon main (app/lib/translation_service/libre_translate.rb): JSON with ``q`` a list of a status's
     HTML, ``format=html``, ``source`` auto, ``api_key`` null, Content-Type JSON on the GET too; the base URL
     as configured, often with a trailing slash (``//translate``). Akkoma
     (lib/pleroma/akkoma/translators/libre_translate.ex) sends one string the same way."""
