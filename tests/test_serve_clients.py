@@ -208,8 +208,13 @@ def test_html_is_detected_on_what_a_reader_sees(url):
         ("pt_BR", ["en", "pt"], "pt"),
         ("zh-CN", ["en", "zh"], "zh"),
         ("iw", ["en", "he"], "he"),  # Discourse sends iw for Hebrew
-        ("no", ["en", "nb"], "nb"),  # ... and no for Norwegian Bokmål
+        ("no", ["en", "nb", "nn"], "nb"),  # ... and no for Norwegian Bokmål
         ("nb", ["en", "no"], "no"),
+        ("ko", ["en", "ko-Hang"], "ko-Hang"),  # Hangul is how Korean is written (NLLB's kor_Hang)
+        ("ps", ["en", "pbt-Arab"], "pbt-Arab"),  # a macrolanguage for the one of its languages listed
+        ("tl", ["en", "fil"], "fil"),  # LibreTranslate's Tagalog; langcodes' Filipino
+        ("fil", ["en", "tl"], "tl"),
+        ("fr-CA", ["en", "fr"], "fr"),
     ],
 )
 def test_language_codes_clients_send(given, listed, expected):
@@ -225,7 +230,25 @@ def test_unknown_codes_stay_refused():
     from trpipe.serve.lt_api import _code
 
     service = SimpleNamespace(languages=lambda: [{"code": "en", "name": "English", "targets": []}])
-    for given in ("zt", "no", "xx", "auto"):
+    for given in ("zt", "no", "xx", "auto", ""):
         with pytest.raises(HTTPException) as caught:
             _code(given, service)
         assert caught.value.status_code == 400 and caught.value.detail == f"{given} is not supported"
+
+
+def test_no_other_writing_and_no_guess_between_two():
+    from trpipe.serve.codes import listed_code
+
+    assert listed_code("zh", ["en", "zh-Hant", "yue"]) is None  # Simplified asked: neither is
+    assert listed_code("zh-Hant", ["en", "yue"]) is None  # Cantonese is not Chinese (Traditional)
+    assert listed_code("sr", ["en", "sr-Latn"]) is None  # Serbian is written in two scripts
+    assert listed_code("ar", ["en", "ary", "arz"]) is None  # two Arabics: no guess
+    assert listed_code("ar-EG", ["en", "ar", "arz"]) == "ar"  # a region is its language (as --to reads it)
+
+
+def test_the_list_uses_the_codes_clients_know():
+    from trpipe.serve.codes import plain_codes
+
+    kept = ["ace", "ace-Arab", "ar", "ary", "nb", "nn", "sat-Beng", "yue", "zh", "zh-Hant"]  # each its own
+    renamed = {"fil": "tl", "ko-Hang": "ko", "pbt-Arab": "ps"}
+    assert plain_codes([*kept, *renamed]) == sorted([*kept, *renamed.values()])

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from trpipe.serve.codes import listed_code
 from trpipe.serve.fields import admit, bad, int_field, read_fields, text_field
 from trpipe.serve.files import DOCUMENT_TYPES, read_upload, translate_upload
 from trpipe.serve.markup import visible_text
@@ -30,31 +31,13 @@ def _service(request: Request):
     return request.app.state.service
 
 
-# LibreTranslate's own codes for Chinese (Traditional) and Brazilian Portuguese (libretranslate/language.py,
-# `aliases`), which its clients still send (SillyTavern sends zt for zh-TW)
-LT_CODES = {"zt": "zh-Hant", "pb": "pt-BR"}
-# a macrolanguage and the language that stands for it in the model lists (Discourse sends no for nb_NO)
-SAME_LANGUAGE = {"no": "nb", "nb": "no"}
-
-
 def _code(value: str, service) -> str:
-    """A language code as the service lists it (``fr``, ``zh-Hant``, ``sw``: trpipe's tags, as the command
-    line reads ``--to``, in any case, with ``-`` or ``_``; a tag the list lacks is read by its language,
-    ``pt-BR`` as ``pt``; LibreTranslate's ``zt`` and ``pb``; ``no`` for ``nb`` and back); 400 "xx is not
-    supported" otherwise."""
-    from trpipe.errors import UsageError
-    from trpipe.languages import base_language, normalize_tag
-
-    try:
-        code = normalize_tag(LT_CODES.get(value.strip().lower(), value))
-    except UsageError:
-        raise bad(f"{value} is not supported") from None
-    known = {entry["code"] for entry in service.languages()}
-    base = base_language(code)
-    for candidate in (code, base, SAME_LANGUAGE.get(base)):
-        if candidate in known:
-            return candidate
-    raise bad(f"{value} is not supported")
+    """A language code as the service lists it (trpipe's tags, as the command line reads ``--to``), read as
+    LibreTranslate's clients send codes (:mod:`trpipe.serve.codes`); 400 "xx is not supported" otherwise."""
+    code = listed_code(value, (entry["code"] for entry in service.languages()))
+    if code is None:
+        raise bad(f"{value} is not supported")
+    return code
 
 
 def _pair(service, source: str, target: str) -> None:
@@ -75,10 +58,15 @@ def detect(service, texts: list[str]) -> list[dict[str, Any]]:
     text = "\n".join(texts)
     if letters(text) < 1:
         return [{"confidence": 0.0, "language": "en"}]
-    known = {entry["code"] for entry in service.languages()}
+    known = [entry["code"] for entry in service.languages()]
     ranked = identify_ranked(text, 10)
-    served = [(lang, prob) for lang, prob in ranked if lang in known] or ranked[:1]
-    return [{"confidence": round(prob * 100, 1), "language": lang} for lang, prob in served[:3]]
+    served: dict[str, float] = {}  # the identifier's languages as listed (ko as ko-Hang), each once
+    for lang, prob in ranked:
+        code = listed_code(lang, known)
+        if code is not None and code not in served:
+            served[code] = prob
+    found = list(served.items()) or ranked[:1]
+    return [{"confidence": round(prob * 100, 1), "language": lang} for lang, prob in found[:3]]
 
 
 @router.post("/translate", tags=["LibreTranslate"])

@@ -246,6 +246,7 @@ def many_languages(registry: Any) -> list[str]:
     from trpipe.errors import TrpipeError
     from trpipe.languages import normalize_tag
     from trpipe.models.families import family_of_spec
+    from trpipe.serve.codes import plain_codes
 
     spec = registry.many_spec()
     if spec is None:
@@ -265,7 +266,7 @@ def many_languages(registry: Any) -> list[str]:
             continue
         # listed as a code that reads back as the same tag (fa-AF would read as fa: Dari is listed as prs)
         tags.append(next((c for c in (tag, given.split("-")[0]) if _reads_as(c, tag)), tag))
-    return sorted(set(tags))
+    return plain_codes(set(tags))  # ko for ko-Hang: the codes clients know
 
 
 def _reads_as(code: str, tag: str) -> bool:
