@@ -252,3 +252,10 @@ def test_the_list_uses_the_codes_clients_know():
     kept = ["ace", "ace-Arab", "ar", "ary", "nb", "nn", "sat-Beng", "yue", "zh", "zh-Hant"]  # each its own
     renamed = {"fil": "tl", "ko-Hang": "ko", "pbt-Arab": "ps"}
     assert plain_codes([*kept, *renamed]) == sorted([*kept, *renamed.values()])
+
+
+def test_names_say_the_script_and_region():
+    from trpipe.serve.codes import display_name
+
+    names = [display_name(code) for code in ("zh-Hant", "sr-Latn", "pt-BR", "ko", "qqq")]
+    assert names == ["Traditional Chinese", "Serbian (Latin)", "Brazilian Portuguese", "Korean", "qqq"]

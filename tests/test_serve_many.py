@@ -79,8 +79,10 @@ def test_the_list_uses_the_codes_clients_know_and_each_reaches_its_own_model_lan
     ``ko`` (not ``ko-Hang``), Pashto ``ps`` (not ``pbt-Arab``), Tagalog ``tl``; every listed code routes to a
     model language of its own, and the tags trpipe writes for them are still read."""
     session = server.service.session
-    listed = [entry["code"] for entry in httpx.get(f"{server.url}/languages", timeout=60).json()]
+    names = {entry["code"]: entry["name"] for entry in httpx.get(f"{server.url}/languages", timeout=60).json()}
+    listed = list(names)
     assert {"ko", "ps", "tl"} <= set(listed) and not {"ko-Hang", "pbt-Arab", "fil"} & set(listed)
+    assert [names[c] for c in ("ko", "zh-Hant", "ace-Arab")] == ["Korean", "Traditional Chinese", "Acehnese (Arabic)"]
     tokens = {}
     for code in listed:
         route = session.models.plan("en", code, session.settings_for(code))

@@ -89,3 +89,20 @@ def _language(tag: str) -> tuple[str, str | None]:
         script = usual
     macro = MACROLANGUAGES.get(language, language)
     return (language if macro in KEPT else macro), script
+
+
+def display_name(code: str) -> str:
+    """The English name of a listed code, its script or region named too (``zh-Hant``: Traditional Chinese,
+    ``ace-Arab``: Acehnese (Arabic)); the code itself where no name is known."""
+    from babel import Locale
+
+    from trpipe.languages import language_name
+
+    english = Locale("en")
+    whole = english.languages.get(code.replace("-", "_"))
+    if whole:
+        return str(whole)
+    language, *rest = code.split("-")
+    parts = [str(english.scripts.get(part) or english.territories.get(part) or part) for part in rest]
+    name = language_name(language)
+    return f"{name} ({', '.join(parts)})" if parts else name

@@ -142,8 +142,8 @@ class Service:
         return self._languages
 
     def _list_languages(self) -> list[dict[str, Any]]:
-        from trpipe.languages import language_name
         from trpipe.models.registry import PIVOT_LANGUAGE
+        from trpipe.serve.codes import display_name
 
         registry = self.session.registry
         direct: dict[str, set[str]] = {}
@@ -159,7 +159,7 @@ class Service:
             targets = set(direct[code])
             if "pivot" in registry.prefer and code != PIVOT_LANGUAGE and PIVOT_LANGUAGE in direct[code]:
                 targets |= {t for t in direct.get(PIVOT_LANGUAGE, ()) if t != code}
-            out.append({"code": code, "name": language_name(code), "targets": sorted(targets)})
+            out.append({"code": code, "name": display_name(code), "targets": sorted(targets)})
         return out
 
     def can_translate(self, source: str, target: str) -> bool:
