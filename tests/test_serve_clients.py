@@ -177,7 +177,7 @@ def test_a_json_body_whatever_its_declared_type(url, content_type):
     assert answer.json() == send("POST", f"{url}/translate", json=fields).json()
 
 
-def test_paths_and_text_with_nothing_to_read(url):
+def test_paths_head_and_text_with_nothing_to_read(url):
     fields = {"q": FR, "source": "fr", "target": "en"}
     expected = send("POST", f"{url}/translate", json=fields).json()
     for path in ("/translate/", "//translate", "//translate//"):  # no redirect: a POST keeps its body
@@ -186,6 +186,9 @@ def test_paths_and_text_with_nothing_to_read(url):
     for text in ("2026 !!", "🙂🙂", "12 345,67 €"):  # LibreTranslate: sent back, detected as en with 0
         answer = send("POST", f"{url}/translate", json={"q": text, "source": "auto", "target": "fr"}).json()
         assert answer == {"translatedText": text, "detectedLanguage": {"confidence": 0.0, "language": "en"}}
+    for path in ("/health", "/languages", "/frontend/settings"):  # HEAD as Flask answers it (monitors)
+        head = send("HEAD", f"{url}{path}")
+        assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
     spec = send("GET", f"{url}/spec").json()  # LibreTranslate serves its API description here
     assert "/translate" in spec["paths"] and "/languages" in spec["paths"]
 

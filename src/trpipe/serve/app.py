@@ -126,8 +126,29 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(AccessLog, log_text=settings.log_text)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(CleanPath)
     return app
+
+
+class HeadAsGet:
+    """ASGI middleware: HEAD is answered as GET without the body, as Flask (and so LibreTranslate) answers it
+    on every GET route (uptime monitors, ``wget --spider``, ``curl -I``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, sending)
 
 
 class CleanPath:
