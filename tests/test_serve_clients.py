@@ -162,17 +162,19 @@ def test_npm_clients(url):
 
 
 @pytest.mark.parametrize(
-    "content_type",
+    ("content_type", "start"),
     [
-        "text/plain;charset=UTF-8",  # fetch() with a string body and no headers (also a CORS "simple request")
-        None,  # Python requests.post(url, data=json.dumps(fields)): no Content-Type at all
-        "application/x-www-form-urlencoded",  # axios.post(url, JSON.stringify(fields)): a string is a form
+        ("text/plain;charset=UTF-8", b""),  # fetch() with a string body and no headers (a CORS "simple request")
+        (None, b""),  # Python requests.post(url, data=json.dumps(fields)): no Content-Type at all
+        ("application/x-www-form-urlencoded", b""),  # axios.post(url, JSON.stringify(fields)): a string is a form
+        ("application/json", b"\xef\xbb\xbf"),  # a UTF-8 byte order mark first (Windows tools)
+        (None, b"\xef\xbb\xbf\n"),
     ],
 )
-def test_a_json_body_whatever_its_declared_type(url, content_type):
+def test_a_json_body_whatever_its_declared_type(url, content_type, start):
     fields = {"q": [FR, FR2], "source": "fr", "target": "en"}
     headers = {"Content-Type": content_type} if content_type else {}
-    answer = send("POST", f"{url}/translate", content=json.dumps(fields).encode(), headers=headers)
+    answer = send("POST", f"{url}/translate", content=start + json.dumps(fields).encode(), headers=headers)
     assert answer.status_code == 200, answer.text
     assert answer.json() == send("POST", f"{url}/translate", json=fields).json()
 

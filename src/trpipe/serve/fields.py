@@ -77,8 +77,9 @@ async def read_fields(request: Request) -> dict[str, Any]:
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
-    """``body`` as a JSON object when it is one (whatever its declared type), else None."""
-    if body.lstrip()[:1] != b"{":
+    """``body`` as a JSON object when it is one (whatever its declared type; a UTF-8 byte order mark
+    before it, as Windows tools write it, allowed), else None."""
+    if body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] != b"{":
         return None
     try:
         data = json.loads(body)
