@@ -72,6 +72,8 @@ def detect(service, texts: list[str]) -> list[dict[str, Any]]:
 @router.post("/translate", tags=["LibreTranslate"])
 async def translate(request: Request):
     """Translate ``q`` (a string or a list) from ``source`` (a code or ``auto``) into ``target``."""
+    from trpipe.languages import letters
+
     service = _service(request)
     settings = request.app.state.settings
     fields = await read_fields(request)
@@ -107,9 +109,10 @@ async def translate(request: Request):
     target = _code(target_field, service)
     detected = None
     if source_field.lower() == AUTO:
-        detected = detect(service, [visible_text(t) for t in texts] if fmt == "html" else texts)[0]
+        sample = [visible_text(t) for t in texts] if fmt == "html" else texts
+        detected = detect(service, sample)[0]
         source = detected["language"]
-        if not detected["confidence"]:  # nothing to read (digits, emoji): back as it came, as LibreTranslate
+        if letters("\n".join(sample)) < 1:  # nothing to read (digits, emoji): back as it came, as LibreTranslate
             source = target
         elif not any(entry["code"] == source for entry in service.languages()):
             raise bad(f"{source} is not supported")
