@@ -161,6 +161,17 @@ def test_npm_clients(url):
     assert bare == {"translatedText": plain}
 
 
+def test_subtitle_edit(url):
+    """Subtitle Edit (src/libse/AutoTranslate/LibreTranslate.cs): a JSON text built by hand, one subtitle line
+    (first letter capitalised, trimmed), ``accept: application/json``, the path "translate" under its base
+    URL; it reads ``translatedText`` and turns ``<br />`` back into line ends. Its codes (``pb``, ``zt``) are
+    in test_language_codes_clients_send."""
+    body = '{"q": "' + FR + '", "source": "fr", "target": "en"}'
+    headers = {"Content-Type": "application/json", "accept": "application/json"}
+    answer = send("POST", f"{url}/translate", content=body.encode(), headers=headers)
+    assert answer.status_code == 200 and answer.json()["translatedText"].strip()
+
+
 @pytest.mark.parametrize(
     ("content_type", "start"),
     [
