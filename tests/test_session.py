@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from trpipe import Document, Session, Settings, UsageError
@@ -110,15 +113,17 @@ def test_settings_normalise_language_codes():
     assert settings.replace(to="de").targets == ("de",)
 
 
-def test_the_first_model_loads_while_the_article_is_prepared_and_the_checks_data_is_read(echo_registry):
-    """The first translator loads in a thread while the article is checked and segmented; the checks' data
-    is read meanwhile; a failed load is raised to the caller as it would be without the thread."""
+def test_the_first_model_loads_while_the_article_is_prepared_and_the_checks_data_is_read_meanwhile(echo_registry):
+    """The first translator loads in a thread while the article is checked and segmented; a failed load is
+    raised to the caller as it would be without the thread. The checks' data is read in a low-priority
+    thread (trpipe.idle) while the run translates, once per process and pair, and is ready before the checks."""
     import threading
     import time
 
+    from trpipe import idle
     from trpipe.models.pool import ModelPool
 
-    loaded_in, warmed = [], []
+    loaded_in = []
 
     def slow(spec, settings):
         loaded_in.append(threading.current_thread().name)
@@ -127,15 +132,28 @@ def test_the_first_model_loads_while_the_article_is_prepared_and_the_checks_data
 
     pool = ModelPool(load_registry(echo_registry), translator_factory=slow)
     settings = Settings(targets=("en",), source_lang="fr", backend="test-echo")
-    soon = pool.translators_soon("fr", ["en", "fr"], settings, meanwhile=lambda: warmed.append(True))
-    translators = soon()
-    assert loaded_in == ["trpipe-load"] and warmed == [True] and len(translators) == 1
-    again = pool.translators_soon("fr", ["en"], settings, meanwhile=lambda: warmed.append(True))
-    assert again() == translators and loaded_in == ["trpipe-load"] and warmed == [True]  # loaded: no thread
+    translators = pool.translators_soon("fr", ["en", "fr"], settings)()
+    assert loaded_in == ["trpipe-load"] and len(translators) == 1
+    assert pool.translators_soon("fr", ["en"], settings)() == translators and loaded_in == ["trpipe-load"]
     failing = ModelPool(load_registry(echo_registry), translator_factory=slow)
     with pytest.raises(Exception, match="no translation model for fr-xx"):
         failing.translators_soon("fr", ["xx"], settings)()
+    ran, nice = [], []
+
+    def work():
+        nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        ran.append(threading.current_thread().name)
+        time.sleep(0.2)
+
+    key = ("test", time.time())
+    wait = idle.soon(key, work)
+    assert idle.soon(key, work) == wait  # once per key
+    wait()
+    assert ran == ["trpipe-idle"]  # waited for, and done once
+    assert sys.platform != "linux" or nice == [19]
+    idle.soon(("failing", time.time()), lambda: 1 / 0)()  # its errors are logged, not raised
     session = Session(load_registry(echo_registry), to="en", summary=False, translator_factory=slow, cache=False)
     doc = session.translate_text(TEXT, source_lang="fr")
     assert loaded_in[-1] == "trpipe-load" and doc.provenance["checks"]
+    assert ("checks", "fr", ("en",)) in idle._started  # read meanwhile, in its thread
     session.close()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trpipe import idle
 from trpipe.errors import ArticleError, InputError, ModelError, TrpipeError
 from trpipe.languages import detect_language, given_contradicted, identify, noted
 from trpipe.models.pool import ModelPool, TranslatorFactory
@@ -247,14 +248,14 @@ class Session:
         lang = self.source_language(source, settings)
         if source.detection is not None:
             self._check_guess(source, lang, settings)
-        soon = self.models.translators_soon(lang, settings.targets, settings, lambda: _warm_checks(lang, settings))
+        soon = self.models.translators_soon(lang, settings.targets, settings)
         self._check_language(source, settings)
         if source.blocks is not None:
             segments = segment_blocks(source.text, source.blocks, lang)
         else:
             segments = segment_text(source.text, lang)
         try:  # an unknown pair fails here, for this article only; the first model also sets the sentence limit
-            translators = soon()  # loaded meanwhile (and the checks' data)
+            translators = soon()  # loaded meanwhile
         except TrpipeError as exc:
             raise noted(exc, source) from None
         if translators:
@@ -381,8 +382,10 @@ class Session:
         steps = sum(len(s.sentences) for d in documents for s in d.segments) * len(settings.targets)
         announced = self._summary_estimate(documents, settings) if settings.summary else 0.0
         self.progress.begin_group(len(sources), steps + announced)  # one ETA for the whole run
+        checks_ready = idle.checks_data([d.source.lang or "" for d in documents], settings.targets)
         for target in settings.targets:
             self._translate_to(documents, target, settings)
+        checks_ready()
         clock.lap()
         for i, document in enumerate(results):
             if not isinstance(document, Document):
@@ -484,12 +487,6 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(registry={str(self.registry.path)!r}, settings={self.settings!r})"
-
-
-def _warm_checks(lang: str, settings: Settings) -> None:
-    import trpipe.checks  # the checks' data, read while the first model loads
-
-    trpipe.checks.warm(lang, settings.targets)
 
 
 def article_error(name: str, exc: Exception) -> ArticleError:

@@ -158,8 +158,8 @@ def check_sentence(
 
 def warm(source_lang: str, target_langs: Iterable[str]) -> None:
     """Load what the checks read for these pairs (CLDR tables, patterns, lemmatiser, dictionaries) now, by
-    checking one short sentence: a run calls it while its first model loads (``ModelPool.translators_soon``),
-    so that the first article's checks do not wait for their data after its translation."""
+    checking one short sentence: a run calls it in a low-priority thread while it translates
+    (``trpipe.idle.checks_data``), so that the first article's checks do not wait for their data."""
     for target_lang in dict.fromkeys(target_langs):
         if target_lang != source_lang:
             check_sentence("Paris, 12 mai 2024 : 800 euros.", "Paris, 12 May 2024: 800 euros.", source_lang,

@@ -197,18 +197,12 @@ class ModelPool:
         return list(found.specs) if found else []
 
     def translators_soon(
-        self,
-        source_lang: str,
-        targets: Sequence[str],
-        settings: Settings,
-        meanwhile: Callable[[], None] | None = None,
+        self, source_lang: str, targets: Sequence[str], settings: Settings
     ) -> Callable[[], list[Translator]]:
         """The translators from ``source_lang`` to each target, as a call that gives them (or raises what
         ``translator_for`` raises). In a process that has loaded no translator yet, they load in a thread
         meanwhile: CTranslate2 loads without holding the GIL, so an article's language check and segmentation
-        run beside the first load instead of after it (0.1-0.2 s of a one-article run); ``meanwhile`` is
-        called too if the load is still running when the translators are asked for (its errors are logged:
-        it only prepares what comes later)."""
+        run beside the first load instead of before it (0.1-0.2 s of a one-article run)."""
 
         def load() -> list[Translator]:
             return [self.translator_for(source_lang, t, settings) for t in targets if t != source_lang]
@@ -227,11 +221,6 @@ class ModelPool:
         thread.start()
 
         def result() -> list[Translator]:
-            if meanwhile is not None and thread.is_alive():
-                try:
-                    meanwhile()
-                except Exception as exc:  # what it prepares is prepared again when it is needed
-                    log.debug("while the models load: %s", exc)
             thread.join()
             if "error" in box:
                 raise box["error"]
