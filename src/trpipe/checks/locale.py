@@ -281,6 +281,22 @@ def twelve_hour(lang: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-month-day")
+def month_before_day(lang: str) -> bool:
+    """Whether ``lang`` writes a date's day after its month in one of its locales (CLDR's long or medium date
+    format: "May 30" in English; German, French or Spanish always put the day first, so "Mai 30" is a month and
+    a count). True where CLDR has no locale for ``lang``."""
+    found = locales(lang)
+    for loc in found:
+        for width in ("long", "medium"):
+            pattern = re.sub(r"'[^']*'", "", loc.date_formats[width].pattern)
+            day, month = pattern.find("d"), pattern.find("M")
+            if 0 <= month < day:
+                return True
+    return not found
+
+
+@lru_cache(maxsize=64)
 @cached_table("cldr-day-periods")
 def day_periods(lang: str) -> dict[str, str]:
     """Folded a.m./p.m. markers of ``lang`` (abbreviated and wide) -> 'am' | 'pm'."""

@@ -38,7 +38,7 @@ from functools import lru_cache
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
-from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun
+from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun, stopwords
 from trpipe.tablecache import cached_table
 
 GEONAMES_MIN_POPULATION = 50_000
@@ -322,3 +322,30 @@ def nationality_named(name: str, other_text: str) -> bool:
         return False
     prefixes = _language_prefixes()
     return any(countries & prefixes.get(fold(w)[:6], frozenset()) for w in _WORD.findall(other_text) if len(w) >= 6)
+
+
+def rendered_by_lexicon(name: str, translation: str, source_lang: str, target_lang: str) -> bool:
+    """Whether a source name the translation lacks was translated word by word into common words ("Superintendencia
+    de Transporte" = "the transport superintendency", "Cooperativa de Armadores" = "Shipowners' Cooperative"):
+    each of its words, stop-words aside, has a FreeDict translation among the translation's words (as written
+    or in their dictionary form), is a generic head, or a cognate of one of them; at least one by the
+    dictionary. False without the pair's dictionaries, for a single word and for acronyms."""
+    from trpipe.checks.bilingual import word_pairs
+
+    words = [w for w in _WORD.findall(name) if fold(w) not in stopwords(source_lang)]
+    if len(words) < 2 or acronym(name):
+        return False
+    table = word_pairs(source_lang, target_lang)
+    if not table:
+        return False
+    target: set[str] = set()
+    for word in _WORD.findall(translation):
+        target |= {fold(word), fold(lemma(word, target_lang)), *fold(word).split("-")}
+    by_lexicon = 0
+    for word in words:
+        folded = fold(word)
+        if table.get(fold(lemma(word, source_lang)), frozenset()) & target or table.get(folded, frozenset()) & target:
+            by_lexicon += 1
+        elif not (generic(folded) or any(cognates(folded, t) for t in target)):
+            return False
+    return by_lexicon > 0

@@ -34,6 +34,7 @@ from trpipe.checks.name_variants import (
     language_adjective,
     languages_named,
     nationality_named,
+    rendered_by_lexicon,
     translated,
 )
 from trpipe.checks.spelling import (
@@ -473,6 +474,8 @@ def check_names(
         detail = f"not in the translation: {quoted(name)}{note}"
         said = elsewhere or nationality_named(name, translation)  # "la France" -> "French": its nationality
         sure = WARNING if said or dropped_word(name, span, source, source_lang, [r.text for r in added]) else ERROR
+        if sure == ERROR and rendered_by_lexicon(name, translation, source_lang, target_lang):
+            sure = WARNING  # Superintendencia de Transporte = the transport superintendency
         flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
         at = phrase_span(translation, stand_in)

@@ -238,7 +238,7 @@ class _Reader:
             before = _DAY_BEFORE.search(folded, max(0, start - 12), start)
             if before and self.free(before.start(), start):
                 day, start = int(before[1]), before.start()
-            else:
+            elif locale.month_before_day(self.lang):
                 after = _DAY_AFTER.match(folded, end)
                 if after and 1 <= int(after[1]) <= 31 and not _YEAR.match(folded, end):
                     day, end = int(after[1]), after.end()
