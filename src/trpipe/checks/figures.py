@@ -144,7 +144,9 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
     return Comparison(missing, added, misread, swapped, converted)
 
 
-_GLOSS = re.compile(r"\s*(?:[(\[]|/|=)\s*")
+# In brackets a conversion may follow a word or two of approximation (environ, almost, soit, rund): the values,
+# compared through the units, decide.
+_GLOSS = re.compile(r"\s*(?:[(\[]\s*(?:[^\W\d_]+\.?\s+){0,2}|/|=)\s*")
 
 
 def bracketed_conversions(mentions: Sequence[Mention], text: str, lang: str = "en") -> list[tuple[Mention, Mention]]:

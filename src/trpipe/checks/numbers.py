@@ -118,9 +118,11 @@ def read_number(token: str, decimal_mark: str) -> tuple[Decimal | None, bool]:
     return _decimal(parts[0] + "." + parts[1]), True
 
 
-@lru_cache(maxsize=64)
-def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
-    """One regex of every unit, currency and percent form of ``lang`` (folded), and form -> unit keys."""
+@lru_cache(maxsize=128)
+def _unit_regex(lang: str, glued: bool = False) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One regex of every unit, currency and percent form of ``lang`` (folded), and form -> unit keys.
+    ``glued``: the forms written right after a figure, with no space (34sec, 1min, 12hr), where an abbreviation
+    of two or three letters that is also a word (sec, min) can be nothing else."""
     table: dict[str, set[str]] = {}
     for form, codes in locale.currency_words(lang).items():
         table.setdefault(form, set()).update("cur:" + c for c in codes)
@@ -133,7 +135,7 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
             and form.isalpha()
             and (len(form) == 1 or (len(form) <= 3 and vowels and known_word(form, lang)))
         )
-        if unit.startswith("per:") or short_word:
+        if unit.startswith("per:") or (short_word and not (glued and len(form) >= 2)):
             continue  # "in" (inch), "t", "a": words first; 'per' forms are read by per_units
         table.setdefault(form, set()).add(unit)
     forms = sorted(table, key=len, reverse=True)
@@ -154,7 +156,7 @@ def _scale_regex(lang: str) -> re.Pattern[str]:
 
 def _units_at(folded: str, start: int, end: int, lang: str) -> tuple[frozenset[str], int, int]:
     """Units written right after ``end`` (past a linker such as 'de') or right before ``start``."""
-    regex, table = _unit_regex(lang)
+    regex, table = _unit_regex(lang, glued=folded[end : end + 1].isalpha())
     linker = _LINKER.match(folded, end)
     after = regex.match(folded, linker.end()) if linker else None
     if after is None:
@@ -409,7 +411,7 @@ class _Reader:
             self.add(*figure[:2], figure[3], figure[5], figure[4], figure[6], figure[7], figure[8], figure[9])
 
     def _unit_follows(self, end: int) -> bool:
-        regex, _ = _unit_regex(self.lang)
+        regex, _ = _unit_regex(self.lang, glued=self.folded[end : end + 1].isalpha())
         return regex.match(self.folded, end) is not None
 
     def fractions(self) -> None:
