@@ -56,6 +56,12 @@ _DAY_BEFORE = re.compile(
     r"(?<![\d.,])(\d{1,2})(?:er|re|ère|st|nd|rd|th|e|º|°|\.|-?го|-е)?[ \u00a0]*(?:de |of |)?$", re.I
 )
 _DAY_AFTER = re.compile(r"\.?[ \u00a0]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
+# The first day of a range before a date's day (20 et 21 juin, 15.-16. März) and the last after it (March 15-16).
+_RANGE_WORDS = r"(?:-|–|/|&|au|et|and|to|through|y|al|a|bis|und|e|i|en|tot|до|и)"
+_DAY_RANGE_BEFORE = re.compile(
+    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*$", re.I
+)
+_DAY_RANGE_AFTER = re.compile(rf"[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,/]?\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _CJK_DATE = re.compile(
@@ -237,19 +243,32 @@ class _Reader:
             if not month or not self.free(match.start(), match.end()):
                 continue
             start, end, day, year = match.start(), match.start() + len(word), None, None
+            other = None  # the other day of a range of days: (start, end, day)
             before = _DAY_BEFORE.search(folded, max(0, start - 12), start)
             if before and self.free(before.start(), start):
                 day, start = int(before[1]), before.start()
+                first = _DAY_RANGE_BEFORE.search(folded, max(0, start - 16), start)
+                if first and self.free(first.start(1), first.end(1)):
+                    other = (first.start(1), first.end(1), int(first[1]))
             elif locale.month_before_day(self.lang):
                 after = _DAY_AFTER.match(folded, end)
                 if after and 1 <= int(after[1]) <= 31 and not _YEAR.match(folded, end):
                     day, end = int(after[1]), after.end()
+                    last = _DAY_RANGE_AFTER.match(folded, end)
+                    counted = last and (
+                        _scale_regex(self.lang).match(folded, last.end())
+                        or self._unit_follows(last.end() + (folded[last.end() : last.end() + 1] in " \u00a0"))
+                    )
+                    if last and not counted and not _YEAR.match(folded, last.start(1)) and self.free(*last.span(1)):
+                        other = (last.start(1), last.end(1), int(last[1]))
             year_match = _YEAR.match(folded, end)
             if year_match and 1000 <= int(year_match[1]) <= 2999:
                 year, end = int(year_match[1]), year_match.end()
             if abbreviated and day is None and year is None:
                 continue
             self._date(start, end, day, month, year)
+            if other and 1 <= other[2] <= 31 and other[2] != day:
+                self._date(other[0], other[1], other[2], month, year)
         names = locale.weekday_names(self.lang)
         several = sorted((n for n in names if " " in n), key=len, reverse=True)  # sexta-feira, segunda feira
         pattern = "|".join(r"[ \-]".join(map(re.escape, n.split())) for n in several)
