@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trpipe.checks import locale
-from trpipe.checks.bilingual import exonyms
+from trpipe.checks.bilingual import exonyms, rendered_name
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.name_variants import (
     added_word,
@@ -57,6 +57,7 @@ from trpipe.checks.text import (
     base_lang,
     flag,
     fold,
+    fold_keep,
     is_latin,
     known_word,
     lemma,
@@ -166,6 +167,8 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
                 flags[i - 1] = flags[i] = True
             elif flags[i - 1] and not _is_strong(first):
                 flags[i] = True  # a capitalised word right after a name: Ricarda Lang
+            elif flags[i] and not _is_strong(second) and not _known_place(fold(second)):
+                flags[i - 1] = True  # a given name the dictionary knows before a surname it does not: Judith Ostermaier
     runs: list[list[int]] = []
     for i, (start, _, token) in enumerate(tokens):
         joined = bool(runs) and runs[-1][-1] == i - 1 and not text[tokens[i - 1][1] : start].strip()
@@ -330,6 +333,9 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
         return False, ""
     if len(found) == len(distinctive):
         return True, ""
+    initial = _initialled(distinctive, found, target)
+    if initial:
+        return False, initial  # Franziska Bauer -> F. Bauer: a given name reduced to its initial
     # Part of the name is kept: is something different standing in the place of the rest?
     for sequence in target.sequences:
         if not any(same_word(f, w) for f in found for w in sequence):
@@ -345,6 +351,17 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
         if strangers:
             return False, " ".join(sequence)
     return True, ""
+
+
+def _initialled(distinctive: list[str], found: list[str], target: _Target) -> str:
+    """The translation's "F. Bauer" where the source's name is "Franziska Bauer": an initial and a period
+    before a kept word of the name, where a word of it that the translation lacks begins with that letter."""
+    letters = {w[0] for w in distinctive if w not in found and len(w) >= 2 and w.isalpha()}
+    for word in found:
+        match = re.search(rf"(?<![^\W\d_])([^\W\d_])\.[ \u00a0]?{re.escape(word)}(?![^\W\d_])", fold_keep(target.text))
+        if match and match[1] in letters:
+            return target.text[match.start() : match.end()]
+    return ""
 
 
 def _capitalised_sequences(text: str) -> list[list[str]]:
@@ -479,10 +496,11 @@ def check_names(
             sure = WARNING  # Superintendencia de Transporte = the transport superintendency
         flags.append(_flag(detail, sure, source=span, expected=name))
     for name, stand_in, span in {(n, s): (n, s, p) for n, s, p in changed}.values():
-        at = phrase_span(translation, stand_in)
+        at = phrase_span(translation, fold(stand_in))
         stand_in = translation[at[0] : at[1]] if at else stand_in
         detail = f"{quoted(name)} became {quoted(stand_in)}"
-        sure = WARNING if translated(name, stand_in, source, target_lang) else ERROR  # Museo del Prado = Prado Museum
+        initial = re.match(r"[^\W\d_]\.", stand_in)  # Franziska Bauer -> F. Bauer: never a rendering
+        sure = WARNING if translated(name, stand_in, source, target_lang) and not initial else ERROR  # Prado Museum
         flags.append(_flag(detail, sure, source=span, target=at, expected=name, found=stand_in))
     source_places = {" ".join(r.words) for r in runs} | {fold(t) for t in _TOKEN.findall(source) if t[:1].isupper()}
     source_places |= article.words if article is not None else set()
@@ -493,6 +511,8 @@ def check_names(
             note = " (named elsewhere in the source)" if elsewhere else ""
             detail = f"not in the source: {quoted(run.text)}{note}"
             sure = WARNING if elsewhere or added_word(run, translation, source, target_lang) else ERROR
+            if sure == ERROR and rendered_name(run.text, source, source_lang, target_lang):
+                sure = WARNING  # Oberfranken = Upper Franconia: the pair's dictionary renders it so
             if sure == ERROR and context_country(run.text, source_places):
                 sure = WARNING  # "Colombia's regulator" in an article on Bogotá
             if language_adjective(run.text) and not languages_named(source, source_lang):
