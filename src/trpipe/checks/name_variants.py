@@ -254,7 +254,7 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
     derived from a place (American, Catalan); a country the source names by its nationality (la Française
     Inès Marchetti = Inès Marchetti of France: ``nationality_named``). ``run``: the name's run of the
-    translation (names._Run)."""
+    translation (name_runs._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
     if nationality_named(run_text, source):
         return True
