@@ -24,9 +24,9 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from trpipe.checks import locale
-from trpipe.checks.numbers import Mention, find_numbers, per_units
+from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, fold, quoted
-from trpipe.checks.units import conversion, rounding, said_as_one, units_compatible
+from trpipe.checks.units import conversion, per_units, rounding, said_as_one, units_compatible
 
 
 def covers(mention: Mention) -> frozenset:

@@ -501,20 +501,3 @@ def _find_numbers(text: str, lang: str) -> tuple[Mention, ...]:
     reader.fractions()
     reader.words()
     return tuple(sorted(reader.found))
-
-
-_PER_FAMILIES = ("length-", "area-", "mass-", "volume-", "temperature-", "energy-", "power-", "speed-")
-
-
-def per_units(text: str, lang: str) -> set[str]:
-    """Units named in a 'per' phrase without a figure: 'per square mile', 'au kilomètre carré'."""
-    regex, table = _unit_regex(lang)
-    folded = fold_keep(ascii_digits(text))
-    found = set()
-    for match in re.finditer(
-        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded
-    ):
-        unit = regex.match(folded, match.end())
-        if unit:
-            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if u.startswith(_PER_FAMILIES)}
-    return found

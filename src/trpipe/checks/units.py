@@ -8,7 +8,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from trpipe.checks import locale
-from trpipe.checks.numbers import Mention, find_numbers
+from trpipe.checks.numbers import Mention, _unit_regex, find_numbers
+from trpipe.checks.text import ascii_digits, fold_keep
 
 _FAMILIES = (
     "cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-", "duration-"
@@ -103,8 +104,6 @@ def _long_unit_forms(lang: str) -> dict[str, tuple[str, ...]]:
 def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | None:
     """The unit word of ``other_text`` that says ``mention`` as one of a larger or smaller unit of its kind
     ("24 heures" = "a day", "diez años" = "a decade", "einer Stunde" = "sixty minutes"), or None."""
-    from trpipe.checks.text import fold_keep
-
     folded = f" {' '.join(fold_keep(other_text).split())} "
     counted = {u for m in find_numbers(other_text, other_lang) for u in m.units}  # "two days": a figure of its own
     for unit in mention.units:
@@ -123,3 +122,20 @@ def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | Non
                 if found:
                     return found
     return None
+
+
+_PER_FAMILIES = ("length-", "area-", "mass-", "volume-", "temperature-", "energy-", "power-", "speed-")
+
+
+def per_units(text: str, lang: str) -> set[str]:
+    """Units named in a 'per' phrase without a figure: 'per square mile', 'au kilomètre carré'."""
+    regex, table = _unit_regex(lang)
+    folded = fold_keep(ascii_digits(text))
+    found = set()
+    for match in re.finditer(
+        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded
+    ):
+        unit = regex.match(folded, match.end())
+        if unit:
+            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if u.startswith(_PER_FAMILIES)}
+    return found
