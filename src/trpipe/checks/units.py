@@ -104,8 +104,9 @@ def _long_unit_forms(lang: str) -> dict[str, tuple[str, ...]]:
 def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | None:
     """The unit word of ``other_text`` that says ``mention`` as one of a larger or smaller unit of its kind
     ("24 heures" = "a day", "diez años" = "a decade", "einer Stunde" = "sixty minutes"), or None."""
-    folded = f" {' '.join(fold_keep(other_text).split())} "
-    counted = {u for m in find_numbers(other_text, other_lang) for u in m.units}  # "two days": a figure of its own
+    folded = fold_keep(other_text)
+    # "two days": a figure of its own; the unit's word elsewhere in the sentence may still say this one
+    counted = [(m.start, m.end) for m in find_numbers(other_text, other_lang) if m.units]
     for unit in mention.units:
         if not unit.startswith("duration-"):
             continue
@@ -113,14 +114,13 @@ def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | Non
             if not isinstance(value, Decimal):
                 continue
             for other, words in _long_unit_forms(other_lang).items():
-                converted = (
-                    convert(value, unit, other) if other.startswith("duration-") and other not in counted else None
-                )
+                converted = convert(value, unit, other) if other.startswith("duration-") else None
                 if converted is None or abs(converted - 1) > 0.01:
                     continue
-                found = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded)), None)
-                if found:
-                    return found
+                for word in words:
+                    for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+                        if not any(a <= match.start() < b for a, b in counted):
+                            return other_text[match.start() : match.end()]
     return None
 
 
