@@ -310,6 +310,23 @@ def day_periods(lang: str) -> dict[str, str]:
     return marks
 
 
+@lru_cache(maxsize=64)
+@cached_table("cldr-noon-midnight")
+def noon_midnight(lang: str) -> dict[str, tuple[int, ...]]:
+    """Folded words for noon and midnight in ``lang`` (CLDR's day periods: noon, midi, mezzogiorno, полночь) ->
+    the clock times they name, in minutes after midnight."""
+    times = {"noon": (720,), "midnight": (0, 1440)}
+    out: dict[str, tuple[int, ...]] = {}
+    for loc in locales(lang):
+        for context in ("format", "stand-alone"):
+            for width in ("abbreviated", "wide"):
+                for period, minutes in times.items():
+                    name = fold(loc.day_periods.get(context, {}).get(width, {}).get(period) or "")
+                    if len(name) >= 4 and name.isalpha():  # not an abbreviation (min.)
+                        out.setdefault(name, minutes)
+    return out
+
+
 @lru_cache(maxsize=1)
 @cached_table("cldr-places")
 def places() -> dict[str, frozenset[str]]:

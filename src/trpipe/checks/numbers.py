@@ -56,7 +56,7 @@ _DAY_BEFORE = re.compile(
     r"(?<![\d.,])(\d{1,2})(?:er|re|ère|st|nd|rd|th|e|º|°|\.|-?го|-е)?[ \u00a0]*(?:de |of |)?$", re.I
 )
 _DAY_AFTER = re.compile(r"\.?[ \u00a0]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
-# The first day of a range before a date's day (20 et 21 juin, 15.-16. März) and the last after it (March 15-16).
+# The first day of a range before a date's day (20 et 21 juin) and the last after it (March 15-16).
 _RANGE_WORDS = r"(?:-|–|/|&|au|et|and|to|through|y|al|a|bis|und|e|i|en|tot|до|и)"
 _DAY_RANGE_BEFORE = re.compile(
     rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*$", re.I
@@ -365,6 +365,10 @@ class _Reader:
                 mark = match[0][len(match[1]) :].strip()
                 unit = not clock and re.fullmatch(r"h|heures?|horas?|ore", mark, re.I)  # 2 Uhr: a clock time
                 add_time(match.start(), match.end(), int(match[1]), 0, bool(unit))
+        for word, minutes in locale.noon_midnight(self.lang).items():  # midi = 12 h, weak as a month alone is
+            for match in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", folded):
+                if self.free(match.start(), match.end()):
+                    self.add(match.start(), match.end(), {("time", m) for m in minutes}, "time", weak=True)
 
     # ---------------------------------------------------------------------------------------- figures
 
