@@ -100,3 +100,25 @@ def test_a_german_given_name_the_dictionary_knows_is_part_of_the_name():
     source = "Ministerin Ulrike Ostermaier kündigte am Mittwoch ein Programm an."
     assert not _errors(source, "Minister Ulrike Ostermaier announced a programme on Wednesday.", "de", "en", "names")
     assert _errors(source, "Minister Ursula Ostermaier announced a programme on Wednesday.", "de", "en", "names")
+
+
+def test_a_duration_said_as_one_of_another_unit_beside_a_figure_of_that_unit():
+    source = "Only 64% of trains ran on time in the year to September, against 71% two years earlier."
+    twelve = "Seuls 64 % des trains arrivaient à l'heure les douze mois avant septembre, contre 71 % deux ans plus tôt."
+    assert not _errors(source, twelve, "en", "fr", "numbers")
+    nine = "Seuls 64 % des trains arrivaient à l'heure les neuf mois avant septembre, contre 71 % deux ans plus tôt."
+    assert _errors(source, nine, "en", "fr", "numbers")
+
+
+def test_noon_and_midnight_are_clock_times():
+    assert locale.noon_midnight("en")["noon"] == (720,)
+    source = "Le trafic restera interrompu jusqu'à samedi 12 h."
+    assert not _errors(source, "Trains will not run until noon on Saturday.", "fr", "en", "numbers")
+    assert _errors(source, "Trains will not run until 3 p.m. on Saturday.", "fr", "en", "numbers")
+    assert _errors(
+        "Trains will not run until noon on Saturday.",
+        "Le trafic restera interrompu jusqu'à samedi minuit.",
+        "en",
+        "fr",
+        "numbers",
+    )
