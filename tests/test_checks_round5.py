@@ -122,3 +122,11 @@ def test_noon_and_midnight_are_clock_times():
         "fr",
         "numbers",
     )
+
+
+def test_half_of_a_double_name_dropped_is_an_error_a_compound_with_a_common_word_is_not():
+    source = "La sous-gouverneure, Élisabeth Marchal-Dufour, a appelé à la prudence."
+    assert _errors(source, "Deputy Governor Élisabeth Marchal called for caution.", "fr", "en", "names")
+    assert not _errors(source, "Deputy Governor Élisabeth Marchal-Dufour called for caution.", "fr", "en", "names")
+    coach = "„Wir sind noch im Rennen“, sagte BVB-Trainer Marco Lindner."
+    assert not _errors(coach, "“We are still in the race,” said BVB coach Marco Lindner.", "de", "en", "names")

@@ -146,7 +146,7 @@ def _descriptive(run: _Run, lang: str) -> bool:
     return len(distinctive) <= 1 or len(distinctive) < len(words)
 
 
-def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) -> tuple[bool, str]:
+def _kept(name: str, words: list[str], target: _Target, source_words: set[str], lang: str = "") -> tuple[bool, str]:
     """(kept, what stands in its place when it is not)."""
     folded = " ".join(words)
     if any(target.has_phrase(form) for form in word_equivalents(folded)):
@@ -166,6 +166,14 @@ def _kept(name: str, words: list[str], target: _Target, source_words: set[str]) 
         return False, ""
     if len(found) == len(distinctive):
         return True, ""
+    written = {fold(p): p for p in re.split(r"[\s\-‐]+", name) if p}
+    for word in distinctive:  # Marchal-Dufour -> Marchal: half of a double name (no common word in it) dropped
+        parts = [p for p in word.split() if p not in _PARTICLES and not generic(p)]
+        if any(common_word(written.get(p, p), lang) for p in parts):
+            continue  # BVB-Trainer, U-Bahn-Linie: a compound of a name and words that are translated
+        kept = len(parts) > 1 and word not in found and not target.has_phrase(word)
+        if kept and 0 < sum(_word_in(p, target) for p in parts) < len(parts):
+            return False, ""
     initial = _initialled(distinctive, found, target)
     if initial:
         return False, initial  # Franziska Bauer -> F. Bauer: a given name reduced to its initial
@@ -270,7 +278,7 @@ def check_names(
         words = run.words
         if source_lang in _INFLECTED:
             words = [w if _known_place(w) else fold(lemma(w, source_lang)) for w in words]
-        kept, stand_in = _kept(run.text, words, target, set(source_words))
+        kept, stand_in = _kept(run.text, words, target, set(source_words), source_lang)
         if kept:
             continue
         if _descriptive(run, source_lang):
