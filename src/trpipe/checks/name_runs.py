@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from trpipe.checks import locale
 from trpipe.checks.text import UNCASED_LANGS, base_lang, fold, known_word, proper_noun, stopwords, unelide
@@ -94,6 +95,15 @@ def _name_runs(text: str, lang: str, article: ArticleNames | None) -> list[_Run]
         else:
             namely = True
         flags.append(namely)
+    for i in range(len(tokens) - 1):  # a capitalised common word that opens a place's name: New Zealand
+        if flags[i] or not tokens[i][2][:1].isupper():
+            continue
+        for size in (3, 2):  # New South Wales, South Africa
+            run = tokens[i : i + size]
+            joined = all(not text[a[1] : b[0]].strip() and b[2][:1].isupper() for a, b in pairwise(run))
+            if len(run) == size and joined and locale.place_keys(" ".join(fold(t[2]) for t in run)):
+                flags[i : i + size] = [True] * size
+                break
     if lang == "de" and not title_case:
         # A capitalised adjective before a capitalised noun is a name: Deutsche Bahn, Europäische Union.
         for i in range(1, len(tokens)):
