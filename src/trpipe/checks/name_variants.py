@@ -329,11 +329,11 @@ def rendered_by_lexicon(name: str, translation: str, source_lang: str, target_la
     de Transporte" = "the transport superintendency", "Cooperativa de Armadores" = "Shipowners' Cooperative"):
     each of its words, stop-words aside, has a FreeDict translation among the translation's words (as written
     or in their dictionary form), is a generic head, or a cognate of one of them; at least one by the
-    dictionary. False without the pair's dictionaries, for a single word and for acronyms."""
+    dictionary (Scotland = l'Écosse). False without the pair's dictionaries and for acronyms."""
     from trpipe.checks.bilingual import word_pairs
 
     words = [w for w in _WORD.findall(name) if fold(w) not in stopwords(source_lang)]
-    if len(words) < 2 or acronym(name):
+    if not words or acronym(name):
         return False
     table = word_pairs(source_lang, target_lang)
     if not table:
