@@ -130,3 +130,21 @@ def test_half_of_a_double_name_dropped_is_an_error_a_compound_with_a_common_word
     assert not _errors(source, "Deputy Governor Élisabeth Marchal-Dufour called for caution.", "fr", "en", "names")
     coach = "„Wir sind noch im Rennen“, sagte BVB-Trainer Marco Lindner."
     assert not _errors(coach, "“We are still in the race,” said BVB coach Marco Lindner.", "de", "en", "names")
+
+
+def test_a_one_word_name_the_dictionary_renders_is_no_error(monkeypatch):
+    _lexicon(monkeypatch, {"scotland": {"ecosse"}})
+    source = "Exports from Scotland fell by 11% in the first half."
+    assert not _errors(source, "Les exportations de l'Écosse ont reculé de 11 %.", "en", "fr", "names")
+    assert _errors(source, "Les exportations de l'Irlande ont reculé de 11 %.", "en", "fr", "names")
+
+
+@pytest.mark.skipif(not locale.subdivisions(), reason="Debian's iso-codes is not installed")
+def test_a_common_word_opening_a_place_name_is_part_of_it():
+    from trpipe.checks.names import find_names
+
+    assert find_names("New South Wales farmers expect a poor harvest.", "en") == ["New South Wales"]
+    source = "New South Wales farmers expect a poor harvest."
+    good = "Les agriculteurs de Nouvelle-Galles-du-Sud s'attendent à une mauvaise récolte."
+    assert not _errors(source, good, "en", "fr", "names")
+    assert _errors(source, "Les agriculteurs de Nouvelle-Galles attendent une mauvaise récolte.", "en", "fr", "names")

@@ -340,7 +340,8 @@ def rendered_by_lexicon(name: str, translation: str, source_lang: str, target_la
         return False
     target: set[str] = set()
     for word in _WORD.findall(translation):
-        target |= {fold(word), fold(lemma(word, target_lang)), *fold(word).split("-")}
+        folded = fold(word)  # l'Écosse: l ecosse
+        target |= {folded, fold(lemma(word, target_lang)), *folded.replace("-", " ").split()}
     by_lexicon = 0
     for word in words:
         folded = fold(word)
