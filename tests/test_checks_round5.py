@@ -148,3 +148,13 @@ def test_a_common_word_opening_a_place_name_is_part_of_it():
     good = "Les agriculteurs de Nouvelle-Galles-du-Sud s'attendent à une mauvaise récolte."
     assert not _errors(source, good, "en", "fr", "names")
     assert _errors(source, "Les agriculteurs de Nouvelle-Galles attendent une mauvaise récolte.", "en", "fr", "names")
+
+
+def test_english_no_as_number_or_in_a_compound_noun_is_no_negation():
+    from trpipe.checks.negation import negations
+
+    assert not negations("She beat the American No 4 seed and survived a no-confidence motion.", "en")
+    assert negations("No one has won more.", "en") == ["no"]
+    source = "Elle a battu l'Américaine, tête de série numéro 4."
+    assert not _errors(source, "She beat the American No 4 seed.", "fr", "en", "negation")
+    assert _errors(source, "She did not beat the American No 4 seed.", "fr", "en", "negation")

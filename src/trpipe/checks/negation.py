@@ -157,7 +157,8 @@ def negations(text: str, lang: str) -> list[str]:
     if lang == "en":
         found += [m[0] for m in _EN_NT.finditer(text)]
         text = _EN_NT.sub(" ", text)
-        text = re.sub(r"\bNo\.\s*\d", " ", text)
+        text = re.sub(r"\bNo\.?\s*\d", " ", text)  # No. 1, No 4 seed: "number"
+        text = re.sub(r"(?<![^\W\d_])no-(?=[^\W\d_])", " ", text, flags=re.I)  # a no-confidence motion: a noun
     if lang == "tr":
         found += [m[0] for m in _TR_SUFFIX.finditer(text)]
     negated_before = bool(found)
