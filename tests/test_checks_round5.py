@@ -158,3 +158,9 @@ def test_english_no_as_number_or_in_a_compound_noun_is_no_negation():
     source = "Elle a battu l'Américaine, tête de série numéro 4."
     assert not _errors(source, "She beat the American No 4 seed.", "fr", "en", "negation")
     assert _errors(source, "She did not beat the American No 4 seed.", "fr", "en", "negation")
+
+
+def test_sin_embargo_is_however_not_a_negation():
+    source = "Los sindicatos, sin embargo, advierten de que faltan soldadores."
+    assert not _errors(source, "The unions, however, warn of a shortage of welders.", "es", "en", "negation")
+    assert _errors(source, "The unions, however, warn of no shortage of welders.", "es", "en", "negation")

@@ -133,7 +133,9 @@ _COMPARATIVE_THAN = frozenset("que qu che".split())
 _SUPERLATIVE = frozenset("plus moins mas mais piu premier premiere seul seule".split())
 _RESTRICTIVE = frozenset({"plus"})
 _RESTRICTION = frozenset({"que", "qu"})
-_DOUBT = frozenset("doute duda dubbio duvida doubt zweifel".split())
+# After "sans", "sin", "without": the noun that makes the pair an adverb (sans doute = probably, sin embargo =
+# however, sans cesse = constantly), not a negation.
+_DOUBT = frozenset("doute duda dubbio duvida doubt zweifel embargo cesse".split())
 
 
 @lru_cache(maxsize=1024)
