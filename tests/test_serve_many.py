@@ -72,3 +72,27 @@ def test_v1_translate_records_the_many_to_many_route(server):
     provenance = answer.json()["provenance"]
     assert provenance["routes"]["sw"]["kind"] == "many"
     assert provenance["models"]["translation"]["target_token"] == "swh_Latn"
+
+
+def test_the_list_uses_the_codes_clients_know_and_each_reaches_its_own_model_language(server):
+    """LibreTranslate's clients compare their codes with the list (Weblate, Mastodon, Discourse): Korean is
+    ``ko`` (not ``ko-Hang``), Pashto ``ps`` (not ``pbt-Arab``), Tagalog ``tl``; every listed code routes to a
+    model language of its own, and the tags trpipe writes for them are still read."""
+    session = server.service.session
+    names = {entry["code"]: entry["name"] for entry in httpx.get(f"{server.url}/languages", timeout=60).json()}
+    listed = list(names)
+    assert {"ko", "ps", "tl"} <= set(listed) and not {"ko-Hang", "pbt-Arab", "fil"} & set(listed)
+    assert [names[c] for c in ("ko", "zh-Hant", "ace-Arab")] == ["Korean", "Traditional Chinese", "Acehnese (Arabic)"]
+    tokens = {}
+    for code in listed:
+        route = session.models.plan("en", code, session.settings_for(code))
+        if route is not None and route.kind == "many":
+            tokens[code] = route.specs[-1].target_token
+    assert len(set(tokens.values())) == len(tokens)  # no two codes for one model language
+    expected = {"ko": "kor_Hang", "ps": "pbt_Arab", "tl": "tgl_Latn", "zh": "zho_Hans", "zh-Hant": "zho_Hant"}
+    assert {code: tokens[code] for code in expected} == expected
+    for target in ("ko", "ko-Hang", "fil", "pbt-Arab"):
+        answer = httpx.post(f"{server.url}/translate", json={"q": FR, "source": "fr", "target": target}, timeout=120)
+        assert answer.status_code == 200, (target, answer.text)
+    korean = "서울시는 화요일에 새로운 예산안을 발표했다. 시의회는 다음 주에 표결할 예정이다."
+    assert httpx.post(f"{server.url}/detect", json={"q": korean}, timeout=60).json()[0]["language"] == "ko"

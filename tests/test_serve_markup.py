@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from trpipe.serve.markup import PLACEHOLDER, html_units, mask, restore, tokens
 
 ORIGINALS = ["%s", "%d", "%1$s", "%(name)s", "%%", "{0}", "{name}", "{{count}}", "${user}", "<b>", "</b>",
-             '<a href="https://example.org/?a=1&b=2">', "</a>", "<br/>", "<!-- note -->"]  # fmt: skip
+             '<a href="https://example.org/?a=1&b=2">', "</a>", "<br/>", "<!-- note -->", "[X6X]"]  # fmt: skip
 WORDS = ["Le", "conseil", "a", "voté", "le", "budget", ",", ".", "50", "%", "mardi", "{", "}", "$", "<", ">", "_"]
 
 

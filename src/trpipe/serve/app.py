@@ -126,7 +126,52 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(AccessLog, log_text=settings.log_text)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(CleanPath)
     return app
+
+
+class HeadAsGet:
+    """ASGI middleware: HEAD is answered as GET without the body, as Flask (and so LibreTranslate) answers it
+    on every GET route (uptime monitors, ``wget --spider``, ``curl -I``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, sending)
+
+
+class CleanPath:
+    """ASGI middleware: a path with doubled or trailing slashes is the path without them (``//translate``
+    and ``/translate/`` are ``/translate``), as LibreTranslate's Flask merges slashes: clients join a base
+    URL that ends with ``/`` and ``/translate`` (Mastodon, Discourse), and a redirect would lose a POST's
+    body with some of them."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            path = scope["path"]
+            if "//" in path or (len(path) > 1 and path.endswith("/")):
+                scope = {**scope, "path": _clean(path)}
+                if scope.get("raw_path"):
+                    scope["raw_path"] = _clean(scope["raw_path"].decode("latin-1")).encode("latin-1")
+        await self.app(scope, receive, send)
+
+
+def _clean(path: str) -> str:
+    return "/" + "/".join(part for part in path.split("/") if part)
 
 
 class AccessLog:

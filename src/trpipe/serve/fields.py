@@ -31,6 +31,7 @@ async def read_fields(request: Request) -> dict[str, Any]:
         values = request.query_params.getlist(name)
         fields[name] = values if len(values) > 1 else values[0]
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    request.state.json_body = False
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if kind == "application/json" or kind.endswith("+json"):
             body = await request.body()
@@ -42,11 +43,17 @@ async def read_fields(request: Request) -> dict[str, Any]:
                 if not isinstance(data, dict):
                     raise bad("Invalid JSON format")
                 fields.update(data)
+                request.state.json_body = True
+        elif kind != "multipart/form-data" and (data := _json_object(body := await request.body())) is not None:
+            # a JSON object sent as text/plain (fetch() without a Content-Type: the browsers' "simple
+            # request"), as a form (axios posting a JSON string) or with no type at all: read as JSON
+            fields.update(data)
+            request.state.json_body = True
         elif kind == "application/x-www-form-urlencoded":
             # UTF-8 whether percent-encoded or not (Starlette would read raw bytes as Latin-1)
             from urllib.parse import parse_qsl
 
-            body = (await request.body()).decode("utf-8", "replace")
+            body = body.decode("utf-8", "replace")
             try:
                 pairs = parse_qsl(body, keep_blank_values=True, encoding="utf-8", max_num_fields=MAX_FIELDS)
             except ValueError as exc:
@@ -65,10 +72,20 @@ async def read_fields(request: Request) -> dict[str, Any]:
             for name in multipart:
                 values = multipart.getlist(name)
                 fields[name] = values if len(values) > 1 else values[0]
-        else:
-            await request.body()  # read, so that the client's disconnect can be heard afterwards
     request.state.fields = fields
     return fields
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """``body`` as a JSON object when it is one (whatever its declared type; a UTF-8 byte order mark
+    before it, as Windows tools write it, allowed), else None."""
+    if body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] != b"{":
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def text_field(fields: dict[str, Any], name: str, required: bool = True) -> str | None:
@@ -137,7 +154,7 @@ async def admit(request: Request, cost: int = 1) -> Caller:
     service = request.app.state.service
     settings = request.app.state.settings
     fields = await read_fields(request)
-    given = fields.get("api_key")
+    given = fields.get("api_key") or fields.get("apiKey")  # apiKey: the npm libretranslate client's name
     if isinstance(given, list):
         given = given[0] if given else None
     if not given:

@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from trpipe.serve.codes import listed_code
 from trpipe.serve.fields import admit, bad, int_field, read_fields, text_field
 from trpipe.serve.files import DOCUMENT_TYPES, read_upload, translate_upload
+from trpipe.serve.markup import visible_text
 from trpipe.serve.work import run_in_worker
 
 router = APIRouter()
@@ -30,21 +32,12 @@ def _service(request: Request):
 
 
 def _code(value: str, service) -> str:
-    """A language code as the service lists it (``fr``, ``zh-Hant``, ``sw``: trpipe's tags, as the command
-    line reads ``--to``; a tag the list lacks is read by its language, ``pt-BR`` as ``pt``); 400 "xx is not
-    supported" otherwise."""
-    from trpipe.errors import UsageError
-    from trpipe.languages import base_language, normalize_tag
-
-    try:
-        code = normalize_tag(value)
-    except UsageError:
-        raise bad(f"{value} is not supported") from None
-    known = {entry["code"] for entry in service.languages()}
-    for candidate in (code, base_language(code)):
-        if candidate in known:
-            return candidate
-    raise bad(f"{value} is not supported")
+    """A language code as the service lists it (trpipe's tags, as the command line reads ``--to``), read as
+    LibreTranslate's clients send codes (:mod:`trpipe.serve.codes`); 400 "xx is not supported" otherwise."""
+    code = listed_code(value, (entry["code"] for entry in service.languages()))
+    if code is None:
+        raise bad(f"{value} is not supported")
+    return code
 
 
 def _pair(service, source: str, target: str) -> None:
@@ -65,15 +58,22 @@ def detect(service, texts: list[str]) -> list[dict[str, Any]]:
     text = "\n".join(texts)
     if letters(text) < 1:
         return [{"confidence": 0.0, "language": "en"}]
-    known = {entry["code"] for entry in service.languages()}
+    known = [entry["code"] for entry in service.languages()]
     ranked = identify_ranked(text, 10)
-    served = [(lang, prob) for lang, prob in ranked if lang in known] or ranked[:1]
-    return [{"confidence": round(prob * 100, 1), "language": lang} for lang, prob in served[:3]]
+    served: dict[str, float] = {}  # the identifier's languages as listed (ko as ko-Hang), each once
+    for lang, prob in ranked:
+        code = listed_code(lang, known)
+        if code is not None and code not in served:
+            served[code] = prob
+    found = list(served.items()) or ranked[:1]
+    return [{"confidence": round(prob * 100, 1), "language": lang} for lang, prob in found[:3]]
 
 
 @router.post("/translate", tags=["LibreTranslate"])
 async def translate(request: Request):
     """Translate ``q`` (a string or a list) from ``source`` (a code or ``auto``) into ``target``."""
+    from trpipe.languages import letters
+
     service = _service(request)
     settings = request.app.state.settings
     fields = await read_fields(request)
@@ -84,7 +84,7 @@ async def translate(request: Request):
     texts = q if batch else [q]
     if not all(isinstance(t, str) for t in texts):
         raise bad("Invalid request: q must be a string or a list of strings")
-    if "application/json" not in request.headers.get("content-type", ""):
+    if not request.state.json_body:
         texts = ["\n".join(t.splitlines()) for t in texts]  # as LibreTranslate: LF line ends, counted alike
     source_field = text_field(fields, "source")
     target_field = text_field(fields, "target")
@@ -108,10 +108,13 @@ async def translate(request: Request):
         raise bad(f"{fmt} format is not supported")
     target = _code(target_field, service)
     detected = None
-    if source_field == AUTO:
-        detected = detect(service, texts)[0]
+    if source_field.lower() == AUTO:
+        sample = [visible_text(t) for t in texts] if fmt == "html" else texts
+        detected = detect(service, sample)[0]
         source = detected["language"]
-        if not any(entry["code"] == source for entry in service.languages()):
+        if letters("\n".join(sample)) < 1:  # nothing to read (digits, emoji): back as it came, as LibreTranslate
+            source = target
+        elif not any(entry["code"] == source for entry in service.languages()):
             raise bad(f"{source} is not supported")
     else:
         source = _code(source_field, service)
@@ -148,6 +151,12 @@ async def detect_route(request: Request):
 async def languages(request: Request):
     """Every language with the targets it can be translated into (through English where there is no model)."""
     return JSONResponse(_service(request).languages())
+
+
+@router.get("/spec", include_in_schema=False)
+async def spec(request: Request):
+    """The API description where LibreTranslate serves its own (trpipe's is OpenAPI 3, also at /openapi.json)."""
+    return JSONResponse(request.app.openapi())
 
 
 @router.get("/health", tags=["LibreTranslate"])
@@ -212,13 +221,16 @@ async def translate_file(request: Request):
     if char_limit and len(text) > char_limit:
         raise bad(f"Invalid request: request ({len(text)}) exceeds text limit ({char_limit})")
     target = _code(target_field, service)
-    source = detect(service, [text])[0]["language"] if source_field == AUTO else _code(source_field, service)
+    is_html = suffix in (".html", ".htm")
+    if source_field.lower() == AUTO:
+        source = detect(service, [visible_text(text) if is_html else text])[0]["language"]
+    else:
+        source = _code(source_field, service)
     _pair(service, source, target)
     if source == target:
         translated = text
     else:
-        (translated,), _ = await run_in_worker(request, service.translate_texts, [text], source, target,
-                                               suffix in (".html", ".htm"))  # fmt: skip
+        (translated,), _ = await run_in_worker(request, service.translate_texts, [text], source, target, is_html)
     stem = PurePath(name).stem
     out_name = f"{stem}.{target}{suffix}"
     ident = service.state.put_file(caller.owner, out_name, FILE_TYPES[suffix], translated.encode("utf-8"))
@@ -240,7 +252,7 @@ async def _translate_document(request: Request, caller, data: bytes, name: str, 
         raise bad(f"Invalid request: request ({len(source.text)}) exceeds text limit ({char_limit})")
     target = _code(target_field, service)
     source_lang = (
-        detect(service, [source.text])[0]["language"] if source_field == AUTO else _code(source_field, service)
+        detect(service, [source.text])[0]["language"] if source_field.lower() == AUTO else _code(source_field, service)
     )
     _pair(service, source_lang, target)
     try:

@@ -2,12 +2,12 @@
 
 Translation platforms (Weblate, Crowdin, gettext catalogues) send strings such as ``Hello %(name)s, you have
 {0} <b>new</b> messages``; LibreTranslate's ``format=html`` sends markup. Before translation every placeholder
-(``%s``, ``%1$d``, ``%(name)s``, ``{0}``, ``{name}``, ``{{x}}``, ``${x}``) and every inline tag (``<b>``,
-``</b>``, ``<a href="…">``, ``<br/>``, comments) is replaced by a sentinel (``__PH0__``, ...; a prefix that the
-text does not contain). After translation, :func:`restore` puts each original back **exactly once, whatever the
-model wrote**: a sentinel it dropped is put back at the same relative place, one it repeated is kept once,
-one it invented is removed, placeholders or tags it produced itself (from no sentinel) are removed, and a
-closing tag it moved before its opening tag is swapped back.
+(``%s``, ``%1$d``, ``%(name)s``, ``{0}``, ``{name}``, ``{{x}}``, ``${x}``, and the ``[X6X]`` that Weblate puts
+in their place) and every inline tag (``<b>``, ``</b>``, ``<a href="…">``, ``<br/>``, comments) is replaced by a
+sentinel (``__PH0__``, ...; a prefix that the text does not contain). After translation, :func:`restore` puts
+each original back **exactly once, whatever the model wrote**: a sentinel it dropped is put back at the same
+relative place, one it repeated is kept once, one it invented is removed, placeholders or tags it produced
+itself (from no sentinel) are removed, and a closing tag it moved before its opening tag is swapped back.
 
 HTML (:func:`html_units`): block-level tags (``<p>``, ``<div>``, ``<li>``, ``<br>``, headings, table cells)
 separate the units that are translated, ``<script>``, ``<style>``, ``<pre>`` and ``<code>`` blocks and
@@ -29,10 +29,11 @@ PLACEHOLDER = re.compile(
     r"|\{\{[^{}\n]{1,100}\}\}"
     r"|\$\{[^{}\n]{1,100}\}"
     r"|\{[A-Za-z0-9_.]{0,64}(?:[:!][^{}\n]{0,32})?\}"
+    r"|\[X\d{1,9}X\]"  # Weblate's own stand-ins for the placeholders it masks before machine translation
 )
 TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?\s*/?>", re.S)
 TOKEN = re.compile(f"(?:{TAG.pattern})|(?:{PLACEHOLDER.pattern})", re.S)
-_SPECIAL = re.compile(r"[%{}$<>]")
+_SPECIAL = re.compile(r"[%{}$<>\[\]]")
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body br dd details div dl dt fieldset figcaption figure footer form h1 h2 "
@@ -277,3 +278,10 @@ def html_units(document: str) -> list[Unit]:
         run.append(tail)
         flush()
     return units
+
+
+def visible_text(document: str) -> str:
+    """The text a reader sees in an HTML fragment (no tags, no script or style, entities decoded), for
+    language detection."""
+    runs = (TAG.sub(" ", unit.text) for unit in html_units(document) if not unit.keep)
+    return html.unescape(" ".join(" ".join(runs).split()))

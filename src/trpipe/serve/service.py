@@ -142,8 +142,8 @@ class Service:
         return self._languages
 
     def _list_languages(self) -> list[dict[str, Any]]:
-        from trpipe.languages import language_name
         from trpipe.models.registry import PIVOT_LANGUAGE
+        from trpipe.serve.codes import display_name
 
         registry = self.session.registry
         direct: dict[str, set[str]] = {}
@@ -159,7 +159,7 @@ class Service:
             targets = set(direct[code])
             if "pivot" in registry.prefer and code != PIVOT_LANGUAGE and PIVOT_LANGUAGE in direct[code]:
                 targets |= {t for t in direct.get(PIVOT_LANGUAGE, ()) if t != code}
-            out.append({"code": code, "name": language_name(code), "targets": sorted(targets)})
+            out.append({"code": code, "name": display_name(code), "targets": sorted(targets)})
         return out
 
     def can_translate(self, source: str, target: str) -> bool:
@@ -246,6 +246,7 @@ def many_languages(registry: Any) -> list[str]:
     from trpipe.errors import TrpipeError
     from trpipe.languages import normalize_tag
     from trpipe.models.families import family_of_spec
+    from trpipe.serve.codes import plain_codes
 
     spec = registry.many_spec()
     if spec is None:
@@ -265,7 +266,7 @@ def many_languages(registry: Any) -> list[str]:
             continue
         # listed as a code that reads back as the same tag (fa-AF would read as fa: Dari is listed as prs)
         tags.append(next((c for c in (tag, given.split("-")[0]) if _reads_as(c, tag)), tag))
-    return sorted(set(tags))
+    return plain_codes(set(tags))  # ko for ko-Hang: the codes clients know
 
 
 def _reads_as(code: str, tag: str) -> bool:
