@@ -175,3 +175,15 @@ def exonyms(missing: list[str], added: list[str], source_lang: str, target_lang:
         return set()
     table = word_pairs(source_lang, target_lang)
     return {(name, other) for name in missing for other in added if fold(other) in table.get(fold(name), ())}
+
+
+def rendered_name(name: str, source: str, source_lang: str, target_lang: str) -> bool:
+    """Whether a name the translation adds is the pair's dictionary rendering of a capitalised source word
+    (Oberfranken = Upper Franconia, England = Angleterre): every word of it among the FreeDict translations of
+    one such word. False without the pair's dictionaries."""
+    words = set(fold(name).replace("-", " ").split()) - stopwords(target_lang)
+    table = word_pairs(source_lang, target_lang) if words else {}
+    for token in re.findall(r"[^\W\d_]+(?:[\-‐][^\W\d_]+)*", source) if table else ():
+        if token[:1].isupper() and words <= table.get(fold(token), frozenset()):
+            return True
+    return False

@@ -24,9 +24,9 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from trpipe.checks import locale
-from trpipe.checks.numbers import Mention, find_numbers, per_units
+from trpipe.checks.numbers import Mention, find_numbers
 from trpipe.checks.text import ERROR, NOTE, WARNING, Flag, flag, fold, quoted
-from trpipe.checks.units import conversion, rounding, said_as_one, units_compatible
+from trpipe.checks.units import conversion, per_units, rounding, said_as_one, units_compatible
 
 
 def covers(mention: Mention) -> frozenset:
@@ -144,7 +144,9 @@ def compare_numbers(source: Sequence[Mention], translation: Sequence[Mention]) -
     return Comparison(missing, added, misread, swapped, converted)
 
 
-_GLOSS = re.compile(r"\s*(?:[(\[]|/|=)\s*")
+# In brackets a conversion may follow a word or two of approximation (environ, almost, soit, rund): the values,
+# compared through the units, decide.
+_GLOSS = re.compile(r"\s*(?:[(\[]\s*(?:[^\W\d_]+\.?\s+){0,2}|/|=)\s*")
 
 
 def bracketed_conversions(mentions: Sequence[Mention], text: str, lang: str = "en") -> list[tuple[Mention, Mention]]:

@@ -281,6 +281,22 @@ def twelve_hour(lang: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+@cached_table("cldr-month-day")
+def month_before_day(lang: str) -> bool:
+    """Whether ``lang`` writes a date's day after its month in one of its locales (CLDR's long or medium date
+    format: "May 30" in English; German, French or Spanish always put the day first, so "Mai 30" is a month and
+    a count). True where CLDR has no locale for ``lang``."""
+    found = locales(lang)
+    for loc in found:
+        for width in ("long", "medium"):
+            pattern = re.sub(r"'[^']*'", "", loc.date_formats[width].pattern)
+            day, month = pattern.find("d"), pattern.find("M")
+            if 0 <= month < day:
+                return True
+    return not found
+
+
+@lru_cache(maxsize=64)
 @cached_table("cldr-day-periods")
 def day_periods(lang: str) -> dict[str, str]:
     """Folded a.m./p.m. markers of ``lang`` (abbreviated and wide) -> 'am' | 'pm'."""
@@ -292,6 +308,23 @@ def day_periods(lang: str) -> dict[str, str]:
                 if name:
                     marks.setdefault(_dotless(name).replace(" ", ""), period)
     return marks
+
+
+@lru_cache(maxsize=64)
+@cached_table("cldr-noon-midnight")
+def noon_midnight(lang: str) -> dict[str, tuple[int, ...]]:
+    """Folded words for noon and midnight in ``lang`` (CLDR's day periods: noon, midi, mezzogiorno, полночь) ->
+    the clock times they name, in minutes after midnight."""
+    times = {"noon": (720,), "midnight": (0, 1440)}
+    out: dict[str, tuple[int, ...]] = {}
+    for loc in locales(lang):
+        for context in ("format", "stand-alone"):
+            for width in ("abbreviated", "wide"):
+                for period, minutes in times.items():
+                    name = fold(loc.day_periods.get(context, {}).get(width, {}).get(period) or "")
+                    if len(name) >= 4 and name.isalpha():  # not an abbreviation (min.)
+                        out.setdefault(name, minutes)
+    return out
 
 
 @lru_cache(maxsize=1)

