@@ -65,3 +65,13 @@ def test_numpy_takes_over_after_the_first_texts_with_the_same_answers(identifier
     later = identifier.classify(text)
     assert identifier._numpy is not None
     assert later[0] == first[0][0] == "fr" and later[1] == pytest.approx(first[0][1], abs=1e-5)
+
+
+def test_the_latin_letters_known_without_regex_are_latin_for_regex_too():
+    import regex
+
+    from trpipe.languages import _latin_letter
+
+    known = [chr(c) for c in range(0x2000) if _latin_letter(chr(c))]
+    assert len(known) > 600 and "µ" not in known and "ª" not in known  # U+00B5 is Common, left to regex
+    assert all(regex.match(r"\p{sc=Latn}", c) for c in known)

@@ -23,7 +23,7 @@ import atexit, json, sys
 from trpipe.cli import main
 sys.argv = ["trpipe", *sys.argv[1:]]
 heavy = lambda names: sorted(m for m in names if m in sys.modules)
-start_up = ("numpy", "pydantic", "langcodes", "babel", "stopwordsiso", "urllib.request")
+start_up = ("numpy", "pydantic", "langcodes", "babel", "stopwordsiso", "urllib.request", "yaml")
 atexit.register(lambda: print(json.dumps({"heavy": heavy(("torch", "transformers")), "start-up": heavy(start_up)}),
                               flush=True))
 main()
@@ -56,7 +56,8 @@ def test_a_run_on_converted_models_imports_no_torch(converted, tmp_path, monkeyp
     assert (report["code"], report["heavy"]) == (0, [])
     # Once the machine's tables hold what this run asked (the registry checked, language tags, CLDR and
     # stopword lists), a run imports none of the libraries they come from, nor numpy (the language
-    # identifier scores short texts without it): the start-up of issue 23's floor.
+    # identifier scores short texts without it), nor PyYAML (a registry checked before is not parsed again):
+    # the start-up of issue 23's floor.
     again, _ = run_trpipe(*command, "--format", "json", "-o", out, "-q", "--force")
     assert again == {"code": 0, "heavy": [], "start-up": []}
     data = json.loads(out.read_text(encoding="utf-8"))

@@ -74,3 +74,27 @@ def test_malformed_registry(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(RegistryError, match=message):
         load_registry(path)
+
+
+def test_a_registry_checked_before_is_not_parsed_again(tmp_path, monkeypatch):
+    """Its text's check is kept between processes (the table cache): the same registry, tables included,
+    without PyYAML; the same text in another folder still resolves its local models there, and a changed
+    text is parsed and checked again."""
+    import yaml
+
+    text = "licences:\n  org/m: cc-by-nc-4.0\ntranslation:\n  fr-en: {model: models/fr-en}\n"
+    (tmp_path / "a" / "models" / "fr-en").mkdir(parents=True)
+    (tmp_path / "a" / "models.yaml").write_text(text)
+    first = load_registry(tmp_path / "a" / "models.yaml")
+    monkeypatch.setattr(yaml, "safe_load", lambda _: pytest.fail("parsed again"))
+    again = load_registry(tmp_path / "a" / "models.yaml")
+    assert again.tables == first.tables == {"licences": {"org/m": "cc-by-nc-4.0"}}
+    assert again.translation("fr", "en") == first.translation("fr", "en")
+    (tmp_path / "b" / "models" / "fr-en").mkdir(parents=True)
+    (tmp_path / "b" / "models.yaml").write_text(text)  # the same text: its models are the ones beside it
+    assert load_registry(tmp_path / "b" / "models.yaml").translation("fr", "en").model == str(
+        (tmp_path / "b" / "models" / "fr-en").resolve()
+    )
+    (tmp_path / "a" / "models.yaml").write_text(text + "  en-fr: {model: org/other}\n")
+    with pytest.raises(pytest.fail.Exception, match="parsed again"):
+        load_registry(tmp_path / "a" / "models.yaml")

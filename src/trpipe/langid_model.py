@@ -78,10 +78,14 @@ class Identifier:
             if feature >= 0:
                 found.append(feature)
         if found:
+            by_count: dict[int, list[int]] = {}  # the features seen once, twice...: most once
+            for feature, count in Counter(found).items():
+                by_count.setdefault(count, []).append(feature)
             scores = self._pc
             unpack, size, weights = self._row_struct.unpack_from, self._row_bytes, self._weights
-            for feature, count in Counter(found).items():
-                scores = list(map(add, scores, map(mul, unpack(weights, feature * size), repeat(math.log1p(count)))))
+            for count, features in by_count.items():  # each language's weights summed in C, column by column
+                column_sums = [sum(c) for c in zip(*[unpack(weights, feature * size) for feature in features])]
+                scores = list(map(add, scores, map(mul, column_sums, repeat(math.log1p(count)))))
         else:  # no feature: every language alike (py3langid's uniform answer)
             scores = [0.0] * len(self.nb_classes)
         scale = 1.0 / math.sqrt(len(data) or 1)  # py3langid's temperature

@@ -182,8 +182,17 @@ _SAME_WRITING = {"Hira": "Hani", "Kana": "Hani", "Hang": "Hani", "Bopo": "Hani",
                  "Hans": "Hani", "Hant": "Hani"}  # fmt: skip
 
 
+def _latin_letter(char: str) -> bool:
+    """A letter of the Latin blocks whose every letter is of the Latin script (ASCII, Latin-1's À-ÿ, Latin
+    Extended-A and -B, Latin Extended Additional): known without importing ``regex`` (tested against it)."""
+    code = ord(char)
+    return char.isalpha() and (code < 0x80 or 0xC0 <= code <= 0x24F or 0x1E00 <= code <= 0x1EFF)
+
+
 @lru_cache(maxsize=4096)
 def _script_of(char: str) -> str | None:
+    if _latin_letter(char):
+        return "Latn"
     import regex
 
     for script in _SCRIPTS:

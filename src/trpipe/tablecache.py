@@ -178,6 +178,11 @@ class Memo:
                 self._values = {}
         return self._values
 
+    def peek(self, key: str) -> Any:
+        """The answer kept for ``key``, or None."""
+        with self._lock:
+            return self._load().get(key)
+
     def get(self, key: str, compute: Callable[[], Any], keep: Callable[[Any], bool] = bool) -> Any:
         """The answer kept for ``key``, else ``compute()``'s, kept when ``keep(answer)`` (by default a true
         one: what arbitrary input gets, a refusal, is not written, so that it cannot fill the file)."""
@@ -212,11 +217,19 @@ class Memo:
 # ------------------------------------------------------------------------------ simplemma in SQLite
 
 
+def _lazy_rules() -> None:
+    """simplemma's rules of a language imported when it is first lemmatised (``trpipe.lemma_rules``)."""
+    from trpipe.lemma_rules import install
+
+    install()
+
+
 def _dictionary_file(lang: str) -> Path | None:
     """The SQLite file of simplemma's dictionary of ``lang``, made on first use (None when it cannot be)."""
     path = _folder() / f"simplemma-{lang}.sqlite3"
     if path.is_file():
         return path
+    _lazy_rules()
     from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
     dictionary = DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
@@ -280,6 +293,7 @@ def _sqlite_factory():
 @functools.lru_cache(maxsize=1)
 def _simplemma() -> tuple[Any, Any]:
     """(a Lemmatizer, a dictionary lookup) on the SQLite dictionaries."""
+    _lazy_rules()
     from simplemma import Lemmatizer
     from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 
@@ -296,9 +310,10 @@ def lemmatize(word: str, lang: str) -> str:
 
 def is_known(word: str, lang: str) -> bool:
     """``simplemma.is_known(word, lang)``, on the cached dictionaries."""
+    lookup = _simplemma()[1]
     from simplemma.utils import normalize_token
 
-    return _simplemma()[1].get_lemma(normalize_token(word), lang) is not None
+    return lookup.get_lemma(normalize_token(word), lang) is not None
 
 
 # ------------------------------------------------------------------------------ py3langid's model

@@ -35,14 +35,8 @@ def licence_label(licence: str | None) -> str:
 
 
 def _registry_data(registry: Registry) -> dict[str, Any]:
-    """The registry file's top-level tables that trpipe's Registry does not keep (``licences``, ``job``)."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(registry.path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    """The registry file's top-level tables that trpipe's Registry does not read itself (``licences``, ``job``)."""
+    return registry.tables
 
 
 def registry_licences(registry: Registry) -> dict[str, str]:

@@ -77,16 +77,27 @@ def default_registry_path() -> Path:
 class Registry:
     """Parsed and validated models.yaml (see ``trpipe.models.schema`` for what is accepted)."""
 
-    def __init__(self, data: Any, path: Path, text: str | None = None):
-        """``data`` parsed from ``path``; ``text``, the file's text, lets a check already made be reused."""
+    def __init__(self, data: Any, path: Path, text: str | None = None, *, valid: dict[str, Any] | None = None):
+        """``data`` parsed from ``path``; ``text``, the file's text, lets a check already made be reused;
+        ``valid``, the schema's answer already known (:meth:`known`)."""
         from trpipe.models.schema import validate
 
         self.path = path
-        valid = validate(data, path, text)
+        if valid is None:
+            valid = validate(data, path, text)
         self.defaults: dict[str, dict[str, Any]] = valid["defaults"]
         self.entries: dict[str, dict[str, dict[str, Any]]] = {task: valid[task] for task in _TASKS}
         self.many: dict[str, Any] | None = valid["many"]
         self.prefer: tuple[str, ...] = valid["prefer"]
+        self.tables: dict[str, Any] = valid["tables"]  # the file's licences: and job: tables, as written
+
+    @classmethod
+    def known(cls, path: Path, text: str) -> Registry | None:
+        """The registry of a text that passed the schema before, without parsing its YAML; None if it is new."""
+        from trpipe.models.schema import validate_known
+
+        valid = validate_known(text, path)
+        return None if valid is None else cls(None, path, text, valid=valid)
 
     def _spec(self, task: str, key: str, entry: dict[str, Any]) -> ModelSpec:
         settings = {**(self.defaults.get(task) or {}), **entry}
@@ -327,6 +338,9 @@ def load_registry(path: str | os.PathLike | None = None) -> Registry:
     """Load and validate the registry from ``path``, ``$TRPIPE_MODELS`` or the shipped models.yaml."""
     chosen = Path(path or os.environ.get(ENV_VAR) or default_registry_path()).expanduser()
     text = _read_registry(chosen)
+    known = Registry.known(chosen.resolve(), text)
+    if known is not None:
+        return known
     import yaml
 
     try:

@@ -30,6 +30,7 @@ from trpipe.paths import exists, is_dir, looks_like_folder
 
 ANY_LANGUAGE = "*"
 _TASKS = ("translation", "summarisation")
+_TABLES = ("licences", "job")  # top-level tables the Registry keeps as written (models/licences.py, command.py)
 
 
 def _expected(error: dict[str, Any]) -> str:
@@ -155,7 +156,19 @@ def validate(data: Any, path: Path, text: str | None = None) -> dict[str, Any]:
             f"{shown(path)}: the model registry must be a YAML mapping (translation:, summarisation:), "
             f"not a {type(data).__name__}"
         )
-    checked = _checked(data, path, text)
+    return _normalised(_checked(data, path, text), path)
+
+
+def validate_known(text: str, path: Path) -> dict[str, Any] | None:
+    """:func:`validate`'s answer for a registry whose text passed the schema before (kept between processes),
+    without parsing its YAML (PyYAML's import and parse are 20-30 ms of a short run); None when the text is
+    new, or failed (what fails is never kept)."""
+    checked = _memo().peek(_text_key(text))
+    return None if checked is None else _normalised(copy.deepcopy(checked), path)
+
+
+def _normalised(checked: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The schema's plain values with their keys normalised and the local models' folders checked."""
     result: dict[str, Any] = {"defaults": checked["defaults"]}
     for task in _TASKS:
         table: dict[str, dict[str, Any]] = {}
@@ -185,6 +198,7 @@ def validate(data: Any, path: Path, text: str | None = None) -> dict[str, Any]:
         if problem:
             raise RegistryError(f"{shown(path)}: many.model: {shown(values['model'])}: {problem}")
     result["prefer"] = checked["prefer"]
+    result["tables"] = checked.get("tables", {})
     _check_lengths(result, path)
     return result
 
@@ -195,8 +209,11 @@ def _checked(data: Any, path: Path, text: str | None) -> dict[str, Any]:
     (0.1-0.2 s of a short run). What fails is never kept: it is checked, and fails, every time."""
     if text is None:
         return _parsed(data, path)
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return copy.deepcopy(_memo().get(key, lambda: _parsed(data, path)))
+    return copy.deepcopy(_memo().get(_text_key(text), lambda: _parsed(data, path)))
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
@@ -229,6 +246,7 @@ def _parsed(data: Any, path: Path) -> dict[str, Any]:
         checked[task] = [(key, entry.model_dump(exclude_unset=True)) for key, entry in table.items()]
     checked["many"] = parsed.many.model_dump(exclude_unset=True) if parsed.many is not None else None
     checked["prefer"] = tuple(parsed.prefer) if parsed.prefer else ROUTES
+    checked["tables"] = {name: data[name] for name in _TABLES if data.get(name) is not None}  # as written
     return checked
 
 
