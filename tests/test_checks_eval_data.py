@@ -1,5 +1,5 @@
 """The labelled evaluation of the checks (benchmarks/checks_eval): the tuning half is well-formed, and the blind
-halves (test, holdout, blind3, blind4) are exactly the committed ones (their SHA256SUMS)."""
+halves (test, holdout, blind3, blind4, blind5) are exactly the committed ones (their SHA256SUMS)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "checks_eval"
 
 
-@pytest.mark.parametrize("name", ["test", "holdout", "blind3", "blind4"])
+@pytest.mark.parametrize("name", ["test", "holdout", "blind3", "blind4", "blind5"])
 def test_the_blind_halves_match_their_committed_sha256sums(name):
     half = EVAL / name
     if not half.is_dir():
