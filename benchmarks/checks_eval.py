@@ -1,5 +1,5 @@
 """Measure the translation checks on the labelled halves of benchmarks/checks_eval/ (tune/, test/, holdout/,
-blind3/, blind4/).
+blind3/, blind4/, blind5/).
 
 The TUNING half (``tune/``) is what thresholds may be fitted on. The first TEST half (``test/``) was written
 blind, by someone who had not read the checks' code; it was run once with round 1's thresholds frozen, and
@@ -9,7 +9,8 @@ three. The BLIND3 set (``blind3/``) was written blind by a third author while ro
 once, with round 3's thresholds frozen; round 4 tuned on all four (leave one set out: a change kept when it
 helps three of them and their sum), and the BLIND4 set (``blind4/``), written blind by a fourth author while
 round 4 was tuned, judges it: run once, with round 4 frozen. Round 5 tuned on all five the same way (a change
-kept when it helps four of them and their sum). Each YAML file
+kept when it helps four of them and their sum), and the BLIND5 set (``blind5/``), written blind by a fifth
+author while round 5 was tuned, judges it: run once, with round 5 frozen. Each YAML file
 holds news sentences of one language pair with a reference translation,
 one-error variants of the reference (an edit [old, new] that injects one error of a named kind) and
 paraphrases (other correct translations). Every article is checked the way the pipeline checks it: a trpipe
@@ -23,7 +24,7 @@ clean sentences and of paraphrases with an error flag, and per check the catches
 alarms it raised, each with a 95 % Wilson interval; the summary support figures (``summary.yaml``); the
 time per sentence; the issue's goals, one column per half. ``--write`` puts the tables into
 benchmarks/CHECKS.md; ``-v`` lists every miss and false alarm with its flags;
-``--half tune|test|holdout|blind3|blind4|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
+``--half tune|test|holdout|blind3|blind4|blind5|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
 dictionaries.
 
     python benchmarks/checks_eval.py [-v] [--write] [--half all] [--no-lexicon]
@@ -46,13 +47,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE / "checks_eval"
 RESULTS = HERE / "CHECKS.md"
 MARK_BEGIN, MARK_END = "<!-- checks_eval: begin -->", "<!-- checks_eval: end -->"
-HALVES = ("tune", "test", "holdout", "blind3", "blind4")
+HALVES = ("tune", "test", "holdout", "blind3", "blind4", "blind5")
 LABELS = {
     "tune": "TUNING half (thresholds fitted here)",
     "test": "FIRST TEST half (written blind; run once frozen in round 1, then tuned on in rounds 2 to 5)",
     "holdout": "HOLDOUT half (written blind by someone else; run once, round 2 frozen; tuned on in rounds 3 to 5)",
     "blind3": "BLIND3 set (written blind by a third author in round 3; run once frozen; tuned on in rounds 4, 5)",
     "blind4": "BLIND4 set (written blind by a fourth author in round 4; run once frozen; tuned on in round 5)",
+    "blind5": "BLIND5 set (written blind by a fifth author during round 5; run once, round 5 frozen; never tuned on)",
 }
 
 
