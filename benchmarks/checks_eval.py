@@ -24,8 +24,8 @@ clean sentences and of paraphrases with an error flag, and per check the catches
 alarms it raised, each with a 95 % Wilson interval; the summary support figures (``summary.yaml``); the
 time per sentence; the issue's goals, one column per half. ``--write`` puts the tables into
 benchmarks/CHECKS.md; ``-v`` lists every miss and false alarm with its flags;
-``--half tune|test|holdout|blind3|blind4|blind5|both|all`` (both: tune and test); ``--no-lexicon`` runs without the FreeDict
-dictionaries.
+``--half tune|test|holdout|blind3|blind4|blind5|both|all`` (both: tune and test); ``--no-lexicon`` runs without
+the FreeDict dictionaries.
 
     python benchmarks/checks_eval.py [-v] [--write] [--half all] [--no-lexicon]
 """
