@@ -266,3 +266,16 @@ def test_units_and_currencies_in_every_form_match(source, source_lang, translati
 def test_a_changed_unit_or_currency_is_flagged(source, source_lang, translation):
     flags = check_units(source, translation, source_lang, "en")
     assert {f["check"] for f in flags} == {"units"} and all(f["severity"] == "error" for f in flags), flags
+
+
+@pytest.mark.parametrize("space", ["\u202f", "\u2009", "\u00a0", " "])
+def test_dates_and_times_read_across_every_space_typography_puts_in_them(space):
+    """A narrow no-break or thin space between a date's or a time's parts (French typography) is a space:
+    « le 1er juillet » is July 1 and « 11 h 15 » a time whatever space stands in them."""
+    from trpipe.checks import check_sentence, is_error
+
+    source = "The MBTA will raise fares from $2.40 to $2.75 on July 1, at 11.15am."
+    french = f"La MBTA portera le ticket de 2,40 à 2,75 dollars le 1er{space}juillet, à 11{space}h{space}15."
+    assert not [f for f in check_sentence(source, french, "en", "fr") if is_error(f)]
+    wrong = french.replace("juillet", "juin")
+    assert any(f["check"] == "numbers" and is_error(f) for f in check_sentence(source, wrong, "en", "fr"))

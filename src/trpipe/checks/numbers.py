@@ -51,17 +51,17 @@ _RANGE_JOIN = re.compile(
     r"\s*(?:à|a|au|-|–|—|to|bis|y|e|et|and|or|ou|o|oder|und|до|і|и|i|ve|och|en|tot|tra|till|–)\s*", re.I
 )
 _LINKER = re.compile(r"[ \u00a0\u202f]*(?:de |d'|d’|of |di |del |dos |das |do |von |van |der )?[ \u00a0\u202f]*", re.I)
-_YEAR = re.compile(r"[ \u00a0,]*(?:de |del |of |)?(\d{4})(?!\d)")
+_YEAR = re.compile(r"[ \u00a0\u202f\u2009,]*(?:de |del |of |)?(\d{4})(?!\d)")
 _DAY_BEFORE = re.compile(
-    r"(?<![\d.,])(\d{1,2})(?:er|re|ère|st|nd|rd|th|e|º|°|\.|-?го|-е)?[ \u00a0]*(?:de |of |)?$", re.I
+    r"(?<![\d.,])(\d{1,2})(?:er|re|ère|st|nd|rd|th|e|º|°|\.|-?го|-е)?[ \u00a0\u202f\u2009]*(?:de |of |)?$", re.I
 )
-_DAY_AFTER = re.compile(r"\.?[ \u00a0]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
+_DAY_AFTER = re.compile(r"\.?[ \u00a0\u202f\u2009]*(\d{1,2})(?:st|nd|rd|th|\.)?(?![\d.,:]?\d)", re.I)
 # The first day of a range before a date's day (20 et 21 juin) and the last after it (March 15-16).
 _RANGE_WORDS = r"(?:-|–|/|&|au|et|and|to|through|y|al|a|bis|und|e|i|en|tot|до|и)"
 _DAY_RANGE_BEFORE = re.compile(
-    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*$", re.I
+    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0\u202f\u2009]*{_RANGE_WORDS}[ \u00a0\u202f\u2009]*$", re.I
 )
-_DAY_RANGE_AFTER = re.compile(rf"[ \u00a0]*{_RANGE_WORDS}[ \u00a0]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
+_DAY_RANGE_AFTER = re.compile(rf"[ \u00a0\u202f\u2009]*{_RANGE_WORDS}[ \u00a0\u202f\u2009]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,/]?\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _CJK_DATE = re.compile(
@@ -69,13 +69,13 @@ _CJK_DATE = re.compile(
 )
 _CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\s?(?::|h|H|時|时|点|點)\s?([0-5]\d)(?![\d.,:]?\d)")
 _HOUR_MARK = re.compile(
-    r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
+    r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0\u202f\u2009]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
 )
-_DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
-_CLOCK_PREFIX = re.compile(r"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0]+$", re.I)
-_PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0]?[ap]\.?[ \u00a0]?m\.?(?![^\W\d_]))")
+_DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0\u202f\u2009]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
+_CLOCK_PREFIX = re.compile(r"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0\u202f\u2009]+$", re.I)
+_PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0\u202f\u2009]?[ap]\.?[ \u00a0\u202f\u2009]?m\.?(?![^\W\d_]))")
 _GLUED_DEGREES = {"c": "temperature-celsius", "f": "temperature-fahrenheit"}
-_EN_PERIOD = re.compile(r"[ \u00a0]?([ap])\.?[ \u00a0]?m\.?(?![^\W\d_])", re.I)
+_EN_PERIOD = re.compile(r"[ \u00a0\u202f\u2009]?([ap])\.?[ \u00a0\u202f\u2009]?m\.?(?![^\W\d_])", re.I)
 
 
 def _glued(text: str, start: int) -> bool:
@@ -257,7 +257,7 @@ class _Reader:
                     last = _DAY_RANGE_AFTER.match(folded, end)
                     counted = last and (
                         _scale_regex(self.lang).match(folded, last.end())
-                        or self._unit_follows(last.end() + (folded[last.end() : last.end() + 1] in " \u00a0"))
+                        or self._unit_follows(last.end() + (folded[last.end() : last.end() + 1] in " \u00a0\u202f\u2009"))
                     )
                     if last and not counted and not _YEAR.match(folded, last.start(1)) and self.free(*last.span(1)):
                         other = (last.start(1), last.end(1), int(last[1]))
@@ -355,7 +355,7 @@ class _Reader:
             if prefix and self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), int(match[2]), False)
         for match in re.finditer(
-            r"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:[ \u00a0]?[ap]\.?[ \u00a0]?m\.?)(?![^\W\d_]))", folded
+            r"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:[ \u00a0\u202f\u2009]?[ap]\.?[ \u00a0\u202f\u2009]?m\.?)(?![^\W\d_]))", folded
         ):
             if self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), 0, False)
@@ -461,7 +461,7 @@ class _Reader:
                     self.add(match.start(), match.end(), value, "fraction", weak=k * 2 == n)
         for start, end, n in sorted(candidates):
             low = max(0, start - 20)
-            before = re.search(r"([^\W\d_]+)[ \u00a0]+$", self.folded[low:start])
+            before = re.search(r"([^\W\d_]+)[ \u00a0\u202f\u2009]+$", self.folded[low:start])
             word_start, word_end = (low + before.start(1), low + before.end(1)) if before else (start, start)
             number = counted.get(word_end)
             if before and articles and before[1].lower() in articles:
