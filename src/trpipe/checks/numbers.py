@@ -59,9 +59,9 @@ _DAY_AFTER = re.compile(r"\.?[ \u00a0\u202f\u2009]*(\d{1,2})(?:st|nd|rd|th|\.)?(
 # The first day of a range before a date's day (20 et 21 juin) and the last after it (March 15-16).
 _RANGE_WORDS = r"(?:-|–|/|&|au|et|and|to|through|y|al|a|bis|und|e|i|en|tot|до|и)"
 _DAY_RANGE_BEFORE = re.compile(
-    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?[ \u00a0\u202f\u2009]*{_RANGE_WORDS}[ \u00a0\u202f\u2009]*$", re.I
+    rf"(?<![\d.,])(\d{{1,2}})(?:er|re|ère|st|nd|rd|th|e|º|\.)?{_SPACE}*{_RANGE_WORDS}{_SPACE}*$", re.I
 )
-_DAY_RANGE_AFTER = re.compile(rf"[ \u00a0\u202f\u2009]*{_RANGE_WORDS}[ \u00a0\u202f\u2009]*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
+_DAY_RANGE_AFTER = re.compile(rf"{_SPACE}*{_RANGE_WORDS}{_SPACE}*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d.,:]?\d)", re.I)
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,/]?\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _CJK_DATE = re.compile(
@@ -69,11 +69,11 @@ _CJK_DATE = re.compile(
 )
 _CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\s?(?::|h|H|時|时|点|點)\s?([0-5]\d)(?![\d.,:]?\d)")
 _HOUR_MARK = re.compile(
-    r"(?<![\d.,:])([01]?\d|2[0-4])[ \u00a0\u202f\u2009]?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
+    rf"(?<![\d.,:])([01]?\d|2[0-4]){_SPACE}?(?:h|uhr|uur|heures?|horas?|ore|godz\.?|時|时|点|點)(?![^\W\d_])", re.I
 )
-_DOTTED_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d)[ \u00a0\u202f\u2009]?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
-_CLOCK_PREFIX = re.compile(r"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o)[ \u00a0\u202f\u2009]+$", re.I)
-_PERIOD_CLOCK = re.compile(r"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?=[ \u00a0\u202f\u2009]?[ap]\.?[ \u00a0\u202f\u2009]?m\.?(?![^\W\d_]))")
+_DOTTED_CLOCK = re.compile(rf"(?<![\d.,:])([01]?\d|2[0-4])\.([0-5]\d){_SPACE}?(?:uhr|uur|h|godz)(?![^\W\d_])", re.I)
+_CLOCK_PREFIX = re.compile(rf"(?<![^\W\d_])(?:kl\.?|klockan|godz\.?|saat|um|à|a las|alle|às|om|в|о|o){_SPACE}+$", re.I)
+_PERIOD_CLOCK = re.compile(rf"(?<![\d.,:])([01]?\d)[.:]([0-5]\d)(?={_SPACE}?[ap]\.?{_SPACE}?m\.?(?![^\W\d_]))")
 _GLUED_DEGREES = {"c": "temperature-celsius", "f": "temperature-fahrenheit"}
 _EN_PERIOD = re.compile(r"[ \u00a0\u202f\u2009]?([ap])\.?[ \u00a0\u202f\u2009]?m\.?(?![^\W\d_])", re.I)
 
@@ -257,7 +257,7 @@ class _Reader:
                     last = _DAY_RANGE_AFTER.match(folded, end)
                     counted = last and (
                         _scale_regex(self.lang).match(folded, last.end())
-                        or self._unit_follows(last.end() + (folded[last.end() : last.end() + 1] in " \u00a0\u202f\u2009"))
+                        or self._unit_follows(last.end() + bool(re.match(_SPACE, folded[last.end() : last.end() + 1])))
                     )
                     if last and not counted and not _YEAR.match(folded, last.start(1)) and self.free(*last.span(1)):
                         other = (last.start(1), last.end(1), int(last[1]))
@@ -355,7 +355,7 @@ class _Reader:
             if prefix and self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), int(match[2]), False)
         for match in re.finditer(
-            r"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:[ \u00a0\u202f\u2009]?[ap]\.?[ \u00a0\u202f\u2009]?m\.?)(?![^\W\d_]))", folded
+            rf"(?<![\d.,:])([01]?\d|2[0-4])(?=(?:{_SPACE}?[ap]\.?{_SPACE}?m\.?)(?![^\W\d_]))", folded
         ):
             if self.free(match.start(), match.end()):
                 add_time(match.start(), match.end(), int(match[1]), 0, False)

@@ -133,7 +133,9 @@ def per_units(text: str, lang: str) -> set[str]:
     folded = fold_keep(ascii_digits(text))
     found = set()
     for match in re.finditer(
-        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0\u202f\u2009]+|/[ \u00a0\u202f\u2009]*)", folded
+        r"(?:(?<![^\W\d_])(?:per|par|pro|por|je|на|na|za|au|pour|für)[ \u00a0\u202f\u2009]+"
+        r"|/[ \u00a0\u202f\u2009]*)",
+        folded,
     ):
         unit = regex.match(folded, match.end())
         if unit:
