@@ -22,7 +22,7 @@ from trpipe.languages import normalize_tag
 from trpipe.models import download
 from trpipe.models.hub import DEMO_COMMAND, pull_command, shown_name
 from trpipe.models.hubcache import hub_offline, model_folder, snapshot
-from trpipe.models.licences import _registry_data, licence_label, licence_of, non_commercial, registry_licences
+from trpipe.models.licences import licence_label, licence_of, non_commercial, registry_licences
 from trpipe.models.registry import ModelSpec, Registry
 from trpipe.models.schema import hub_id_problem
 
@@ -169,7 +169,7 @@ def job_models(
     from trpipe.models.pool import ModelPool
     from trpipe.settings import Settings
 
-    job = _registry_data(registry).get("job") or DEFAULT_JOB
+    job = registry.tables.get("job") or DEFAULT_JOB
     source = source_lang or str(job.get("from") or DEFAULT_JOB["from"])
     wanted = targets or tuple(job.get("to") or DEFAULT_JOB["to"])
     settings = Settings(targets=tuple(wanted), source_lang=source, model=model, summary_model=summary_model)

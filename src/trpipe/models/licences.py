@@ -34,13 +34,8 @@ def licence_label(licence: str | None) -> str:
     return f"{licence} (non-commercial)" if non_commercial(licence) else licence
 
 
-def _registry_data(registry: Registry) -> dict[str, Any]:
-    """The registry file's top-level tables that trpipe's Registry does not read itself (``licences``, ``job``)."""
-    return registry.tables
-
-
 def registry_licences(registry: Registry) -> dict[str, str]:
-    table = _registry_data(registry).get("licences") or {}
+    table = registry.tables.get("licences") or {}
     return {str(k): str(v) for k, v in table.items()} if isinstance(table, dict) else {}
 
 

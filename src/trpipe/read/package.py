@@ -80,14 +80,6 @@ class Package:
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 _NAMED = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_OWN = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 
@@ -126,7 +118,7 @@ def parse_xml(data: bytes, name: str, member: str, *, recover: bool = False, htm
         from trpipe.read.decode import declared_encoding, detect_encoding, page_charset
 
         # decoded here: lxml reads bytes that declare no charset as Latin-1 (EPUB's default is UTF-8)
-        encoding = declared_encoding(data, page_charset(data)) or ("utf-8" if _utf8(data) else None)
+        encoding = declared_encoding(data, page_charset(data), "utf-8")  # its own charset, else UTF-8
         text = data.decode(encoding) if encoding else detect_encoding(data, f"{name}: {member}")[1]
         parser = lxml_html.HTMLParser(no_network=True, remove_comments=False)
         try:
